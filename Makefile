@@ -1,0 +1,34 @@
+# ERPKeeper: `make up` runs the product with a demo Tryton ERP; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+TEST_HOME := $(CURDIR)/.cache/test-home
+
+.PHONY: up test install lint messages clean screenshot
+
+up: $(STAMP)
+	$(BIN)/erpkeeper up
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	ERPKEEPER_HOME=$(TEST_HOME) $(BIN)/python manage.py makemigrations --check --dry-run
+	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ERPKeeper needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+messages: $(STAMP)
+	$(BIN)/python -m erpkeeper.lib.messages update
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache

@@ -1,0 +1,2 @@
+def register(sub) -> None:
+    """Account subcommands (filled in by the accounts work)."""

@@ -1,0 +1,16 @@
+"""/api/v1: every app registers its viewsets on one router."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from erpkeeper.core import api_views as core_api
+from erpkeeper.targets import api as targets_api
+
+router = DefaultRouter()
+targets_api.register(router)
+core_api.register(router)
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("", include("erpkeeper.accounts.api_urls")),
+]

@@ -1,0 +1,81 @@
+"""The console's shell: django-unfold settings (sidebar, dashboard, languages)."""
+
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+
+def _link(title, icon, url_name, permission=None):
+    item = {"title": title, "icon": icon, "link": reverse_lazy(url_name)}
+    if permission:
+        item["permission"] = permission
+    return item
+
+
+UNFOLD = {
+    "SITE_TITLE": _("ERPKeeper"),
+    "SITE_HEADER": _("ERPKeeper · ERP 运维管家"),
+    "SITE_SYMBOL": "health_and_safety",
+    "SHOW_LANGUAGES": True,
+    "SHOW_HISTORY": False,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "erpkeeper.core.dashboard.dashboard_callback",
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": _("Operations"),
+                "items": [
+                    _link(_("Dashboard"), "dashboard", "admin:index"),
+                    _link(_("Targets"), "dns", "admin:targets_target_changelist",
+                          "erpkeeper.console.can_view_targets"),
+                    _link(_("Jobs"), "work_history", "admin:core_job_changelist",
+                          "erpkeeper.console.can_view_jobs"),
+                ],
+            },
+            {
+                "title": _("Governance"),
+                "items": [
+                    _link(_("Audit trail"), "policy", "admin:core_auditentry_changelist",
+                          "erpkeeper.console.can_view_audit"),
+                ],
+            },
+            {
+                "title": _("Administration"),
+                "items": [
+                    _link(_("Users"), "person", "admin:auth_user_changelist",
+                          "erpkeeper.console.can_view_users"),
+                    _link(_("Roles"), "group", "admin:auth_group_changelist",
+                          "erpkeeper.console.can_view_groups"),
+                    _link(_("API tokens"), "key", "admin:accounts_apitoken_changelist",
+                          "erpkeeper.console.can_view_tokens"),
+                    _link(_("API documentation"), "api", "swagger-ui"),
+                ],
+            },
+        ],
+    },
+}
+
+
+def can_view_targets(request):
+    return request.user.has_perm("targets.view_target")
+
+
+def can_view_jobs(request):
+    return request.user.has_perm("core.view_job")
+
+
+def can_view_audit(request):
+    return request.user.has_perm("core.view_auditentry")
+
+
+def can_view_users(request):
+    return request.user.has_perm("auth.view_user")
+
+
+def can_view_groups(request):
+    return request.user.has_perm("auth.view_group")
+
+
+def can_view_tokens(request):
+    return request.user.has_perm("accounts.view_apitoken")

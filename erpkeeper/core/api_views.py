@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Job and audit API (filled in by the jobs and audit work)."""

@@ -1,0 +1,16 @@
+"""Core subcommands: manage (Django's commands)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    manage = sub.add_parser("manage", help="run a Django management command (for operators)")
+    manage.add_argument("rest", nargs="...", help="the management command and its arguments")
+    manage.set_defaults(handler=run_manage)
+
+
+def run_manage(args) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["erpkeeper manage", *args.rest])
+    return 0

@@ -1,0 +1,244 @@
+"""The one door to an ERP: a small read-only interface that every ERP kind implements.
+
+Other apps read an ERP only through an adapter, never with ad-hoc SQL of their own.
+Every failure to reach or recognise the ERP is an ``AdapterError`` whose message is one line
+a user can act on; callers show it as is (console, API 4xx JSON, CLI exit code).
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+
+class AdapterError(Exception):
+    """Base of the errors an adapter raises; ``str(error)`` is a one-line reason."""
+
+    code = "adapter_error"
+
+
+class InvalidUrl(AdapterError):
+    code = "invalid_url"
+
+
+class ServerUnreachable(AdapterError):
+    code = "unreachable"
+
+
+class AuthenticationFailed(AdapterError):
+    code = "authentication_failed"
+
+
+class DatabaseMissing(AdapterError):
+    code = "database_missing"
+
+
+class NotAnErpDatabase(AdapterError):
+    code = "not_erp_database"
+
+
+class UnsupportedEngine(AdapterError):
+    code = "unsupported_engine"
+
+
+@dataclass
+class Record:
+    def as_dict(self) -> dict:
+        def plain(value):
+            if isinstance(value, dt.datetime | dt.date):
+                return value.isoformat()
+            if isinstance(value, Decimal):
+                return str(value)
+            if isinstance(value, list | tuple):
+                return [plain(v) for v in value]
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            return value
+
+        return {key: plain(value) for key, value in asdict(self).items()}
+
+
+@dataclass
+class ErpDescription(Record):
+    erp_kind: str
+    erp_version: str
+    modules: list[str]
+    db_engine: str  # sqlite | postgresql | mysql
+    db_engine_version: str
+    db_size_bytes: int
+    database: str  # database name or file name, never a password
+
+
+@dataclass
+class ErpUser(Record):
+    id: int
+    login: str
+    name: str
+    active: bool
+    is_admin: bool = False
+    email: str = ""
+    created: dt.datetime | None = None
+    last_login: dt.datetime | None = None
+
+
+@dataclass
+class ErpGroup(Record):
+    id: int
+    name: str
+    parent_id: int | None = None
+
+
+@dataclass
+class ErpRole(Record):
+    id: int
+    name: str
+    group_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Membership(Record):
+    user_id: int
+    group_id: int
+    via_role_id: int | None = None  # None when the user is in the group directly
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+@dataclass
+class ModelAccess(Record):
+    model: str
+    group_id: int | None  # None: the default rule for every user
+    read: bool
+    write: bool
+    create: bool
+    delete: bool
+
+
+@dataclass
+class MenuAccess(Record):
+    menu_id: int
+    menu_path: str
+    group_id: int
+
+
+@dataclass
+class ButtonAccess(Record):
+    button_id: int
+    model: str
+    button: str
+    group_id: int
+
+
+@dataclass
+class LoginEvent(Record):
+    login: str
+    user_id: int | None
+    time: dt.datetime
+    success: bool
+    ip_address: str = ""
+
+
+@dataclass
+class Document(Record):
+    kind: str  # sale | purchase | shipment_out | shipment_in | invoice | stock_move | account_move
+    id: int
+    number: str
+    state: str
+    date: dt.date | None
+    created: dt.datetime | None
+    party_id: int | None = None
+    amount: Decimal | None = None
+    links: dict[str, list[str]] = field(default_factory=dict)  # e.g. {"invoices": ["invoice:3"]}
+
+
+@dataclass
+class Event(Record):
+    time: dt.datetime
+    kind: str  # create | transition | button | wizard | write | delete
+    resource: str  # e.g. "sale.sale,12"
+    detail: str  # e.g. "state:confirmed", "confirm"
+    user_id: int | None
+
+
+@dataclass
+class InvariantResult(Record):
+    name: str
+    description: str
+    passed: bool
+    checked: int
+    failed: int
+    examples: list[str] = field(default_factory=list)
+
+
+DOCUMENT_KINDS = (
+    "sale",
+    "purchase",
+    "shipment_out",
+    "shipment_in",
+    "invoice",
+    "stock_move",
+    "account_move",
+)
+
+
+class ErpAdapter(abc.ABC):
+    """Read-only access to one ERP instance. Use as a context manager to close connections."""
+
+    kind: str = ""
+    label: str = ""
+
+    def __init__(self, database_url: str, file_store_path: str = ""):
+        self.database_url = database_url
+        self.file_store_path = file_store_path
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:  # noqa: B027  (optional hook)
+        """Release connections."""
+
+    @abc.abstractmethod
+    def describe(self) -> ErpDescription: ...
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Headline counts: users, parties, sales, invoices (more keys allowed)."""
+
+    @abc.abstractmethod
+    def users(self) -> list[ErpUser]: ...
+
+    @abc.abstractmethod
+    def groups(self) -> list[ErpGroup]: ...
+
+    @abc.abstractmethod
+    def roles(self) -> list[ErpRole]: ...
+
+    @abc.abstractmethod
+    def memberships(self) -> list[Membership]: ...
+
+    @abc.abstractmethod
+    def model_access(self) -> list[ModelAccess]: ...
+
+    @abc.abstractmethod
+    def menu_access(self) -> list[MenuAccess]: ...
+
+    @abc.abstractmethod
+    def button_access(self) -> list[ButtonAccess]: ...
+
+    @abc.abstractmethod
+    def logins(self, since: dt.datetime | None = None) -> Iterator[LoginEvent]: ...
+
+    @abc.abstractmethod
+    def documents(self, kind: str, since: dt.datetime | None = None) -> Iterator[Document]: ...
+
+    @abc.abstractmethod
+    def events(self, since: dt.datetime | None = None) -> Iterator[Event]: ...
+
+    @abc.abstractmethod
+    def invariants(self) -> list[InvariantResult]: ...

@@ -1,0 +1,1 @@
+"""Tryton adapter (stub: completed by the adapter work)."""
