@@ -1,2 +1,6 @@
+from erpkeeper.core import audit_api, jobs_api
+
+
 def register(router) -> None:
-    """Job and audit API (filled in by the jobs and audit work)."""
+    jobs_api.register(router)
+    audit_api.register(router)

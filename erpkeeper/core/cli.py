@@ -1,12 +1,16 @@
-"""Core subcommands: manage (Django's commands)."""
+"""Core subcommands: manage (Django's commands), plus jobs/worker and audit from their modules."""
 
 from __future__ import annotations
+
+from erpkeeper.core import audit_cli, jobs_cli
 
 
 def register(sub) -> None:
     manage = sub.add_parser("manage", help="run a Django management command (for operators)")
     manage.add_argument("rest", nargs="...", help="the management command and its arguments")
     manage.set_defaults(handler=run_manage)
+    jobs_cli.register(sub)
+    audit_cli.register(sub)
 
 
 def run_manage(args) -> int:

@@ -1,0 +1,1 @@
+from erpkeeper.core import audit_admin, jobs_admin  # noqa: F401  (registers the ModelAdmins)
