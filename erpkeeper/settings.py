@@ -74,7 +74,11 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.database_config("ERPKEEPER_DATABASE_URL", f"sqlite:///{HOME / 'erpkeeper.sqlite3'}")}
+DATABASES = {
+    "default": env.database_config(
+        "ERPKEEPER_DATABASE_URL", f"sqlite:///{HOME / 'erpkeeper.sqlite3'}"
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -85,7 +89,10 @@ AUTHENTICATION_BACKENDS = [
 # NIST SP 800-63B: length, a blocklist and similarity; no composition rules, no forced rotation.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -9,8 +9,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_check(tmp_path, **env):
     environment = {**os.environ, "ERPKEEPER_HOME": str(tmp_path), **env}
     return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -31,8 +35,12 @@ def test_secret_key_is_generated_once_with_private_mode(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "ERPKEEPER_SECRET_KEY"}
     for _ in range(2):
         result = subprocess.run(
-            [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True,
-            env={**env, "ERPKEEPER_HOME": str(tmp_path)}, timeout=120,
+            [sys.executable, "manage.py", "check"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**env, "ERPKEEPER_HOME": str(tmp_path)},
+            timeout=120,
         )
         assert result.returncode == 0, result.stderr
     key_file = tmp_path / "secret_key"

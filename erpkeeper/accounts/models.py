@@ -9,10 +9,16 @@ class Profile(models.Model):
     """Per-user preferences (language)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="profile",
     )
     language = models.CharField(
-        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True,
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        blank=True,
         help_text=_("Empty: follow the browser."),
     )
 
@@ -28,7 +34,10 @@ class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, db_index=True, editable=False)

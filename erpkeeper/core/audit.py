@@ -33,9 +33,7 @@ def current_context() -> AuditContext:
 def audit_context(actor=None, *, actor_name: str | None = None, source: str, request_id: str = ""):
     """Attribute every change inside the block to ``actor`` (a user) or ``actor_name``."""
     name = actor_name or (actor.get_username() if actor is not None else "system")
-    token = _context.set(
-        AuditContext(getattr(actor, "pk", None), name, source, request_id)
-    )
+    token = _context.set(AuditContext(getattr(actor, "pk", None), name, source, request_id))
     try:
         yield
     finally:
@@ -54,7 +52,9 @@ def cli_actor_context(username: str | None, command: str = ""):
         try:
             actor = get_user_model().objects.get(username=username, is_active=True)
         except get_user_model().DoesNotExist:
-            raise CommandError(f"no active user {username!r}", EXIT_NOT_FOUND, "not_found") from None
+            raise CommandError(
+                f"no active user {username!r}", EXIT_NOT_FOUND, "not_found"
+            ) from None
     name = actor.get_username() if actor else f"cli:{_os_user()}"
     with audit_context(actor, actor_name=name, source="cli"):
         yield

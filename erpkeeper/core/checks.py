@@ -8,7 +8,9 @@ from erpkeeper.lib.env import CONFIG_ERRORS
 @register(Tags.compatibility, deploy=False)
 def check_environment(app_configs=None, **kwargs):
     return [
-        Error(f"{error.variable}: {error.message}", id=error.check_id, hint=_HINTS.get(error.check_id))
+        Error(
+            f"{error.variable}: {error.message}", id=error.check_id, hint=_HINTS.get(error.check_id)
+        )
         for error in CONFIG_ERRORS
     ]
 

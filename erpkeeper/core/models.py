@@ -97,7 +97,9 @@ class AuditEntry(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
-    source = models.CharField(_("source"), max_length=32, blank=True, help_text=_("console, api, cli or job"))
+    source = models.CharField(
+        _("source"), max_length=32, blank=True, help_text=_("console, api, cli or job")
+    )
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)
 
@@ -107,4 +109,6 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit trail")
 
     def __str__(self):
-        return f"#{self.sequence} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
+        return (
+            f"#{self.sequence} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
+        )

@@ -76,7 +76,9 @@ def parse(url: str) -> DatabaseUrl:
         if path.startswith("/"):
             path = "/" + path.lstrip("/")
         if not path or path == "/":
-            raise DatabaseUrlError("the SQLite URL names no file: use sqlite:////absolute/path.sqlite")
+            raise DatabaseUrlError(
+                "the SQLite URL names no file: use sqlite:////absolute/path.sqlite"
+            )
         return DatabaseUrl(engine="sqlite", path=str(Path(path).expanduser().resolve()))
     database = unquote(parts.path.lstrip("/"))
     if not database:

@@ -68,7 +68,9 @@ def envint(name: str, default: int, minimum: int | None = None) -> int:
     try:
         number = int(value)
     except ValueError:
-        CONFIG_ERRORS.append(ConfigError("erpkeeper.E001", name, f"expected an integer, got {value!r}"))
+        CONFIG_ERRORS.append(
+            ConfigError("erpkeeper.E001", name, f"expected an integer, got {value!r}")
+        )
         return default
     if minimum is not None and number < minimum:
         CONFIG_ERRORS.append(ConfigError("erpkeeper.E001", name, f"must be at least {minimum}"))
@@ -91,7 +93,9 @@ def envtimezone(name: str, default: str) -> str:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         CONFIG_ERRORS.append(
-            ConfigError("erpkeeper.E002", name, f"unknown time zone {value!r} (use e.g. Asia/Shanghai)")
+            ConfigError(
+                "erpkeeper.E002", name, f"unknown time zone {value!r} (use e.g. Asia/Shanghai)"
+            )
         )
         return default
     return value
@@ -113,7 +117,9 @@ def secret_key(name: str, home: Path) -> str:
     value = _raw(name)
     if value:
         if len(value) < 32:
-            CONFIG_ERRORS.append(ConfigError("erpkeeper.E004", name, "must be at least 32 characters"))
+            CONFIG_ERRORS.append(
+                ConfigError("erpkeeper.E004", name, "must be at least 32 characters")
+            )
         return value
     key_file = home / "secret_key"
     try:
@@ -127,7 +133,9 @@ def secret_key(name: str, home: Path) -> str:
     except FileExistsError:
         return key_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        CONFIG_ERRORS.append(ConfigError("erpkeeper.E004", name, f"cannot store a key in {home}: {exc}"))
+        CONFIG_ERRORS.append(
+            ConfigError("erpkeeper.E004", name, f"cannot store a key in {home}: {exc}")
+        )
         return secrets.token_urlsafe(50)
 
 
@@ -152,7 +160,9 @@ def database_config(name: str, default_url: str) -> dict:
         }
     elif not (engine.endswith("postgresql") or engine.endswith("mysql")):
         CONFIG_ERRORS.append(
-            ConfigError("erpkeeper.E005", name, f"unsupported engine {engine!r}: use sqlite or postgresql")
+            ConfigError(
+                "erpkeeper.E005", name, f"unsupported engine {engine!r}: use sqlite or postgresql"
+            )
         )
         config = dj_database_url.parse(default_url)
     return config

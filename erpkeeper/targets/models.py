@@ -83,7 +83,10 @@ class MaintenanceWindow(models.Model):
     """A recurring weekly period when disruptive work on the target is allowed."""
 
     target = models.ForeignKey(
-        Target, verbose_name=_("target"), on_delete=models.CASCADE, related_name="maintenance_windows"
+        Target,
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="maintenance_windows",
     )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("start time"))
