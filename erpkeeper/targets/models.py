@@ -28,6 +28,8 @@ class Target(models.Model):
 
     # The ciphertext is never worth showing; the audit trail records the masked URL instead.
     audit_redact = {"database_url_encrypted": "database_url_masked"}
+    # Check results are observations, not changes of configuration: the job row records them.
+    audit_ignore_fields = {"last_checked", "last_check_ok", "last_check_error", "facts", "updated"}
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("ERP kind"), max_length=32, default="tryton")
@@ -102,4 +104,7 @@ class MaintenanceWindow(models.Model):
         verbose_name_plural = _("maintenance windows")
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.start_time:%H:%M} +{self.duration_minutes}m {self.time_zone}"
+        from erpkeeper.targets.windows import WindowSpec
+
+        spec = WindowSpec(self.weekday, self.start_time, self.duration_minutes, self.time_zone)
+        return spec.as_text()
