@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from erpkeeper.core import audit_cli, jobs_cli
+from erpkeeper.core import audit_cli, jobs_cli, up
 
 
 def register(sub) -> None:
     manage = sub.add_parser("manage", help="run a Django management command (for operators)")
     manage.add_argument("rest", nargs="...", help="the management command and its arguments")
     manage.set_defaults(handler=run_manage)
+    up.register(sub)
     jobs_cli.register(sub)
     audit_cli.register(sub)
 

@@ -1,2 +1,102 @@
+"""The console's home page: one card per target, job counts and a chart of recent job runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erpkeeper.core.models import Job
+from erpkeeper.targets.models import Target
+
+CHART_DAYS = 14
+
+
 def dashboard_callback(request, context):
+    can_see_targets = request.user.has_perm("targets.view_target")
+    can_see_jobs = request.user.has_perm("core.view_job")
+    context.update(
+        target_cards=target_cards() if can_see_targets else [],
+        can_see_targets=can_see_targets,
+        can_add_target=request.user.has_perm("targets.add_target"),
+        can_see_jobs=can_see_jobs,
+        job_summary=job_summary() if can_see_jobs else {},
+        job_chart=json.dumps(job_chart()) if can_see_jobs else "",
+    )
     return context
+
+
+def target_cards() -> list[dict]:
+    targets = list(Target.objects.all())
+    last_jobs = _last_job_per_target([t.pk for t in targets])
+    return [_card(target, last_jobs.get(target.pk)) for target in targets]
+
+
+def _card(target: Target, last_job: Job | None) -> dict:
+    facts = target.facts or {}
+    state = {True: "ok", False: "down", None: "unknown"}[target.last_check_ok]
+    if last_job is not None and last_job.status == Job.Status.FAILED and state == "ok":
+        state = "warning"
+    return {
+        "target": target,
+        "state": state,
+        "erp_version": facts.get("erp_version", ""),
+        "db_engine": facts.get("db_engine", target.database_engine),
+        "db_size": facts.get("db_size_bytes"),
+        "users": (facts.get("counts") or {}).get("users"),
+        "sales": (facts.get("counts") or {}).get("sales"),
+        "modules": len(facts.get("modules") or []),
+        "last_job": last_job,
+        "url": reverse("admin:targets_target_change", args=[target.pk]),
+    }
+
+
+def _last_job_per_target(target_ids: list[int]) -> dict[int, Job]:
+    latest: dict[int, Job] = {}
+    if not target_ids:
+        return latest
+    # One query: newest first, keep the first seen per target (small: bounded by recent jobs).
+    recent = Job.objects.filter(target_id__in=target_ids).order_by("-created")[:500]
+    for job in recent.select_related("target"):
+        latest.setdefault(job.target_id, job)
+    return latest
+
+
+def job_summary() -> dict:
+    since = timezone.now() - dt.timedelta(hours=24)
+    counts = Job.objects.aggregate(
+        running=Count("id", filter=Q(status=Job.Status.RUNNING)),
+        queued=Count("id", filter=Q(status=Job.Status.QUEUED)),
+        failed_24h=Count("id", filter=Q(status=Job.Status.FAILED, created__gte=since)),
+        succeeded_24h=Count("id", filter=Q(status=Job.Status.SUCCEEDED, created__gte=since)),
+    )
+    return counts
+
+
+def job_chart() -> dict:
+    today = timezone.localdate()
+    days = [today - dt.timedelta(days=offset) for offset in range(CHART_DAYS - 1, -1, -1)]
+    start = timezone.make_aware(dt.datetime.combine(days[0], dt.time.min))
+    succeeded = dict.fromkeys(days, 0)
+    failed = dict.fromkeys(days, 0)
+    for created, status in Job.objects.filter(created__gte=start).values_list("created", "status"):
+        day = timezone.localtime(created).date()
+        if status == Job.Status.SUCCEEDED and day in succeeded:
+            succeeded[day] += 1
+        elif status == Job.Status.FAILED and day in failed:
+            failed[day] += 1
+    return {
+        "labels": [day.strftime("%m-%d") for day in days],
+        "datasets": [
+            {
+                "label": _("Succeeded"),
+                "data": list(succeeded.values()),
+                "backgroundColor": "#22c55e",
+            },
+            {"label": _("Failed"), "data": list(failed.values()), "backgroundColor": "#ef4444"},
+        ],
+    }

@@ -54,10 +54,14 @@ class TargetAdmin(ModelAdmin):
         if obj is None:
             return [(None, {"fields": [*settings_fields, "verify"]})]
         return [
-            (_("Facts"), {"fields": ["reachable_badge", "last_checked", "last_check_error",
-                                     "facts_panel"]}),
-            (_("Settings"), {"fields": ["database_url_masked", "database_engine",
-                                        *settings_fields]}),
+            (
+                _("Facts"),
+                {"fields": ["reachable_badge", "last_checked", "last_check_error", "facts_panel"]},
+            ),
+            (
+                _("Settings"),
+                {"fields": ["database_url_masked", "database_engine", *settings_fields]},
+            ),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -78,13 +82,16 @@ class TargetAdmin(ModelAdmin):
         for target in queryset:
             services.remove_target(target)
 
-    @display(description=_("Environment"), label={"production": "danger", "staging": "warning",
-                                                   "test": "info"})
+    @display(
+        description=_("Environment"),
+        label={"production": "danger", "staging": "warning", "test": "info"},
+    )
     def environment_badge(self, obj):
         return obj.environment, obj.get_environment_display()
 
-    @display(description=_("Reachable"), label={"yes": "success", "no": "danger",
-                                                 "unknown": "info"})
+    @display(
+        description=_("Reachable"), label={"yes": "success", "no": "danger", "unknown": "info"}
+    )
     def reachable_badge(self, obj):
         state = {True: "yes", False: "no", None: "unknown"}[obj.last_check_ok]
         labels = {"yes": _("Reachable"), "no": _("Unreachable"), "unknown": _("Not checked")}

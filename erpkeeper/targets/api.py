@@ -147,7 +147,9 @@ class TargetViewSet(viewsets.ModelViewSet):
     @extend_schema(
         responses={
             200: inline_serializer(
-                "ErpKind", {"kind": serializers.CharField(), "label": serializers.CharField()}, many=True
+                "ErpKind",
+                {"kind": serializers.CharField(), "label": serializers.CharField()},
+                many=True,
             )
         }
     )

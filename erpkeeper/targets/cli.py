@@ -125,7 +125,9 @@ def handle_add(args) -> int:
         raise CommandError(
             f"target not added: {exc.result.error}", EXIT_FAILED, exc.result.error_code
         ) from None
-    emit(args, describe_target(target), f"added target {target.name} ({target.database_url_masked})")
+    emit(
+        args, describe_target(target), f"added target {target.name} ({target.database_url_masked})"
+    )
     return 0
 
 
@@ -151,7 +153,15 @@ def handle_list(args) -> int:
     from erpkeeper.targets.models import Target
 
     rows = [_summary(t) for t in Target.objects.all()]
-    columns = ["name", "kind", "environment", "database", "reachable", "erp_version", "last_checked"]
+    columns = [
+        "name",
+        "kind",
+        "environment",
+        "database",
+        "reachable",
+        "erp_version",
+        "last_checked",
+    ]
     emit(args, rows, table(rows, columns))
     return 0
 

@@ -23,7 +23,9 @@ class TargetForm(forms.ModelForm):
         label=_("Maintenance windows"),
         required=False,
         widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=_("One per line: DAY HH:MM DURATION [TIME ZONE], e.g. sun 02:00 4h Asia/Shanghai"),
+        help_text=_(
+            "One per line: DAY HH:MM DURATION [TIME ZONE], e.g. sun 02:00 4h Asia/Shanghai"
+        ),
     )
     verify = forms.BooleanField(
         label=_("Check the connection before saving"), required=False, initial=True

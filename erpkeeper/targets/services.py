@@ -137,7 +137,9 @@ def update_target(
     **fields,
 ) -> Target:
     """Change a target's settings. A new URL replaces the stored (encrypted) one."""
-    return save_prepared(prepare_changes(target, database_url=database_url, windows=windows, **fields))
+    return save_prepared(
+        prepare_changes(target, database_url=database_url, windows=windows, **fields)
+    )
 
 
 def remove_target(target: Target) -> None:

@@ -77,7 +77,9 @@ def _validate_time_zone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise WindowSyntaxError(f"unknown time zone {name!r}: use e.g. Asia/Shanghai or UTC") from None
+        raise WindowSyntaxError(
+            f"unknown time zone {name!r}: use e.g. Asia/Shanghai or UTC"
+        ) from None
 
 
 def window_occurrence(spec, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

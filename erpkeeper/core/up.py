@@ -1,0 +1,189 @@
+"""``erpkeeper up``: prepare everything on first start, then run console, worker and scheduler.
+
+The first start migrates, builds the demo Tryton ERP when no target exists, registers it and
+creates an administrator whose one-time password is printed once. Later starts reuse all of it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from erpkeeper.cli import EXIT_FAILED, EXIT_USAGE, CommandError
+
+DEMO_TARGET_NAME = "demo-tryton"
+ADMIN_USERNAME = "admin"
+
+
+def register(sub) -> None:
+    up = sub.add_parser(
+        "up", help="set up on first start, then run the console, worker and scheduler"
+    )
+    up.add_argument("--host", default=os.environ.get("ERPKEEPER_HOST", "127.0.0.1"))
+    up.add_argument("--port", type=int, default=int(os.environ.get("ERPKEEPER_PORT", "8000")))
+    up.add_argument("--no-demo", action="store_true", help="do not build the demo Tryton ERP")
+    up.add_argument("--no-worker", action="store_true", help="run the console only")
+    up.add_argument("--threads", type=int, default=8, help="web server threads")
+    up.set_defaults(handler=handle_up)
+
+
+def handle_up(args) -> int:
+    from django.conf import settings
+
+    say(f"ERPKeeper · home {settings.HOME}")
+    ensure_port_free(args.host, args.port)
+    migrate()
+    if not args.no_demo:
+        ensure_demo_target()
+    ensure_administrator()
+    worker = None if args.no_worker else start_worker()
+    try:
+        serve(args.host, args.port, args.threads, worker)
+    finally:
+        stop(worker)
+    return 0
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); is ERPKeeper already running? "
+                "Choose another port with ERPKEEPER_PORT=8001 make up",
+                EXIT_USAGE,
+                "port_in_use",
+            ) from None
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    say("✓ platform database ready")
+
+
+def ensure_demo_target() -> None:
+    from django.conf import settings
+
+    from erpkeeper.targets import services
+    from erpkeeper.targets.models import Target
+
+    if Target.objects.exists():
+        say(f"✓ {Target.objects.count()} target(s) under care")
+        return
+    path = Path(settings.HOME) / "demo-erp" / "demo.sqlite"
+    url = f"sqlite://{path}"
+    if not path.exists():
+        build_demo_with_progress(url)
+    target = services.add_target(
+        name=DEMO_TARGET_NAME,
+        database_url=url,
+        environment="test",
+        host_name=socket.gethostname(),
+        description="Demo Tryton ERP built by ERPKeeper on first start.",
+        windows=["sun 02:00 4h " + settings.TIME_ZONE],
+    )
+    say(f"✓ demo Tryton ERP registered as target {target.name!r} ({path})")
+
+
+def build_demo_with_progress(url: str) -> None:
+    from tqdm import tqdm
+
+    from erpkeeper.demo import build_demo
+
+    say("Building the demo Tryton ERP (first start only, about a minute)…")
+    bar = tqdm(total=100, unit="%", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        bar.total = total or 1
+        bar.n = done
+        bar.set_description_str(message[:40])
+        bar.refresh()
+
+    try:
+        build_demo(url, size="small", seed=1, progress=progress)
+    except Exception as exc:  # the builder reports one line; keep start-up free of tracebacks
+        raise CommandError(f"could not build the demo ERP: {exc}", EXIT_FAILED) from None
+    finally:
+        bar.close()
+
+
+def ensure_administrator() -> None:
+    from django.contrib.auth import get_user_model
+
+    from erpkeeper.accounts import services
+    from erpkeeper.accounts.roles import Role
+
+    users = get_user_model().objects
+    if (
+        users.filter(is_superuser=True).exists()
+        or users.filter(groups__name=Role.ADMINISTRATOR).exists()
+    ):
+        return
+    user, password = services.create_user(ADMIN_USERNAME, email="", role=Role.ADMINISTRATOR)
+    say("")
+    say("  Administrator account created (this password is shown once; store it now):")
+    say(f"    user:     {user.get_username()}")
+    say(f"    password: {password}")
+    say("")
+
+
+def start_worker() -> subprocess.Popen:
+    # A child process, not a thread: a job that crashes or hangs never takes the console down.
+    command = [sys.executable, "-m", "erpkeeper.cli", "worker"]
+    return subprocess.Popen(command, start_new_session=True)
+
+
+def serve(host: str, port: int, threads: int, worker) -> None:
+    from waitress import create_server
+
+    from erpkeeper.wsgi import application
+
+    server = create_server(application, host=host, port=port, threads=threads, ident="ERPKeeper")
+    say(f"✓ console on http://{host}:{port}/  ·  API http://{host}:{port}/api/v1/  ·  Ctrl-C stops")
+    if worker is not None:
+        watch_worker(worker, server)
+
+    def shutdown(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        say("\nstopping…")
+    finally:
+        server.close()
+
+
+def watch_worker(worker: subprocess.Popen, server) -> None:
+    def watch():
+        code = worker.wait()
+        if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+            print(f"the job worker stopped unexpectedly (exit {code})", file=sys.stderr)
+
+    threading.Thread(target=watch, daemon=True, name="worker-watch").start()
+
+
+def stop(worker) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    say("✓ stopped")
