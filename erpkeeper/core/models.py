@@ -50,6 +50,9 @@ class Job(models.Model):
     heartbeat = models.DateTimeField(_("heartbeat"), null=True, blank=True)
     worker = models.CharField(_("worker"), max_length=255, blank=True, help_text=_("host:pid"))
     task_id = models.CharField(_("queue task id"), max_length=64, blank=True)
+    # A running job cannot be stopped from outside; the worker polls this and stops itself.
+    cancel_requested = models.DateTimeField(_("cancel requested"), null=True, blank=True)
+    cancelled_by_name = models.CharField(_("cancelled by"), max_length=150, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
