@@ -1,0 +1,66 @@
+"""The console pages for targets, through Django's test client as a signed-in person."""
+
+import pytest
+
+from erpkeeper.targets import services
+from erpkeeper.targets.models import Target
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_shows_a_card_with_the_erp_facts(client, olga, tryton_sqlite_db):
+    services.add_target(name="shop", database_url=tryton_sqlite_db)
+    client.force_login(olga)
+    page = client.get("/").content.decode()
+    assert 'data-testid="target-card"' in page
+    assert "shop" in page and "8.2" in page
+    assert 'data-state="ok"' in page
+
+
+def test_unreachable_target_card_turns_red_with_the_reason(client, olga):
+    services.add_target(
+        name="pg", database_url="postgresql://e@127.0.0.1:1/x", verify=False
+    )
+    services.check_target(Target.objects.get(name="pg"))
+    client.force_login(olga)
+    page = client.get("/").content.decode()
+    assert 'data-state="down"' in page
+    assert "127.0.0.1:1" in page
+
+
+def test_adding_a_target_with_a_bad_url_shows_the_reason_and_saves_nothing(client, olga):
+    client.force_login(olga)
+    response = client.post(
+        "/targets/target/add/",
+        {"name": "bad", "kind": "tryton", "environment": "production",
+         "database_url": "postgresql://erp@127.0.0.1:1/tryton", "rpo_minutes": 60,
+         "rto_minutes": 60, "verify": "on"},
+    )
+    assert response.status_code == 200
+    assert "127.0.0.1:1" in response.content.decode()
+    assert not Target.objects.exists()
+
+
+def test_adding_and_checking_a_target_in_the_console(client, olga, tryton_sqlite_db):
+    client.force_login(olga)
+    response = client.post(
+        "/targets/target/add/",
+        {"name": "shop", "kind": "tryton", "environment": "production",
+         "database_url": tryton_sqlite_db, "rpo_minutes": 60, "rto_minutes": 120,
+         "windows": "sun 02:00 4h Asia/Shanghai", "verify": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target = Target.objects.get(name="shop")
+    assert target.last_check_ok is True
+    assert [str(w) for w in target.maintenance_windows.all()] == ["sun 02:00 4h Asia/Shanghai"]
+    page = client.get(f"/targets/target/{target.pk}/change/").content.decode()
+    assert "sale" in page and "8.2" in page
+    assert tryton_sqlite_db not in page or "********" not in tryton_sqlite_db
+    checked = client.get(f"/targets/target/{target.pk}/check_now/", follow=True)
+    assert "reachable" in checked.content.decode().lower()
+
+
+def test_viewer_sees_targets_but_cannot_add(client, victor):
+    client.force_login(victor)
+    assert client.get("/targets/target/").status_code == 200
+    assert client.get("/targets/target/add/").status_code == 403
