@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+TOKEN_PREFIX = "ek"  # noqa: S105  (the public start of every token, not a secret)
 
 
 class Profile(models.Model):
@@ -49,10 +52,38 @@ class ApiToken(models.Model):
 
     audit_redact = {"token_hash": None}
 
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
     class Meta:
         ordering = ["-created"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        # The standard view/add/change permissions cover a user's own tokens; these two reach
+        # everybody's (see erpkeeper/accounts/roles.py).
+        permissions = [
+            ("view_any_apitoken", _("Can view the API tokens of all users")),
+            ("revoke_any_apitoken", _("Can revoke the API tokens of all users")),
+        ]
 
     def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
+        return f"{self.name} ({self.display_prefix})"
+
+    @property
+    def display_prefix(self) -> str:
+        """What identifies the token in lists: its public start, e.g. ``ek_3fA9xQ2b_…``."""
+        return f"{TOKEN_PREFIX}_{self.prefix}_…"
+
+    @property
+    def status(self) -> str:
+        if self.revoked is not None:
+            return self.Status.REVOKED
+        if self.expires is not None and self.expires <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.ACTIVE

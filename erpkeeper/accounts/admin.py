@@ -1,0 +1,345 @@
+"""Console pages for users, roles (auth groups) and API tokens, themed with unfold."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin, StackedInline
+from unfold.decorators import action, display
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from erpkeeper.accounts import services
+from erpkeeper.accounts.models import ApiToken, Profile
+from erpkeeper.accounts.roles import Role, role_label
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+STAFF_HELP = _(
+    "Every ERPKeeper user is staff: that only lets them into the console. What they can see and "
+    "do there and in the API is decided by their role."
+)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+class UserAddForm(UserCreationForm):
+    """Username, e-mail, role and an initial password (checked against the password policy)."""
+
+    email = forms.EmailField(label=_("Email address"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("A user with that username already exists."))
+        return username
+
+
+class ProfileInline(StackedInline):
+    model = Profile
+    can_delete = False
+    verbose_name_plural = _("preferences")
+    fields = ["language"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserAddForm
+    change_password_form = AdminPasswordChangeForm
+    list_display = ["username", "email", "full_name", "roles", "is_active", "last_login"]
+    list_filter = ["is_active", "groups"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (
+            _("Access"),
+            {
+                "fields": ("is_active", "groups"),
+                "description": _(
+                    "Roles are groups whose permissions follow fixed rules; see Roles."
+                ),
+            },
+        ),
+        (
+            _("Advanced"),
+            {
+                "fields": ("is_staff", "is_superuser", "user_permissions"),
+                "classes": ["collapse"],
+                "description": STAFF_HELP,
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "role", "password1", "password2"),
+                "description": STAFF_HELP,
+            },
+        ),
+    )
+
+    def get_inlines(self, request, obj):
+        # The profile is created with the user (signal); edit it only once it exists.
+        return [ProfileInline] if obj is not None else []
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "groups":
+            kwargs["label"] = _("Roles")
+        return super().formfield_for_manytomany(db_field, request=request, **kwargs)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @display(description=_("Name"))
+    def full_name(self, obj):
+        return obj.get_full_name()
+
+    @display(description=_("Roles"))
+    def roles(self, obj):
+        return ", ".join(role_label(g.name) for g in obj.groups.all())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # New users go through the same service as the CLI: staff, profile, role.
+        user, _generated = services.create_user(
+            obj.username,
+            form.cleaned_data.get("email", ""),
+            form.cleaned_data["role"],
+            password=form.cleaned_data["password1"],
+        )
+        vars(obj).update(vars(user))  # the admin goes on with ``obj`` (messages, redirect)
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    list_display = ["label", "name", "members", "permission_count", "is_role"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("user", distinct=True),
+                perm_count=Count("permissions", distinct=True),
+            )
+        )
+
+    @display(description=_("Role"))
+    def label(self, obj):
+        return role_label(obj.name)
+
+    @display(description=_("Members"), ordering="member_count")
+    def members(self, obj):
+        return obj.member_count
+
+    @display(description=_("Permissions"), ordering="perm_count")
+    def permission_count(self, obj):
+        return obj.perm_count
+
+    @display(description=_("Built-in role"), boolean=True)
+    def is_role(self, obj):
+        return obj.name in Role.values
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.name in Role.values:
+            return ["name", "label", "rules_note", "permission_list"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.name in Role.values:
+            return ["name", "label", "rules_note", "permission_list"]
+        return super().get_readonly_fields(request, obj)
+
+    @display(description=_("How permissions are set"))
+    def rules_note(self, obj):
+        return _(
+            "This built-in role's permissions are derived from rules "
+            "(erpkeeper/accounts/roles.py) after every upgrade; they cannot be edited here. "
+            "Create another group for extra permissions."
+        )
+
+    @display(description=_("Permissions"))
+    def permission_list(self, obj):
+        names = obj.permissions.select_related("content_type").order_by(
+            "content_type__app_label", "content_type__model", "codename"
+        )
+        return ", ".join(f"{p.content_type.app_label}.{p.codename}" for p in names) or "-"
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.name in Role.values:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # would delete built-in roles too
+        return actions
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name", "expires"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and self.user is not None:
+            try:
+                services.validate_token_request(self.user, data.get("name"), data.get("expires"))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ModelAdmin):
+    """Everyone manages their own tokens here; view_any/revoke_any_apitoken reach all users'."""
+
+    form = ApiTokenForm
+    list_display = ["name", "display_prefix", "status_badge", "created", "last_used", "expires"]
+    list_display_links = ["name"]
+    search_fields = ["name", "prefix", "user__username"]
+    actions = ["revoke_selected"]
+    actions_detail = ["revoke_detail"]
+
+    def get_queryset(self, request):
+        return services.visible_tokens(request.user)
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if request.user.has_perm("accounts.view_any_apitoken"):
+            columns.insert(1, "user")
+        return columns
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "expires"]
+        return [
+            "name",
+            "user",
+            "display_prefix",
+            "status_badge",
+            "created",
+            "last_used",
+            "expires",
+            "revoked",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            "user",
+            "display_prefix",
+            "status_badge",
+            "created",
+            "last_used",
+            "expires",
+            "revoked",
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class BoundForm(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, user=request.user, **kw)
+
+        return BoundForm
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not isinstance(obj, ApiToken):  # unfold passes an id
+            obj = self.get_queryset(request).filter(pk=obj).first()
+        if obj is None:
+            return super().has_change_permission(request)
+        return services.can_revoke(request.user, obj)
+
+    @display(description=_("Token"))
+    def display_prefix(self, obj):
+        return obj.display_prefix
+
+    @display(
+        description=_("Status"),
+        label={
+            ApiToken.Status.ACTIVE: "success",
+            ApiToken.Status.EXPIRED: "warning",
+            ApiToken.Status.REVOKED: "danger",
+        },
+    )
+    def status_badge(self, obj):
+        return obj.status, ApiToken.Status(obj.status).label
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        token, plaintext = services.create_api_token(
+            request.user, form.cleaned_data["name"], form.cleaned_data.get("expires")
+        )
+        vars(obj).update(vars(token))
+        request.erpkeeper_new_token = plaintext
+
+    def response_add(self, request, obj, post_url_continue=None):
+        plaintext = getattr(request, "erpkeeper_new_token", None)
+        if plaintext is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Your new API token"),
+            "token": obj,
+            "plaintext": plaintext,
+            "changelist_url": reverse("admin:accounts_apitoken_changelist"),
+        }
+        response = TemplateResponse(request, "accounts/token_created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @action(description=_("Revoke selected API tokens"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        revocable = [
+            t for t in queryset if t.revoked is None and services.can_revoke(request.user, t)
+        ]
+        for token in revocable:
+            services.revoke_api_token(token)
+        count = len(revocable)
+        message = ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @action(description=_("Revoke"), icon="block")
+    def revoke_detail(self, request, object_id):
+        token = self.get_queryset(request).filter(pk=object_id).first()
+        if token is None or not services.can_revoke(request.user, token):
+            self.message_user(request, _("You cannot revoke this token."), messages.ERROR)
+        else:
+            services.revoke_api_token(token)
+            self.message_user(request, _("The API token has been revoked."), messages.SUCCESS)
+        return redirect(reverse("admin:accounts_apitoken_change", args=[object_id]))

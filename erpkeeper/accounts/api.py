@@ -1,0 +1,178 @@
+"""/api/v1/me/ and /api/v1/tokens/: the signed-in user, their language and their API tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from erpkeeper.accounts import services
+from erpkeeper.accounts.models import ApiToken
+
+LANGUAGE_CHOICES = [("", _("Follow the browser")), *settings.LANGUAGES]
+
+
+class RoleSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("stable English name"))
+    label = serializers.CharField(help_text=_("name in the user's language"))
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    roles = RoleSerializer(many=True, read_only=True)
+    permissions = serializers.ListField(child=serializers.CharField(), read_only=True)
+    language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, allow_blank=True)
+    authenticated_by = serializers.CharField(read_only=True, help_text=_("token or session"))
+
+    def to_representation(self, user):
+        return {
+            "id": user.pk,
+            "username": user.get_username(),
+            "email": user.email,
+            "full_name": user.get_full_name(),
+            "roles": [{"name": r.value, "label": str(r.label)} for r in services.user_roles(user)],
+            "permissions": sorted(user.get_all_permissions()),
+            "language": services.get_profile(user).language,
+            "authenticated_by": self.context.get("authenticated_by", ""),
+        }
+
+
+class MeView(APIView):
+    """The signed-in user: roles, effective permissions and language (PATCH the language)."""
+
+    required_permissions = ()  # any signed-in user
+    serializer_class = MeSerializer
+
+    def _data(self, request):
+        by = "token" if isinstance(request.auth, ApiToken) else "session"
+        return MeSerializer(request.user, context={"authenticated_by": by}).data
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(self._data(request))
+
+    @extend_schema(request=MeSerializer, responses=MeSerializer)
+    def patch(self, request):
+        serializer = MeSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "language" in serializer.validated_data:
+            services.set_language(request.user, serializer.validated_data["language"])
+        return Response(self._data(request))
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(style={"input_type": "password"}, write_only=True)
+    new_password = serializers.CharField(style={"input_type": "password"}, write_only=True)
+
+
+class MePasswordView(APIView):
+    """Change your own password (the current one is required). 400 lists the policy's reasons."""
+
+    required_permissions = ()
+    serializer_class = PasswordChangeSerializer
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not request.user.check_password(data["current_password"]):
+            message = _("The current password is not correct.")
+            return Response({"current_password": [message]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            services.set_password(request.user, data["new_password"])
+        except ValidationError as exc:
+            body = {"new_password": exc.message_dict["password"]}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    expires_in_days = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_("alternative to expires: this many days from now"),
+    )
+    status = serializers.CharField(read_only=True)
+    display_prefix = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "display_prefix",
+            "status",
+            "created",
+            "last_used",
+            "expires",
+            "expires_in_days",
+            "revoked",
+        ]
+        read_only_fields = ["created", "last_used", "revoked"]
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(
+        read_only=True, help_text=_("the token itself: shown in this response only")
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class ApiTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your own API tokens. Creating one returns the token once; DELETE or POST …/revoke/
+    revokes it (the row stays, for the audit trail)."""
+
+    serializer_class = ApiTokenSerializer
+    queryset = ApiToken.objects.none()  # model for RolePermission; rows: get_queryset()
+    action_permissions = {"revoke": "change", "destroy": "change"}
+
+    def get_queryset(self):
+        return ApiToken.objects.filter(user=self.request.user)
+
+    @extend_schema(responses={201: ApiTokenCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expires = data.get("expires")
+        if data.get("expires_in_days"):
+            expires = timezone.now() + timedelta(days=data["expires_in_days"])
+        token, plaintext = services.create_api_token(request.user, data["name"], expires)
+        token.token = plaintext
+        body = ApiTokenCreatedSerializer(token).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        token = services.revoke_api_token(self.get_object())
+        return Response(self.get_serializer(token).data)
+
+    def perform_destroy(self, instance):
+        services.revoke_api_token(instance)
+
+
+def register(router) -> None:
+    router.register("tokens", ApiTokenViewSet, basename="apitoken")

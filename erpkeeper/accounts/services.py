@@ -1,0 +1,327 @@
+"""Accounts operations. The console, the API, the CLI and ``erpkeeper up`` all call these.
+
+Users created here are always staff: the console *is* the Django admin, which only lets staff
+in, and what a user may then see or do there (and in the API) is decided by their role's model
+permissions alone. ``is_staff`` therefore means "may use the console" and is not a privilege.
+
+Every function that stores a password runs Django's AUTH_PASSWORD_VALIDATORS (NIST 800-63B:
+length, common passwords, similarity to the user's name/e-mail) and raises
+``django.core.exceptions.ValidationError`` with the reasons.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from erpkeeper.accounts.models import TOKEN_PREFIX, ApiToken, Profile
+from erpkeeper.accounts.roles import Role
+
+ALPHANUMERIC = string.ascii_letters + string.digits
+TOKEN_PREFIX_LENGTH = 8
+TOKEN_SECRET_LENGTH = 43  # 43 characters from 62 carry 256 bits
+GENERATED_PASSWORD_LENGTH = 20
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def _acting_as(actor):
+    """Attribute the changes inside the block to ``actor`` when given (else the ambient one)."""
+    if actor is None:
+        return contextlib.nullcontext()
+    from erpkeeper.core.audit import audit_context, current_context
+
+    ambient = current_context()
+    return audit_context(actor, source=ambient.source, request_id=ambient.request_id)
+
+
+def generate_password() -> str:
+    """A random password that passes the validators (about 119 bits)."""
+    return "".join(secrets.choice(ALPHANUMERIC) for _ in range(GENERATED_PASSWORD_LENGTH))
+
+
+def validate_password(password: str, user=None) -> None:
+    """Raise ValidationError({"password": [reasons]}) unless ``password`` passes the policy."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+
+
+def create_user(
+    username: str,
+    email: str = "",
+    role: Role | str = Role.VIEWER,
+    password: str | None = None,
+    *,
+    usable_password: bool = True,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+    actor=None,
+):
+    """Create a console user with one role. Returns ``(user, generated_password)``.
+
+    Without ``password`` a random one is generated and returned so that the caller can show it
+    once (``erpkeeper up`` and ``erpkeeper user create`` do); it is never stored in plaintext.
+    With ``usable_password=False`` the user gets no password at all (API tokens only).
+    """
+    role = _role(role)
+    User = get_user_model()
+    user = User(
+        username=username.strip(),
+        email=email.strip(),
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=True,
+    )
+    _validate_new_user(user)
+    generated = None
+    if usable_password and password is None:
+        password = generated = generate_password()
+    if usable_password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    with _acting_as(actor), transaction.atomic():
+        user.save()
+        set_role(user, role)
+        if language:
+            set_language(user, language)
+    return user, generated
+
+
+def _validate_new_user(user) -> None:
+    errors = {}
+    try:
+        user.full_clean(exclude=["password", "last_login", "date_joined"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if user.username and type(user).objects.filter(username__iexact=user.username).exists():
+        errors.setdefault("username", []).append(_("A user with that username already exists."))
+    if user.email:
+        try:
+            validate_email(user.email)
+        except ValidationError as exc:
+            errors.setdefault("email", []).extend(exc.messages)
+    if errors:
+        raise ValidationError({k: list(dict.fromkeys(v)) for k, v in errors.items()})
+
+
+def _role(role: Role | str) -> Role:
+    try:
+        return role if isinstance(role, Role) else Role.parse(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        message = _("Unknown role %(role)s; choose one of: %(choices)s.") % {
+            "role": role,
+            "choices": choices,
+        }
+        raise ValidationError({"role": [message]}) from None
+
+
+def get_user(username: str):
+    """The user with this username (exact first, then case-insensitive) or DoesNotExist."""
+    User = get_user_model()
+    try:
+        return User.objects.get(username=username)
+    except User.DoesNotExist:
+        return User.objects.get(username__iexact=username)
+
+
+def user_roles(user) -> list[Role]:
+    names = {group.name for group in user.groups.all()}  # uses prefetch_related("groups")
+    return [role for role in Role if role.value in names]
+
+
+def set_role(user, role: Role | str, actor=None) -> None:
+    """Give ``user`` exactly this role (other, non-role groups are kept)."""
+    role = _role(role)
+    with _acting_as(actor), transaction.atomic():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        others = user.groups.filter(name__in=[r.value for r in Role]).exclude(pk=group.pk)
+        user.groups.remove(*others)
+        user.groups.add(group)
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+
+
+def set_password(user, password: str, actor=None) -> None:
+    """Validate and store a new password. Signs the user out of other console sessions."""
+    validate_password(password, user)
+    with _acting_as(actor):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+
+
+def unlock_user(username: str) -> int:
+    """Lift the sign-in lockout of ``username`` from every address. Returns attempts removed."""
+    from axes.utils import reset
+
+    return reset(username=username)
+
+
+# --- preferences -----------------------------------------------------------------------------
+
+
+def get_profile(user) -> Profile:
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        profile, _created = Profile.objects.get_or_create(user=user)
+        return profile
+
+
+def set_language(user, language: str, actor=None) -> Profile:
+    """Store the user's language ("" = follow the browser)."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language and language not in codes:
+        raise ValidationError({"language": [_("Unknown language %(code)s.") % {"code": language}]})
+    profile = get_profile(user)
+    if profile.language != language:
+        with _acting_as(actor):
+            profile.language = language
+            profile.save(update_fields=["language"])
+    return profile
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def validate_token_request(user, name: str | None, expires: datetime | None) -> None:
+    """Raise ValidationError({field: [reasons]}) unless a token can be made with these."""
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("Give the token a name, e.g. what will use it.")]
+    elif len(name) > ApiToken._meta.get_field("name").max_length:
+        errors["name"] = [_("The name is too long.")]
+    if expires is not None and expires <= timezone.now():
+        errors["expires"] = [_("The expiry date must be in the future.")]
+    if not user.is_active:
+        errors["user"] = [_("The user is inactive.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_api_token(user, name: str, expires: datetime | None = None, actor=None):
+    """Create a token for ``user``. Returns ``(token, plaintext)``; only a hash is stored, so
+    the plaintext can be shown exactly once."""
+    validate_token_request(user, name, expires)
+    prefix = "".join(secrets.choice(ALPHANUMERIC) for _ in range(TOKEN_PREFIX_LENGTH))
+    secret = "".join(secrets.choice(ALPHANUMERIC) for _ in range(TOKEN_SECRET_LENGTH))
+    plaintext = f"{TOKEN_PREFIX}_{prefix}_{secret}"
+    with _acting_as(actor):
+        token = ApiToken.objects.create(
+            user=user,
+            name=name.strip(),
+            prefix=prefix,
+            token_hash=hash_token(plaintext),
+            expires=expires,
+        )
+    return token, plaintext
+
+
+def revoke_api_token(token: ApiToken, actor=None) -> ApiToken:
+    """Revoke a token for good (idempotent: revoking twice keeps the first time)."""
+    if token.revoked is None:
+        with _acting_as(actor):
+            token.revoked = timezone.now()
+            token.save(update_fields=["revoked"])
+    return token
+
+
+def visible_tokens(user):
+    """The tokens ``user`` may see: their own, or everybody's with view_any_apitoken."""
+    tokens = ApiToken.objects.select_related("user")
+    if user.has_perm("accounts.view_any_apitoken"):
+        return tokens
+    return tokens.filter(user=user)
+
+
+def can_revoke(user, token: ApiToken) -> bool:
+    if token.user_id == user.pk:
+        return user.has_perm("accounts.change_apitoken")
+    return user.has_perm("accounts.revoke_any_apitoken")
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """The outcome of presenting a token: a user, or why not (``error`` is a stable code)."""
+
+    user: object | None
+    token: ApiToken | None = None
+    error: str = ""
+
+    @property
+    def message(self) -> str:
+        return str(TOKEN_ERRORS.get(self.error, ""))
+
+
+TOKEN_ERRORS = {
+    "invalid_token": gettext_lazy("Invalid API token."),
+    "token_revoked": gettext_lazy("This API token has been revoked."),
+    "token_expired": gettext_lazy("This API token has expired."),
+    "user_inactive": gettext_lazy("The account this API token belongs to is disabled."),
+}
+
+
+def check_api_token(plaintext: str) -> TokenCheck:
+    """Look a presented token up by its SHA-256 (never by comparing secrets one by one)."""
+    parts = (plaintext or "").split("_")
+    if (
+        len(parts) != 3
+        or parts[0] != TOKEN_PREFIX
+        or len(parts[1]) != TOKEN_PREFIX_LENGTH
+        or len(parts[2]) != TOKEN_SECRET_LENGTH
+    ):
+        return TokenCheck(None, error="invalid_token")
+    digest = hash_token(plaintext)
+    token = ApiToken.objects.select_related("user").filter(token_hash=digest).first()
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return TokenCheck(None, error="invalid_token")
+    if token.revoked is not None:
+        return TokenCheck(None, token, "token_revoked")
+    now = timezone.now()
+    if token.expires is not None and token.expires <= now:
+        return TokenCheck(None, token, "token_expired")
+    if not token.user.is_active:
+        return TokenCheck(None, token, "user_inactive")
+    _touch(token, now)
+    return TokenCheck(token.user, token)
+
+
+def _touch(token: ApiToken, now: datetime) -> None:
+    # At most one write a minute per token, and an UPDATE without signals: using a token is
+    # not a change worth an audit entry.
+    if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        token.last_used = now
+
+
+def authenticate_token(plaintext: str):
+    """The active user a token belongs to, or None (invalid, revoked, expired or disabled)."""
+    return check_api_token(plaintext).user
