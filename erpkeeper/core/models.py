@@ -88,7 +88,8 @@ class AuditEntry(models.Model):
         verbose_name=_("actor"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Entries are hashed with the actor's id: deleting a user must not rewrite them.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
