@@ -1,1 +1,0 @@
-"""Tryton adapter (stub: completed by the adapter work)."""
