@@ -1,1 +1,299 @@
-"""(stub: filled in by its owner)."""
+"""Console pages for job runs: a live list and a detail page with the log; cancel and retry.
+
+Jobs are records of work, so the pages are read-only; cancel and retry go through the services.
+Running rows refresh in place: static/core/jobs/live.js polls /api/v1/jobs/ every 2 s.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+
+from erpkeeper.core.jobs import JobStateError, cancel, retry
+from erpkeeper.core.jobs_cli import format_seconds
+from erpkeeper.core.models import Job
+
+STATUS_VARIANTS = {
+    Job.Status.QUEUED: "info",
+    Job.Status.RUNNING: "primary",
+    Job.Status.SUCCEEDED: "success",
+    Job.Status.FAILED: "danger",
+    Job.Status.CANCELLED: "warning",
+}
+
+CANCEL_DIALOG = {
+    "title": _("Cancel this job?"),
+    "description": _(
+        "A queued job is cancelled at once. A running job stops at its next checkpoint."
+    ),
+    "form_class": None,
+    "form_submit_text": _("Cancel job"),
+}
+RETRY_DIALOG = {
+    "title": _("Run this job again?"),
+    "description": _("A new job with the same kind, target and parameters is queued."),
+    "form_class": None,
+    "form_submit_text": _("Retry"),
+}
+
+
+def status_badge_html(status: str) -> str:
+    label = Job.Status(status).label if status in Job.Status.values else status
+    return render_to_string(
+        "unfold/helpers/label.html", {"text": label, "variant": STATUS_VARIANTS.get(status)}
+    )
+
+
+@admin.register(Job)
+class JobAdmin(ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "target_link",
+        "status_badge",
+        "progress_bar",
+        "requested_by_name",
+        "created",
+        "started",
+        "duration_display",
+    ]
+    list_display_links = ["id", "kind"]
+    list_filter = ["status", "kind", "target", "created"]
+    search_fields = ["kind", "requested_by_name", "error", "target__name"]
+    list_select_related = ["target"]
+    actions = ["cancel_selected", "retry_selected"]
+    actions_detail = ["cancel_detail", "retry_detail"]
+    list_before_template = "core/jobs/live_config.html"
+    change_form_before_template = "core/jobs/live_config.html"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "target_link",
+                    "status_badge",
+                    "progress_bar",
+                    "progress_message",
+                    "error_display",
+                ]
+            },
+        ),
+        (_("Log"), {"fields": ["log_panel"]}),
+        (_("Parameters and result"), {"fields": ["params_display", "result_display"]}),
+        (
+            _("Timing and origin"),
+            {
+                "fields": [
+                    "requested_by_name",
+                    "created",
+                    "started",
+                    "finished",
+                    "duration_display",
+                    "heartbeat",
+                    "worker",
+                    "cancelled_by_name",
+                    "cancel_requested",
+                    "task_id",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "kind",
+        "target_link",
+        "status_badge",
+        "progress_bar",
+        "progress_message",
+        "error_display",
+        "log_panel",
+        "params_display",
+        "result_display",
+        "requested_by_name",
+        "created",
+        "started",
+        "finished",
+        "duration_display",
+        "heartbeat",
+        "worker",
+        "cancelled_by_name",
+        "cancel_requested",
+        "task_id",
+    ]
+
+    class Media:
+        css = {"all": ["core/jobs/jobs.css"]}
+        js = ["core/jobs/live.js"]
+
+    # -- read-only: no add, no edit, no delete (job history is evidence) ---------------------
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_cancel_permission(self, request, object_id=None):
+        return request.user.has_perm("core.change_job")
+
+    def has_retry_permission(self, request, object_id=None):
+        return request.user.has_perm("core.change_job")
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), **self._live(None)})
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        context = {**(extra_context or {}), **self._live(object_id)}
+        return super().changeform_view(request, object_id, form_url, context)
+
+    def _live(self, object_id) -> dict:
+        config = {
+            "api": reverse("job-list"),
+            "job": int(object_id) if object_id and str(object_id).isdigit() else None,
+            "badges": {status: status_badge_html(status) for status in Job.Status.values},
+            "active": [Job.Status.QUEUED, Job.Status.RUNNING],
+            "interval": 2000,
+        }
+        return {"job_live_config": json.dumps(config)}
+
+    # -- columns and fields ------------------------------------------------------------------
+
+    @display(description=_("Target"), ordering="target__name")
+    def target_link(self, job):
+        if job.target is None:
+            return "–"
+        url = reverse("admin:targets_target_change", args=[job.target_id])
+        return format_html('<a href="{}">{}</a>', url, job.target.name)
+
+    @display(description=_("Status"), ordering="status")
+    def status_badge(self, job):
+        return format_html(
+            '<span data-job-status="{}" data-status="{}">{}</span>',
+            job.pk,
+            job.status,
+            _mark_safe(status_badge_html(job.status)),
+        )
+
+    @display(description=_("Progress"), ordering="progress")
+    def progress_bar(self, job):
+        return render_to_string("core/jobs/progress.html", {"job": job})
+
+    @display(description=_("Duration"))
+    def duration_display(self, job):
+        text = ""
+        if job.started:
+            text = format_seconds(((job.finished or timezone.now()) - job.started).total_seconds())
+        return format_html('<span data-job-duration="{}">{}</span>', job.pk, text or "–")
+
+    @display(description=_("Error"))
+    def error_display(self, job):
+        if not job.error:
+            return "–"
+        return format_html('<span class="text-red-600" data-job-error>{}</span>', job.error)
+
+    @display(description=_("Log"))
+    def log_panel(self, job):
+        return render_to_string("core/jobs/log_panel.html", {"job": job})
+
+    @display(description=_("Parameters"))
+    def params_display(self, job):
+        return _json_block(job.params)
+
+    @display(description=_("Result"))
+    def result_display(self, job):
+        return _json_block(job.result, attrs="data-job-result")
+
+    # -- actions: bulk (list), dialog (detail); all through the services --------------------
+
+    @admin.action(description=_("Cancel selected jobs"), permissions=["cancel"])
+    def cancel_selected(self, request, queryset):
+        done = sum(self._cancel(request, job, quiet=True) for job in queryset)
+        messages.info(request, _("%(count)d job(s) cancelled or asked to stop.") % {"count": done})
+
+    @admin.action(description=_("Retry selected jobs"), permissions=["retry"])
+    def retry_selected(self, request, queryset):
+        done = sum(self._retry(request, job, quiet=True) is not None for job in queryset)
+        messages.info(request, _("%(count)d job(s) queued again.") % {"count": done})
+
+    @action(
+        description=_("Cancel"),
+        icon="cancel",
+        permissions=["cancel"],
+        variant=ActionVariant.DANGER,
+        dialog=CANCEL_DIALOG,
+    )
+    def cancel_detail(self, request, form, object_id):
+        job = Job.objects.get(pk=object_id)
+        self._cancel(request, job)
+        return _redirect(request, reverse("admin:core_job_change", args=[job.pk]))
+
+    @action(description=_("Retry"), icon="replay", permissions=["retry"], dialog=RETRY_DIALOG)
+    def retry_detail(self, request, form, object_id):
+        job = Job.objects.get(pk=object_id)
+        new_job = self._retry(request, job)
+        target = new_job.pk if new_job is not None else job.pk
+        return _redirect(request, reverse("admin:core_job_change", args=[target]))
+
+    def _cancel(self, request, job, quiet=False) -> bool:
+        try:
+            job = cancel(job, actor=request.user)
+        except JobStateError as exc:
+            if not quiet:
+                messages.warning(request, str(exc))
+            return False
+        if not quiet:
+            if job.status == Job.Status.CANCELLED:
+                messages.success(request, _("Job %(id)s cancelled.") % {"id": job.pk})
+            else:
+                messages.info(
+                    request,
+                    _("Job %(id)s is running; it stops at its next checkpoint.") % {"id": job.pk},
+                )
+        return True
+
+    def _retry(self, request, job, quiet=False):
+        try:
+            new_job = retry(job, actor=request.user)
+        except (JobStateError, ValueError) as exc:
+            if not quiet:
+                messages.warning(request, str(exc))
+            return None
+        if not quiet:
+            messages.success(request, _("Job %(id)s queued as a retry.") % {"id": new_job.pk})
+        return new_job
+
+
+def _mark_safe(html: str):
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(html)  # noqa: S308  (rendered from our own template)
+
+
+def _json_block(value, attrs: str = "") -> str:
+    if not value:
+        return "–"
+    text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+    return format_html('<pre class="ek-job-json" {}>{}</pre>', attrs, text)
+
+
+def _redirect(request, url: str):
+    # The dialog posts through htmx: tell it to navigate instead of swapping the answer in.
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

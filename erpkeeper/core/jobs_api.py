@@ -1,5 +1,164 @@
-"""(stub: filled in by its owner)."""
+"""/api/v1/jobs: read job runs, cancel and retry them.
+
+Jobs are created by the domain endpoints that start work (e.g. ``POST /targets/{id}/check``),
+never by a raw POST here. The list omits the log; ``GET /jobs/{id}/`` has it.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from erpkeeper.accounts.permissions import RolePermission
+from erpkeeper.core.jobs import JobStateError, cancel, retry
+from erpkeeper.core.models import Job
+
+
+class JobSerializer(serializers.ModelSerializer):
+    target_name = serializers.CharField(source="target.name", read_only=True, default=None)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    is_finished = serializers.BooleanField(read_only=True)
+    duration_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "target",
+            "target_name",
+            "status",
+            "status_label",
+            "is_finished",
+            "progress",
+            "progress_message",
+            "params",
+            "result",
+            "error",
+            "log",
+            "requested_by",
+            "requested_by_name",
+            "cancel_requested",
+            "cancelled_by_name",
+            "created",
+            "started",
+            "finished",
+            "heartbeat",
+            "duration_seconds",
+            "worker",
+        ]
+        read_only_fields = fields
+
+    def get_duration_seconds(self, job) -> float | None:
+        """Seconds from start to end, or to now while running; null before it starts."""
+        if not job.started:
+            return None
+        return round(((job.finished or timezone.now()) - job.started).total_seconds(), 3)
+
+
+class JobSummarySerializer(JobSerializer):
+    class Meta(JobSerializer.Meta):
+        fields = [f for f in JobSerializer.Meta.fields if f not in ("log", "params", "result")]
+        read_only_fields = fields
+
+
+class JobActionPermission(RolePermission):
+    """Cancel and retry change a job: they need ``core.change_job``, not ``add``."""
+
+    perms_map = {**RolePermission.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
+
+
+FILTERS = [
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        description="one status or a comma-separated list, e.g. running,queued",
+    ),
+    OpenApiParameter("kind", OpenApiTypes.STR, description="e.g. target.check"),
+    OpenApiParameter("target", OpenApiTypes.STR, description="a target's id or name"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=FILTERS))
+class JobViewSet(viewsets.ReadOnlyModelViewSet):
+    """Job runs, newest first: status, progress, log, error and result of each."""
+
+    queryset = Job.objects.select_related("target")
+    serializer_class = JobSerializer
+
+    def get_serializer_class(self):
+        return JobSummarySerializer if self.action == "list" else JobSerializer
+
+    def get_permissions(self):
+        if self.action in ("cancel", "retry"):
+            return [JobActionPermission()]
+        return super().get_permissions()
+
+    def get_queryset(self):
+        jobs = super().get_queryset()
+        if self.action != "list":
+            return jobs
+        params = self.request.query_params
+        if params.get("status"):
+            jobs = jobs.filter(status__in=self._statuses(params["status"]))
+        if params.get("kind"):
+            jobs = jobs.filter(kind=params["kind"])
+        if params.get("target"):
+            value = params["target"]
+            jobs = (
+                jobs.filter(target_id=value) if value.isdigit() else jobs.filter(target__name=value)
+            )
+        return jobs
+
+    @staticmethod
+    def _statuses(text: str) -> list[str]:
+        wanted = [part.strip() for part in text.split(",") if part.strip()]
+        unknown = sorted(set(wanted) - set(Job.Status.values))
+        if unknown:
+            raise ValidationError(
+                {
+                    "status": [
+                        _("unknown status %(bad)s; use %(good)s")
+                        % {"bad": ", ".join(unknown), "good": ", ".join(Job.Status.values)}
+                    ]
+                }
+            )
+        return wanted
+
+    @extend_schema(request=None, responses={200: JobSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel: a queued job ends at once, a running one at its next checkpoint."""
+        try:
+            job = cancel(self.get_object(), actor=request.user)
+        except JobStateError as exc:
+            return _conflict(exc)
+        return Response(JobSerializer(job).data)
+
+    @extend_schema(request=None, responses={201: JobSerializer, 409: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Queue a new job with the same kind, target and parameters (the old one must be over)."""
+        try:
+            job = retry(self.get_object(), actor=request.user)
+        except JobStateError as exc:
+            return _conflict(exc)
+        except ValueError as exc:  # its kind is no longer registered
+            return Response(
+                {"error": "invalid", "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST
+            )
+        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+def _conflict(exc: Exception) -> Response:
+    return Response({"error": "conflict", "detail": str(exc)}, status=status.HTTP_409_CONFLICT)
 
 
 def register(router) -> None:
-    pass
+    router.register("jobs", JobViewSet, basename="job")

@@ -1,5 +1,332 @@
-"""(stub: filled in by its owner)."""
+"""``erpkeeper worker`` and ``erpkeeper job list|show|cancel|retry|wait|kinds|schedules``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from erpkeeper.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+
+STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]
+WAIT_POLL_SECONDS = 0.5
 
 
 def register(sub) -> None:
-    pass
+    worker = sub.add_parser(
+        "worker", help="run the job worker (and the scheduler) in the foreground"
+    )
+    worker.add_argument("--workers", type=_positive_int, default=1, help="worker threads (1)")
+    worker.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not fire periodic schedules (for extra workers; run one scheduler per queue)",
+    )
+    worker.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="on SIGTERM/Ctrl-C, wait this long for running jobs before marking them failed",
+    )
+    worker.set_defaults(handler=handle_worker)
+
+    job = sub.add_parser("job", help="background job runs: list, show, cancel, retry, wait")
+    actions = job.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    listing = _action(actions, "list", "recent jobs, newest first", handle_list)
+    listing.add_argument("--status", choices=STATUSES)
+    listing.add_argument("--kind", help="e.g. target.check")
+    listing.add_argument("--target", metavar="NAME", help="jobs of this target")
+    listing.add_argument("--limit", type=_positive_int, default=20, help="at most N rows (20)")
+
+    for name, text, handler in (
+        ("show", "a job's details and log", handle_show),
+        ("cancel", "cancel a queued or running job", handle_cancel),
+        ("retry", "run a finished job again as a new job", handle_retry),
+    ):
+        _action(actions, name, text, handler).add_argument("id", type=int)
+
+    wait = _action(actions, "wait", "wait for a job to end; exit 0 if it succeeded", handle_wait)
+    wait.add_argument("id", type=int)
+    wait.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long")
+
+    _action(actions, "kinds", "the registered job kinds", handle_kinds)
+    _action(actions, "schedules", "the periodic schedules and their next run", handle_schedules)
+
+
+def _action(actions, name: str, text: str, handler):
+    parser = actions.add_parser(name, help=text)
+    # Accepted after the action too (``erpkeeper job list --json``), like the global flag.
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+# -- the worker, for `erpkeeper up` and other launchers (importable before Django is set up) --
+
+
+def run_worker(workers: int = 1, scheduler: bool = True, shutdown_timeout: float = 10.0) -> int:
+    """Run the worker and scheduler in this process until SIGINT/SIGTERM (needs Django set up)."""
+    from erpkeeper.core.jobs.worker import run_worker as run
+
+    return run(workers=workers, scheduler=scheduler, shutdown_timeout=shutdown_timeout)
+
+
+def start_worker_process(workers: int = 1, scheduler: bool = True, **popen_kwargs):
+    """Start ``erpkeeper worker`` as a child process; returns its ``subprocess.Popen``."""
+    from erpkeeper.core.jobs.worker import start_worker_process as start
+
+    return start(workers=workers, scheduler=scheduler, **popen_kwargs)
+
+
+def stop_worker_process(process, timeout: float = 15.0) -> int:
+    """SIGTERM the worker, wait up to ``timeout`` for its clean stop, then SIGKILL."""
+    from erpkeeper.core.jobs.worker import stop_worker_process as stop
+
+    return stop(process, timeout=timeout)
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+def handle_worker(args) -> int:
+    return run_worker(
+        workers=args.workers,
+        scheduler=not args.no_scheduler,
+        shutdown_timeout=args.shutdown_timeout,
+    )
+
+
+def handle_list(args) -> int:
+    from erpkeeper.core.models import Job
+
+    jobs = Job.objects.select_related("target")
+    if args.status:
+        jobs = jobs.filter(status=args.status)
+    if args.kind:
+        jobs = jobs.filter(kind=args.kind)
+    if args.target:
+        jobs = jobs.filter(target__name=args.target)
+    rows = [summary(job) for job in jobs[: args.limit]]
+    columns = ["id", "kind", "target", "status", "progress", "requested_by", "created", "duration"]
+    text_rows = [{**row, "progress": f"{row['progress']:.0f}%"} for row in rows]
+    emit(args, rows, table(text_rows, columns))
+    return 0
+
+
+def handle_show(args) -> int:
+    job = _find(args.id)
+    data = describe(job)
+    emit(args, data, format_job(data))
+    return 0
+
+
+def handle_cancel(args) -> int:
+    from erpkeeper.core.jobs import JobStateError, cancel
+
+    job = _find(args.id)
+    try:
+        job = cancel(job, actor=_actor())
+    except JobStateError as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "conflict") from None
+    if job.status == job.Status.CANCELLED:
+        text = f"job {job.pk} cancelled"
+    else:
+        text = f"job {job.pk} is running; asked it to stop at its next checkpoint"
+    emit(args, describe(job, with_log=False), text)
+    return 0
+
+
+def handle_retry(args) -> int:
+    from erpkeeper.core.jobs import JobStateError, retry
+
+    job = _find(args.id)
+    try:
+        new_job = retry(job, actor=_actor())
+    except JobStateError as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "conflict") from None
+    except ValueError as exc:  # the kind is no longer registered
+        raise CommandError(str(exc), EXIT_USAGE, "invalid") from None
+    emit(args, describe(new_job, with_log=False), f"queued job {new_job.pk} (retry of {job.pk})")
+    return 0
+
+
+def handle_wait(args) -> int:
+    from tqdm import tqdm
+
+    job = _find(args.id)
+    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    bar = tqdm(
+        total=100,
+        desc=f"job {job.pk} {job.kind}",
+        unit="%",
+        file=sys.stderr,
+        disable=None,  # only on a terminal
+        bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}",
+    )
+    try:
+        while not job.is_finished:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            _update_bar(bar, job)
+            time.sleep(WAIT_POLL_SECONDS)
+            job.refresh_from_db()
+        _update_bar(bar, job)
+    finally:
+        bar.close()
+    return _wait_outcome(args, job)
+
+
+def _update_bar(bar, job) -> None:
+    bar.n = round(job.progress or 0)
+    bar.set_postfix_str(f"{job.status} {job.progress_message}"[:60], refresh=False)
+    bar.refresh()
+
+
+def _wait_outcome(args, job) -> int:
+    data = describe(job, with_log=False)
+    if not job.is_finished:
+        data["timed_out"] = True
+        emit(args, data, f"job {job.pk} is still {job.status} (timed out waiting)")
+        return EXIT_FAILED
+    if job.status == job.Status.SUCCEEDED:
+        emit(args, data, f"job {job.pk} succeeded in {data['duration']}")
+        return 0
+    reason = f": {job.error}" if job.error else ""
+    emit(args, data, f"job {job.pk} {job.status}{reason}")
+    return EXIT_FAILED
+
+
+def handle_kinds(args) -> int:
+    from erpkeeper.core.jobs import kinds
+
+    rows = [
+        {"kind": k.name, "label": k.display_name, "needs_target": k.needs_target} for k in kinds()
+    ]
+    emit(args, rows, table(rows, ["kind", "label", "needs_target"]))
+    return 0
+
+
+def handle_schedules(args) -> int:
+    from erpkeeper.core.scheduler import schedules
+
+    rows = []
+    for schedule in schedules():
+        next_run = schedule.next_run()
+        rows.append(
+            {
+                "name": schedule.name,
+                "cron": schedule.cron,
+                "runs": schedule.kind or "(inline)",
+                "targets": schedule.targets if isinstance(schedule.targets, str) else "",
+                "next_run": next_run.isoformat() if next_run else "",
+                "description": schedule.description,
+            }
+        )
+    emit(args, rows, table(rows, ["name", "cron", "runs", "targets", "next_run"]))
+    return 0
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _find(job_id: int):
+    from erpkeeper.core.models import Job
+
+    try:
+        return Job.objects.select_related("target").get(pk=job_id)
+    except Job.DoesNotExist:
+        raise CommandError(f"no job with id {job_id}", EXIT_NOT_FOUND, "not_found") from None
+
+
+def _actor():
+    """The ``--as`` user, if one was given (otherwise the audit name ``cli:<os user>`` is used)."""
+    from django.contrib.auth import get_user_model
+
+    from erpkeeper.core.audit import current_context
+
+    actor_id = current_context().actor_id
+    return get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+
+
+def _iso(moment) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def _duration(job) -> str:
+    from django.utils import timezone
+
+    if not job.started:
+        return ""
+    seconds = ((job.finished or timezone.now()) - job.started).total_seconds()
+    return format_seconds(seconds)
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def summary(job) -> dict:
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "target": job.target.name if job.target else "",
+        "status": job.status,
+        "progress": round(job.progress or 0, 1),
+        "requested_by": job.requested_by_name,
+        "created": _iso(job.created),
+        "duration": _duration(job),
+    }
+
+
+def describe(job, with_log: bool = True) -> dict:
+    data = summary(job)
+    data.update(
+        progress_message=job.progress_message,
+        params=job.params,
+        result=job.result,
+        error=job.error,
+        started=_iso(job.started),
+        finished=_iso(job.finished),
+        worker=job.worker,
+        cancelled_by=job.cancelled_by_name,
+    )
+    if with_log:
+        data["log"] = list(job.log or [])
+    return data
+
+
+def format_job(data: dict) -> str:
+    lines = [
+        f"job {data['id']}  {data['kind']}  {data['status']}  {data['progress']:.0f}%"
+        + (f"  {data['progress_message']}" if data["progress_message"] else ""),
+    ]
+    for key in ("target", "requested_by", "created", "started", "finished", "duration", "worker"):
+        if data.get(key):
+            lines.append(f"  {key + ':':14}{data[key]}")
+    if data.get("cancelled_by"):
+        lines.append(f"  {'cancelled by:':14}{data['cancelled_by']}")
+    for key in ("params", "result"):
+        if data.get(key):
+            lines.append(f"  {key + ':':14}{data[key]}")
+    if data.get("error"):
+        lines.append(f"  {'error:':14}{data['error']}")
+    lines.append("log:")
+    lines.extend(f"  {line}" for line in data.get("log") or ["(empty)"])
+    return "\n".join(lines)

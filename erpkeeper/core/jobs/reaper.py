@@ -1,0 +1,90 @@
+"""Ending runs whose worker died: a job must never stay "running" forever.
+
+A run is given up when its heartbeat is older than ``JOBS_STALE_SECONDS`` (any host), or at once
+when its worker was on this host and that process no longer exists (kill -9, OOM killer, crash).
+The scheduler runs this every minute and every worker runs it when it starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+
+import psutil
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from erpkeeper.core.jobs.context import timestamped
+from erpkeeper.core.models import Job
+
+logger = logging.getLogger(__name__)
+
+STALE_SECONDS = 60
+WORKER_LOST = "the worker stopped while running this job (killed or crashed)"
+
+
+def stale_seconds() -> float:
+    return float(getattr(settings, "JOBS_STALE_SECONDS", STALE_SECONDS))
+
+
+def reap_stale_jobs(now: dt.datetime | None = None) -> list[int]:
+    """Mark running jobs whose worker is gone as failed; return their ids."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=stale_seconds())
+    running = Job.objects.filter(status=Job.Status.RUNNING).only(
+        "pk", "worker", "started", "heartbeat", "log"
+    )
+    reaped = []
+    for job in running:
+        stale = job.heartbeat is None or job.heartbeat < cutoff
+        if (stale or not worker_alive(job.worker, job.started)) and _fail(job, now):
+            reaped.append(job.pk)
+    if reaped:
+        logger.warning("marked %d job(s) as failed, their worker is gone: %s", len(reaped), reaped)
+    return reaped
+
+
+def fail_jobs_of_this_process(message: str) -> list[int]:
+    """On worker exit: end the runs this process still holds (their threads die with it)."""
+    from erpkeeper.core.jobs.runner import worker_identity
+
+    mine = Job.objects.filter(status=Job.Status.RUNNING, worker=worker_identity())
+    now = timezone.now()
+    return [job.pk for job in mine if _fail(job, now, message, same_heartbeat=False)]
+
+
+def _fail(job: Job, now: dt.datetime, message: str = WORKER_LOST, same_heartbeat=True) -> bool:
+    # Conditional on what was seen: a run that just finished, or whose heartbeat just moved
+    # (it is alive after all), is left alone.
+    rows = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, worker=job.worker)
+    if same_heartbeat:
+        rows = rows.filter(Q(heartbeat=job.heartbeat) | Q(heartbeat__isnull=True))
+    updated = rows.update(
+        status=Job.Status.FAILED,
+        error=message,
+        finished=now,
+        log=[*(job.log or []), timestamped(message)],
+    )
+    return updated == 1
+
+
+def worker_alive(worker: str, started: dt.datetime | None) -> bool:
+    """False only when ``worker`` ("host:pid") is on this host and that process is gone.
+
+    A pid reused by a process created after the job started counts as gone.
+    """
+    host, _, pid_text = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True  # another machine: only the heartbeat can tell
+    try:
+        process = psutil.Process(int(pid_text))
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        created = dt.datetime.fromtimestamp(process.create_time(), tz=dt.UTC)
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return False
+    except psutil.AccessDenied:
+        return True
+    return started is None or created <= started + dt.timedelta(seconds=1)

@@ -1,0 +1,138 @@
+"""Job operations for every interface: enqueue, cancel, retry. The worker side is in runner.py."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erpkeeper.core.audit import current_context
+from erpkeeper.core.jobs.context import timestamped
+from erpkeeper.core.jobs.registry import get_kind
+from erpkeeper.core.models import Job
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (Job.Status.QUEUED, Job.Status.RUNNING)
+
+
+class JobStateError(Exception):
+    """The operation does not apply to the job in its current state (e.g. cancel a finished job)."""
+
+
+def enqueue(
+    kind: str,
+    *,
+    target=None,
+    params: dict | None = None,
+    requested_by=None,
+    requested_by_name: str = "",
+    reuse_active: bool = False,
+    note: str = "",
+) -> Job:
+    """Record a queued job and hand it to the queue once the surrounding transaction commits.
+
+    ``requested_by`` is the user who asked (None for the scheduler or the system);
+    ``requested_by_name`` defaults to that user's name, else the current audit actor.
+    With ``reuse_active`` an already queued or running job of the same kind and target is
+    returned instead of a second one. ``note`` becomes the log's second line.
+    """
+    job_kind = get_kind(kind)
+    if job_kind.needs_target and target is None:
+        raise ValueError(f"job kind {kind!r} needs a target")
+    if params is not None and not isinstance(params, dict):
+        raise ValueError("job parameters must be a JSON object")
+    if reuse_active:
+        active = active_job(kind, target)
+        if active is not None:
+            return active
+    name = requested_by_name or _actor_name(requested_by)
+    job = Job.objects.create(
+        kind=kind,
+        target=target,
+        params=params or {},
+        requested_by=requested_by,
+        requested_by_name=name[:150],
+        log=[timestamped(f"queued by {name}")] + ([timestamped(note)] if note else []),
+    )
+    transaction.on_commit(lambda: _send_to_queue(job.pk))
+    return job
+
+
+def _actor_name(user) -> str:
+    if user is not None:
+        return user.get_username()
+    return current_context().actor_name
+
+
+def _send_to_queue(job_id: int) -> None:
+    from erpkeeper.core.tasks import run_job_task
+
+    try:
+        result = run_job_task(job_id)
+    except Exception as exc:
+        # The queue (Redis, the SQLite queue file) is down: say so on the row, do not hide it.
+        logger.exception("could not enqueue job %s", job_id)
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED,
+            error=_("could not reach the job queue: %(error)s") % {"error": exc},
+            finished=timezone.now(),
+        )
+        return
+    task_id = getattr(result, "id", "") or ""
+    if task_id:
+        Job.objects.filter(pk=job_id).update(task_id=task_id)
+
+
+def active_job(kind: str, target=None) -> Job | None:
+    """The queued or running job of this kind (and target), if any."""
+    return (
+        Job.objects.filter(kind=kind, target=target, status__in=ACTIVE).order_by("created").first()
+    )
+
+
+def cancel(job: Job, actor=None) -> Job:
+    """Cancel a job: a queued one at once, a running one at its next progress/cancel check.
+
+    Raises ``JobStateError`` for a job that has already finished. The row is saved (not bulk
+    updated) so the audit trail records who cancelled it.
+    """
+    name = _actor_name(actor)[:150]
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.is_finished:
+            raise JobStateError(
+                _("job %(id)s has already finished (%(status)s)")
+                % {"id": locked.pk, "status": locked.get_status_display()}
+            )
+        if locked.cancel_requested is None:
+            now = timezone.now()
+            locked.cancel_requested = now
+            locked.cancelled_by_name = name
+            fields = ["cancel_requested", "cancelled_by_name"]
+            if locked.status == Job.Status.QUEUED:
+                locked.status = Job.Status.CANCELLED
+                locked.finished = now
+                locked.log = [*locked.log, timestamped(f"cancelled by {name} before it started")]
+                fields += ["status", "finished", "log"]
+            locked.save(update_fields=fields)
+    job.refresh_from_db()
+    return job
+
+
+def retry(job: Job, actor=None) -> Job:
+    """Queue a new job with the same kind, target and parameters as ``job`` (which must be over)."""
+    if not job.is_finished:
+        raise JobStateError(
+            _("job %(id)s is still %(status)s; cancel it first or wait for it")
+            % {"id": job.pk, "status": job.get_status_display()}
+        )
+    return enqueue(
+        job.kind,
+        target=job.target,
+        params=job.params,
+        requested_by=actor,
+        note=f"retry of job #{job.pk}",
+    )
