@@ -89,6 +89,7 @@ class ErpGroup(Record):
     id: int
     name: str
     parent_id: int | None = None
+    active: bool = True  # an inactive group grants nothing
 
 
 @dataclass
@@ -152,6 +153,7 @@ class Document(Record):
     party_id: int | None = None
     amount: Decimal | None = None
     links: dict[str, list[str]] = field(default_factory=dict)  # e.g. {"invoices": ["invoice:3"]}
+    extra: dict = field(default_factory=dict)  # kind-specific facts, e.g. {"type": "out"}
 
 
 @dataclass
