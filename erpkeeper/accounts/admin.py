@@ -336,10 +336,21 @@ class ApiTokenAdmin(ModelAdmin):
 
     @action(description=_("Revoke"), icon="block")
     def revoke_detail(self, request, object_id):
+        """GET asks for confirmation (a link must not change anything); POST revokes."""
         token = self.get_queryset(request).filter(pk=object_id).first()
+        change_url = reverse("admin:accounts_apitoken_change", args=[object_id])
         if token is None or not services.can_revoke(request.user, token):
             self.message_user(request, _("You cannot revoke this token."), messages.ERROR)
-        else:
-            services.revoke_api_token(token)
-            self.message_user(request, _("The API token has been revoked."), messages.SUCCESS)
-        return redirect(reverse("admin:accounts_apitoken_change", args=[object_id]))
+            return redirect(change_url)
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Revoke API token"),
+                "token": token,
+                "cancel_url": change_url,
+            }
+            return TemplateResponse(request, "accounts/token_revoke_confirm.html", context)
+        services.revoke_api_token(token)
+        self.message_user(request, _("The API token has been revoked."), messages.SUCCESS)
+        return redirect(change_url)

@@ -263,11 +263,15 @@ def handle_user_unlock(args) -> int:
 
     user = _find_user(args.username)
     removed = services.unlock_user(user.get_username())
-    text = _("%(user)s unlocked (%(count)d failed attempts cleared)") % {
-        "user": user.get_username(),
-        "count": removed,
-    }
-    emit(args, {"username": user.get_username(), "attempts_cleared": removed}, text)
+    if removed:
+        text = _("%(user)s unlocked: failed sign-in attempts forgotten") % {
+            "user": user.get_username()
+        }
+    else:
+        text = _("%(user)s had no failed sign-in attempts on record") % {
+            "user": user.get_username()
+        }
+    emit(args, {"username": user.get_username(), "had_failed_attempts": bool(removed)}, text)
     return 0
 
 
