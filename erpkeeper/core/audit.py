@@ -800,6 +800,7 @@ class _Verifier:
     def finish(self) -> VerifyResult:
         if self.pending is not None:
             self.report_broken(*self.pending)
+        self.result.problems.sort(key=lambda problem: problem.sequence)
         return self.result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from erpkeeper.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit, table
@@ -117,7 +118,8 @@ def handle_export(args) -> int:
 
     lines = audit.csv_lines(_entries(args))
     if args.output == "-":
-        _write(sys.stdout, lines)
+        with contextlib.suppress(BrokenPipeError):  # e.g. piped into head
+            _write(sys.stdout, lines)
         return 0
     try:
         with open(args.output, "w", newline="", encoding="utf-8") as handle:
