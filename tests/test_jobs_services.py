@@ -311,3 +311,17 @@ def _pid_not_running() -> int:
     while psutil.pid_exists(pid):
         pid -= 1
     return pid
+
+
+def test_the_end_of_a_run_is_in_the_audit_trail_as_the_job():
+    from erpkeeper.core import audit
+    from erpkeeper.core.models import AuditEntry
+
+    if not hasattr(audit, "record_change"):
+        pytest.skip("the audit recorder is not in this tree yet")
+    job = run_job(enqueue("core.test.fail", params={"expected": True}).pk, heartbeat=False)
+    entries = AuditEntry.objects.filter(object_type="core.job", object_id=str(job.pk))
+    end = entries.get(action="update", actor_name="system:core.test.fail")
+    assert end.source == "job" and end.request_id == f"job:{job.pk}"
+    assert end.after["status"] == "failed"
+    assert end.after["error"] == "the test asked this job to fail"

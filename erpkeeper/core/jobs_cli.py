@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -324,7 +325,8 @@ def format_job(data: dict) -> str:
         lines.append(f"  {'cancelled by:':14}{data['cancelled_by']}")
     for key in ("params", "result"):
         if data.get(key):
-            lines.append(f"  {key + ':':14}{data[key]}")
+            text = json.dumps(data[key], ensure_ascii=False, sort_keys=True, default=str)
+            lines.append(f"  {key + ':':14}{text}")
     if data.get("error"):
         lines.append(f"  {'error:':14}{data['error']}")
     lines.append("log:")

@@ -13,10 +13,13 @@ import socket
 
 import psutil
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from erpkeeper.core.audit import audit_context
 from erpkeeper.core.jobs.context import timestamped
+from erpkeeper.core.jobs.runner import record_job_change, worker_identity
 from erpkeeper.core.models import Job
 
 logger = logging.getLogger(__name__)
@@ -34,7 +37,7 @@ def reap_stale_jobs(now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=stale_seconds())
     running = Job.objects.filter(status=Job.Status.RUNNING).only(
-        "pk", "worker", "started", "heartbeat", "log"
+        "pk", "kind", "worker", "started", "heartbeat", "log"
     )
     reaped = []
     for job in running:
@@ -48,8 +51,6 @@ def reap_stale_jobs(now: dt.datetime | None = None) -> list[int]:
 
 def fail_jobs_of_this_process(message: str) -> list[int]:
     """On worker exit: end the runs this process still holds (their threads die with it)."""
-    from erpkeeper.core.jobs.runner import worker_identity
-
     mine = Job.objects.filter(status=Job.Status.RUNNING, worker=worker_identity())
     now = timezone.now()
     return [job.pk for job in mine if _fail(job, now, message, same_heartbeat=False)]
@@ -61,12 +62,11 @@ def _fail(job: Job, now: dt.datetime, message: str = WORKER_LOST, same_heartbeat
     rows = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, worker=job.worker)
     if same_heartbeat:
         rows = rows.filter(Q(heartbeat=job.heartbeat) | Q(heartbeat__isnull=True))
-    updated = rows.update(
-        status=Job.Status.FAILED,
-        error=message,
-        finished=now,
-        log=[*(job.log or []), timestamped(message)],
-    )
+    end = {"status": Job.Status.FAILED, "error": message, "finished": now}
+    with audit_context(actor_name="system:reaper", source="job"), transaction.atomic():
+        updated = rows.update(log=[*(job.log or []), timestamped(message)], **end)
+        if updated == 1:
+            record_job_change(job, {"status": Job.Status.RUNNING}, end)
     return updated == 1
 
 

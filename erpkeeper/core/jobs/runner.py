@@ -15,7 +15,7 @@ import threading
 import traceback
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from erpkeeper.core.audit import audit_context
@@ -122,20 +122,29 @@ def _finish(job: Job, ctx: JobContext, status: str, error: str = "") -> None:
     fields = ctx.final_fields()
     if status == Job.Status.SUCCEEDED:
         fields["progress"] = 100.0
-    result = ctx.result if isinstance(ctx.result, dict) else {"value": ctx.result}
-    updated = Job.objects.filter(
-        pk=job.pk, status=Job.Status.RUNNING, worker=worker_identity()[:255]
-    ).update(
-        status=status,
-        error=error,
-        result=_jsonable(result),
-        finished=timezone.now(),
-        heartbeat=timezone.now(),
-        **fields,
-    )
+    result = _jsonable(ctx.result if isinstance(ctx.result, dict) else {"value": ctx.result})
+    end = {"status": status, "error": error, "result": result, "finished": timezone.now()}
+    with (
+        audit_context(actor_name=f"system:{job.kind}", source="job", request_id=f"job:{job.pk}"),
+        transaction.atomic(),
+    ):
+        updated = Job.objects.filter(
+            pk=job.pk, status=Job.Status.RUNNING, worker=worker_identity()[:255]
+        ).update(heartbeat=timezone.now(), **end, **fields)
+        if updated:
+            record_job_change(job, {"status": Job.Status.RUNNING}, end)
     if not updated:
         # The reaper gave up on this run (no heartbeat for too long); its verdict stands.
         logger.warning("job %s ended as %s but was already marked as finished", job.pk, status)
+
+
+def record_job_change(job: Job, before: dict, after: dict) -> None:
+    """Put a change made by a conditional UPDATE (no model signals) in the audit trail."""
+    from erpkeeper.core import audit
+
+    record = getattr(audit, "record_change", None)
+    if record is not None:
+        record(job, before, after)
 
 
 def _jsonable(value):
