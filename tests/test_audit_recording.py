@@ -58,7 +58,7 @@ def test_create_update_delete_of_a_target_record_actor_source_and_values():
     assert created.after["name"] == "shop"
     assert created.after["rpo_minutes"] == 60
     assert created.after["database_url_masked"] == target.database_url_masked
-    assert "database_url_encrypted" not in created.after
+    assert created.after["database_url_encrypted"] == "********"
     assert updated.before == {"description": "", "rpo_minutes": 60}
     assert updated.after == {"description": "main shop", "rpo_minutes": 30}
     assert deleted.before["description"] == "main shop" and deleted.after is None
@@ -126,6 +126,18 @@ def test_audited_update_records_only_the_rows_it_changed():
     [entry] = AuditEntry.objects.filter(sequence__gt=count, object_id=str(first.pk))
     assert (entry.before, entry.after) == ({"description": ""}, {"description": "x"})
     assert not AuditEntry.objects.filter(sequence__gt=count, object_id=str(second.pk)).exists()
+
+
+def test_a_new_database_password_is_recorded_as_a_masked_change():
+    target = new_target(url=f"postgresql://erp:{SECRET}@db:5432/tryton")
+    target.set_database_url(f"postgresql://erp:{SECRET}-new@db:5432/tryton")
+    target.save()
+    update = entries_for(target)[-1]
+    assert update.action == "update"
+    assert (update.before, update.after) == (
+        {"database_url_encrypted": "********"},
+        {"database_url_encrypted": "********"},
+    )
 
 
 def test_the_target_database_password_never_appears_in_any_entry(capsys):

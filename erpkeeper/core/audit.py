@@ -249,12 +249,14 @@ def _snapshot(obj, options: ModelOptions, only: Iterable[str] | None = None) -> 
         if f.name in options.redact:
             replacement = options.redact[f.name]
             raw = f.value_from_object(obj)
-            if replacement is None:
-                data[f.name] = _Masked(raw) if raw not in (None, "") else raw
-            elif replacement not in names:  # a property or method: record it under this name
+            if replacement is not None and replacement not in names:
+                # A property or method: record its value under this field's name.
                 value = getattr(obj, replacement)
                 data[f.name] = value() if callable(value) else value
-            # else: the replacement is a field, recorded under its own name
+            else:
+                # Masked; a replacement field is recorded under its own name. The mask still
+                # shows that a secret was rewritten (e.g. only the password in a URL changed).
+                data[f.name] = _Masked(raw) if raw not in (None, "") else raw
             continue
         value = f.value_from_object(obj)
         # "1.50", 1.5 and Decimal("1.50") compare alike; a value that does not convert stays.
