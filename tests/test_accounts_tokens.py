@@ -211,3 +211,20 @@ def test_console_detail_action_asks_first_and_revokes_on_post(console_client_for
     assert response.status_code == 200
     token.refresh_from_db()
     assert token.revoked is not None
+
+
+# --- audit trail ------------------------------------------------------------------------------
+
+
+def test_changes_made_with_a_token_are_attributed_to_its_user(api_client_for, victor):
+    from erpkeeper.core.models import AuditEntry
+
+    created = api_client_for(victor).post("/api/v1/tokens/", {"name": "grafana"}, format="json")
+    assert created.status_code == 201
+    entry = AuditEntry.objects.filter(object_type__icontains="apitoken").latest("sequence")
+    assert entry.object_id == str(created.json()["id"])
+    assert entry.actor_name == "victor"
+    assert entry.actor_id == victor.pk
+    assert entry.source == "api"
+    assert created.json()["token"] not in str(entry.after)
+    assert "token_hash" not in entry.after or entry.after["token_hash"] == "********"

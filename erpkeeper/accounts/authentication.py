@@ -60,19 +60,11 @@ class ApiTokenAuthentication(BaseAuthentication):
 
 
 def attribute_to(request, user) -> None:
-    """Attribute the rest of this request's changes to the token's user in the audit trail.
+    """Attribute the rest of this request's changes to the token's user in the audit trail
+    (AuditActorMiddleware opened the request's audit context before DRF knew the user)."""
+    from erpkeeper.core.audit import set_request_actor
 
-    AuditActorMiddleware opened the request's audit context before DRF authenticated anyone.
-    Setting the context variable here without resetting it is safe: the middleware's ``with``
-    block resets it to its value from before the request when the request ends.
-    """
-    from erpkeeper.core import audit
-
-    ambient = audit.current_context()
-    if ambient.actor_id == user.pk:
-        return
-    request_id = getattr(request._request, "request_id", "") or ambient.request_id
-    audit._context.set(audit.AuditContext(user.pk, user.get_username(), "api", request_id))
+    set_request_actor(request, user)
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -51,6 +51,7 @@ class ApiToken(models.Model):
     revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     audit_redact = {"token_hash": None}
+    audit_ignore_fields = {"last_used"}  # using a token is not a change to it
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
