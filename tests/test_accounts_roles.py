@@ -242,3 +242,24 @@ def call(user, name):
 )
 def test_custom_api_actions_declare_their_permission(personas, persona, name, expected):
     assert call(personas[persona], name) == expected
+
+
+def test_console_user_and_group_pages_render(console_client_for, alice, victor):
+    client = console_client_for(alice)
+    user_page = client.get(f"/auth/user/{victor.pk}/change/")
+    assert user_page.status_code == 200
+    assert 'name="profile-0-language"' in user_page.content.decode()
+    listing = client.get("/auth/user/").content.decode()
+    assert "Viewer" in listing
+    assert client.get("/auth/group/").status_code == 200
+    assert client.get("/auth/group/add/").status_code == 200
+
+
+def test_every_migrate_resyncs_the_roles():
+    from django.core.management.sql import emit_post_migrate_signal
+
+    Group.objects.get(name=Role.VIEWER.value).permissions.clear()
+    Group.objects.filter(name=Role.DBA.value).delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert "targets.view_target" in perms_of(Role.VIEWER)
+    assert "targets.change_target" in perms_of(Role.DBA)

@@ -228,3 +228,14 @@ def test_changes_made_with_a_token_are_attributed_to_its_user(api_client_for, vi
     assert entry.source == "api"
     assert created.json()["token"] not in str(entry.after)
     assert "token_hash" not in entry.after or entry.after["token_hash"] == "********"
+
+
+def test_console_filters_tokens_by_status(console_client_for, victor):
+    services.create_api_token(victor, "still-good")
+    old, _ = services.create_api_token(victor, "gone-now")
+    services.revoke_api_token(old)
+    client = console_client_for(victor)
+    active = client.get("/accounts/apitoken/?status=active").content.decode()
+    revoked = client.get("/accounts/apitoken/?status=revoked").content.decode()
+    assert "still-good" in active and "gone-now" not in active
+    assert "gone-now" in revoked and "still-good" not in revoked

@@ -6,10 +6,11 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, StackedInline
@@ -220,13 +221,41 @@ class ApiTokenForm(forms.ModelForm):
         return data
 
 
+class TokenStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ApiToken.Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        unexpired = Q(expires__isnull=True) | Q(expires__gt=now)
+        if self.value() == ApiToken.Status.ACTIVE:
+            return queryset.filter(unexpired, revoked__isnull=True)
+        if self.value() == ApiToken.Status.EXPIRED:
+            return queryset.filter(revoked__isnull=True, expires__lte=now)
+        if self.value() == ApiToken.Status.REVOKED:
+            return queryset.filter(revoked__isnull=False)
+        return queryset
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(ModelAdmin):
     """Everyone manages their own tokens here; view_any/revoke_any_apitoken reach all users'."""
 
     form = ApiTokenForm
-    list_display = ["name", "display_prefix", "status_badge", "created", "last_used", "expires"]
+    list_display = [
+        "name",
+        "display_prefix",
+        "status_badge",
+        "created",
+        "last_used",
+        "expires",
+        "revoked",
+    ]
     list_display_links = ["name"]
+    list_filter = [TokenStatusFilter]
     search_fields = ["name", "prefix", "user__username"]
     actions = ["revoke_selected"]
     actions_detail = ["revoke_detail"]
