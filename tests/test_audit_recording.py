@@ -6,6 +6,7 @@ import json
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from erpkeeper.cli import main
 from erpkeeper.core import audit
@@ -138,6 +139,16 @@ def test_a_new_database_password_is_recorded_as_a_masked_change():
         {"database_url_encrypted": "********"},
         {"database_url_encrypted": "********"},
     )
+
+
+def test_audited_update_of_observed_fields_alone_records_nothing():
+    job = Job.objects.create(kind="backup.run")
+    count = AuditEntry.objects.count()
+    updated = audit.audited_update(
+        Job.objects.filter(pk=job.pk), heartbeat=timezone.now(), progress=5.0
+    )
+    assert updated == 1
+    assert AuditEntry.objects.count() == count
 
 
 def test_the_target_database_password_never_appears_in_any_entry(capsys):

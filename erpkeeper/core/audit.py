@@ -451,11 +451,12 @@ def audited_update(queryset, **values) -> int:
     model = queryset.model
     options = options_for(model)
     using = queryset.db
+    fields = {_field_name(model, name) for name in values}
+    if options.excluded or fields <= options.ignore:
+        return queryset.update(**values)
     with transaction.atomic(using=using):
         _lock(using)
-        rows = list(queryset.select_for_update()) if not options.excluded else None
-        if rows is None:
-            return queryset.update(**values)
+        rows = list(queryset.select_for_update())
         pks = [row.pk for row in rows]
         count = model._base_manager.using(using).filter(pk__in=pks).update(**values)
         fresh = model._base_manager.using(using).in_bulk(pks)
