@@ -325,3 +325,14 @@ def test_the_end_of_a_run_is_in_the_audit_trail_as_the_job():
     assert end.source == "job" and end.request_id == f"job:{job.pk}"
     assert end.after["status"] == "failed"
     assert end.after["error"] == "the test asked this job to fail"
+
+
+def test_queued_jobs_that_lost_their_queue_message_are_sent_again(immediate_huey):
+    from erpkeeper.core.jobs.services import requeue_lost_jobs
+
+    lost = enqueue("core.test.sleep", params={"seconds": 0})  # on_commit never ran: no message
+    fresh = enqueue("core.test.sleep", params={"seconds": 0})
+    Job.objects.filter(pk=lost.pk).update(created=timezone.now() - dt.timedelta(minutes=5))
+    assert requeue_lost_jobs() == [lost.pk]
+    assert Job.objects.get(pk=lost.pk).status == Job.Status.SUCCEEDED  # immediate mode ran it
+    assert Job.objects.get(pk=fresh.pk).status == Job.Status.QUEUED

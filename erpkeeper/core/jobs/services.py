@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.db import transaction
@@ -84,6 +85,27 @@ def _send_to_queue(job_id: int) -> None:
     task_id = getattr(result, "id", "") or ""
     if task_id:
         Job.objects.filter(pk=job_id).update(task_id=task_id)
+
+
+def requeue_lost_jobs(min_age_seconds: float = 10.0) -> list[int]:
+    """Send queued jobs whose queue message is gone (queue flushed, moved to Redis …) again.
+
+    Safe to over-send: a job is claimed once, so a duplicate message is a no-op. Workers call
+    this when they start.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    from erpkeeper.core.tasks import run_job_task
+
+    in_queue = {
+        task.args[0] for task in HUEY.pending() if task.name == run_job_task.name and task.args
+    }
+    cutoff = timezone.now() - dt.timedelta(seconds=min_age_seconds)
+    lost = Job.objects.filter(status=Job.Status.QUEUED, created__lt=cutoff).exclude(pk__in=in_queue)
+    ids = list(lost.order_by("created").values_list("pk", flat=True))
+    for job_id in ids:
+        _send_to_queue(job_id)
+    return ids
 
 
 def active_job(kind: str, target=None) -> Job | None:

@@ -74,12 +74,16 @@ def run_worker(
     from erpkeeper.core import scheduler as schedules  # noqa: F401  (registers the reaper)
     from erpkeeper.core.jobs.reaper import fail_jobs_of_this_process, reap_stale_jobs
     from erpkeeper.core.jobs.registry import kinds
+    from erpkeeper.core.jobs.services import requeue_lost_jobs
 
     autodiscover_modules("tasks")
     worker_stopping.clear()
     reaped = reap_stale_jobs()
     if reaped:
         logger.warning("worker start: %d job(s) of a stopped worker marked failed", len(reaped))
+    requeued = requeue_lost_jobs()
+    if requeued:
+        logger.warning("worker start: job(s) %s had lost their queue message; sent again", requeued)
     consumer = JobConsumer(
         HUEY,
         workers=workers,
