@@ -228,6 +228,8 @@ def _field_label(model, name: str) -> str:
 def _show(value) -> str:
     if value is None:
         return "∅"
+    if value == "":
+        return str(_("(empty)"))
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, indent=2)
     return str(value)
