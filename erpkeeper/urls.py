@@ -9,7 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/", include("erpkeeper.accounts.urls")),
     path("", include("erpkeeper.core.urls")),
     path("", admin.site.urls),
 ]

@@ -25,8 +25,8 @@ class RequestIdMiddleware:
 class AuditActorMiddleware:
     """Attribute changes made while serving this request to its user.
 
-    API token users are authenticated later, inside DRF; ``ApiTokenAuthentication`` re-enters
-    the audit context for them.
+    API token users are authenticated later, inside DRF: passing the request lets the recorder
+    read ``request.user`` when each change is recorded, so they are attributed too.
     """
 
     def __init__(self, get_response):
@@ -36,5 +36,7 @@ class AuditActorMiddleware:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
         source = "api" if request.path.startswith("/api/") else "console"
-        with audit_context(actor, source=source, request_id=getattr(request, "request_id", "")):
+        with audit_context(
+            actor, source=source, request_id=getattr(request, "request_id", ""), request=request
+        ):
             return self.get_response(request)

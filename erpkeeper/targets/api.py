@@ -24,6 +24,14 @@ class MaintenanceWindowField(serializers.Field):
         return data
 
 
+class MaintenanceWindowListField(serializers.ListField):
+    child = MaintenanceWindowField()
+
+    def to_representation(self, data):
+        windows = data.all() if hasattr(data, "all") else data
+        return [str(window) for window in windows]
+
+
 class TargetSerializer(serializers.ModelSerializer):
     database_url = serializers.CharField(
         write_only=True,
@@ -34,8 +42,8 @@ class TargetSerializer(serializers.ModelSerializer):
     )
     kind = serializers.CharField(default="tryton")
     environment = serializers.ChoiceField(choices=Environment.choices, default="production")
-    maintenance_windows = serializers.ListField(
-        child=MaintenanceWindowField(), required=False, help_text="e.g. ['sun 02:00 4h UTC']"
+    maintenance_windows = MaintenanceWindowListField(
+        required=False, help_text="e.g. ['sun 02:00 4h UTC']"
     )
     verify = serializers.BooleanField(
         write_only=True, default=True, help_text="connect read-only before saving (on create)"
@@ -79,11 +87,6 @@ class TargetSerializer(serializers.ModelSerializer):
         validators: list = []
         extra_kwargs = {"name": {"validators": []}}
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["maintenance_windows"] = [str(w) for w in instance.maintenance_windows.all()]
-        return data
-
     def validate(self, attrs):
         if self.instance is None and not attrs.get("database_url"):
             raise serializers.ValidationError({"database_url": "This field is required."})
@@ -103,6 +106,8 @@ class TargetViewSet(viewsets.ModelViewSet):
 
     queryset = Target.objects.prefetch_related("maintenance_windows")
     serializer_class = TargetSerializer
+    # A check is a read-only probe: whoever may see a target may check it.
+    action_permissions = {"check": "view", "kinds": "view"}
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
