@@ -124,3 +124,14 @@ def test_bulk_actions_go_through_the_services(operator, jobs):
     before = Job.objects.count()
     operator.post("/core/job/", {"action": "retry_selected", "_selected_action": ids})
     assert Job.objects.count() == before + 2
+
+
+def test_only_the_actions_that_apply_are_offered(operator, jobs):
+    failed = operator.get(f"/core/job/{jobs['failed'].pk}/change/").content.decode()
+    assert "retry_detail" in failed and "cancel_detail" not in failed
+    queued = operator.get(f"/core/job/{jobs['queued'].pk}/change/").content.decode()
+    assert "cancel_detail" in queued and "retry_detail" not in queued
+    response = operator.post(
+        f"/core/job/{jobs['failed'].pk}/cancel_detail/", {"_form_submitted": "on"}
+    )
+    assert response.status_code == 403

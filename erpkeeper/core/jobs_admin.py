@@ -38,13 +38,13 @@ CANCEL_DIALOG = {
         "A queued job is cancelled at once. A running job stops at its next checkpoint."
     ),
     "form_class": None,
-    "form_submit_text": _("Cancel job"),
+    "form_submit_text": _("Yes, cancel it"),
 }
 RETRY_DIALOG = {
     "title": _("Run this job again?"),
     "description": _("A new job with the same kind, target and parameters is queued."),
     "form_class": None,
-    "form_submit_text": _("Retry"),
+    "form_submit_text": _("Yes, run it again"),
 }
 
 
@@ -63,7 +63,7 @@ class JobAdmin(ModelAdmin):
         "target_link",
         "status_badge",
         "progress_bar",
-        "requested_by_name",
+        "requested_by_display",
         "created",
         "started",
         "duration_display",
@@ -148,10 +148,20 @@ class JobAdmin(ModelAdmin):
         return False
 
     def has_cancel_permission(self, request, object_id=None):
-        return request.user.has_perm("core.change_job")
+        # On a job's page the button shows only while there is something to cancel.
+        return request.user.has_perm("core.change_job") and (
+            object_id is None or self._job_is(object_id, finished=False)
+        )
 
     def has_retry_permission(self, request, object_id=None):
-        return request.user.has_perm("core.change_job")
+        return request.user.has_perm("core.change_job") and (
+            object_id is None or self._job_is(object_id, finished=True)
+        )
+
+    @staticmethod
+    def _job_is(object_id, finished: bool) -> bool:
+        status = Job.objects.filter(pk=object_id).values_list("status", flat=True).first()
+        return status is not None and (status in Job.FINISHED) == finished
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), **self._live(None)})
@@ -192,6 +202,10 @@ class JobAdmin(ModelAdmin):
     def progress_bar(self, job):
         return render_to_string("core/jobs/progress.html", {"job": job})
 
+    @display(description=_("Requested by"), ordering="requested_by_name")
+    def requested_by_display(self, job):
+        return job.requested_by_name or "–"
+
     @display(description=_("Duration"))
     def duration_display(self, job):
         text = ""
@@ -230,7 +244,7 @@ class JobAdmin(ModelAdmin):
         messages.info(request, _("%(count)d job(s) queued again.") % {"count": done})
 
     @action(
-        description=_("Cancel"),
+        description=_("Cancel job"),
         icon="cancel",
         permissions=["cancel"],
         variant=ActionVariant.DANGER,
@@ -241,7 +255,7 @@ class JobAdmin(ModelAdmin):
         self._cancel(request, job)
         return _redirect(request, reverse("admin:core_job_change", args=[job.pk]))
 
-    @action(description=_("Retry"), icon="replay", permissions=["retry"], dialog=RETRY_DIALOG)
+    @action(description=_("Retry job"), icon="replay", permissions=["retry"], dialog=RETRY_DIALOG)
     def retry_detail(self, request, form, object_id):
         job = Job.objects.get(pk=object_id)
         new_job = self._retry(request, job)
