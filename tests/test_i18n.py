@@ -34,17 +34,28 @@ def test_catalog_contains_every_string_in_the_code(tmp_path):
             pytest.fail("GNU gettext (xgettext) is required under CI=true")
         pytest.skip("GNU gettext (xgettext) not installed")
     copy = tmp_path / "src"
-    shutil.copytree(ROOT / "erpkeeper", copy / "erpkeeper",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    shutil.copytree(
+        ROOT / "erpkeeper", copy / "erpkeeper", ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+    )
     shutil.copy(ROOT / "manage.py", copy / "manage.py")
     env = {**os.environ, "ERPKEEPER_HOME": str(tmp_path / "home")}
     subprocess.run(
-        [sys.executable, "-c",
-         "import sys; sys.path.insert(0, '.'); from erpkeeper.lib import messages; "
-         "messages.extract(messages.Path('.'))"],
-        cwd=copy, env=env, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, '.'); from erpkeeper.lib import messages; "
+            "messages.extract(messages.Path('.'))",
+        ],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
     )
-    fresh = {e.msgid for e in polib.pofile(str(copy / "erpkeeper/locale/zh_Hans/LC_MESSAGES/django.po"))}
+    fresh = {
+        e.msgid for e in polib.pofile(str(copy / "erpkeeper/locale/zh_Hans/LC_MESSAGES/django.po"))
+    }
     committed = {e.msgid for e in polib.pofile(str(messages.catalog_path("zh_Hans")))}
     missing = sorted(fresh - committed)
-    assert not missing, f"{len(missing)} strings missing from the catalog (make messages): {missing[:10]}"
+    assert not missing, (
+        f"{len(missing)} strings missing from the catalog (make messages): {missing[:10]}"
+    )

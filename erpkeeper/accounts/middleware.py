@@ -1,5 +1,9 @@
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class UserLanguageMiddleware:
@@ -44,3 +48,32 @@ def user_language(user) -> str:
         return user.profile.language or ""
     except Profile.DoesNotExist:
         return ""
+
+
+class PasswordChangeRequiredMiddleware:
+    """Send a user who signed in with a generated one-time password to choose their own."""
+
+    ALLOWED_PREFIXES = ("/static/", "/i18n/", "/api/", "/healthz", "/logout/", "/password_change/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._must_change(request) and not request.path.startswith(self.ALLOWED_PREFIXES):
+            messages.warning(
+                request, _("You signed in with a one-time password: choose your own password now.")
+            )
+            return redirect(reverse("admin:password_change"))
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_change(request) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return False
+        from erpkeeper.accounts.models import Profile
+
+        try:
+            return user.profile.must_change_password
+        except Profile.DoesNotExist:
+            return False

@@ -24,6 +24,11 @@ class Profile(models.Model):
         blank=True,
         help_text=_("Empty: follow the browser."),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set for generated one-time passwords; cleared when the user picks their own."),
+    )
 
     class Meta:
         verbose_name = _("profile")

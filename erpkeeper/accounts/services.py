@@ -106,6 +106,9 @@ def create_user(
         set_role(user, role)
         if language:
             set_language(user, language)
+        if generated:
+            # A generated password has been seen on a terminal: it is for one sign-in only.
+            Profile.objects.filter(user=user).update(must_change_password=True)
     return user, generated
 
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 
 
 def create_profile(sender, instance, created, raw=False, **kwargs):
@@ -10,6 +10,27 @@ def create_profile(sender, instance, created, raw=False, **kwargs):
         from erpkeeper.accounts.models import Profile
 
         Profile.objects.get_or_create(user=instance)
+
+
+def note_password_change(sender, instance, raw=False, update_fields=None, **kwargs):
+    """A user who stores a new password of their own no longer needs to change it."""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and "password" not in update_fields:
+        return
+    stored = type(instance).objects.filter(pk=instance.pk).values_list("password", flat=True)
+    if stored.first() not in (None, instance.password):
+        instance._erpkeeper_password_changed = True
+
+
+def clear_password_change_flag(sender, instance, created, raw=False, **kwargs):
+    if getattr(instance, "_erpkeeper_password_changed", False) and not raw:
+        from erpkeeper.accounts.models import Profile
+
+        del instance._erpkeeper_password_changed
+        Profile.objects.filter(user=instance, must_change_password=True).update(
+            must_change_password=False
+        )
 
 
 def remember_language_on_login(sender, request, user, **kwargs):
@@ -25,5 +46,15 @@ def remember_language_on_login(sender, request, user, **kwargs):
 def connect() -> None:
     post_save.connect(
         create_profile, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.create_profile"
+    )
+    pre_save.connect(
+        note_password_change,
+        sender=settings.AUTH_USER_MODEL,
+        dispatch_uid="accounts.note_password_change",
+    )
+    post_save.connect(
+        clear_password_change_flag,
+        sender=settings.AUTH_USER_MODEL,
+        dispatch_uid="accounts.clear_password_change_flag",
     )
     user_logged_in.connect(remember_language_on_login, dispatch_uid="accounts.login_language")

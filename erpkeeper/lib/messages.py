@@ -33,7 +33,10 @@ def extract(root: Path = PROJECT_DIR) -> None:
         command += ["-l", language]
     for pattern in IGNORE:
         command += ["--ignore", pattern]
-    env = {**os.environ, "ERPKEEPER_HOME": os.environ.get("ERPKEEPER_HOME", str(root / ".cache/msg"))}
+    env = {
+        **os.environ,
+        "ERPKEEPER_HOME": os.environ.get("ERPKEEPER_HOME", str(root / ".cache/msg")),
+    }
     subprocess.run(command, cwd=root, check=True, env=env)
 
 
