@@ -1,0 +1,119 @@
+"""The Tryton adapter on SQLite: it opens the file read-only and never changes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import urllib.parse
+from decimal import Decimal
+
+import pytest
+
+from erpkeeper.lib import dburl
+from erpkeeper.targets.adapters.base import DOCUMENT_KINDS, AdapterError
+from erpkeeper.targets.adapters.sql import SqliteConnection
+from erpkeeper.targets.adapters.tryton import TrytonAdapter
+from tests import test_adapter_support as support
+
+# fixtures (pytest finds them as attributes of this module)
+dev_tryton_sqlite_db = support.dev_tryton_sqlite_db
+sqlite_erp_url = support.sqlite_erp_url
+
+
+def fingerprint(path: str) -> tuple:
+    with open(path, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    stat = os.stat(path)
+    return digest, stat.st_mtime_ns, stat.st_size
+
+
+def exercise(adapter: TrytonAdapter) -> None:
+    """Call every method of the interface and drain every stream."""
+    adapter.describe()
+    adapter.counts()
+    adapter.users()
+    adapter.groups()
+    adapter.roles()
+    adapter.memberships()
+    adapter.model_access()
+    adapter.menu_access()
+    adapter.button_access()
+    list(adapter.logins())
+    for kind in DOCUMENT_KINDS:
+        list(adapter.documents(kind))
+    list(adapter.events())
+    adapter.invariants()
+
+
+def test_no_method_changes_the_file(sqlite_erp_url):
+    path = dburl.parse(sqlite_erp_url).path
+    folder = os.path.dirname(path)
+    files_before = set(os.listdir(folder))
+    wal_before = os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0
+    before = fingerprint(path)
+    with TrytonAdapter(sqlite_erp_url) as adapter:
+        exercise(adapter)
+    assert fingerprint(path) == before
+    # Tryton keeps SQLite in WAL mode: like any reader, SQLite may add the shared-memory index
+    # and an empty write-ahead log next to the file, but nothing is ever written to them.
+    name = os.path.basename(path)
+    assert set(os.listdir(folder)) - files_before <= {name + "-wal", name + "-shm"}
+    if os.path.exists(path + "-wal"):
+        assert os.path.getsize(path + "-wal") == wal_before
+
+
+def test_the_connection_refuses_writes(sqlite_erp_url):
+    with TrytonAdapter(sqlite_erp_url) as adapter:
+        connection = adapter.db
+        assert isinstance(connection, SqliteConnection)
+        with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+            connection._conn.execute("UPDATE res_user SET name = 'hacked'")
+        with pytest.raises(AdapterError):
+            connection.execute("DELETE FROM sale_sale")
+    assert "hacked" not in {
+        name
+        for (name,) in sqlite3.connect(dburl.parse(sqlite_erp_url).path).execute(
+            "SELECT name FROM res_user"
+        )
+    }
+
+
+def test_amounts_and_times_are_python_values_not_sqlite_text(sqlite_erp_url):
+    with TrytonAdapter(sqlite_erp_url) as adapter:
+        sale = next(d for d in adapter.documents("sale") if d.amount is not None)
+        assert isinstance(sale.amount, Decimal)
+        assert isinstance(sale.date, dt.date) and not isinstance(sale.date, dt.datetime)
+        assert sale.created.tzinfo is dt.UTC
+        raw = (
+            sqlite3.connect(dburl.parse(sqlite_erp_url).path)
+            .execute("SELECT total_amount_cache FROM sale_sale WHERE id = ?", (sale.id,))
+            .fetchone()[0]
+        )
+        assert isinstance(raw, bytes | str | float)  # how SQLite keeps it
+        assert str(sale.amount) == (raw.decode() if isinstance(raw, bytes) else str(raw))
+
+
+def test_a_file_url_with_odd_characters_opens(sqlite_erp_url, tmp_path):
+    odd = tmp_path / "my erp #1 ?.sqlite"
+    shutil.copyfile(dburl.parse(sqlite_erp_url).path, odd)
+    with TrytonAdapter("sqlite://" + urllib.parse.quote(str(odd))) as adapter:
+        assert adapter.describe().database == odd.name
+
+
+def test_the_adapter_never_imports_trytond(sqlite_erp_url):
+    code = (
+        "import sys\n"
+        "from erpkeeper.targets.adapters import open_adapter\n"
+        f"a = open_adapter('tryton', {sqlite_erp_url!r})\n"
+        "a.describe(); a.invariants(); list(a.events())\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'trytond', 'proteus'})\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
