@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 from huey import crontab
 
 from erpkeeper.core.audit import audit_context
 from erpkeeper.core.jobs.reaper import reap_stale_jobs
 from erpkeeper.core.jobs.registry import get_kind, load_kinds
+from erpkeeper.core.jobs.runner import refresh_connection
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def tick(minute: dt.datetime | None = None) -> list[str]:
     """Run every schedule due in ``minute`` that no other process has claimed; return names."""
     minute = _floor(minute or timezone.now())
     fired = []
-    close_old_connections()
+    refresh_connection()
     try:
         with audit_context(actor_name="system:scheduler", source="system"):
             for schedule in schedules():
@@ -137,7 +137,7 @@ def tick(minute: dt.datetime | None = None) -> list[str]:
                     _run_safely(schedule)
                     fired.append(schedule.name)
     finally:
-        close_old_connections()
+        refresh_connection()
     return fired
 
 

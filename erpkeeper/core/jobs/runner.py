@@ -38,6 +38,12 @@ def worker_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def refresh_connection() -> None:
+    """Drop this thread's connection if it is broken or too old (never inside a transaction)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 def heartbeat_seconds() -> float:
     return float(getattr(settings, "JOBS_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
 
@@ -184,7 +190,7 @@ class Heartbeat:
 
     def beat(self) -> None:
         try:
-            close_old_connections()
+            refresh_connection()
             Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
                 heartbeat=timezone.now()
             )
