@@ -168,11 +168,11 @@ def handle_wait(args) -> int:
     deadline = None if args.timeout is None else time.monotonic() + args.timeout
     bar = tqdm(
         total=100,
-        desc=f"job {job.pk} {job.kind}",
+        desc=_bar_text(job),
         unit="%",
         file=sys.stderr,
         disable=None,  # only on a terminal
-        bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}",
+        bar_format="{desc} |{bar}| {percentage:3.0f}%",
     )
     try:
         while not job.is_finished:
@@ -189,8 +189,13 @@ def handle_wait(args) -> int:
 
 def _update_bar(bar, job) -> None:
     bar.n = round(job.progress or 0)
-    bar.set_postfix_str(f"{job.status} {job.progress_message}"[:60], refresh=False)
+    bar.set_description_str(_bar_text(job), refresh=False)
     bar.refresh()
+
+
+def _bar_text(job) -> str:
+    text = f"job {job.pk} {job.kind} {job.status} {job.progress_message}"
+    return f"{text[:50]:<50}"
 
 
 def _wait_outcome(args, job) -> int:
