@@ -336,3 +336,23 @@ def test_queued_jobs_that_lost_their_queue_message_are_sent_again(immediate_huey
     assert requeue_lost_jobs() == [lost.pk]
     assert Job.objects.get(pk=lost.pk).status == Job.Status.SUCCEEDED  # immediate mode ran it
     assert Job.objects.get(pk=fresh.pk).status == Job.Status.QUEUED
+
+
+def test_an_unreachable_queue_fails_the_job_with_the_reason(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    def down(job_id):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("erpkeeper.core.tasks.run_job_task", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = enqueue("core.test.sleep")
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.error.startswith("could not reach the job queue: Error 111")
+
+
+def test_reuse_active_returns_the_job_already_queued(target):
+    first = enqueue("core.test.sleep", target=target)
+    assert enqueue("core.test.sleep", target=target, reuse_active=True) == first
+    assert enqueue("core.test.sleep", reuse_active=True) != first  # another target (none)
