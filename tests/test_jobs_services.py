@@ -31,11 +31,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password="x" * 16)
-
-
-@pytest.fixture
 def target():
     from erpkeeper.targets.models import Target
 
