@@ -351,3 +351,11 @@ def test_reuse_active_returns_the_job_already_queued(target):
     first = enqueue("core.test.sleep", target=target)
     assert enqueue("core.test.sleep", target=target, reuse_active=True) == first
     assert enqueue("core.test.sleep", reuse_active=True) != first  # another target (none)
+
+
+def test_a_live_local_worker_with_a_late_heartbeat_is_given_time():
+    host = socket.gethostname()
+    busy = _running(f"{host}:{os.getpid()}", heartbeat_age=120, started_age=0)
+    hung = _running(f"{host}:{os.getpid()}", heartbeat_age=11 * 60, started_age=0)
+    assert reap_stale_jobs() == [hung.pk]
+    assert Job.objects.get(pk=busy.pk).status == Job.Status.RUNNING

@@ -1,7 +1,9 @@
 """Ending runs whose worker died: a job must never stay "running" forever.
 
-A run is given up when its heartbeat is older than ``JOBS_STALE_SECONDS`` (any host), or at once
-when its worker was on this host and that process no longer exists (kill -9, OOM killer, crash).
+A run is given up at once when its worker was on this host and that process no longer exists
+(kill -9, OOM killer, crash); when its worker is on another machine, once its heartbeat is older
+than ``JOBS_STALE_SECONDS`` (60 s); when its worker process here is alive but silent for ten times
+that (hung).
 The scheduler runs this every minute and every worker runs it when it starts.
 """
 
@@ -25,6 +27,7 @@ from erpkeeper.core.models import Job
 logger = logging.getLogger(__name__)
 
 STALE_SECONDS = 60
+LOCAL_HUNG_FACTOR = 10  # a live worker process on this host is given up after 10 minutes
 WORKER_LOST = "the worker stopped while running this job (killed or crashed)"
 
 
@@ -35,18 +38,30 @@ def stale_seconds() -> float:
 def reap_stale_jobs(now: dt.datetime | None = None) -> list[int]:
     """Mark running jobs whose worker is gone as failed; return their ids."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=stale_seconds())
     running = Job.objects.filter(status=Job.Status.RUNNING).only(
         "pk", "kind", "worker", "started", "heartbeat", "log"
     )
-    reaped = []
-    for job in running:
-        stale = job.heartbeat is None or job.heartbeat < cutoff
-        if (stale or not worker_alive(job.worker, job.started)) and _fail(job, now):
-            reaped.append(job.pk)
+    reaped = [job.pk for job in running if _is_lost(job, now) and _fail(job, now)]
     if reaped:
         logger.warning("marked %d job(s) as failed, their worker is gone: %s", len(reaped), reaped)
     return reaped
+
+
+def _is_lost(job: Job, now: dt.datetime) -> bool:
+    silent = (now - job.heartbeat).total_seconds() if job.heartbeat else float("inf")
+    if not worker_on_this_host(job.worker):
+        return silent > stale_seconds()
+    if not worker_alive(job.worker, job.started):
+        return True
+    # The process is alive: a late heartbeat is more likely a busy database (SQLite allows one
+    # writer; a handler's long transaction delays it) than a dead run. Only a hung worker is
+    # this silent.
+    return silent > LOCAL_HUNG_FACTOR * stale_seconds()
+
+
+def worker_on_this_host(worker: str) -> bool:
+    host, _, pid_text = (worker or "").rpartition(":")
+    return host == socket.gethostname() and pid_text.isdigit()
 
 
 def fail_jobs_of_this_process(message: str) -> list[int]:
@@ -75,11 +90,10 @@ def worker_alive(worker: str, started: dt.datetime | None) -> bool:
 
     A pid reused by a process created after the job started counts as gone.
     """
-    host, _, pid_text = (worker or "").rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if not worker_on_this_host(worker):
         return True  # another machine: only the heartbeat can tell
     try:
-        process = psutil.Process(int(pid_text))
+        process = psutil.Process(int(worker.rpartition(":")[2]))
         if process.status() == psutil.STATUS_ZOMBIE:
             return False
         created = dt.datetime.fromtimestamp(process.create_time(), tz=dt.UTC)
