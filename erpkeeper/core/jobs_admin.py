@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
@@ -236,12 +237,18 @@ class JobAdmin(ModelAdmin):
     @admin.action(description=_("Cancel selected jobs"), permissions=["cancel"])
     def cancel_selected(self, request, queryset):
         done = sum(self._cancel(request, job, quiet=True) for job in queryset)
-        messages.info(request, _("%(count)d job(s) cancelled or asked to stop.") % {"count": done})
+        text = ngettext(
+            "%(count)d job cancelled or asked to stop.",
+            "%(count)d jobs cancelled or asked to stop.",
+            done,
+        )
+        messages.info(request, text % {"count": done})
 
     @admin.action(description=_("Retry selected jobs"), permissions=["retry"])
     def retry_selected(self, request, queryset):
         done = sum(self._retry(request, job, quiet=True) is not None for job in queryset)
-        messages.info(request, _("%(count)d job(s) queued again.") % {"count": done})
+        text = ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", done)
+        messages.info(request, text % {"count": done})
 
     @action(
         description=_("Cancel job"),
