@@ -64,9 +64,11 @@ class Workers:
     def __init__(self, home: Path):
         self.home = home
         self.started: list[subprocess.Popen] = []
+        self.logs: list = []
 
     def start(self, env: dict, *args: str) -> subprocess.Popen:
         log = open(self.home / f"worker-{len(self.started)}.log", "w")  # noqa: SIM115
+        self.logs.append(log)
         process = subprocess.Popen(
             [sys.executable, "-m", "erpkeeper.cli", "worker", *args],
             cwd=ROOT,
@@ -82,6 +84,8 @@ class Workers:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+        for log in self.logs:
+            log.close()
 
 
 @pytest.fixture
