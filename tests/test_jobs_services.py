@@ -309,11 +309,8 @@ def _pid_not_running() -> int:
 
 
 def test_the_end_of_a_run_is_in_the_audit_trail_as_the_job():
-    from erpkeeper.core import audit
     from erpkeeper.core.models import AuditEntry
 
-    if not hasattr(audit, "record_change"):
-        pytest.skip("the audit recorder is not in this tree yet")
     job = run_job(enqueue("core.test.fail", params={"expected": True}).pk, heartbeat=False)
     entries = AuditEntry.objects.filter(object_type="core.job", object_id=str(job.pk))
     end = entries.get(action="update", actor_name="system:core.test.fail")
@@ -359,3 +356,19 @@ def test_a_live_local_worker_with_a_late_heartbeat_is_given_time():
     hung = _running(f"{host}:{os.getpid()}", heartbeat_age=11 * 60, started_age=0)
     assert reap_stale_jobs() == [hung.pk]
     assert Job.objects.get(pk=busy.pk).status == Job.Status.RUNNING
+
+
+def test_cancel_and_reaping_are_in_the_audit_trail(alice):
+    from erpkeeper.core.audit import audit_context
+    from erpkeeper.core.models import AuditEntry
+
+    queued = enqueue("core.test.sleep")
+    with audit_context(alice, source="console"):
+        cancel(queued, actor=alice)
+    lost = _running("elsewhere:4242", heartbeat_age=600)
+    reap_stale_jobs()
+    entries = AuditEntry.objects.filter(object_type="core.job", action="update")
+    by_alice = entries.get(object_id=str(queued.pk), actor_name="alice")
+    assert by_alice.after["status"] == "cancelled" and by_alice.source == "console"
+    reaped = entries.get(object_id=str(lost.pk), actor_name="system:reaper")
+    assert reaped.after["error"] == WORKER_LOST

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from erpkeeper.core.audit import audit_context
+from erpkeeper.core.audit import audit_context, record_change
 from erpkeeper.core.jobs.context import (
     JobCancelled,
     JobContext,
@@ -146,11 +146,7 @@ def _finish(job: Job, ctx: JobContext, status: str, error: str = "") -> None:
 
 def record_job_change(job: Job, before: dict, after: dict) -> None:
     """Put a change made by a conditional UPDATE (no model signals) in the audit trail."""
-    from erpkeeper.core import audit
-
-    record = getattr(audit, "record_change", None)
-    if record is not None:
-        record(job, before, after)
+    record_change(job, before, after)
 
 
 def _jsonable(value):
