@@ -269,7 +269,7 @@ def test_account_move_amount_is_the_sum_of_debits(adapter, erp_url):
 
 def test_documents_are_batched_without_changing_the_result(adapter, monkeypatch):
     whole = [d.as_dict() for d in adapter.documents("stock_move")]
-    monkeypatch.setattr(documents_module, "FETCH_SIZE", 2)
+    monkeypatch.setattr(documents_module, "BATCH_SIZE", 2)
     assert [d.as_dict() for d in adapter.documents("stock_move")] == whole
 
 

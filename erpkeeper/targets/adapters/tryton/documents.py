@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from erpkeeper.targets.adapters.base import DOCUMENT_KINDS, AdapterError, Document, Event
 from erpkeeper.targets.adapters.sql import (
-    FETCH_SIZE,
     ReadOnlyConnection,
     since_param,
     to_date,
@@ -21,10 +20,16 @@ from erpkeeper.targets.adapters.sql import (
     to_decimal,
 )
 from erpkeeper.targets.adapters.tryton.schema import (
+    IN_LIST_SIZE,
     link,
     parse_reference,
     select_in,
 )
+
+# Documents whose links are looked up together. Some link columns have no index in Tryton
+# (account_move.origin, account_invoice.move): each batch then scans the table once, so
+# batches are as large as one IN (...) list allows.
+BATCH_SIZE = IN_LIST_SIZE
 
 
 def _text(value):
@@ -413,7 +418,7 @@ def documents(
     batch: list[Document] = []
     for row in db.stream(sql, params):
         batch.append(_document(spec, row))
-        if len(batch) >= FETCH_SIZE:
+        if len(batch) >= BATCH_SIZE:
             yield from _finish(db, spec, batch)
             batch = []
     if batch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
 from erpkeeper.targets.adapters.base import NotAnErpDatabase
@@ -24,8 +25,8 @@ MODEL_KINDS = {
     "account.move": "account_move",
 }
 
-# SQLite and PostgreSQL accept far more, but 500 keeps every statement small.
-IN_LIST_SIZE = 500
+# Values per IN (...) list: SQLite before 3.32 allowed only 999 parameters per statement.
+IN_LIST_SIZE = 5000 if sqlite3.sqlite_version_info >= (3, 32) else 900
 
 
 def check_tryton(db: ReadOnlyConnection) -> None:
