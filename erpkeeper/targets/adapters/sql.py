@@ -133,8 +133,9 @@ class ReadOnlyConnection(abc.ABC):
 
     engine = ""
 
-    def __init__(self, database: str):
+    def __init__(self, database: str, location: str):
         self.database = database  # database name or file name, never a password
+        self.location = location  # for messages: file path, or database and server
         self._columns: dict[str, frozenset[str]] | None = None
 
     # -- queries
@@ -199,7 +200,7 @@ class SqliteConnection(ReadOnlyConnection):
     engine = "sqlite"
 
     def __init__(self, path: str):
-        super().__init__(os.path.basename(path))
+        super().__init__(os.path.basename(path), f"SQLite file {path}")
         self.path = path
         self._conn = _open_sqlite(path)
 
@@ -283,7 +284,7 @@ class PostgresConnection(ReadOnlyConnection):
     engine = "postgresql"
 
     def __init__(self, url: dburl.DatabaseUrl):
-        super().__init__(url.database)
+        super().__init__(url.database, f"database {url.database!r} on {_where(url)}")
         self.url = url
         self._conn = _open_postgres(url)
 
@@ -356,7 +357,8 @@ def connect(database_url: str, engines: Sequence[str], erp_label: str) -> ReadOn
     if url.engine not in engines:
         raise UnsupportedEngine(
             f"{erp_label} does not run on {url.engine}: use a "
-            + " or ".join(f"{e}:// URL" for e in engines)
+            + " or ".join(f"{e}://" for e in engines)
+            + " URL"
         )
     if url.engine == "sqlite":
         return SqliteConnection(url.path)

@@ -31,7 +31,7 @@ IN_LIST_SIZE = 5000 if sqlite3.sqlite_version_info >= (3, 32) else 900
 
 def check_tryton(db: ReadOnlyConnection) -> None:
     """Raise NotAnErpDatabase unless ``db`` is an initialised Tryton database."""
-    where = f"{db.engine} database {db.database!r}"
+    where = db.location
     if not db.columns:
         raise NotAnErpDatabase(f"{where} is empty (no tables): it is not a Tryton database")
     missing = [table for table in CORE_TABLES if not db.has_table(table)]
