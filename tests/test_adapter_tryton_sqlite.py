@@ -11,6 +11,7 @@ import subprocess
 import sys
 import urllib.parse
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,43 @@ def test_the_adapter_never_imports_trytond(sqlite_erp_url):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def bare_tryton_url(tmp_path_factory) -> str:
+    """A real Tryton database with only the base modules (ir, res): no sales, no roles."""
+    admin = Path(sys.executable).with_name("trytond-admin")
+    if not admin.exists():
+        pytest.skip("trytond-admin is not installed")
+    folder = tmp_path_factory.mktemp("bare")
+    (folder / "bare.sqlite").touch()
+    (folder / "trytond.conf").write_text(f"[database]\nuri = sqlite://\npath = {folder}\n")
+    (folder / "pass").write_text("admin-password\n")
+    env = {**os.environ, "TRYTONPASSFILE": str(folder / "pass")}
+    subprocess.run(
+        [str(admin), "-c", str(folder / "trytond.conf"), "-d", "bare", "--all",
+         "--email", "admin@example.com"],
+        check=True, capture_output=True, env=env, timeout=300,
+    )  # fmt: skip
+    return f"sqlite:///{folder / 'bare.sqlite'}"
+
+
+@pytest.mark.slow
+def test_missing_modules_give_zeros_and_skipped_checks(bare_tryton_url):
+    with TrytonAdapter(bare_tryton_url) as adapter:
+        description = adapter.describe()
+        assert description.erp_version == "8.2"
+        assert set(description.modules) == {"ir", "res"}
+        counts = adapter.counts()
+        assert counts["users"] == 1  # admin; root is not counted
+        assert all(value == 0 for key, value in counts.items() if "users" not in key)
+        assert adapter.roles() == []
+        assert [u.login for u in adapter.users()] == ["admin"]
+        assert all(m.via_role_id is None for m in adapter.memberships())
+        assert adapter.model_access()
+        for kind in DOCUMENT_KINDS:
+            assert list(adapter.documents(kind)) == []
+        assert {e.kind for e in adapter.events()} <= {"create", "write", "transition", "button"}
+        results = adapter.invariants()
+        assert results and all(r.passed and r.checked == 0 for r in results)
+        assert all("skipped" in r.description for r in results)
