@@ -14,6 +14,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	ERPKEEPER_HOME=$(TEST_HOME) $(BIN)/python manage.py makemigrations --check --dry-run
 	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
+	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true scripts/test-platform-postgres
 
 install: $(STAMP)
 

@@ -9,6 +9,18 @@ from erpkeeper.targets import services
 from erpkeeper.targets.models import Target
 
 
+MODEL_FIELDS = [
+    "name",
+    "kind",
+    "environment",
+    "host_name",
+    "file_store_path",
+    "rpo_minutes",
+    "rto_minutes",
+    "description",
+]
+
+
 class TargetForm(forms.ModelForm):
     database_url = forms.CharField(
         label=_("Database URL"),
@@ -33,16 +45,7 @@ class TargetForm(forms.ModelForm):
 
     class Meta:
         model = Target
-        fields = [
-            "name",
-            "kind",
-            "environment",
-            "host_name",
-            "file_store_path",
-            "rpo_minutes",
-            "rto_minutes",
-            "description",
-        ]
+        fields = MODEL_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,7 +67,8 @@ class TargetForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        fields = {name: cleaned.get(name) for name in self.Meta.fields}
+        # Not Meta.fields: the admin widens it with the form-only fields of its fieldsets.
+        fields = {name: cleaned.get(name) for name in MODEL_FIELDS}
         windows = [line for line in (cleaned.get("windows") or "").splitlines() if line.strip()]
         try:
             if self.instance.pk:
