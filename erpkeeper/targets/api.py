@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from erpkeeper.targets import adapters, services
 from erpkeeper.targets.models import Environment, Target
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MaintenanceWindowField(serializers.Field):
     """A window in its text form, e.g. ``sun 02:00 4h Asia/Shanghai``."""
 
