@@ -13,8 +13,13 @@ def test_ops_engineer_adds_a_target_and_gets_its_facts_without_the_password(
     client = api_client_for(olga)
     response = client.post(
         "/api/v1/targets/",
-        {"name": "shop", "database_url": tryton_sqlite_db, "environment": "staging",
-         "rpo_minutes": 30, "maintenance_windows": ["sat 23:00 2h UTC"]},
+        {
+            "name": "shop",
+            "database_url": tryton_sqlite_db,
+            "environment": "staging",
+            "rpo_minutes": 30,
+            "maintenance_windows": ["sat 23:00 2h UTC"],
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -72,8 +77,11 @@ def test_check_endpoint_reports_facts_or_422(olga, api_client_for, tryton_sqlite
     ).json()["id"]
     ok = client.post(f"/api/v1/targets/{target_id}/check/")
     assert ok.status_code == 200 and ok.json()["facts"]["erp_version"].startswith("8.2")
-    client.patch(f"/api/v1/targets/{target_id}/",
-                 {"database_url": "postgresql://erp@127.0.0.1:1/gone"}, format="json")
+    client.patch(
+        f"/api/v1/targets/{target_id}/",
+        {"database_url": "postgresql://erp@127.0.0.1:1/gone"},
+        format="json",
+    )
     failed = client.post(f"/api/v1/targets/{target_id}/check/")
     assert failed.status_code == 422 and failed.json()["reachable"] is False
 

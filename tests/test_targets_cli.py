@@ -18,8 +18,19 @@ def run(capsys, *argv):
 
 
 def test_add_checks_the_erp_and_reports_its_facts(capsys, tryton_sqlite_db):
-    code, out, err = run(capsys, "--json", "target", "add", "shop", "--db-url", tryton_sqlite_db,
-                         "--rpo", "60", "--window", "sun 02:00 4h Asia/Shanghai")
+    code, out, err = run(
+        capsys,
+        "--json",
+        "target",
+        "add",
+        "shop",
+        "--db-url",
+        tryton_sqlite_db,
+        "--rpo",
+        "60",
+        "--window",
+        "sun 02:00 4h Asia/Shanghai",
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["reachable"] == "yes"
@@ -40,8 +51,15 @@ def test_check_prints_version_modules_size_and_counts(capsys, tryton_sqlite_db):
 
 
 def test_list_and_show_never_reveal_the_password(capsys, tryton_sqlite_db):
-    run(capsys, "target", "add", "pg", "--no-check",
-        "--db-url", "postgresql://erp:TopSecret99@127.0.0.1:5432/tryton")
+    run(
+        capsys,
+        "target",
+        "add",
+        "pg",
+        "--no-check",
+        "--db-url",
+        "postgresql://erp:TopSecret99@127.0.0.1:5432/tryton",
+    )
     for argv in (["target", "list"], ["--json", "target", "list"], ["target", "show", "pg"]):
         code, out, err = run(capsys, *argv)
         assert code == 0
@@ -84,15 +102,20 @@ def test_unknown_target_exits_3_and_duplicate_name_exits_2(capsys, tryton_sqlite
     assert code == 2 and "already exists" in err
 
 
-def test_remove_needs_yes_without_a_terminal_and_keeps_the_erp(capsys, tryton_sqlite_db,
-                                                               monkeypatch):
+def test_remove_needs_yes_without_a_terminal_and_keeps_the_erp(
+    capsys, tryton_sqlite_db, monkeypatch
+):
     run(capsys, "target", "add", "shop", "--db-url", tryton_sqlite_db)
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert run(capsys, "target", "remove", "shop")[0] == 2
     assert run(capsys, "target", "remove", "shop", "--yes")[0] == 0
     assert not Target.objects.filter(name="shop").exists()
-    assert sqlite3.connect(tryton_sqlite_db.removeprefix("sqlite://")).execute(
-        "SELECT count(*) FROM sale_sale").fetchone()[0] > 0
+    assert (
+        sqlite3.connect(tryton_sqlite_db.removeprefix("sqlite://"))
+        .execute("SELECT count(*) FROM sale_sale")
+        .fetchone()[0]
+        > 0
+    )
 
 
 def test_a_check_that_fails_later_exits_1_and_marks_the_target_unreachable(

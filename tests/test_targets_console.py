@@ -18,9 +18,7 @@ def test_dashboard_shows_a_card_with_the_erp_facts(client, olga, tryton_sqlite_d
 
 
 def test_unreachable_target_card_turns_red_with_the_reason(client, olga):
-    services.add_target(
-        name="pg", database_url="postgresql://e@127.0.0.1:1/x", verify=False
-    )
+    services.add_target(name="pg", database_url="postgresql://e@127.0.0.1:1/x", verify=False)
     services.check_target(Target.objects.get(name="pg"))
     client.force_login(olga)
     page = client.get("/").content.decode()
@@ -32,9 +30,15 @@ def test_adding_a_target_with_a_bad_url_shows_the_reason_and_saves_nothing(clien
     client.force_login(olga)
     response = client.post(
         "/targets/target/add/",
-        {"name": "bad", "kind": "tryton", "environment": "production",
-         "database_url": "postgresql://erp@127.0.0.1:1/tryton", "rpo_minutes": 60,
-         "rto_minutes": 60, "verify": "on"},
+        {
+            "name": "bad",
+            "kind": "tryton",
+            "environment": "production",
+            "database_url": "postgresql://erp@127.0.0.1:1/tryton",
+            "rpo_minutes": 60,
+            "rto_minutes": 60,
+            "verify": "on",
+        },
     )
     assert response.status_code == 200
     assert "127.0.0.1:1" in response.content.decode()
@@ -45,9 +49,16 @@ def test_adding_and_checking_a_target_in_the_console(client, olga, tryton_sqlite
     client.force_login(olga)
     response = client.post(
         "/targets/target/add/",
-        {"name": "shop", "kind": "tryton", "environment": "production",
-         "database_url": tryton_sqlite_db, "rpo_minutes": 60, "rto_minutes": 120,
-         "windows": "sun 02:00 4h Asia/Shanghai", "verify": "on"},
+        {
+            "name": "shop",
+            "kind": "tryton",
+            "environment": "production",
+            "database_url": tryton_sqlite_db,
+            "rpo_minutes": 60,
+            "rto_minutes": 120,
+            "windows": "sun 02:00 4h Asia/Shanghai",
+            "verify": "on",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     target = Target.objects.get(name="shop")

@@ -8,7 +8,6 @@ from unfold.widgets import UnfoldAdminPasswordWidget, UnfoldAdminTextareaWidget
 from erpkeeper.targets import services
 from erpkeeper.targets.models import Target
 
-
 MODEL_FIELDS = [
     "name",
     "kind",
