@@ -23,8 +23,8 @@ def test_compiled_catalogs_match_their_sources():
         po_file = messages.catalog_path(language)
         mo_file = po_file.with_suffix(".mo")
         assert mo_file.exists(), f"{mo_file} missing: run make messages"
-        compiled = {e.msgid: e.msgstr for e in polib.mofile(str(mo_file)) if e.msgstr}
-        source = {e.msgid: e.msgstr for e in polib.pofile(str(po_file)).translated_entries()}
+        compiled = {_key(e): _value(e) for e in polib.mofile(str(mo_file)) if _value(e)}
+        source = {_key(e): _value(e) for e in polib.pofile(str(po_file)).translated_entries()}
         assert compiled == source, f"{mo_file} is stale: run make messages"
 
 
@@ -59,3 +59,13 @@ def test_catalog_contains_every_string_in_the_code(tmp_path):
     assert not missing, (
         f"{len(missing)} strings missing from the catalog (make messages): {missing[:10]}"
     )
+
+
+def _key(entry) -> tuple:
+    return (entry.msgctxt or "", entry.msgid)
+
+
+def _value(entry):
+    if entry.msgid_plural:
+        return tuple(v for _, v in sorted(entry.msgstr_plural.items()) if v)
+    return entry.msgstr
