@@ -5,8 +5,6 @@ Bad values never raise here; see erpkeeper.lib.env and the erpkeeper.E0xx system
 
 from pathlib import Path
 
-from django.utils.translation import gettext_lazy as _
-
 from erpkeeper.lib import env
 
 BASE_DIR = Path(__file__).resolve().parent
