@@ -1,0 +1,244 @@
+"""The child process that builds the demo Tryton database.
+
+    python -m erpkeeper.demo.builder --config trytond.conf --database NAME \
+        --size small --seed 1 --anchor 2026-11-24
+
+trytond keeps global state (configuration, pool), so the build runs in its own process:
+``erpkeeper.demo.build_demo`` starts it and reads the progress lines it prints (see protocol).
+The administrator password is read by trytond from the file named by TRYTONPASSFILE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import time
+import traceback
+
+from erpkeeper.demo import catalog, protocol
+from erpkeeper.demo.timeline import core_plans
+
+MODULES = ["sale", "purchase", "stock", "account_invoice_stock", "user_role"]
+ADMIN_EMAIL = "admin@huaxin.example"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m erpkeeper.demo.builder")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--size", choices=sorted(catalog.SIZES), default="small")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--anchor", type=dt.date.fromisoformat, required=True)
+    return parser.parse_args(argv)
+
+
+def activate(config_file: str, database: str) -> None:
+    """What ``trytond-admin -u MODULES --activate-dependencies`` does, in this process."""
+    from trytond import commandline, config
+
+    parser = commandline.get_parser_admin()
+    options = parser.parse_args(
+        [
+            "-c",
+            config_file,
+            "-d",
+            database,
+            "--email",
+            ADMIN_EMAIL,
+            "-u",
+            *MODULES,
+            "--activate-dependencies",
+        ]
+    )
+    options.indexes = True
+    config.update_etc(options.configfile)
+    import trytond.admin as admin
+
+    admin.run(options)
+
+
+def stage_weights(spec) -> dict[str, float]:
+    return {
+        "activate": 20.0,
+        "setup": 6.0,
+        "core": 25.0,
+        "bulk": max(0.5, (spec.bulk_sales + spec.bulk_purchases) / 150.0),
+        "finish": 2.0 + spec.bulk_sales / 20000.0,
+    }
+
+
+def build(args) -> dict:
+    from erpkeeper.demo import finalize, logins, setup
+    from erpkeeper.demo.flows import Flows
+    from erpkeeper.demo.session import Session
+
+    spec = catalog.SIZES[args.size]
+    progress = protocol.Progress(stage_weights(spec))
+    started = time.monotonic()
+    timings = {}
+
+    progress.stage("activate", "activating Tryton modules (sale, purchase, stock, ...)")
+    activate(args.config, args.database)
+    timings["activate"] = time.monotonic() - started
+
+    planner, sale_plans, purchase_plans = core_plans(args.seed, args.anchor)
+    clock = planner.clock
+    threshold = dt.datetime.combine(args.anchor, dt.time())
+
+    mark = time.monotonic()
+    progress.stage("setup", "company, chart of accounts, fiscal years, products, people")
+    cfg = setup.configure_proteus(args.database, args.config)
+    timings["setup_proteus"] = time.monotonic() - mark
+    master = setup.create_company(cfg)
+    years = list(range(clock.go_live.year, args.anchor.year + 1))
+    master.update(setup.create_accounting(cfg, years))
+    progress.update("setup", 0.4, "documents configuration")
+    setup.configure_documents()
+    master.update(setup.create_products(master))
+    master.update(setup.create_parties(master))
+    progress.update("setup", 0.7, "employees, users and roles")
+    timings["setup_company"] = time.monotonic() - mark
+    master.update(setup.create_people(master["company"], clock.go_live))
+    timings["setup_people"] = time.monotonic() - mark
+
+    session = Session(args.database)
+    session.create_clock_table()
+    for person in catalog.PEOPLE:
+        if person.active:
+            session.login(person.login)
+    setup.create_initial_stock(
+        session, clock.go_live + dt.timedelta(days=1, hours=-0.5), master["products"]
+    )
+    timings["setup"] = time.monotonic() - mark
+
+    mark = time.monotonic()
+    flows = Flows(session, master)
+    plans = sale_plans + purchase_plans
+    flows.play(
+        plans,
+        progress=lambda done, total, msg: progress.update("core", done / total, f"core: {msg}"),
+    )
+    timings["core"] = time.monotonic() - mark
+
+    from trytond.transaction import Transaction
+
+    mark = time.monotonic()
+    progress.stage("finish", "dating the history")
+    with Transaction().start(args.database, 0) as transaction:
+        tables = finalize.timestamp_tables(transaction)
+        finalize.apply_clock(transaction, tables)
+        finalize.fix_leftovers(transaction, tables, threshold, clock.go_live)
+        finalize.fix_queue(transaction)
+        finalize.drop_clock(transaction)
+    timings["finish"] = time.monotonic() - mark
+
+    bulk_summary = {}
+    if spec.bulk_sales or spec.bulk_purchases:
+        from erpkeeper.demo import bulk
+
+        mark = time.monotonic()
+        progress.stage("bulk", "bulk documents")
+        bulk_summary = bulk.run(
+            args.database,
+            planner,
+            flows,
+            spec,
+            progress=lambda f, msg: progress.update("bulk", f, msg),
+        )
+        timings["bulk"] = time.monotonic() - mark
+
+    mark = time.monotonic()
+    with Transaction().start(args.database, 0) as transaction:
+        user_ids = {login: v["user"] for login, v in master["users"].items()}
+        finalize.set_user_dates(transaction, logins.join_dates(user_ids, clock))
+        logins.insert(transaction, logins.generate(args.seed, clock, user_ids, master["admin"]))
+    timings["logins"] = time.monotonic() - mark
+
+    summary = counts(args.database)
+    summary.update(
+        size=args.size,
+        seed=args.seed,
+        anchor=args.anchor.isoformat(),
+        history_start=clock.start.isoformat(),
+        timezone=catalog.COMPANY_TIMEZONE,
+        currency=catalog.COMPANY_CURRENCY,
+        admin_login=catalog.ADMIN_LOGIN,
+        sod_conflict_user=catalog.SOD_CONFLICT_LOGIN,
+        dormant_users=list(catalog.DORMANT_LOGINS),
+        bulk=bulk_summary,
+        timings={k: round(v, 2) for k, v in timings.items()},
+        seconds=round(time.monotonic() - started, 2),
+    )
+    progress.finish("demo ERP ready")
+    return summary
+
+
+COUNT_QUERIES = {
+    "sales": "SELECT state, COUNT(*) FROM sale_sale GROUP BY state",
+    "purchases": "SELECT state, COUNT(*) FROM purchase_purchase GROUP BY state",
+    "customer_invoices": (
+        "SELECT state, COUNT(*) FROM account_invoice WHERE type = 'out' GROUP BY state"
+    ),
+    "supplier_invoices": (
+        "SELECT state, COUNT(*) FROM account_invoice WHERE type = 'in' GROUP BY state"
+    ),
+    "shipments_out": "SELECT state, COUNT(*) FROM stock_shipment_out GROUP BY state",
+    "shipments_in": "SELECT state, COUNT(*) FROM stock_shipment_in GROUP BY state",
+}
+TOTAL_QUERIES = {
+    "sale_lines": "SELECT COUNT(*) FROM sale_line",
+    "purchase_lines": "SELECT COUNT(*) FROM purchase_line",
+    "stock_moves": "SELECT COUNT(*) FROM stock_move",
+    "account_moves": "SELECT COUNT(*) FROM account_move",
+    "account_move_lines": "SELECT COUNT(*) FROM account_move_line",
+    "events": "SELECT COUNT(*) FROM ir_model_log",
+    "users": "SELECT COUNT(*) FROM res_user WHERE login <> 'root'",
+    "active_users": "SELECT COUNT(*) FROM res_user WHERE login <> 'root' AND active",
+    "roles": "SELECT COUNT(*) FROM res_role",
+    "sessions": "SELECT COUNT(*) FROM ir_session",
+    "failed_logins": "SELECT COUNT(*) FROM res_user_login_attempt",
+    "customers": "SELECT COUNT(*) FROM party_party WHERE code LIKE 'C%'",
+    "suppliers": "SELECT COUNT(*) FROM party_party WHERE code LIKE 'S%'",
+    "products": "SELECT COUNT(*) FROM product_product",
+}
+
+
+def counts(database: str) -> dict:
+    from trytond.transaction import Transaction
+
+    result: dict = {}
+    with Transaction().start(database, 0, readonly=True) as transaction:
+        cursor = transaction.connection.cursor()
+        for key, query in COUNT_QUERIES.items():
+            cursor.execute(query)
+            by_state = dict(cursor.fetchall())
+            result[key] = {
+                "total": sum(by_state.values()),
+                "by_state": dict(sorted(by_state.items())),
+            }
+        for key, query in TOTAL_QUERIES.items():
+            cursor.execute(query)
+            result[key] = cursor.fetchone()[0]
+    return result
+
+
+def main(argv=None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        summary = build(args)
+    except Exception as exc:  # reported to the parent as one line, traceback on stderr
+        traceback.print_exc(file=sys.stderr)
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        protocol.send("error", message=f"{type(exc).__name__}: {message}")
+        return 1
+    protocol.send("result", summary=summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
