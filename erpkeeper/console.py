@@ -13,7 +13,8 @@ def _link(title, icon, url_name, permission=None):
 
 UNFOLD = {
     "SITE_TITLE": _("ERPKeeper"),
-    "SITE_HEADER": _("ERPKeeper · ERP 运维管家"),
+    "SITE_HEADER": _("ERPKeeper"),
+    "SITE_SUBHEADER": _("ERP operations"),
     "SITE_SYMBOL": "health_and_safety",
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": False,

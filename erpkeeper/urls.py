@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 admin.site.site_url = None
+admin.site.index_title = _("Dashboard")
 
 urlpatterns = [
     path("api/v1/", include("erpkeeper.api_urls")),

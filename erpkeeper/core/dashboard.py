@@ -14,6 +14,9 @@ from erpkeeper.core.models import Job
 from erpkeeper.targets.models import Target
 
 CHART_DAYS = 14
+# Inline colours: unfold ships a pre-built Tailwind stylesheet without every colour class.
+STATE_COLORS = {"ok": "#16a34a", "warning": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8"}
+STATE_ICONS = {"ok": "check_circle", "warning": "warning", "down": "error", "unknown": "help"}
 
 
 def dashboard_callback(request, context):
@@ -44,6 +47,8 @@ def _card(target: Target, last_job: Job | None) -> dict:
     return {
         "target": target,
         "state": state,
+        "color": STATE_COLORS[state],
+        "icon": STATE_ICONS[state],
         "erp_version": facts.get("erp_version", ""),
         "db_engine": facts.get("db_engine", target.database_engine),
         "db_size": facts.get("db_size_bytes"),

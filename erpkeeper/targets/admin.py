@@ -9,6 +9,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from erpkeeper.targets import services
+from erpkeeper.targets.facts import count_rows
 from erpkeeper.targets.forms import TargetForm
 from erpkeeper.targets.models import Target
 
@@ -33,7 +34,7 @@ class TargetAdmin(ModelAdmin):
         "database_url_masked",
         "database_engine",
         "last_checked",
-        "reachable_badge",
+        "reachable_text",
         "last_check_error",
         "facts_panel",
     ]
@@ -56,7 +57,7 @@ class TargetAdmin(ModelAdmin):
         return [
             (
                 _("Facts"),
-                {"fields": ["reachable_badge", "last_checked", "last_check_error", "facts_panel"]},
+                {"fields": ["reachable_text", "last_checked", "last_check_error", "facts_panel"]},
             ),
             (
                 _("Settings"),
@@ -103,7 +104,14 @@ class TargetAdmin(ModelAdmin):
 
     @display(description=_("What the last check found"))
     def facts_panel(self, obj):
-        return render_to_string("targets/facts_panel.html", {"facts": obj.facts or {}})
+        facts = obj.facts or {}
+        context = {"facts": facts, "counts": count_rows(facts.get("counts") or {})}
+        return render_to_string("targets/facts_panel.html", context)
+
+    @display(description=_("Reachable"))
+    def reachable_text(self, obj):
+        labels = {True: _("Reachable"), False: _("Unreachable"), None: _("Not checked")}
+        return labels[obj.last_check_ok]
 
     @action(description=_("Check now"), icon="network_check", permissions=["check"])
     def check_now(self, request, object_id):
