@@ -240,8 +240,10 @@ def logins(db: ReadOnlyConnection, since: dt.datetime | None = None) -> Iterator
         ip = _column(db, "res_user_login_attempt", "ip_address", "a")
         sql = (
             f"SELECT a.create_date, 0, a.id, a.login, u.id, {ip} "
-            "FROM res_user_login_attempt a LEFT JOIN res_user u ON u.login = a.login"
+            "FROM res_user_login_attempt a "
+            "LEFT JOIN res_user u ON u.login = a.login AND u.id <> %s"
         )
+        params.append(ROOT_USER_ID)  # "root" cannot log in: trying it is not a user's attempt
         if since is not None:
             sql += " WHERE a.create_date >= %s"
             params.append(since)
