@@ -137,4 +137,8 @@ def report_error(exc: CommandError, json_mode: bool) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the imported module, not this __main__ copy, so that the exceptions raised by
+    # subcommands are the classes main() catches.
+    from erpkeeper.cli import main as imported_main
+
+    sys.exit(imported_main())

@@ -70,7 +70,7 @@ class Workers:
         log = open(self.home / f"worker-{len(self.started)}.log", "w")  # noqa: SIM115
         self.logs.append(log)
         process = subprocess.Popen(
-            [sys.executable, "-m", "erpkeeper.cli", "worker", *args],
+            [sys.executable, "-m", "erpkeeper", "worker", *args],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -112,7 +112,7 @@ def enqueue(env: dict, kind: str, **params) -> dict:
 
 def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "erpkeeper.cli", *args],
+        [sys.executable, "-m", "erpkeeper", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

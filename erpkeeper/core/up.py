@@ -142,7 +142,7 @@ def ensure_administrator() -> None:
 
 def start_worker() -> subprocess.Popen:
     # A child process, not a thread: a job that crashes or hangs never takes the console down.
-    command = [sys.executable, "-m", "erpkeeper.cli", "worker"]
+    command = [sys.executable, "-m", "erpkeeper", "worker"]
     return subprocess.Popen(command, start_new_session=True)
 
 

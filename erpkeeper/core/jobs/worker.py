@@ -111,7 +111,7 @@ def run_worker(
 
 
 def worker_command(workers: int = 1, scheduler: bool = True) -> list[str]:
-    command = [sys.executable, "-m", "erpkeeper.cli", "worker", "--workers", str(workers)]
+    command = [sys.executable, "-m", "erpkeeper", "worker", "--workers", str(workers)]
     if not scheduler:
         command.append("--no-scheduler")
     return command

@@ -1,0 +1,7 @@
+"""``python -m erpkeeper`` is the ``erpkeeper`` command."""
+
+import sys
+
+from erpkeeper.cli import main
+
+sys.exit(main())
