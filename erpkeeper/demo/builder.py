@@ -96,15 +96,16 @@ def build(args) -> dict:
     master.update(setup.create_accounting(cfg, years))
     progress.update("setup", 0.4, "documents configuration")
     setup.configure_documents()
-    master.update(setup.create_products(master))
-    master.update(setup.create_parties(master))
+    session = Session(args.database)
+    session.create_clock_table()
+    session.login("admin")
+    master.update(setup.create_products(session, master))
+    master.update(setup.create_parties(session, master))
     progress.update("setup", 0.7, "employees, users and roles")
     timings["setup_company"] = time.monotonic() - mark
     master.update(setup.create_people(master["company"], clock.go_live))
     timings["setup_people"] = time.monotonic() - mark
 
-    session = Session(args.database)
-    session.create_clock_table()
     for person in catalog.PEOPLE:
         if person.active:
             session.login(person.login)
@@ -145,6 +146,7 @@ def build(args) -> dict:
             planner,
             flows,
             spec,
+            plans,
             progress=lambda f, msg: progress.update("bulk", f, msg),
         )
         timings["bulk"] = time.monotonic() - mark

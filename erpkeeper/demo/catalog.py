@@ -256,7 +256,7 @@ class SizeSpec:
 
 
 SIZES = {
-    "small": SizeSpec(core_sales=20, core_purchases=8, bulk_sales=0, bulk_purchases=0),
-    "medium": SizeSpec(core_sales=20, core_purchases=8, bulk_sales=5000, bulk_purchases=600),
-    "large": SizeSpec(core_sales=20, core_purchases=8, bulk_sales=100000, bulk_purchases=10000),
+    "small": SizeSpec(core_sales=15, core_purchases=9, bulk_sales=17, bulk_purchases=3),
+    "medium": SizeSpec(core_sales=15, core_purchases=9, bulk_sales=5000, bulk_purchases=600),
+    "large": SizeSpec(core_sales=15, core_purchases=9, bulk_sales=100000, bulk_purchases=10000),
 }

@@ -102,9 +102,7 @@ def _prepare_sqlite(target: DatabaseUrl, work: Path) -> tuple[str, Path]:
     path = Path(target.path)
     if path.suffix != ".sqlite":
         raise DemoBuildError(
-            _(
-                "Tryton names SQLite files <name>.sqlite: use a path ending in .sqlite, not %(path)s."
-            )
+            _("Tryton names SQLite files <name>.sqlite: use a .sqlite path, not %(path)s.")
             % {"path": path}
         )
     if not path.parent.is_dir():

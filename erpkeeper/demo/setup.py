@@ -167,63 +167,93 @@ def configure_documents() -> None:
         sequence.save()
 
 
-def create_products(accounting: dict) -> dict:
-    from proteus import Model
-
+def create_products(session, accounting: dict) -> dict:
+    """Product categories (carrying the accounts) and goods, by the master-data manager."""
     accounts = accounting["accounts"]
-    Account = Model.get("account.account")
-    Category = Model.get("product.category")
-    Uom = Model.get("product.uom")
-    Template = Model.get("product.template")
-    (unit,) = Uom.find([("name", "=", "Unit")])
-    categories = {}
-    for name in catalog.CATEGORIES:
-        category = Category(name=name)
-        category.accounting = True
-        category.account_revenue = Account(accounts["revenue"])
-        category.account_expense = Account(accounts["expense"])
-        category.save()
-        categories[name] = category
-    products = []
-    for spec in catalog.PRODUCTS:
-        template = Template()
-        template.name = spec.name
-        template.code = spec.code
-        template.default_uom = unit
-        template.type = "goods"
-        template.salable = True
-        template.purchasable = True
-        template.list_price = spec.list_price
-        template.account_category = Category(categories[spec.category].id)
-        template.save()
-        (product,) = template.products
-        product.cost_price = spec.cost_price
-        product.save()
-        products.append(product.id)
-    return {"products": products, "unit": unit.id}
+
+    def enter(transaction):
+        pool = session.pool
+        Category = pool.get("product.category")
+        Uom = pool.get("product.uom")
+        Template = pool.get("product.template")
+        Product = pool.get("product.product")
+        (unit,) = Uom.search([("name", "=", "Unit")])
+        categories = Category.create(
+            [
+                {
+                    "name": name,
+                    "accounting": True,
+                    "account_revenue": accounts["revenue"],
+                    "account_expense": accounts["expense"],
+                }
+                for name in catalog.CATEGORIES
+            ]
+        )
+        by_name = {c.name: c.id for c in categories}
+        templates = Template.create(
+            [
+                {
+                    "name": spec.name,
+                    "code": spec.code,
+                    "default_uom": unit.id,
+                    "purchase_uom": unit.id,
+                    "sale_uom": unit.id,
+                    "type": "goods",
+                    "salable": True,
+                    "purchasable": True,
+                    "list_price": spec.list_price,
+                    "account_category": by_name[spec.category],
+                    "products": [("create", [{}])],
+                }
+                for spec in catalog.PRODUCTS
+            ]
+        )
+        products = []
+        for template, spec in zip(templates, catalog.PRODUCTS, strict=True):
+            (product,) = template.products
+            products.append(product)
+            product.cost_price = spec.cost_price
+        Product.save(products)
+        return {"products": [p.id for p in products], "unit": unit.id}
+
+    return session.run("admin", None, enter)
 
 
-def create_parties(accounting: dict) -> dict:
-    from proteus import Model
+def create_parties(session, accounting: dict) -> dict:
+    """Customers and suppliers, each with an address and a payment term."""
 
-    Party = Model.get("party.party")
-    PaymentTerm = Model.get("account.invoice.payment_term")
-    customers, suppliers = [], []
-    for number, name in enumerate(catalog.CUSTOMERS):
-        party = Party(name=name)
-        party.code = f"C{number + 1:04d}"
-        party.addresses[0].city = catalog.CITIES[number % len(catalog.CITIES)]
-        party.customer_payment_term = PaymentTerm(accounting["payment_term"])
-        party.save()
-        customers.append(party.id)
-    for number, name in enumerate(catalog.SUPPLIERS):
-        party = Party(name=name)
-        party.code = f"S{number + 1:04d}"
-        party.addresses[0].city = catalog.CITIES[(number + 3) % len(catalog.CITIES)]
-        party.supplier_payment_term = PaymentTerm(accounting["payment_term"])
-        party.save()
-        suppliers.append(party.id)
-    return {"customers": customers, "suppliers": suppliers}
+    def enter(transaction):
+        Party = session.pool.get("party.party")
+        values = []
+        for number, name in enumerate(catalog.CUSTOMERS):
+            values.append(
+                {
+                    "name": name,
+                    "code": f"C{number + 1:04d}",
+                    "customer_payment_term": accounting["payment_term"],
+                    "addresses": [
+                        ("create", [{"city": catalog.CITIES[number % len(catalog.CITIES)]}])
+                    ],
+                }
+            )
+        for number, name in enumerate(catalog.SUPPLIERS):
+            city = catalog.CITIES[(number + 3) % len(catalog.CITIES)]
+            values.append(
+                {
+                    "name": name,
+                    "code": f"S{number + 1:04d}",
+                    "supplier_payment_term": accounting["payment_term"],
+                    "addresses": [("create", [{"city": city}])],
+                }
+            )
+        parties = Party.create(values)
+        ids = [p.id for p in parties]
+        return {
+            "customers": ids[: len(catalog.CUSTOMERS)],
+            "suppliers": ids[len(catalog.CUSTOMERS) :],
+        }
+
+    return session.run("admin", None, enter)
 
 
 def create_people(company_id: int, now: dt.datetime) -> dict:

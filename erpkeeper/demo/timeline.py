@@ -158,12 +158,12 @@ PURCHASE_TARGETS = {
 # The realistic core every size starts with: one list per kind, states forced so that the
 # database always holds documents in each state.
 CORE_SALE_TARGETS = (
-    ["done"] * 11
+    ["done"] * 6
     + ["awaiting_payment"] * 2
     + ["shipped", "processing", "processing", "quotation", "draft"]
     + ["cancelled_draft", "cancelled_quotation"]
 )
-CORE_PURCHASE_TARGETS = ["done"] * 4 + [
+CORE_PURCHASE_TARGETS = ["done"] * 3 + [
     "awaiting_payment",
     "received",
     "processing",
@@ -190,6 +190,7 @@ class Plan:
     party: int  # index in catalog.CUSTOMERS or SUPPLIERS
     lines: list[tuple[int, int]]  # (product index, quantity)
     target: str
+    variant: str = ""  # what was asked for: a state, "natural" or "cancelled_<from>"
     phases: dict[str, dt.datetime] = field(default_factory=dict)
     actors: dict[str, str] = field(default_factory=dict)  # phase -> login
     cancel_at: dt.datetime | None = None
@@ -232,7 +233,9 @@ class Planner:
         cancel_from = None
         if target.startswith("cancelled_"):
             cancel_from = target.removeprefix("cancelled_")
-        plan = Plan("sale", index, rng.randrange(len(catalog.CUSTOMERS)), self.sale_lines(), target)
+        plan = Plan(
+            "sale", index, rng.randrange(len(catalog.CUSTOMERS)), self.sale_lines(), target, target
+        )
         if created is None:
             created = self._created_for(cancel_from or target, last_phase_days=70)
         seller = self._seller(created)
@@ -264,6 +267,7 @@ class Planner:
         if cancel_from:
             plan.cancel_at = clock.later(max(plan.phases.values()), 1, 10)
             plan.actors["cancel"] = seller
+        self._fit(plan)
         plan.target = self.final_state(plan)
         return plan
 
@@ -293,7 +297,7 @@ class Planner:
         for n, (i, q) in enumerate(lines):
             if catalog.PRODUCTS[i].list_price > 500:
                 lines[n] = (i, max(5, q // 10))
-        plan = Plan("purchase", index, supplier, lines, target)
+        plan = Plan("purchase", index, supplier, lines, target, target)
         if created is None:
             created = self._created_for(cancel_from or target, last_phase_days=75)
         p = plan.phases
@@ -323,6 +327,7 @@ class Planner:
         if cancel_from:
             plan.cancel_at = clock.later(max(plan.phases.values()), 1, 10)
             plan.actors["cancel"] = "zhou.qiang"
+        self._fit(plan)
         plan.target = self.final_state(plan)
         return plan
 
@@ -358,11 +363,17 @@ class Planner:
         keep = order[: order.index(last) + 1]
         plan.phases = {k: v for k, v in plan.phases.items() if k in keep}
         plan.actors = {k: v for k, v in plan.actors.items() if k in keep}
-        overflow = max(plan.phases.values()) - (self.clock.end - dt.timedelta(minutes=30))
+
+    def _fit(self, plan: Plan) -> None:
+        """Everything happens before the anchor: a document that would end later is moved
+        back by whole weeks, so that weekdays and hours stay what they were."""
+        last = max([*plan.phases.values(), plan.cancel_at or dt.datetime.min])
+        overflow = last - (self.clock.end - dt.timedelta(minutes=30))
         if overflow > dt.timedelta(0):
-            # Too late: move the whole document back by whole weeks so weekdays stay right.
             weeks = dt.timedelta(days=7 * (overflow.days // 7 + 1))
             plan.phases = {k: v - weeks for k, v in plan.phases.items()}
+            if plan.cancel_at:
+                plan.cancel_at -= weeks
 
     @staticmethod
     def final_state(plan: Plan) -> str:
@@ -379,7 +390,7 @@ class Planner:
         if roll < 0.04:
             return "cancelled_quotation"
         if roll < 0.05:
-            return "cancelled_draft"
+            return "cancelled_draft" if kind == "sale" else "cancelled_quotation"
         if roll < 0.07:
             return "quotation"
         return "natural"
