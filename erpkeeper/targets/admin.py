@@ -37,6 +37,7 @@ class TargetAdmin(ModelAdmin):
         "reachable_text",
         "last_check_error",
         "facts_panel",
+        "recent_jobs",
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -57,7 +58,15 @@ class TargetAdmin(ModelAdmin):
         return [
             (
                 _("Facts"),
-                {"fields": ["reachable_text", "last_checked", "last_check_error", "facts_panel"]},
+                {
+                    "fields": [
+                        "reachable_text",
+                        "last_checked",
+                        "last_check_error",
+                        "facts_panel",
+                        "recent_jobs",
+                    ]
+                },
             ),
             (
                 _("Settings"),
@@ -107,6 +116,11 @@ class TargetAdmin(ModelAdmin):
         facts = obj.facts or {}
         context = {"facts": facts, "counts": count_rows(facts.get("counts") or {})}
         return render_to_string("targets/facts_panel.html", context)
+
+    @display(description=_("Recent jobs"))
+    def recent_jobs(self, obj):
+        jobs = obj.jobs.order_by("-created")[:10]
+        return render_to_string("targets/recent_jobs.html", {"jobs": jobs})
 
     @display(description=_("Reachable"))
     def reachable_text(self, obj):
