@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import shutil
 import sqlite3
-import subprocess
-import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from erpkeeper.lib import dburl
-
-DEV_SQLITE = Path("/tmp/ekad/db/erp.sqlite")
-DEV_POSTGRES_TEMPLATE = "ekad_erp"
 
 
 def is_sqlite(url: str) -> bool:
@@ -66,50 +59,18 @@ def break_data(url: str, *statements: str) -> None:
 # ------------------------------------------------------------------ databases
 
 
-def _shared_or_dev(request, shared: str, dev: str) -> str:
-    """The shared demo fixture when it exists, else a local development copy."""
-    try:
-        return request.getfixturevalue(shared)
-    except pytest.FixtureLookupError:
-        return request.getfixturevalue(dev)
+@pytest.fixture
+def sqlite_erp_url(tryton_sqlite_db) -> str:
+    return tryton_sqlite_db
 
 
 @pytest.fixture
-def dev_tryton_sqlite_db(tmp_path) -> str:
-    if not DEV_SQLITE.exists():
-        pytest.skip("no Tryton demo database available yet")
-    target = tmp_path / "demo.sqlite"
-    shutil.copyfile(DEV_SQLITE, target)
-    return f"sqlite:///{target}"
-
-
-@pytest.fixture
-def dev_tryton_postgres_db(postgres_server_url):
-    name = "ek_adapter_" + uuid.uuid4().hex[:10]
-    result = subprocess.run(
-        ["createdb", "-h", "127.0.0.1", "-U", "postgres", "-T", DEV_POSTGRES_TEMPLATE, name],
-        capture_output=True,
-    )
-    if result.returncode:
-        pytest.skip("no Tryton demo database available yet on PostgreSQL")
-    base = postgres_server_url.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def sqlite_erp_url(request) -> str:
-    return _shared_or_dev(request, "tryton_sqlite_db", "dev_tryton_sqlite_db")
-
-
-@pytest.fixture
-def postgres_erp_url(request) -> str:
-    return _shared_or_dev(request, "tryton_postgres_db", "dev_tryton_postgres_db")
+def postgres_erp_url(tryton_postgres_db) -> str:
+    return tryton_postgres_db
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def erp_url(request) -> str:
-    """A fresh copy of the demo ERP, once on SQLite and once on PostgreSQL."""
-    name = "sqlite_erp_url" if request.param == "sqlite" else "postgres_erp_url"
+    """A fresh copy of the demo ERP (tests/fixtures/tryton.py), on SQLite and on PostgreSQL."""
+    name = "tryton_sqlite_db" if request.param == "sqlite" else "tryton_postgres_db"
     return request.getfixturevalue(name)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from erpkeeper.demo import catalog
 from erpkeeper.targets.adapters.base import DOCUMENT_KINDS, AdapterError
 from erpkeeper.targets.adapters.tryton import TrytonAdapter
 from erpkeeper.targets.adapters.tryton import documents as documents_module
@@ -20,11 +21,7 @@ from tests import test_adapter_support as support
 from tests.test_adapter_support import break_data, is_sqlite, plain, plain_dt, plain_scalar
 
 # fixtures (pytest finds them as attributes of this module)
-dev_tryton_postgres_db = support.dev_tryton_postgres_db
-dev_tryton_sqlite_db = support.dev_tryton_sqlite_db
 erp_url = support.erp_url
-postgres_erp_url = support.postgres_erp_url
-sqlite_erp_url = support.sqlite_erp_url
 
 
 @pytest.fixture
@@ -71,7 +68,10 @@ def test_counts_equal_plain_sql_counts(adapter, erp_url):
     }
     for key, sql in expected.items():
         assert counts[key] == plain_scalar(erp_url, sql), key
-    assert counts["sales"] > 0 and counts["invoices"] > 0 and counts["purchases"] > 0
+    size = catalog.SIZES["small"]  # the size of the demo in tests/fixtures/tryton.py
+    assert counts["sales"] == size.sales
+    assert counts["purchases"] == size.purchases
+    assert counts["users"] == len(catalog.PEOPLE) + 1  # + admin
     assert 0 < counts["active_users"] <= counts["users"]
 
 
@@ -155,6 +155,33 @@ def test_button_access_lists_restricted_buttons(adapter):
     assert ("account.invoice", "process", groups["Accounting Administration"]) in buttons
 
 
+def test_the_sod_conflict_user_holds_purchase_and_accounting_through_roles(adapter):
+    groups = {g.id: g.name for g in adapter.groups()}
+    roles = {r.id: r.name for r in adapter.roles()}
+    (user,) = [u for u in adapter.users() if u.login == catalog.SOD_CONFLICT_LOGIN]
+    person = next(p for p in catalog.PEOPLE if p.login == user.login)
+    mine = [m for m in adapter.memberships() if m.user_id == user.id]
+    assert {(groups[m.group_id], roles[m.via_role_id]) for m in mine} == {
+        (group, role) for role in person.roles for group in catalog.ROLES[role]
+    }
+    assert all(m.via_role_id is not None for m in mine)  # nothing given directly
+    assert {"Purchase", "Accounting"} <= {groups[m.group_id] for m in mine}
+
+
+def test_dormant_and_departed_users_are_visible(adapter):
+    users = {u.login: u for u in adapter.users()}
+    now = dt.datetime.now(dt.UTC)
+    for person in catalog.PEOPLE:
+        user = users[person.login]
+        assert user.active == person.active, person.login
+        if person.never_logged_in:
+            assert user.last_login is None, person.login
+        elif person.last_login_days_ago:
+            idle = now - user.last_login
+            assert idle >= dt.timedelta(days=person.last_login_days_ago - 2), person.login
+    assert set(catalog.DORMANT_LOGINS) <= {login for login, u in users.items() if u.active}
+
+
 # ------------------------------------------------------------------ logins
 
 
@@ -174,6 +201,15 @@ def test_logins_merge_sessions_and_failed_attempts_in_time_order(adapter, erp_ur
     for event in logins:
         if event.success:
             assert users[event.user_id] == event.login
+
+
+def test_a_password_guessing_burst_shows_as_failed_logins(adapter):
+    users = {u.login: u.id for u in adapter.users()}
+    burst = [e for e in adapter.logins() if e.ip_address == "203.0.113.45"]
+    assert burst and not any(e.success for e in burst)
+    assert sum(e.login == "admin" for e in burst) == 12
+    assert all(e.user_id == users["admin"] for e in burst if e.login == "admin")
+    assert all(e.user_id is None for e in burst if e.login not in users)
 
 
 def test_logins_since_keeps_later_ones(adapter):

@@ -13,8 +13,6 @@ from tests import test_adapter_support as support
 from tests.test_adapter_support import plain_scalar
 
 # fixtures (pytest finds them as attributes of this module)
-dev_tryton_postgres_db = support.dev_tryton_postgres_db
-dev_tryton_sqlite_db = support.dev_tryton_sqlite_db
 postgres_erp_url = support.postgres_erp_url
 sqlite_erp_url = support.sqlite_erp_url
 

@@ -22,7 +22,6 @@ from erpkeeper.targets.adapters.tryton import TrytonAdapter
 from tests import test_adapter_support as support
 
 # fixtures (pytest finds them as attributes of this module)
-dev_tryton_sqlite_db = support.dev_tryton_sqlite_db
 sqlite_erp_url = support.sqlite_erp_url
 
 
