@@ -5,6 +5,6 @@ global state); see docs/demo-erp.md.
 """
 
 from erpkeeper.demo.catalog import SIZES
-from erpkeeper.demo.runner import DemoBuildError, build_demo
+from erpkeeper.demo.runner import DemoBuildError, DemoInputError, build_demo
 
-__all__ = ["SIZES", "DemoBuildError", "build_demo"]
+__all__ = ["SIZES", "DemoBuildError", "DemoInputError", "build_demo"]

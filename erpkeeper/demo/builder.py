@@ -64,8 +64,9 @@ def stage_weights(spec) -> dict[str, float]:
         "activate": 20.0,
         "setup": 6.0,
         "core": 25.0,
+        "dating": 0.5,
         "bulk": max(0.5, (spec.bulk_sales + spec.bulk_purchases) / 150.0),
-        "finish": 2.0 + spec.bulk_sales / 20000.0,
+        "finish": 0.5 + spec.bulk_sales / 50000.0,
     }
 
 
@@ -126,13 +127,19 @@ def build(args) -> dict:
     from trytond.transaction import Transaction
 
     mark = time.monotonic()
-    progress.stage("finish", "dating the history")
+    progress.stage("dating", "dating the history")
     with Transaction().start(args.database, 0) as transaction:
         tables = finalize.timestamp_tables(transaction)
         finalize.apply_clock(transaction, tables)
         finalize.fix_leftovers(transaction, tables, threshold, clock.go_live)
-        finalize.fix_queue(transaction)
+        finalize.fix_queue(transaction, threshold)
         finalize.drop_clock(transaction)
+        data_manager = master["users"]["wu.hao"]["user"]
+        for table in ("product_category", "product_template", "product_product"):
+            finalize.set_creators(transaction, table, data_manager)
+        parties = master["customers"] + master["suppliers"]
+        finalize.set_creators(transaction, "party_party", data_manager, parties)
+        finalize.set_creators(transaction, "party_address", data_manager)
     timings["finish"] = time.monotonic() - mark
 
     bulk_summary = {}
@@ -152,6 +159,7 @@ def build(args) -> dict:
         timings["bulk"] = time.monotonic() - mark
 
     mark = time.monotonic()
+    progress.stage("finish", "login history, counts")
     with Transaction().start(args.database, 0) as transaction:
         user_ids = {login: v["user"] for login, v in master["users"].items()}
         finalize.set_user_dates(transaction, logins.join_dates(user_ids, clock))

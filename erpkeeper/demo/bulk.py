@@ -209,6 +209,26 @@ class Template:
 
 
 # --- writing -----------------------------------------------------------------------------------
+# Referenced rows first: PostgreSQL checks the foreign keys at each insert.
+INSERT_ORDER = [
+    "sale_sale",
+    "purchase_purchase",
+    "stock_shipment_out",
+    "stock_shipment_in",
+    "sale_line",
+    "purchase_line",
+    "account_move",
+    "account_move_reconciliation",
+    "account_invoice",
+    "account_invoice_line",
+    "stock_move",
+    "account_move_line",
+    "account_invoice_line-stock_move",
+    "account_invoice-account_move_line",
+    "ir_model_log",
+]
+
+
 class Writer:
     def __init__(self, cursor, database, connection, postgres: bool):
         self.cursor = cursor
@@ -237,7 +257,9 @@ class Writer:
 
     def flush(self) -> None:
         mark = "%s" if self.postgres else "?"
-        for table, rows in self.buffers.items():
+        order = {table: n for n, table in enumerate(INSERT_ORDER)}
+        for table in sorted(self.buffers, key=lambda t: order.get(t, len(order))):
+            rows = self.buffers[table]
             if not rows:
                 continue
             columns = self.columns[table]

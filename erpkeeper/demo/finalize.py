@@ -61,12 +61,17 @@ def fix_leftovers(transaction, tables: list[str], threshold: dt.datetime, moment
             )
 
 
-def fix_queue(transaction) -> None:
-    """Queue tasks ran at once in the simulation: their times are their creation time."""
+def fix_queue(transaction, anchor: dt.datetime) -> None:
+    """Queue tasks ran at once in the simulation: their times are their creation time.
+    Like Tryton's queue cleaning cron, finished tasks older than 30 days are gone."""
     cursor = transaction.connection.cursor()
+    param = "%s" if is_postgres(transaction) else "?"
     cursor.execute(
         "UPDATE ir_queue SET enqueued_at = create_date, dequeued_at = create_date, "
         "finished_at = create_date, scheduled_at = NULL, expected_at = NULL"
+    )
+    cursor.execute(
+        f"DELETE FROM ir_queue WHERE finished_at < {param}", (anchor - dt.timedelta(days=30),)
     )
 
 
@@ -93,12 +98,15 @@ def set_user_dates(transaction, user_dates: dict[int, dt.datetime]) -> None:
         )
 
 
-def set_creators(transaction, table: str, user_id: int) -> None:
+def set_creators(transaction, table: str, user_id: int, ids: list[int] | None = None) -> None:
     """Master data entered by a given person (e.g. products by the master-data manager)."""
     cursor = transaction.connection.cursor()
     param = "%s" if is_postgres(transaction) else "?"
+    where = ""
+    if ids is not None:
+        where = f" WHERE id IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
     cursor.execute(
         f'UPDATE "{table}" SET create_uid = {param}, write_uid = CASE WHEN write_uid IS NULL '
-        f"THEN NULL ELSE {param} END",
+        f"THEN NULL ELSE {param} END{where}",
         (user_id, user_id),
     )

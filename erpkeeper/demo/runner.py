@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 from erpkeeper.demo import catalog, protocol
@@ -40,6 +41,10 @@ class DemoBuildError(Exception):
     """The demo ERP could not be built; the message is one line meant for the user."""
 
 
+class DemoInputError(DemoBuildError):
+    """The request itself is wrong (unknown size, unusable database URL)."""
+
+
 def build_demo(
     db_url: str,
     size: str = "small",
@@ -59,12 +64,12 @@ def build_demo(
     Returns the summary of what was built (counts per state, timings, where it is).
     """
     if size not in catalog.SIZES:
-        raise DemoBuildError(
+        raise DemoInputError(
             _("Unknown size %(size)s: choose one of %(choices)s.")
             % {"size": size, "choices": ", ".join(catalog.SIZES)}
         )
     target = _parse(db_url)
-    anchor = anchor or dt.datetime.now(dt.UTC).date()
+    anchor = anchor or _anchor_from_environment() or dt.datetime.now(dt.UTC).date()
     with tempfile.TemporaryDirectory(prefix="ek-demo-") as workdir:
         work = Path(workdir)
         if target.engine == "sqlite":
@@ -79,18 +84,34 @@ def build_demo(
     summary["database"] = target.masked()
     summary["engine"] = target.engine
     if target.engine == "sqlite":
+        _self_contained(Path(target.path))
         summary["path"] = target.path
     summary["password_file"] = str(passfile) if password_file else None
     return summary
+
+
+def _anchor_from_environment() -> dt.date | None:
+    """ERPKEEPER_DEMO_ANCHOR=YYYY-MM-DD rebuilds the history of another day (reproducible
+    demos, tests comparing two builds); by default the history ends today (UTC)."""
+    value = os.environ.get("ERPKEEPER_DEMO_ANCHOR", "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise DemoInputError(
+            _("ERPKEEPER_DEMO_ANCHOR must be a date like 2026-01-31, not %(value)s.")
+            % {"value": value}
+        ) from exc
 
 
 def _parse(db_url: str) -> DatabaseUrl:
     try:
         target = parse(db_url)
     except DatabaseUrlError as exc:
-        raise DemoBuildError(str(exc)) from exc
+        raise DemoInputError(str(exc)) from exc
     if target.engine not in {"sqlite", "postgresql"}:
-        raise DemoBuildError(
+        raise DemoInputError(
             _("The demo ERP runs on SQLite or PostgreSQL, not %(engine)s.")
             % {"engine": target.engine}
         )
@@ -101,7 +122,7 @@ def _parse(db_url: str) -> DatabaseUrl:
 def _prepare_sqlite(target: DatabaseUrl, work: Path) -> tuple[str, Path]:
     path = Path(target.path)
     if path.suffix != ".sqlite":
-        raise DemoBuildError(
+        raise DemoInputError(
             _("Tryton names SQLite files <name>.sqlite: use a .sqlite path, not %(path)s.")
             % {"path": path}
         )
@@ -129,6 +150,13 @@ def _prepare_sqlite(target: DatabaseUrl, work: Path) -> tuple[str, Path]:
     conf = work / "trytond.conf"
     _write_conf(conf, "sqlite://", extra=f"path = {path.parent}\n")
     return path.stem, conf
+
+
+def _self_contained(path: Path) -> None:
+    """Merge Tryton's write-ahead log into the file so that a plain copy holds everything
+    (Tryton switches back to WAL when it opens the database)."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
 
 
 def _sqlite_tables(path: Path) -> list[str]:
@@ -159,7 +187,7 @@ def _prepare_postgres(target: DatabaseUrl, work: Path) -> tuple[str, Path]:
 
     name = target.database
     if not name or name in {"postgres", "template0", "template1"}:
-        raise DemoBuildError(
+        raise DemoInputError(
             _(
                 "Name the PostgreSQL database for the demo, e.g. postgresql://postgres@127.0.0.1:5432/demo_erp."
             )

@@ -37,12 +37,12 @@ def queries(sqlite: bool) -> dict[str, str]:
         "invoice_lines_with_missing_sale_line": (
             "SELECT COUNT(*) FROM account_invoice_line il WHERE il.origin LIKE 'sale.line,%' "
             "AND NOT EXISTS (SELECT 1 FROM sale_line sl "
-            f"WHERE {concat_sale} = il.origin)"
+            "WHERE sl.id = CAST(SUBSTR(il.origin, 11) AS INTEGER))"
         ),
         "invoice_lines_with_missing_purchase_line": (
             "SELECT COUNT(*) FROM account_invoice_line il WHERE il.origin LIKE 'purchase.line,%' "
             "AND NOT EXISTS (SELECT 1 FROM purchase_line pl "
-            "WHERE 'purchase.line,' || pl.id = il.origin)"
+            "WHERE pl.id = CAST(SUBSTR(il.origin, 15) AS INTEGER))"
         ),
         "sale_lines_without_sale": (
             "SELECT COUNT(*) FROM sale_line sl "
@@ -115,3 +115,96 @@ def check_invariants(db_url: str) -> dict[str, int]:
 def violations(db_url: str) -> dict[str, int]:
     """Only the invariants that do not hold."""
     return {name: count for name, count in check_invariants(db_url).items() if count}
+
+
+# --- business fingerprint -------------------------------------------------------------------------
+FINGERPRINT_QUERIES = {
+    "sales": (
+        "SELECT s.number, p.name, s.state, s.invoice_state, s.shipment_state, s.sale_date, "
+        "s.quotation_date, s.total_amount_cache, s.reference, s.create_date, s.write_date "
+        "FROM sale_sale s JOIN party_party p ON p.id = s.party"
+    ),
+    "sale_lines": (
+        "SELECT s.number, s.create_date, t.code, l.quantity, l.unit_price FROM sale_line l "
+        "JOIN sale_sale s ON s.id = l.sale JOIN product_product pp ON pp.id = l.product "
+        "JOIN product_template t ON t.id = pp.template"
+    ),
+    "purchases": (
+        "SELECT o.number, p.name, o.state, o.invoice_state, o.shipment_state, o.purchase_date, "
+        "o.total_amount_cache, o.create_date FROM purchase_purchase o "
+        "JOIN party_party p ON p.id = o.party"
+    ),
+    "invoices": (
+        "SELECT i.number, i.type, i.state, i.invoice_date, i.total_amount_cache, p.name, "
+        "i.reference, i.create_date FROM account_invoice i JOIN party_party p ON p.id = i.party"
+    ),
+    "account_moves": (
+        "SELECT m.number, m.date, m.post_date, m.state, j.code, m.description "
+        "FROM account_move m JOIN account_journal j ON j.id = m.journal"
+    ),
+    "account_move_lines": (
+        "SELECT m.number, a.code, l.debit, l.credit, l.maturity_date FROM account_move_line l "
+        "JOIN account_move m ON m.id = l.move JOIN account_account a ON a.id = l.account"
+    ),
+    "stock_moves": (
+        "SELECT t.code, sm.quantity, sm.state, sm.effective_date, sm.planned_date, "
+        "f.code, d.code, sm.create_date FROM stock_move sm "
+        "JOIN product_product pp ON pp.id = sm.product "
+        "JOIN product_template t ON t.id = pp.template "
+        "JOIN stock_location f ON f.id = sm.from_location "
+        "JOIN stock_location d ON d.id = sm.to_location"
+    ),
+    "events": (
+        "SELECT g.event, g.target, g.create_date, u.login, "
+        "SUBSTR(g.resource, 1, INSTR(g.resource, ',')) FROM ir_model_log g "
+        'LEFT JOIN res_user u ON u.id = g."user"'
+    ),
+    "users": (
+        "SELECT u.login, u.name, u.active, g.name FROM res_user u "
+        'LEFT JOIN "res_user-res_group" ug ON ug."user" = u.id '
+        'LEFT JOIN res_group g ON g.id = ug."group"'
+    ),
+    "logins": (
+        "SELECT u.login, s.create_date, s.ip_address FROM ir_session s "
+        "JOIN res_user u ON u.id = s.create_uid"
+    ),
+    "failed_logins": "SELECT login, create_date, ip_address FROM res_user_login_attempt",
+}
+
+
+def _normal(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    return str(value)
+
+
+def business_fingerprint(db_url: str) -> dict[str, str]:
+    """A digest per kind of business data, independent of the database engine and of ids:
+    two builds with the same seed and day, or a database and its restored copy, match."""
+    import hashlib
+
+    target = parse(db_url)
+    sqlite = target.engine == "sqlite"
+    result = {}
+    if sqlite:
+        conn = sqlite3.connect(f"file:{target.path}?mode=ro", uri=True)
+    else:
+        import psycopg
+
+        conn = psycopg.connect(target.unparse())
+    try:
+        for name, sql in FINGERPRINT_QUERIES.items():
+            if not sqlite:
+                sql = sql.replace("INSTR(g.resource, ',')", "STRPOS(g.resource, ',')")
+            rows = sorted("|".join(_normal(v) for v in row) for row in conn.execute(sql).fetchall())
+            digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+            result[name] = f"{len(rows)}:{digest}"
+    finally:
+        conn.close()
+    return result
