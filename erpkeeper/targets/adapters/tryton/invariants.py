@@ -144,22 +144,27 @@ def _posted_invoices_example(db, row):
 
 def _paid_invoices_reconciled(db):
     # Tryton marks an invoice paid once all its "lines to pay" (lines of its move, and of its
-    # additional moves, on the invoice's account) are reconciled.
-    lines = "SELECT 1 FROM account_move_line l WHERE l.move = i.move AND l.account = i.account"
-    additional = ""
+    # additional moves, on the invoice's account) are reconciled. Aggregated joins, not
+    # correlated subqueries: SQLite without statistics plans those badly on large tables.
+    lines_to_pay = (
+        "SELECT i.id AS invoice, l.reconciliation AS rec FROM account_invoice i "
+        "JOIN account_move_line l ON l.move = i.move AND l.account = i.account "
+        "WHERE i.state = 'paid'"
+    )
     if db.has_table("account_invoice-additional-account_move"):
-        additional = (
-            ' UNION ALL SELECT 1 FROM "account_invoice-additional-account_move" am '
-            "JOIN account_move_line l ON l.move = am.move "
-            "WHERE am.invoice = i.id AND l.account = i.account"
+        lines_to_pay += (
+            " UNION ALL SELECT i.id, l.reconciliation "
+            'FROM "account_invoice-additional-account_move" am '
+            "JOIN account_invoice i ON i.id = am.invoice "
+            "JOIN account_move_line l ON l.move = am.move AND l.account = i.account "
+            "WHERE i.state = 'paid'"
         )
-    unreconciled = lines + " AND l.reconciliation IS NULL"
-    if additional:
-        unreconciled += additional + " AND l.reconciliation IS NULL"
     return (
         "SELECT COUNT(*) FROM account_invoice WHERE state = %s",
-        "SELECT i.id, i.number FROM account_invoice i WHERE i.state = %s AND "
-        f"(NOT EXISTS ({lines}{additional}) OR EXISTS ({unreconciled})) ORDER BY i.id",
+        "SELECT i.id, i.number FROM account_invoice i LEFT JOIN "
+        f"(SELECT invoice, COUNT(*) AS lines, COUNT(rec) AS reconciled FROM ({lines_to_pay}) p "
+        "GROUP BY invoice) t ON t.invoice = i.id "
+        "WHERE i.state = %s AND (t.invoice IS NULL OR t.reconciled < t.lines) ORDER BY i.id",
         ("paid",),
     )
 
