@@ -31,6 +31,12 @@ def parse_args(argv):
     parser.add_argument("--size", choices=sorted(catalog.SIZES), default="small")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--anchor", type=dt.date.fromisoformat, required=True)
+    parser.add_argument(
+        "--activated", action="store_true", help="the modules are already activated (copied base)"
+    )
+    parser.add_argument(
+        "--save-base", metavar="PATH", help="keep a copy of the freshly activated SQLite database"
+    )
     return parser.parse_args(argv)
 
 
@@ -59,6 +65,40 @@ def activate(config_file: str, database: str) -> None:
     admin.run(options)
 
 
+# Timestamps of a saved base: far in the future, so that a later build dates them to its
+# go-live moment like the rows it activates itself.
+BASE_SENTINEL = "2999-12-31 00:00:00"
+
+
+def save_base(config_file: str, database: str, target: str) -> None:
+    """Copy the freshly activated SQLite database for later builds (ERPKeeper's base cache)."""
+    import os
+    import sqlite3
+    from contextlib import closing
+    from pathlib import Path
+
+    from trytond import config
+
+    source = Path(config.get("database", "path")) / f"{database}.sqlite"
+    target_path = Path(target)
+    target_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = target_path.with_name(f"{target_path.name}.{os.getpid()}.partial")
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst)
+    with closing(sqlite3.connect(partial)) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
+            for column in {"create_date", "write_date"} & columns:
+                conn.execute(
+                    f'UPDATE "{table}" SET "{column}" = ? WHERE "{column}" IS NOT NULL',
+                    (BASE_SENTINEL,),
+                )
+        conn.commit()
+        conn.execute("PRAGMA journal_mode = DELETE")
+    os.replace(partial, target_path)
+
+
 def stage_weights(spec) -> dict[str, float]:
     return {
         "activate": 20.0,
@@ -80,8 +120,15 @@ def build(args) -> dict:
     started = time.monotonic()
     timings = {}
 
-    progress.stage("activate", "activating Tryton modules (sale, purchase, stock, ...)")
-    activate(args.config, args.database)
+    if args.activated:
+        from trytond import config
+
+        config.update_etc(args.config)
+    else:
+        progress.stage("activate", "activating Tryton modules (sale, purchase, stock, ...)")
+        activate(args.config, args.database)
+        if args.save_base:
+            save_base(args.config, args.database, args.save_base)
     timings["activate"] = time.monotonic() - started
 
     planner, sale_plans, purchase_plans = core_plans(args.seed, args.anchor)
@@ -91,6 +138,8 @@ def build(args) -> dict:
     mark = time.monotonic()
     progress.stage("setup", "company, chart of accounts, fiscal years, products, people")
     cfg = setup.configure_proteus(args.database, args.config)
+    if args.activated:
+        setup.reset_admin(ADMIN_EMAIL)
     timings["setup_proteus"] = time.monotonic() - mark
     master = setup.create_company(cfg)
     years = list(range(clock.go_live.year, args.anchor.year + 1))

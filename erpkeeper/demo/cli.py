@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,11 +34,11 @@ def register(sub) -> None:
     parser.set_defaults(handler=run_demo_erp)
 
 
-def default_paths() -> tuple[str, Path]:
+def default_paths() -> tuple[str, Path, Path]:
     from django.conf import settings
 
     folder = Path(settings.HOME) / "demo-erp"
-    return f"sqlite:///{folder / 'demo.sqlite'}", folder / "admin-password"
+    return f"sqlite:///{folder / 'demo.sqlite'}", folder / "admin-password", folder / "cache"
 
 
 def run_demo_erp(args) -> int:
@@ -48,7 +49,7 @@ def run_demo_erp(args) -> int:
         raise CommandError(
             f"unknown size {args.size!r}: choose one of {', '.join(SIZES)}", EXIT_USAGE, "usage"
         )
-    default_url, password_file = default_paths()
+    default_url, password_file, base_cache = default_paths()
     db_url = args.db_url or default_url
     bars = []
 
@@ -70,6 +71,7 @@ def run_demo_erp(args) -> int:
             seed=args.seed,
             progress=None if getattr(args, "json", False) else progress,
             password_file=password_file,
+            base_cache=os.environ.get("ERPKEEPER_DEMO_BASE_CACHE") or base_cache,
         )
     except DemoInputError as exc:
         raise CommandError(str(exc), EXIT_USAGE, "usage") from exc

@@ -7,12 +7,15 @@ administrator password in a generated one-line file handed over with TRYTONPASSF
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -54,6 +57,7 @@ def build_demo(
     password_file: str | os.PathLike | None = None,
     anchor: dt.date | None = None,
     timeout: float | None = None,
+    base_cache: str | os.PathLike | None = None,
 ) -> dict:
     """Build a real Tryton 8.2 database with realistic history at ``db_url``.
 
@@ -61,7 +65,11 @@ def build_demo(
     (the PostgreSQL database is created when missing). An existing Tryton database is never
     overwritten. ``password_file``: where to keep the generated administrator password
     (mode 0600); by default it lives in a temporary folder and is discarded.
+    ``base_cache``: a folder (default: $ERPKEEPER_DEMO_BASE_CACHE) where a SQLite database
+    with the modules activated is kept, so that later SQLite builds skip the activation.
+    ``anchor``: the day after the history (default: $ERPKEEPER_DEMO_ANCHOR, else today UTC).
     Returns the summary of what was built (counts per state, timings, where it is).
+    A failed build removes the database it created.
     """
     if size not in catalog.SIZES:
         raise DemoInputError(
@@ -70,17 +78,42 @@ def build_demo(
         )
     target = _parse(db_url)
     anchor = anchor or _anchor_from_environment() or dt.datetime.now(dt.UTC).date()
+    base_cache = base_cache or os.environ.get("ERPKEEPER_DEMO_BASE_CACHE") or None
     with tempfile.TemporaryDirectory(prefix="ek-demo-") as workdir:
         work = Path(workdir)
+        extra = []
+        created = True
         if target.engine == "sqlite":
             database_name, conf = _prepare_sqlite(target, work)
+            if base_cache:
+                base = Path(base_cache) / f"tryton-base-{_base_key()}.sqlite"
+                if base.exists():
+                    shutil.copyfile(base, target.path)
+                    extra = ["--activated"]
+                else:
+                    extra = ["--save-base", str(base)]
         else:
-            database_name, conf = _prepare_postgres(target, work)
+            database_name, conf, created = _prepare_postgres(target, work)
         passfile = Path(password_file) if password_file else work / "admin-password"
         _write_password(passfile)
-        summary = _run_builder(
-            work, conf, database_name, size, seed, anchor, passfile, progress, timeout, target
-        )
+        try:
+            summary = _run_builder(
+                work,
+                conf,
+                database_name,
+                size,
+                seed,
+                anchor,
+                passfile,
+                progress,
+                timeout,
+                target,
+                extra,
+            )
+        except BaseException:
+            if created:
+                _discard(target)
+            raise
     summary["database"] = target.masked()
     summary["engine"] = target.engine
     if target.engine == "sqlite":
@@ -88,6 +121,37 @@ def build_demo(
         summary["path"] = target.path
     summary["password_file"] = str(passfile) if password_file else None
     return summary
+
+
+def _base_key() -> str:
+    """Versions of trytond and of every installed trytond module, and the module list."""
+    from importlib.metadata import distributions
+
+    from erpkeeper.demo.builder import MODULES
+
+    names = sorted(
+        f"{d.metadata['Name']}={d.version}"
+        for d in distributions()
+        if (d.metadata["Name"] or "").lower().replace("_", "-").startswith(("trytond", "proteus"))
+    )
+    digest = hashlib.sha256(";".join(names + MODULES).encode()).hexdigest()
+    return digest[:16]
+
+
+def _discard(target: DatabaseUrl) -> None:
+    """Remove what a failed build left, so that the next attempt does not find a half-built
+    Tryton database (only databases this build created or found empty get here)."""
+    try:
+        if target.engine == "sqlite":
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(target.path + suffix).unlink(missing_ok=True)
+        else:
+            import psycopg
+
+            with psycopg.connect(_server_url(target), autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    except Exception:  # noqa: S110 - best effort; the original error matters more
+        pass
 
 
 def _anchor_from_environment() -> dt.date | None:
@@ -182,7 +246,7 @@ def _server_url(target: DatabaseUrl, database: str = "postgres") -> str:
     ).unparse()
 
 
-def _prepare_postgres(target: DatabaseUrl, work: Path) -> tuple[str, Path]:
+def _prepare_postgres(target: DatabaseUrl, work: Path) -> tuple[str, Path, bool]:
     import psycopg
 
     name = target.database
@@ -226,7 +290,7 @@ def _prepare_postgres(target: DatabaseUrl, work: Path) -> tuple[str, Path]:
             )
     conf = work / "trytond.conf"
     _write_conf(conf, _server_url(target, "").rstrip("/") + "/")
-    return name, conf
+    return name, conf, not exists
 
 
 # --- common ------------------------------------------------------------------------------------
@@ -256,7 +320,7 @@ def _write_password(passfile: Path) -> None:
 
 
 def _run_builder(
-    work, conf, database_name, size, seed, anchor, passfile, progress, timeout, target
+    work, conf, database_name, size, seed, anchor, passfile, progress, timeout, target, extra
 ):
     env = {
         **os.environ,
@@ -279,6 +343,7 @@ def _run_builder(
         str(seed),
         "--anchor",
         anchor.isoformat(),
+        *extra,
     ]
     stderr_path = work / "builder.log"
     result = None
@@ -294,6 +359,17 @@ def _run_builder(
             cwd=str(work),
             encoding="utf-8",
         )
+        watchdog = None
+        timed_out = threading.Event()
+        if timeout:
+
+            def expire():
+                timed_out.set()
+                process.kill()
+
+            watchdog = threading.Timer(timeout, expire)
+            watchdog.daemon = True
+            watchdog.start()
         try:
             for line in process.stdout:
                 message = protocol.parse(line.rstrip("\n"))
@@ -305,13 +381,18 @@ def _run_builder(
                     result = message["summary"]
                 elif message["event"] == "error":
                     error = message["message"]
-            process.wait(timeout=timeout)
+            process.wait()
         except BaseException:
             process.kill()
             process.wait()
             raise
+        finally:
+            if watchdog:
+                watchdog.cancel()
         stderr.seek(0)
         log_tail = stderr.read()[-4000:]
+    if timed_out.is_set():
+        error = _("no result after %(seconds)s s") % {"seconds": timeout}
     if process.returncode != 0 or result is None:
         if not error:
             lines = [line for line in log_tail.strip().splitlines() if line.strip()]
