@@ -199,12 +199,21 @@ READ_SALE = textwrap.dedent(
     line.quantity = 1
     new.click("quote")
     out["new_number"] = new.number
+    if len(sys.argv) > 3:  # the administrator logs in with the generated password
+        from trytond.pool import Pool
+        from trytond.transaction import Transaction
+
+        with Transaction().start(sys.argv[1], 0):
+            User = Pool(sys.argv[1]).get("res.user")
+            out["admin_login"] = bool(User.get_login("admin", {"password": sys.argv[3]}))
     print(json.dumps(out))
     """
 )
 
 
-def test_tryton_opens_the_database_and_reads_a_sale(tryton_sqlite_db, tmp_path):
+def test_tryton_opens_the_database_and_reads_a_sale(
+    tryton_sqlite_db, tryton_admin_password, tmp_path
+):
     path = Path(tryton_sqlite_db.removeprefix("sqlite:///"))
     conf = tmp_path / "trytond.conf"
     conf.write_text(f"[database]\nuri = sqlite://\npath = {path.parent}\n")
@@ -212,7 +221,7 @@ def test_tryton_opens_the_database_and_reads_a_sale(tryton_sqlite_db, tmp_path):
     script.write_text(READ_SALE)
     numbers = [n for (n,) in query(path, "SELECT number FROM sale_sale WHERE number IS NOT NULL")]
     result = subprocess.run(
-        [sys.executable, str(script), path.stem, str(conf)],
+        [sys.executable, str(script), path.stem, str(conf), tryton_admin_password],
         capture_output=True,
         text=True,
         timeout=180,
@@ -221,6 +230,7 @@ def test_tryton_opens_the_database_and_reads_a_sale(tryton_sqlite_db, tmp_path):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["count"] >= 10 and out["lines"] >= 1
     assert out["invoice"] == ["paid"] and out["shipment"] == ["done"]
+    assert out["admin_login"] is True
     # Numbering goes on after the history.
     assert out["new_number"] not in numbers
     assert out["new_number"] > max(numbers)
@@ -249,3 +259,10 @@ def test_bad_requests_fail_fast_with_one_line(tmp_path):
     with pytest.raises(DemoBuildError, match="Cannot reach PostgreSQL") as info:
         build_demo("postgresql://postgres@127.0.0.1:1/ek_nowhere")
     assert "\n" not in str(info.value)
+
+
+def test_a_failed_build_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "half.sqlite"
+    with pytest.raises(DemoBuildError, match="no result after"):
+        build_demo(f"sqlite:///{target}", timeout=3)
+    assert not target.exists()

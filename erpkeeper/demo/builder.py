@@ -139,7 +139,7 @@ def build(args) -> dict:
     progress.stage("setup", "company, chart of accounts, fiscal years, products, people")
     cfg = setup.configure_proteus(args.database, args.config)
     if args.activated:
-        setup.reset_admin(ADMIN_EMAIL)
+        setup.reset_admin(args.database, ADMIN_EMAIL)
     timings["setup_proteus"] = time.monotonic() - mark
     master = setup.create_company(cfg)
     years = list(range(clock.go_live.year, args.anchor.year + 1))
@@ -153,7 +153,7 @@ def build(args) -> dict:
     master.update(setup.create_parties(session, master))
     progress.update("setup", 0.7, "employees, users and roles")
     timings["setup_company"] = time.monotonic() - mark
-    master.update(setup.create_people(master["company"], clock.go_live))
+    master.update(setup.create_people(master["company"], threshold))
     timings["setup_people"] = time.monotonic() - mark
 
     for person in catalog.PEOPLE:

@@ -22,18 +22,20 @@ def configure_proteus(database_name: str, config_file: str):
     return cfg
 
 
-def reset_admin(email: str) -> None:
-    """A copied base carries another build's administrator password: set this build's one."""
+def reset_admin(database_name: str, email: str) -> None:
+    """A copied base carries another build's administrator password: set this build's one
+    (as trytond-admin does: as root, so that no event is logged)."""
     import os
 
-    from proteus import Model
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
 
-    User = Model.get("res.user")
-    (admin,) = User.find([("login", "=", catalog.ADMIN_LOGIN)])
     with open(os.environ["TRYTONPASSFILE"], encoding="utf-8") as handle:
-        admin.password = handle.readline().strip()
-    admin.email = email
-    admin.save()
+        password = handle.readline().strip()
+    with Transaction().start(database_name, 0):
+        User = Pool(database_name).get("res.user")
+        (admin,) = User.search([("login", "=", catalog.ADMIN_LOGIN)])
+        User.write([admin], {"password": password, "email": email})
 
 
 def create_company(cfg) -> dict:
