@@ -96,6 +96,18 @@ def set_user_dates(transaction, user_dates: dict[int, dt.datetime]) -> None:
             f'WHERE "user" = {param}',
             (moment, moment, user_id),
         )
+        # The person joined then: their employee record and its party too.
+        cursor.execute(
+            f"UPDATE company_employee SET create_date = {param}, write_date = NULL "
+            f"WHERE id IN (SELECT employee FROM res_user WHERE id = {param})",
+            (moment, user_id),
+        )
+        cursor.execute(
+            f"UPDATE party_party SET create_date = {param}, write_date = NULL WHERE id IN "
+            "(SELECT e.party FROM company_employee e JOIN res_user u ON u.employee = e.id "
+            f"WHERE u.id = {param})",
+            (moment, user_id),
+        )
 
 
 def set_creators(transaction, table: str, user_id: int, ids: list[int] | None = None) -> None:
