@@ -221,6 +221,7 @@ def build(args) -> dict:
         seed=args.seed,
         anchor=args.anchor.isoformat(),
         history_start=clock.start.isoformat(),
+        history_end=(args.anchor - dt.timedelta(days=1)).isoformat(),
         timezone=catalog.COMPANY_TIMEZONE,
         currency=catalog.COMPANY_CURRENCY,
         admin_login=catalog.ADMIN_LOGIN,

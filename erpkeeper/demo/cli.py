@@ -92,7 +92,7 @@ def _states(block: dict) -> str:
 def render(summary: dict) -> str:
     lines = [
         f"Demo Tryton ERP ready: {summary['database']}",
-        f"  history      {summary['history_start']} .. {summary['anchor']} "
+        f"  history      {summary['history_start']} .. {summary['history_end']} "
         f"(times in {summary['timezone']}, currency {summary['currency']})",
         f"  sales        {_states(summary['sales'])}",
         f"  sale lines   {summary['sale_lines']}",

@@ -120,9 +120,14 @@ class Clock:
         """A working moment ``min_days``..``max_days`` days after ``after`` (strictly later)."""
         rng = self.rng
         day = after.date() + dt.timedelta(days=rng.randint(min_days, max_days))
-        # Business documents rarely move on Sundays: mostly roll to Monday.
-        if day.weekday() == 6 and rng.random() < 0.9:
+        # Work falling on a weekend mostly waits for Monday (a quiet Saturday, a near-empty
+        # Sunday, a busy Monday morning).
+        rolled = False
+        while day.weekday() >= 5 and rng.random() > WEEKDAY_WEIGHTS[day.weekday()]:
             day += dt.timedelta(days=1)
+            rolled = True
+        if rolled and day.weekday() == 0 and rng.random() < 0.45:
+            day += dt.timedelta(days=1)  # the Monday backlog spills into Tuesday
         moment = self.moment_on(day)
         if moment <= after:
             moment = after + dt.timedelta(minutes=rng.randint(5, 90), seconds=rng.randrange(60))
