@@ -159,7 +159,9 @@ def serve(host: str, port: int, threads: int, worker) -> None:
     def shutdown(signum, frame):
         raise KeyboardInterrupt
 
+    # Installed explicitly: a shell that starts us in the background may have ignored SIGINT.
     signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
     try:
         server.run()
     except KeyboardInterrupt:
