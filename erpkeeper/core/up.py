@@ -107,8 +107,7 @@ def build_demo_with_progress(url: str) -> None:
     bar = tqdm(total=100, unit="%", file=sys.stderr, dynamic_ncols=True)
 
     def progress(done: int, total: int, message: str = "") -> None:
-        bar.total = total or 1
-        bar.n = done
+        bar.n = round(100 * done / total) if total else 0
         bar.set_description_str(message[:40])
         bar.refresh()
 
