@@ -110,129 +110,154 @@ def stage_weights(spec) -> dict[str, float]:
     }
 
 
-def build(args) -> dict:
-    from erpkeeper.demo import finalize, logins, setup
-    from erpkeeper.demo.flows import Flows
-    from erpkeeper.demo.session import Session
+class Build:
+    """The stages of one build, in order; each one timed and shown on the progress bar."""
 
-    spec = catalog.SIZES[args.size]
-    progress = protocol.Progress(stage_weights(spec))
-    started = time.monotonic()
-    timings = {}
+    def __init__(self, args):
+        self.args = args
+        self.spec = catalog.SIZES[args.size]
+        self.progress = protocol.Progress(stage_weights(self.spec))
+        self.timings: dict[str, float] = {}
+        self.planner, self.sale_plans, self.purchase_plans = core_plans(args.seed, args.anchor)
+        self.clock = self.planner.clock
+        self.threshold = dt.datetime.combine(args.anchor, dt.time())
+        self.session = self.flows = None
+        self.master: dict = {}
+        self.bulk_summary: dict = {}
 
-    if args.activated:
-        from trytond import config
+    def run(self) -> dict:
+        started = time.monotonic()
+        for stage in (self.activate, self.setup, self.core, self.dating, self.bulk, self.logins):
+            mark = time.monotonic()
+            stage()
+            self.timings[stage.__name__] = round(time.monotonic() - mark, 2)
+        summary = self.summary()
+        summary["seconds"] = round(time.monotonic() - started, 2)
+        self.progress.finish("demo ERP ready")
+        return summary
 
-        config.update_etc(args.config)
-    else:
-        progress.stage("activate", "activating Tryton modules (sale, purchase, stock, ...)")
+    def activate(self) -> None:
+        args = self.args
+        if args.activated:
+            from trytond import config
+
+            config.update_etc(args.config)
+            return
+        self.progress.stage("activate", "activating Tryton modules (sale, purchase, stock, ...)")
         activate(args.config, args.database)
         if args.save_base:
             save_base(args.config, args.database, args.save_base)
-    timings["activate"] = time.monotonic() - started
 
-    planner, sale_plans, purchase_plans = core_plans(args.seed, args.anchor)
-    clock = planner.clock
-    threshold = dt.datetime.combine(args.anchor, dt.time())
+    def setup(self) -> None:
+        """Master data as of go-live: company, accounting, products, parties, people, stock."""
+        from erpkeeper.demo import setup
+        from erpkeeper.demo.session import Session
 
-    mark = time.monotonic()
-    progress.stage("setup", "company, chart of accounts, fiscal years, products, people")
-    cfg = setup.configure_proteus(args.database, args.config)
-    if args.activated:
-        setup.reset_admin(args.database, ADMIN_EMAIL)
-    timings["setup_proteus"] = time.monotonic() - mark
-    master = setup.create_company(cfg)
-    years = list(range(clock.go_live.year, args.anchor.year + 1))
-    master.update(setup.create_accounting(cfg, years))
-    progress.update("setup", 0.4, "documents configuration")
-    setup.configure_documents()
-    session = Session(args.database)
-    session.create_clock_table()
-    session.login("admin")
-    master.update(setup.create_products(session, master))
-    master.update(setup.create_parties(session, master))
-    progress.update("setup", 0.7, "employees, users and roles")
-    timings["setup_company"] = time.monotonic() - mark
-    master.update(setup.create_people(master["company"], threshold))
-    timings["setup_people"] = time.monotonic() - mark
+        args, clock, progress = self.args, self.clock, self.progress
+        progress.stage("setup", "company, chart of accounts, fiscal years, products, people")
+        cfg = setup.configure_proteus(args.database, args.config)
+        if args.activated:
+            setup.reset_admin(args.database, ADMIN_EMAIL)
+        master = self.master
+        master.update(setup.create_company(cfg))
+        years = list(range(clock.go_live.year, args.anchor.year + 1))
+        master.update(setup.create_accounting(cfg, years))
+        progress.update("setup", 0.4, "documents configuration")
+        setup.configure_documents()
+        session = self.session = Session(args.database)
+        session.create_clock_table()
+        session.login("admin")
+        master.update(setup.create_products(session, master))
+        master.update(setup.create_parties(session, master))
+        progress.update("setup", 0.7, "employees, users and roles")
+        master.update(setup.create_people(master["company"], self.threshold))
+        for person in catalog.PEOPLE:
+            if person.active:
+                session.login(person.login)
+        opening = clock.go_live + dt.timedelta(days=1, hours=-0.5)
+        setup.create_initial_stock(session, opening, master["products"])
 
-    for person in catalog.PEOPLE:
-        if person.active:
-            session.login(person.login)
-    setup.create_initial_stock(
-        session, clock.go_live + dt.timedelta(days=1, hours=-0.5), master["products"]
-    )
-    timings["setup"] = time.monotonic() - mark
+    def core(self) -> None:
+        from erpkeeper.demo.flows import Flows
 
-    mark = time.monotonic()
-    flows = Flows(session, master)
-    plans = sale_plans + purchase_plans
-    flows.play(
-        plans,
-        progress=lambda done, total, msg: progress.update("core", done / total, f"core: {msg}"),
-    )
-    timings["core"] = time.monotonic() - mark
+        progress = self.progress
+        self.flows = Flows(self.session, self.master)
+        self.flows.play(
+            self.sale_plans + self.purchase_plans,
+            progress=lambda done, total, msg: progress.update("core", done / total, f"core: {msg}"),
+        )
 
-    from trytond.transaction import Transaction
+    def dating(self) -> None:
+        """Real timestamps -> simulated moments; master data entered by the data manager."""
+        from trytond.transaction import Transaction
 
-    mark = time.monotonic()
-    progress.stage("dating", "dating the history")
-    with Transaction().start(args.database, 0) as transaction:
-        tables = finalize.timestamp_tables(transaction)
-        finalize.apply_clock(transaction, tables)
-        finalize.fix_leftovers(transaction, tables, threshold, clock.go_live)
-        finalize.fix_queue(transaction, threshold)
-        finalize.drop_clock(transaction)
-        data_manager = master["users"]["wu.hao"]["user"]
-        for table in ("product_category", "product_template", "product_product"):
-            finalize.set_creators(transaction, table, data_manager)
-        parties = master["customers"] + master["suppliers"]
-        finalize.set_creators(transaction, "party_party", data_manager, parties)
-        finalize.set_creators(transaction, "party_address", data_manager)
-    timings["finish"] = time.monotonic() - mark
+        from erpkeeper.demo import finalize
 
-    bulk_summary = {}
-    if spec.bulk_sales or spec.bulk_purchases:
+        self.progress.stage("dating", "dating the history")
+        master = self.master
+        with Transaction().start(self.args.database, 0) as transaction:
+            tables = finalize.timestamp_tables(transaction)
+            finalize.apply_clock(transaction, tables)
+            finalize.fix_leftovers(transaction, tables, self.threshold, self.clock.go_live)
+            finalize.fix_queue(transaction, self.threshold)
+            finalize.drop_clock(transaction)
+            data_manager = master["users"]["wu.hao"]["user"]
+            for table in ("product_category", "product_template", "product_product"):
+                finalize.set_creators(transaction, table, data_manager)
+            parties = master["customers"] + master["suppliers"]
+            finalize.set_creators(transaction, "party_party", data_manager, parties)
+            finalize.set_creators(transaction, "party_address", data_manager)
+
+    def bulk(self) -> None:
+        if not (self.spec.bulk_sales or self.spec.bulk_purchases):
+            return
         from erpkeeper.demo import bulk
 
-        mark = time.monotonic()
+        progress = self.progress
         progress.stage("bulk", "bulk documents")
-        bulk_summary = bulk.run(
-            args.database,
-            planner,
-            flows,
-            spec,
-            plans,
+        self.bulk_summary = bulk.run(
+            self.args.database,
+            self.planner,
+            self.flows,
+            self.spec,
+            self.sale_plans + self.purchase_plans,
             progress=lambda f, msg: progress.update("bulk", f, msg),
         )
-        timings["bulk"] = time.monotonic() - mark
 
-    mark = time.monotonic()
-    progress.stage("finish", "login history, counts")
-    with Transaction().start(args.database, 0) as transaction:
-        user_ids = {login: v["user"] for login, v in master["users"].items()}
-        finalize.set_user_dates(transaction, logins.join_dates(user_ids, clock))
-        logins.insert(transaction, logins.generate(args.seed, clock, user_ids, master["admin"]))
-    timings["logins"] = time.monotonic() - mark
+    def logins(self) -> None:
+        from trytond.transaction import Transaction
 
-    summary = counts(args.database)
-    summary.update(
-        size=args.size,
-        seed=args.seed,
-        anchor=args.anchor.isoformat(),
-        history_start=clock.start.isoformat(),
-        history_end=(args.anchor - dt.timedelta(days=1)).isoformat(),
-        timezone=catalog.COMPANY_TIMEZONE,
-        currency=catalog.COMPANY_CURRENCY,
-        admin_login=catalog.ADMIN_LOGIN,
-        sod_conflict_user=catalog.SOD_CONFLICT_LOGIN,
-        dormant_users=list(catalog.DORMANT_LOGINS),
-        bulk=bulk_summary,
-        timings={k: round(v, 2) for k, v in timings.items()},
-        seconds=round(time.monotonic() - started, 2),
-    )
-    progress.finish("demo ERP ready")
-    return summary
+        from erpkeeper.demo import finalize, logins
+
+        self.progress.stage("finish", "login history, counts")
+        user_ids = {login: v["user"] for login, v in self.master["users"].items()}
+        rows = logins.generate(self.args.seed, self.clock, user_ids, self.master["admin"])
+        with Transaction().start(self.args.database, 0) as transaction:
+            finalize.set_user_dates(transaction, logins.join_dates(user_ids, self.clock))
+            logins.insert(transaction, rows)
+
+    def summary(self) -> dict:
+        args = self.args
+        summary = counts(args.database)
+        summary.update(
+            size=args.size,
+            seed=args.seed,
+            anchor=args.anchor.isoformat(),
+            history_start=self.clock.start.isoformat(),
+            history_end=(args.anchor - dt.timedelta(days=1)).isoformat(),
+            timezone=catalog.COMPANY_TIMEZONE,
+            currency=catalog.COMPANY_CURRENCY,
+            admin_login=catalog.ADMIN_LOGIN,
+            sod_conflict_user=catalog.SOD_CONFLICT_LOGIN,
+            dormant_users=list(catalog.DORMANT_LOGINS),
+            bulk=self.bulk_summary,
+            timings=self.timings,
+        )
+        return summary
+
+
+def build(args) -> dict:
+    return Build(args).run()
 
 
 COUNT_QUERIES = {

@@ -8,7 +8,6 @@ client, so access rights are checked and ir_model_log records the events.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from erpkeeper.demo import catalog
@@ -221,7 +220,3 @@ class Flows:
                 }
                 Pay.execute(session_id, {"start": start}, "choice")
                 Pay.delete(session_id)
-
-
-def moment_after(moment: dt.datetime, minutes: int) -> dt.datetime:
-    return moment + dt.timedelta(minutes=minutes)
