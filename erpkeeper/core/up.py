@@ -96,6 +96,9 @@ def ensure_demo_target() -> None:
         windows=["sun 02:00 4h " + settings.TIME_ZONE],
     )
     say(f"✓ demo Tryton ERP registered as target {target.name!r} ({path})")
+    password_file = path.parent / "admin-password"
+    if password_file.exists():
+        say(f"  its Tryton 'admin' password is in {password_file}")
 
 
 def build_demo_with_progress(url: str) -> None:
@@ -112,7 +115,15 @@ def build_demo_with_progress(url: str) -> None:
         bar.refresh()
 
     try:
-        build_demo(url, size="small", seed=1, progress=progress)
+        folder = Path(url.removeprefix("sqlite://")).parent
+        build_demo(
+            url,
+            size="small",
+            seed=1,
+            progress=progress,
+            # Kept (mode 0600) so the operator can sign in to the demo Tryton itself.
+            password_file=folder / "admin-password",
+        )
     except Exception as exc:  # the builder reports one line; keep start-up free of tracebacks
         raise CommandError(f"could not build the demo ERP: {exc}", EXIT_FAILED) from None
     finally:
