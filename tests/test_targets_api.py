@@ -112,3 +112,16 @@ def test_anonymous_requests_are_refused_with_401(client):
     response = client.get("/api/v1/targets/")
     assert response.status_code in (401, 403)
     assert "detail" in response.json()
+
+
+def test_the_reason_comes_in_the_users_language(olga, api_client_for):
+    from erpkeeper.accounts.services import set_language
+
+    set_language(olga, "zh-hans")
+    response = api_client_for(olga).post(
+        "/api/v1/targets/",
+        {"name": "pg", "database_url": "postgresql://e@127.0.0.1:1/x"},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert "无法连接" in response.json()["detail"]

@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
 from erpkeeper.lib import dburl
+from erpkeeper.lib.i18n import gettext as _
 from erpkeeper.targets.adapters.base import (
     AdapterError,
     AuthenticationFailed,
@@ -200,7 +201,7 @@ class SqliteConnection(ReadOnlyConnection):
     engine = "sqlite"
 
     def __init__(self, path: str):
-        super().__init__(os.path.basename(path), f"SQLite file {path}")
+        super().__init__(os.path.basename(path), _("SQLite file %(path)s") % {"path": path})
         self.path = path
         self._conn = _open_sqlite(path)
 
@@ -284,7 +285,10 @@ class PostgresConnection(ReadOnlyConnection):
     engine = "postgresql"
 
     def __init__(self, url: dburl.DatabaseUrl):
-        super().__init__(url.database, f"database {url.database!r} on {_where(url)}")
+        super().__init__(
+            url.database,
+            _("database '%(name)s' on %(where)s") % {"name": url.database, "where": _where(url)},
+        )
         self.url = url
         self._conn = _open_postgres(url)
 
@@ -353,12 +357,15 @@ def connect(database_url: str, engines: Sequence[str], erp_label: str) -> ReadOn
     try:
         url = dburl.parse(database_url)
     except dburl.DatabaseUrlError as exc:
-        raise InvalidUrl(f"invalid database URL: {exc}") from None
+        raise InvalidUrl(_("invalid database URL: %(reason)s") % {"reason": exc}) from None
     if url.engine not in engines:
         raise UnsupportedEngine(
-            f"{erp_label} does not run on {url.engine}: use a "
-            + " or ".join(f"{e}://" for e in engines)
-            + " URL"
+            _("%(erp)s does not run on %(engine)s: use a %(schemes)s URL")
+            % {
+                "erp": erp_label,
+                "engine": url.engine,
+                "schemes": " / ".join(f"{e}://" for e in engines),
+            }
         )
     if url.engine == "sqlite":
         return SqliteConnection(url.path)
@@ -371,12 +378,17 @@ def connect(database_url: str, engines: Sequence[str], erp_label: str) -> ReadOn
 def _open_sqlite(path: str) -> sqlite3.Connection:
     file = Path(path)
     if not file.exists():
-        raise DatabaseMissing(f"SQLite file {path} does not exist (check the path)")
+        raise DatabaseMissing(
+            _("SQLite file %(path)s does not exist (check the path)") % {"path": path}
+        )
     if file.is_dir():
-        raise NotAnErpDatabase(f"{path} is a directory, not a SQLite database file")
+        raise NotAnErpDatabase(
+            _("%(path)s is a directory, not a SQLite database file") % {"path": path}
+        )
     if not os.access(path, os.R_OK):
         raise AuthenticationFailed(
-            f"ERPKeeper may not read {path}: permission denied (grant it read access)"
+            _("ERPKeeper may not read %(path)s: permission denied (grant it read access)")
+            % {"path": path}
         )
     try:
         conn = sqlite3.connect(
@@ -395,12 +407,20 @@ def _sqlite_query_error(exc: sqlite3.Error, path: str) -> AdapterError:
     text = str(exc)
     lowered = text.lower()
     if "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
-        return NotAnErpDatabase(f"{path} is not a SQLite database ({text})")
+        return NotAnErpDatabase(
+            _("%(path)s is not a SQLite database (%(error)s)") % {"path": path, "error": text}
+        )
     if "locked" in lowered or "busy" in lowered:
-        return AdapterError(f"SQLite file {path} stayed locked by a writer; try again")
+        return AdapterError(
+            _("SQLite file %(path)s stayed locked by a writer; try again") % {"path": path}
+        )
     if "unable to open" in lowered:
-        return DatabaseMissing(f"cannot open SQLite file {path} ({text})")
-    return AdapterError(f"SQLite query on {path} failed: {text}")
+        return DatabaseMissing(
+            _("cannot open SQLite file %(path)s (%(error)s)") % {"path": path, "error": text}
+        )
+    return AdapterError(
+        _("SQLite query on %(path)s failed: %(error)s") % {"path": path, "error": text}
+    )
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -418,8 +438,8 @@ _LIBPQ_QUERY_KEYS = {
 
 
 def _where(url: dburl.DatabaseUrl) -> str:
-    host = url.host or "local socket"
-    return f"PostgreSQL at {host}:{url.port or 5432}"
+    host = url.host or _("local socket")
+    return _("PostgreSQL at %(host)s:%(port)s") % {"host": host, "port": url.port or 5432}
 
 
 def _open_postgres(url: dburl.DatabaseUrl):
@@ -450,8 +470,8 @@ def _open_postgres(url: dburl.DatabaseUrl):
     for key, value in parse_qsl(url.query):
         if key not in _LIBPQ_QUERY_KEYS:
             raise InvalidUrl(
-                f"unsupported option {key!r} in the database URL "
-                f"(allowed: {', '.join(sorted(_LIBPQ_QUERY_KEYS))})"
+                _("unsupported option '%(key)s' in the database URL (allowed: %(allowed)s)")
+                % {"key": key, "allowed": ", ".join(sorted(_LIBPQ_QUERY_KEYS))}
             )
         params[key] = value
     try:
@@ -473,42 +493,52 @@ def _postgres_connect_error(exc: Exception, url: dburl.DatabaseUrl) -> AdapterEr
     text = _first_line(exc, url)
     lowered = text.lower()
     where = _where(url)
-    user = url.user or "(default user)"
+    user = url.user or _("(default user)")
+    names = {"where": where, "user": user, "error": text}
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return AuthenticationFailed(
-            f"{where} rejected the password of user {user!r}: check the user and password"
+            _("%(where)s rejected the password of user '%(user)s': check the user and password")
+            % names
         )
     if re.search(r'role ".*" does not exist', lowered):
-        return AuthenticationFailed(f"{where} has no user {user!r}: check the user in the URL")
+        return AuthenticationFailed(
+            _("%(where)s has no user '%(user)s': check the user in the URL") % names
+        )
     if "not permitted to log in" in lowered:
         return AuthenticationFailed(
-            f"{where} does not let user {user!r} log in (role without LOGIN)"
+            _("%(where)s does not let user '%(user)s' log in (role without LOGIN)") % names
         )
     if "pg_hba.conf" in lowered:
         return AuthenticationFailed(
-            f"{where} refuses connections of user {user!r} from this host (pg_hba.conf)"
+            _("%(where)s refuses connections of user '%(user)s' from this host (pg_hba.conf)")
+            % names
         )
     if "authentication failed" in lowered or "permission denied for database" in lowered:
-        return AuthenticationFailed(f"{where} refused user {user!r}: {text}")
+        return AuthenticationFailed(_("%(where)s refused user '%(user)s': %(error)s") % names)
     if re.search(r'database ".*" does not exist', lowered):
         return DatabaseMissing(
-            f"database {url.database!r} does not exist on {where} (check the name, or restore it)"
+            _("database '%(name)s' does not exist on %(where)s (check the name, or restore it)")
+            % {"name": url.database, "where": where}
         )
     if "failed to resolve host" in lowered or "could not translate host name" in lowered:
-        return ServerUnreachable(f"cannot resolve host {url.host!r}: check the host name")
+        return ServerUnreachable(
+            _("cannot resolve host '%(host)s': check the host name") % {"host": url.host}
+        )
     if "connection refused" in lowered:
         return ServerUnreachable(
-            f"cannot reach {where}: connection refused (is the server running and listening?)"
+            _("cannot reach %(where)s: connection refused (is the server running and listening?)")
+            % names
         )
     if "timeout" in lowered or "timed out" in lowered:
         return ServerUnreachable(
-            f"cannot reach {where}: no answer within {CONNECT_TIMEOUT_S} s (host down or firewall)"
+            _("cannot reach %(where)s: no answer within %(seconds)s s (host down or firewall)")
+            % {"where": where, "seconds": CONNECT_TIMEOUT_S}
         )
     if "ssl negotiation" in lowered or "invalid response" in lowered:
-        return ServerUnreachable(f"{where} answered, but it is not a PostgreSQL server")
+        return ServerUnreachable(_("%(where)s answered, but it is not a PostgreSQL server") % names)
     if "network is unreachable" in lowered or "no route to host" in lowered:
-        return ServerUnreachable(f"cannot reach {where}: {text}")
-    return AdapterError(f"cannot connect to {where}: {text}")
+        return ServerUnreachable(_("cannot reach %(where)s: %(error)s") % names)
+    return AdapterError(_("cannot connect to %(where)s: %(error)s") % names)
 
 
 def _postgres_query_error(exc: Exception, url: dburl.DatabaseUrl) -> AdapterError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
+from erpkeeper.lib.i18n import gettext as _
 from erpkeeper.targets.adapters.base import NotAnErpDatabase
 from erpkeeper.targets.adapters.sql import ReadOnlyConnection
 
@@ -33,16 +34,22 @@ def check_tryton(db: ReadOnlyConnection) -> None:
     """Raise NotAnErpDatabase unless ``db`` is an initialised Tryton database."""
     where = db.location
     if not db.columns:
-        raise NotAnErpDatabase(f"{where} is empty (no tables): it is not a Tryton database")
+        raise NotAnErpDatabase(
+            _("%(where)s is empty (no tables): it is not a Tryton database") % {"where": where}
+        )
     missing = [table for table in CORE_TABLES if not db.has_table(table)]
     if missing:
         raise NotAnErpDatabase(
-            f"{where} is not a Tryton database: table(s) {', '.join(missing)} missing"
+            _("%(where)s is not a Tryton database: table(s) %(tables)s missing")
+            % {"where": where, "tables": ", ".join(missing)}
         )
     if not db.scalar("SELECT COUNT(*) FROM ir_module WHERE name = %s", ("ir",)):
         raise NotAnErpDatabase(
-            f"{where} has Tryton tables but no 'ir' module: it was never initialised "
-            "(run trytond-admin --all)"
+            _(
+                "%(where)s has Tryton tables but no 'ir' module: it was never initialised "
+                "(run trytond-admin --all)"
+            )
+            % {"where": where}
         )
 
 
@@ -55,7 +62,7 @@ def parse_reference(value) -> tuple[str, int] | None:
     """``'sale.line,12'`` -> ``('sale.line', 12)``; None for empty or malformed references."""
     if not value or not isinstance(value, str) or "," not in value:
         return None
-    model, _, rid = value.partition(",")
+    model, _comma, rid = value.partition(",")
     if not rid.isdigit():
         return None
     return model, int(rid)
