@@ -118,7 +118,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
-STATIC_ROOT.mkdir(exist_ok=True) if HOME.is_dir() else None
+if HOME.is_dir():
+    STATIC_ROOT.mkdir(exist_ok=True)
 # Serve the apps' static files straight from their packages: no collectstatic step to forget.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -284,17 +284,10 @@ class ApiTokenAdmin(ModelAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
+        # Only the name is editable, and only when creating the token.
         if obj is None:
             return []
-        return [
-            "user",
-            "display_prefix",
-            "status_badge",
-            "created",
-            "last_used",
-            "expires",
-            "revoked",
-        ]
+        return [name for name in self.get_fields(request, obj) if name != "name"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)

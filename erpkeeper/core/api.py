@@ -2,9 +2,7 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,8 +17,6 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response
-    if isinstance(exc, Http404 | PermissionDenied):  # pragma: no cover - DRF handles these
-        return None
     logger.exception("unhandled API error")
     return Response(
         {"detail": "internal error; see the server log", "error": "internal"},

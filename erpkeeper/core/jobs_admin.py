@@ -111,27 +111,8 @@ class JobAdmin(ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "kind",
-        "target_link",
-        "status_badge",
-        "progress_bar",
-        "progress_message",
-        "error_display",
-        "log_panel",
-        "params_display",
-        "result_display",
-        "requested_by_name",
-        "created",
-        "started",
-        "finished",
-        "duration_display",
-        "heartbeat",
-        "worker",
-        "cancelled_by_name",
-        "cancel_requested",
-        "task_id",
-    ]
+    # Everything shown is read-only: the list is the fieldsets' fields, not a second copy.
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
     class Media:
         css = {"all": ["core/jobs/jobs.css"]}

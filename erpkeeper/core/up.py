@@ -164,7 +164,7 @@ def serve(host: str, port: int, threads: int, worker) -> None:
     server = create_server(application, host=host, port=port, threads=threads, ident="ERPKeeper")
     say(f"✓ console on http://{host}:{port}/  ·  API http://{host}:{port}/api/v1/  ·  Ctrl-C stops")
     if worker is not None:
-        watch_worker(worker, server)
+        watch_worker(worker)
 
     def shutdown(signum, frame):
         raise KeyboardInterrupt
@@ -180,7 +180,7 @@ def serve(host: str, port: int, threads: int, worker) -> None:
         server.close()
 
 
-def watch_worker(worker: subprocess.Popen, server) -> None:
+def watch_worker(worker: subprocess.Popen) -> None:
     def watch():
         code = worker.wait()
         if code not in (0, -signal.SIGTERM, -signal.SIGINT):

@@ -22,22 +22,9 @@ from pathlib import Path
 
 from erpkeeper.demo import catalog, protocol
 from erpkeeper.lib.dburl import DatabaseUrl, DatabaseUrlError, parse
+from erpkeeper.lib.i18n import gettext as _
 
 ProgressCallback = Callable[[int, int, str], None]
-
-
-def _(message: str) -> str:
-    """Django's gettext when Django is configured (the console), the message as is otherwise."""
-    try:
-        from django.conf import settings
-
-        if settings.configured:
-            from django.utils.translation import gettext
-
-            return gettext(message)
-    except Exception:  # noqa: S110 - translation is best effort outside Django
-        pass
-    return message
 
 
 class DemoBuildError(Exception):

@@ -104,8 +104,7 @@ class TargetAdmin(ModelAdmin):
     )
     def reachable_badge(self, obj):
         state = {True: "yes", False: "no", None: "unknown"}[obj.last_check_ok]
-        labels = {"yes": _("Reachable"), "no": _("Unreachable"), "unknown": _("Not checked")}
-        return state, labels[state]
+        return state, self.reachable_text(obj)
 
     @display(description=_("ERP version"))
     def erp_version(self, obj):

@@ -144,9 +144,8 @@ def update_target(
 
 def remove_target(target: Target) -> None:
     """Stop caring for a target. The ERP itself is never touched; job history is kept."""
-    with transaction.atomic():
-        target.maintenance_windows.all().delete()
-        target.delete()
+    # The windows go with it by cascade; Django's collector audits each deletion.
+    target.delete()
 
 
 def check_target(target: Target) -> CheckResult:
