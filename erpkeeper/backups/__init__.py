@@ -1,0 +1,1 @@
+"""Backups, restores and disaster-recovery drills of targets (issue 3)."""
