@@ -84,3 +84,10 @@ class Storage(abc.ABC):
     def free_bytes(self) -> int | None:
         """Space left, when the destination can tell; None otherwise (object storage)."""
         return None
+
+
+def require_directory_prefix(prefix: str) -> None:
+    """``delete_prefix`` takes only ``dir/`` prefixes: ``demo`` would also match ``demo-old/``,
+    and an empty prefix would wipe the whole destination."""
+    if not prefix.endswith("/") or prefix.strip("/") == "":
+        raise StorageError(f"refusing to delete {prefix!r}: give a directory prefix ending in '/'")
