@@ -16,3 +16,21 @@ Pure Python, no Django imports (benchmarks and the CLI use it directly). Contrac
 size (chunks of about 1 MiB). Every error a user can meet is a ``PipelineError`` subclass whose
 message is one readable line naming the artifact when a name is given.
 """
+
+from .errors import IntegrityError, KeyFileError, PipelineError, WrongKeyError
+from .keys import RepositoryKey
+from .reader import ArtifactReader, open_reader, verify
+from .writer import ArtifactStats, ArtifactWriter
+
+__all__ = [
+    "ArtifactReader",
+    "ArtifactStats",
+    "ArtifactWriter",
+    "IntegrityError",
+    "KeyFileError",
+    "PipelineError",
+    "RepositoryKey",
+    "WrongKeyError",
+    "open_reader",
+    "verify",
+]
