@@ -132,8 +132,10 @@ class LocalStorage(Storage):
         return removed
 
     def free_bytes(self) -> int | None:
+        # Before the first backup creates the root, the space is that of its filesystem-to-be.
+        existing = next(path for path in (self.root, *self.root.parents) if path.exists())
         try:
-            return shutil.disk_usage(self.root).free
+            return shutil.disk_usage(existing).free
         except OSError:
             return None
 
@@ -187,7 +189,7 @@ class LocalStorage(Storage):
     def _make_dirs(self, directory: Path) -> None:
         # Not os.makedirs: it applies the mode only to the last directory it creates.
         missing = []
-        while not directory.is_dir():
+        while not directory.exists():
             missing.append(directory)
             directory = directory.parent
         for path in reversed(missing):
