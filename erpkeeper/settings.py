@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "erpkeeper.core",
     "erpkeeper.accounts",
     "erpkeeper.targets",
+    "erpkeeper.backups",
 ]
 
 MIDDLEWARE = [

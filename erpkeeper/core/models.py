@@ -116,3 +116,53 @@ class AuditEntry(models.Model):
         return (
             f"#{self.sequence} {self.actor_name} {self.action} {self.object_type}:{self.object_id}"
         )
+
+
+class OutboxMessage(models.Model):
+    """A notification waiting to be sent: a failed backup, verification or drill, an alert.
+
+    Notification channels (monitoring) drain the outbox; until one is configured the dashboard
+    and the job list show what is pending. Messages with the same ``dedupe_key`` that are still
+    pending are merged (``occurrences`` counts them) rather than queued twice.
+    """
+
+    class Severity(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        CRITICAL = "critical", _("Critical")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        RESOLVED = "resolved", _("Resolved")
+
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    source = models.CharField(_("source"), max_length=64)
+    event = models.CharField(_("event"), max_length=64)
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    target = models.ForeignKey(
+        "targets.Target",
+        verbose_name=_("target"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_messages",
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("details"), blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    dedupe_key = models.CharField(_("deduplication key"), max_length=255, db_index=True)
+    occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self):
+        return self.subject

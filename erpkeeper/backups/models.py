@@ -1,0 +1,370 @@
+"""Backup destinations, per-target policies, backups with their copies, restores and drills."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from erpkeeper.lib import crypto
+
+
+class StorageKind(models.TextChoices):
+    LOCAL = "local", _("Local directory")
+    S3 = "s3", _("S3-compatible object storage")
+
+
+class Destination(models.Model):
+    """Where backups are stored: a directory or an S3-compatible bucket."""
+
+    audit_redact = {"secret_access_key_encrypted": None}
+    audit_ignore_fields = {"last_checked", "last_check_ok", "last_check_error", "updated"}
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=StorageKind.choices)
+    path = models.CharField(
+        _("directory"), max_length=500, blank=True, help_text=_("Absolute path (local only).")
+    )
+    bucket = models.CharField(_("bucket"), max_length=255, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=255, blank=True)
+    endpoint_url = models.CharField(
+        _("endpoint URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Empty for AWS; e.g. https://oss-cn-hangzhou.aliyuncs.com or a MinIO URL."),
+    )
+    region = models.CharField(_("region"), max_length=64, blank=True)
+    access_key_id = models.CharField(_("access key ID"), max_length=255, blank=True)
+    secret_access_key_encrypted = models.TextField(
+        _("secret access key (encrypted)"), blank=True, editable=False
+    )
+    description = models.TextField(_("description"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    last_checked = models.DateTimeField(_("last checked"), null=True, blank=True)
+    last_check_ok = models.BooleanField(_("writable"), null=True, blank=True)
+    last_check_error = models.CharField(_("last check error"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("backup destination")
+        verbose_name_plural = _("backup destinations")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_access_key_encrypted)
+
+    def set_secret_access_key(self, secret: str) -> None:
+        self.secret_access_key_encrypted = crypto.encrypt(secret) if secret else ""
+
+    def storage_options(self) -> dict:
+        """Options for ``open_storage``; holds the decrypted secret: never show or log them."""
+        if self.kind == StorageKind.LOCAL:
+            return {"path": self.path}
+        options = {
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "endpoint_url": self.endpoint_url,
+            "region": self.region,
+            "access_key_id": self.access_key_id,
+        }
+        if self.secret_access_key_encrypted:
+            options["secret_access_key"] = crypto.decrypt(self.secret_access_key_encrypted)
+        return {key: value for key, value in options.items() if value}
+
+    def location(self) -> str:
+        if self.kind == StorageKind.LOCAL:
+            return self.path
+        endpoint = f" @ {self.endpoint_url}" if self.endpoint_url else ""
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/") + endpoint
+
+
+class ScheduleMode(models.TextChoices):
+    AUTO = "auto", _("Automatic off-peak hour")
+    CRON = "cron", _("Cron expression")
+
+
+class BackupPolicy(models.Model):
+    """How one target is backed up, kept and tested."""
+
+    audit_ignore_fields = {"auto_hour", "auto_hour_computed", "auto_hour_basis", "updated"}
+
+    target = models.OneToOneField(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="backup_policy",
+    )
+    enabled = models.BooleanField(_("scheduled backups"), default=True)
+    schedule_mode = models.CharField(
+        _("schedule"), max_length=8, choices=ScheduleMode.choices, default=ScheduleMode.AUTO
+    )
+    cron = models.CharField(
+        _("cron"),
+        max_length=100,
+        blank=True,
+        help_text=_("minute hour day month weekday, in the server's time zone, e.g. 0 2 * * *"),
+    )
+    auto_hour = models.PositiveSmallIntegerField(
+        _("off-peak hour"), null=True, blank=True, validators=[MaxValueValidator(23)]
+    )
+    auto_hour_computed = models.DateTimeField(_("off-peak hour computed"), null=True, blank=True)
+    auto_hour_basis = models.CharField(_("off-peak hour basis"), max_length=255, blank=True)
+    include_database = models.BooleanField(_("ERP database"), default=True)
+    include_file_store = models.BooleanField(_("ERP file store"), default=True)
+    include_platform = models.BooleanField(
+        _("ERPKeeper's own database and settings"), default=False
+    )
+    keep_last = models.PositiveSmallIntegerField(_("keep last"), default=3)
+    keep_daily = models.PositiveSmallIntegerField(_("keep daily"), default=7)
+    keep_weekly = models.PositiveSmallIntegerField(_("keep weekly"), default=4)
+    keep_monthly = models.PositiveSmallIntegerField(_("keep monthly"), default=6)
+    keep_yearly = models.PositiveSmallIntegerField(_("keep yearly"), default=2)
+    destination = models.ForeignKey(
+        Destination,
+        verbose_name=_("destination"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    offsite_destination = models.ForeignKey(
+        Destination,
+        verbose_name=_("off-site copy"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("A second destination, ideally elsewhere (the 1 in 3-2-1)."),
+    )
+    encrypt = models.BooleanField(_("encrypt"), default=True)
+    compression_level = models.PositiveSmallIntegerField(
+        _("compression level"), default=3, validators=[MinValueValidator(1), MaxValueValidator(19)]
+    )
+    parallel_jobs = models.PositiveSmallIntegerField(
+        _("parallel jobs"), default=2, validators=[MinValueValidator(1), MaxValueValidator(16)]
+    )
+    verify_cron = models.CharField(
+        _("verification schedule"), max_length=100, blank=True, default="30 6 * * *"
+    )
+    drill_enabled = models.BooleanField(_("scheduled drills"), default=True)
+    drill_cron = models.CharField(
+        _("drill schedule"), max_length=100, blank=True, default="0 5 * * 6"
+    )
+    drill_database_url_encrypted = models.TextField(
+        _("drill server (encrypted)"), blank=True, editable=False
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("backup policy")
+        verbose_name_plural = _("backup policies")
+
+    def __str__(self):
+        return str(self.target)
+
+    def backup_cron(self) -> str:
+        if self.schedule_mode == ScheduleMode.CRON and self.cron:
+            return self.cron
+        hour = 2 if self.auto_hour is None else self.auto_hour
+        return f"0 {hour} * * *"
+
+
+class BackupTrigger(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    MANUAL = "manual", _("Manual")
+    SAFETY = "safety", _("Safety copy before a restore")
+
+
+class BackupStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    PRUNED = "pruned", _("Removed by retention")
+
+
+class Backup(models.Model):
+    """One backup run. Succeeded only once every artifact is durable and its checksum re-read."""
+
+    audit_ignore_fields = {"verified_at", "verify_ok", "verify_error", "stored_bytes", "raw_bytes"}
+
+    target = models.ForeignKey(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="backups",
+    )
+    target_name = models.CharField(_("target name"), max_length=100)
+    trigger = models.CharField(_("trigger"), max_length=16, choices=BackupTrigger.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=BackupStatus.choices,
+        default=BackupStatus.RUNNING,
+        db_index=True,
+    )
+    destination = models.ForeignKey(
+        Destination, verbose_name=_("destination"), on_delete=models.PROTECT, related_name="+"
+    )
+    location = models.CharField(_("location"), max_length=500)
+    job = models.ForeignKey(
+        "core.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started = models.DateTimeField(_("started"), db_index=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    encrypted = models.BooleanField(_("encrypted"), default=True)
+    key_fingerprint = models.CharField(_("key fingerprint"), max_length=64, blank=True)
+    raw_bytes = models.BigIntegerField(_("raw size"), default=0)
+    stored_bytes = models.BigIntegerField(_("stored size"), default=0)
+    manifest = models.JSONField(_("manifest"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verify_ok = models.BooleanField(_("verification passed"), null=True, blank=True)
+    verify_error = models.TextField(_("verification error"), blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = _("backup")
+        verbose_name_plural = _("backups")
+
+    def __str__(self):
+        return f"{self.target_name} #{self.pk} {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished is None:
+            return None
+        return (self.finished - self.started).total_seconds()
+
+
+class CopyStatus(models.TextChoices):
+    COPIED = "copied", _("Copied")
+    FAILED = "failed", _("Failed")
+    PRUNED = "pruned", _("Removed by retention")
+
+
+class BackupCopy(models.Model):
+    """The off-site copy of a backup in a second destination."""
+
+    backup = models.ForeignKey(
+        Backup, verbose_name=_("backup"), on_delete=models.CASCADE, related_name="copies"
+    )
+    destination = models.ForeignKey(
+        Destination, verbose_name=_("destination"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=CopyStatus.choices)
+    stored_bytes = models.BigIntegerField(_("stored size"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["backup", "destination"]
+        verbose_name = _("off-site copy")
+        verbose_name_plural = _("off-site copies")
+
+    def __str__(self):
+        return f"{self.backup} → {self.destination}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Restore(models.Model):
+    """One restore of a backup into a database (new by default, or over the original)."""
+
+    backup = models.ForeignKey(
+        Backup, verbose_name=_("backup"), on_delete=models.PROTECT, related_name="restores"
+    )
+    destination_masked = models.CharField(_("restored into"), max_length=500)
+    replace = models.BooleanField(_("replaced the original"), default=False)
+    safety_backup = models.ForeignKey(
+        Backup,
+        verbose_name=_("safety backup"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    job = models.ForeignKey(
+        "core.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started = models.DateTimeField(_("started"))
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = _("restore")
+        verbose_name_plural = _("restores")
+
+    def __str__(self):
+        return f"{self.backup} → {self.destination_masked}"
+
+
+class DrillStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+class Drill(models.Model):
+    """A disaster-recovery drill: the newest backup restored, checked and timed; the evidence."""
+
+    target = models.ForeignKey(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="drills",
+    )
+    target_name = models.CharField(_("target name"), max_length=100)
+    backup = models.ForeignKey(
+        Backup,
+        verbose_name=_("backup"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="drills",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=DrillStatus.choices, default=DrillStatus.RUNNING
+    )
+    job = models.ForeignKey(
+        "core.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started = models.DateTimeField(_("started"), db_index=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    rto_seconds = models.FloatField(_("measured RTO (s)"), null=True, blank=True)
+    rpo_seconds = models.FloatField(_("achieved RPO (s)"), null=True, blank=True)
+    rto_target_seconds = models.PositiveIntegerField(_("RTO objective (s)"))
+    rpo_target_seconds = models.PositiveIntegerField(_("RPO objective (s)"))
+    checks = models.JSONField(_("checks"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    report_html = models.TextField(_("report"), blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = _("recovery drill")
+        verbose_name_plural = _("recovery drills")
+
+    def __str__(self):
+        return f"{self.target_name} {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def rto_met(self) -> bool | None:
+        if self.rto_seconds is None:
+            return None
+        return self.rto_seconds <= self.rto_target_seconds
+
+    @property
+    def rpo_met(self) -> bool | None:
+        if self.rpo_seconds is None:
+            return None
+        return self.rpo_seconds <= self.rpo_target_seconds

@@ -1,0 +1,48 @@
+"""Backup operations for every interface (console, API, CLI, jobs): one function each."""
+
+from erpkeeper.backups.services.destinations import (
+    check_destination,
+    create_destination,
+    default_destination,
+    remove_destination,
+    update_destination,
+    usage_by_destination,
+)
+from erpkeeper.backups.services.drills import DrillFailed, newest_good_backup, run_drill
+from erpkeeper.backups.services.offpeak import recompute_offpeak_hour
+from erpkeeper.backups.services.policies import policy_for, update_policy
+from erpkeeper.backups.services.restore import (
+    RestoreFailed,
+    RestoreRefused,
+    default_restore_url,
+    restore_backup,
+)
+from erpkeeper.backups.services.retention import apply_retention, plan_retention
+from erpkeeper.backups.services.running import BackupFailed, fail_interrupted_backups, run_backup
+from erpkeeper.backups.services.verify import VerificationFailed, verify_backup
+
+__all__ = [
+    "BackupFailed",
+    "DrillFailed",
+    "RestoreFailed",
+    "RestoreRefused",
+    "VerificationFailed",
+    "apply_retention",
+    "check_destination",
+    "create_destination",
+    "default_destination",
+    "default_restore_url",
+    "fail_interrupted_backups",
+    "newest_good_backup",
+    "plan_retention",
+    "policy_for",
+    "recompute_offpeak_hour",
+    "remove_destination",
+    "restore_backup",
+    "run_backup",
+    "run_drill",
+    "update_destination",
+    "update_policy",
+    "usage_by_destination",
+    "verify_backup",
+]

@@ -1,0 +1,248 @@
+"""Disaster-recovery drills: restore the newest good backup into a scratch database, check it,
+time it, compare with the target's objectives, keep the report, drop the scratch copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from erpkeeper.backups.engines import get_engine
+from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
+from erpkeeper.backups.services.policies import drill_database_url, policy_for
+from erpkeeper.backups.services.restore import (
+    RESTORE_ERRORS,
+    database_component,
+    files_component,
+    restore_into,
+)
+from erpkeeper.core import outbox
+from erpkeeper.lib import dburl
+from erpkeeper.targets.adapters import open_adapter
+from erpkeeper.targets.adapters.base import AdapterError
+
+logger = logging.getLogger(__name__)
+
+
+class DrillFailed(Exception):
+    """The drill ran and did not prove recovery; the message says why."""
+
+
+def newest_good_backup(target) -> Backup | None:
+    """The newest succeeded backup whose verification, if any, did not fail."""
+    return (
+        Backup.objects.filter(target=target, status=BackupStatus.SUCCEEDED)
+        .exclude(verify_ok=False)
+        .order_by("-started")
+        .first()
+    )
+
+
+def run_drill(target, *, job=None, progress: Callable[[float, str], None] | None = None) -> Drill:
+    """Run a drill now; the Drill row is the evidence. Raises DrillFailed when it failed."""
+    progress = progress or (lambda percent, message: None)
+    backup = newest_good_backup(target)
+    drill = Drill.objects.create(
+        target=target,
+        target_name=target.name,
+        backup=backup,
+        job=job,
+        started=timezone.now(),
+        rto_target_seconds=target.rto_minutes * 60,
+        rpo_target_seconds=target.rpo_minutes * 60,
+    )
+    checks: list[dict] = []
+    scratch = None
+    try:
+        if backup is None:
+            raise DrillFailed(_("there is no succeeded backup to restore"))
+        drill.rpo_seconds = (timezone.now() - backup.started).total_seconds()
+        scratch = Scratch.for_drill(drill, backup)
+        started = time.monotonic()
+        _restore_scratch(backup, scratch, progress, checks)
+        _check_scratch(target, backup, scratch, progress, checks)
+        drill.rto_seconds = time.monotonic() - started
+        _check_objectives(drill, checks)
+    except (DrillFailed, *RESTORE_ERRORS, AdapterError) as exc:
+        drill.error = " ".join(str(exc).split())
+    finally:
+        if scratch is not None:
+            scratch.drop()
+    return _conclude(drill, checks)
+
+
+def _restore_scratch(backup: Backup, scratch: Scratch, progress, checks: list[dict]) -> None:
+    component = database_component(backup)
+    total = max(component.get("raw_bytes") or 0, 1)
+    progress(5, _("restoring backup %(id)s into a scratch database") % {"id": backup.pk})
+    restore_into(
+        backup,
+        component,
+        scratch.database_url,
+        lambda done, message: progress(5 + 65 * min(done / total, 1.0), message),
+        replace=False,
+    )
+    files = files_component(backup)
+    if files is not None:
+        restore_into(backup, files, scratch.files_path, lambda d, m: None, replace=False)
+    checks.append(_check(_("Backup restored"), True, _("backup %(id)s") % {"id": backup.pk}))
+
+
+def _check_scratch(target, backup: Backup, scratch: Scratch, progress, checks) -> None:
+    progress(75, _("comparing row counts with the manifest"))
+    component = database_component(backup)
+    expected = component.get("row_counts") or {}
+    actual = get_engine(component["engine"])(scratch.database_url).row_counts(scratch.database_url)
+    differing = sorted(t for t in expected if expected[t] != actual.get(t))
+    detail = (
+        _("%(count)d tables, all equal") % {"count": len(expected)}
+        if not differing
+        else "; ".join(f"{t}: {expected[t]} → {actual.get(t)}" for t in differing[:10])
+    )
+    checks.append(_check(_("Row counts match the manifest"), not differing, detail))
+    progress(85, _("running the ERP's invariants"))
+    with open_adapter(target.kind, scratch.database_url, scratch.files_path) as adapter:
+        for result in adapter.invariants():
+            detail = _("%(checked)d checked, %(failed)d failed") % {
+                "checked": result.checked,
+                "failed": result.failed,
+            }
+            if result.examples:
+                detail += ": " + ", ".join(result.examples[:3])
+            checks.append(_check(result.description or result.name, result.passed, detail))
+
+
+def _check_objectives(drill: Drill, checks: list[dict]) -> None:
+    checks.append(
+        _check(
+            _("RTO within objective"),
+            drill.rto_met,
+            _("%(measured)s against %(target)s")
+            % {
+                "measured": _duration(drill.rto_seconds),
+                "target": _duration(drill.rto_target_seconds),
+            },
+        )
+    )
+    checks.append(
+        _check(
+            _("RPO within objective"),
+            drill.rpo_met,
+            _("%(measured)s against %(target)s")
+            % {
+                "measured": _duration(drill.rpo_seconds),
+                "target": _duration(drill.rpo_target_seconds),
+            },
+        )
+    )
+
+
+def _conclude(drill: Drill, checks: list[dict]) -> Drill:
+    failed = [c for c in checks if not c["passed"]]
+    if not drill.error and failed:
+        drill.error = _("%(count)d checks failed: %(names)s") % {
+            "count": len(failed),
+            "names": ", ".join(c["name"] for c in failed[:5]),
+        }
+    drill.status = DrillStatus.FAILED if drill.error else DrillStatus.PASSED
+    drill.finished = timezone.now()
+    drill.checks = checks
+    drill.report_html = render_report(drill)
+    drill.save()
+    if drill.status == DrillStatus.FAILED:
+        outbox.raise_alert(
+            source="backups",
+            event="drill_failed",
+            target=drill.target,
+            subject=_("Recovery drill of %(target)s failed") % {"target": drill.target_name},
+            body=drill.error,
+            link=f"/backups/drill/{drill.pk}/change/",
+        )
+    else:
+        outbox.resolve_alerts(source="backups", event="drill_failed", target=drill.target)
+    return drill
+
+
+def render_report(drill: Drill) -> str:
+    """The printable HTML evidence, in the platform's default language (it is archived)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(
+            "backups/drill_report.html",
+            {
+                "drill": drill,
+                "checks": drill.checks,
+                "rto": _duration(drill.rto_seconds),
+                "rpo": _duration(drill.rpo_seconds),
+                "rto_target": _duration(drill.rto_target_seconds),
+                "rpo_target": _duration(drill.rpo_target_seconds),
+                "backup": drill.backup,
+                "generated": timezone.now(),
+            },
+        )
+
+
+class Scratch:
+    """Where a drill restores: a throwaway database (and directory) that is always dropped."""
+
+    def __init__(self, engine: str, database_url: str, files_path: str):
+        self.engine = engine
+        self.database_url = database_url
+        self.files_path = files_path
+
+    @classmethod
+    def for_drill(cls, drill: Drill, backup: Backup) -> Scratch:
+        component = database_component(backup)
+        workdir = Path(settings.HOME) / "drills" / f"drill-{drill.pk}"
+        workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        files_path = str(workdir / "files")
+        engine = component["engine"]
+        if engine == "sqlite":
+            url = dburl.DatabaseUrl(engine="sqlite", path=str(workdir / "scratch.sqlite"))
+            return cls(engine, url.unparse(), files_path)
+        policy = policy_for(drill.target)
+        server = dburl.parse(drill_database_url(policy) or drill.target.database_url)
+        name = f"ekdrill_{drill.pk}_{int(time.time())}"
+        url = dburl.DatabaseUrl(
+            engine=server.engine,
+            host=server.host,
+            port=server.port,
+            user=server.user,
+            password=server.password,
+            database=name,
+            query=server.query,
+        )
+        return cls(engine, url.unparse(), files_path)
+
+    def drop(self) -> None:
+        engine = get_engine(self.engine)(self.database_url)
+        try:
+            if engine.exists(self.database_url):
+                engine.drop(self.database_url)
+        except RESTORE_ERRORS:
+            logger.exception("could not drop the drill's scratch database")
+        shutil.rmtree(Path(self.files_path).parent, ignore_errors=True)
+
+
+def _check(name: str, passed, detail: str) -> dict:
+    return {"name": str(name), "passed": bool(passed), "detail": str(detail)}
+
+
+def _duration(seconds) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"

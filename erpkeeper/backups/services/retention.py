@@ -1,0 +1,110 @@
+"""Retention by generations (keep last N, daily D, weekly W, monthly M, yearly Y).
+
+For each rule, the newest backup of each of the most recent periods that have one is kept (as
+restic and borg do). The newest succeeded backup and the newest verified one are always kept,
+whatever the rules say. Retention runs only after a backup succeeded, never after a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from erpkeeper.backups.models import (
+    Backup,
+    BackupPolicy,
+    BackupStatus,
+    CopyStatus,
+)
+from erpkeeper.backups.services.destinations import open_destination
+from erpkeeper.backups.storage.base import StorageError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetentionRules:
+    last: int = 0
+    daily: int = 0
+    weekly: int = 0
+    monthly: int = 0
+    yearly: int = 0
+
+    @classmethod
+    def of(cls, policy: BackupPolicy) -> RetentionRules:
+        return cls(
+            policy.keep_last,
+            policy.keep_daily,
+            policy.keep_weekly,
+            policy.keep_monthly,
+            policy.keep_yearly,
+        )
+
+
+PERIODS = {
+    "daily": lambda moment: moment.date(),
+    "weekly": lambda moment: moment.isocalendar()[:2],
+    "monthly": lambda moment: (moment.year, moment.month),
+    "yearly": lambda moment: moment.year,
+}
+
+
+def plan_retention(backups: list[Backup], rules: RetentionRules) -> dict[int, str]:
+    """{backup id: reason kept} for the backups to keep; every other one may be pruned."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    newest_first = sorted(backups, key=lambda b: b.started, reverse=True)
+    keep: dict[int, str] = {}
+    for backup in newest_first[: rules.last]:
+        keep.setdefault(backup.pk, _("one of the last %d") % rules.last)
+    for rule, period_of in PERIODS.items():
+        _keep_per_period(newest_first, getattr(rules, rule), period_of, zone, rule, keep)
+    if newest_first:
+        keep.setdefault(newest_first[0].pk, _("newest backup"))
+    verified = [b for b in newest_first if b.verify_ok]
+    if verified:
+        keep.setdefault(verified[0].pk, _("newest verified backup"))
+    return keep
+
+
+def _keep_per_period(newest_first, count, period_of, zone, rule, keep) -> None:
+    seen = []
+    for backup in newest_first:
+        if len(seen) >= count:
+            return
+        period = period_of(backup.started.astimezone(zone))
+        if period in seen:
+            continue
+        seen.append(period)
+        keep.setdefault(backup.pk, rule)
+
+
+def apply_retention(target, policy: BackupPolicy | None = None) -> list[Backup]:
+    """Prune the target's succeeded backups that no rule keeps; return the pruned ones."""
+    policy = policy or BackupPolicy.objects.get(target=target)
+    backups = list(Backup.objects.filter(target=target, status=BackupStatus.SUCCEEDED))
+    keep = plan_retention(backups, RetentionRules.of(policy))
+    pruned = []
+    for backup in backups:
+        if backup.pk not in keep and _prune(backup):
+            pruned.append(backup)
+    return pruned
+
+
+def _prune(backup: Backup) -> bool:
+    """Delete the backup's objects everywhere, then mark it pruned (the row stays as history)."""
+    try:
+        for copy in backup.copies.filter(status=CopyStatus.COPIED):
+            open_destination(copy.destination).delete_prefix(backup.location + "/")
+            copy.status = CopyStatus.PRUNED
+            copy.save(update_fields=["status"])
+        open_destination(backup.destination).delete_prefix(backup.location + "/")
+    except StorageError as exc:
+        logger.warning("retention could not remove backup %s: %s", backup.pk, exc)
+        return False
+    backup.status = BackupStatus.PRUNED
+    backup.save(update_fields=["status"])
+    return True

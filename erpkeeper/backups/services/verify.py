@@ -1,0 +1,75 @@
+"""Verification: every artifact read back, its checksum compared, and decrypted to the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from erpkeeper.backups.models import Backup, BackupStatus
+from erpkeeper.backups.pipeline import PipelineError, verify
+from erpkeeper.backups.services.copies import manifest_artifacts
+from erpkeeper.backups.services.destinations import open_destination
+from erpkeeper.backups.services.keys import repository_key
+from erpkeeper.backups.storage.base import StorageError
+from erpkeeper.core import outbox
+
+
+class VerificationFailed(Exception):
+    """The backup cannot be trusted; the message names the artifact and what is wrong."""
+
+
+def verify_backup(backup: Backup, progress: Callable[[float, str], None] | None = None) -> Backup:
+    """Check a succeeded backup end to end; record the outcome; raise VerificationFailed."""
+    if backup.status != BackupStatus.SUCCEEDED:
+        raise VerificationFailed(
+            _("backup %(id)s is %(status)s; only succeeded backups can be verified")
+            % {"id": backup.pk, "status": backup.get_status_display()}
+        )
+    progress = progress or (lambda percent, message: None)
+    error = ""
+    try:
+        _verify_artifacts(backup, progress)
+    except (PipelineError, StorageError, OSError) as exc:
+        error = " ".join(str(exc).split())
+    Backup.objects.filter(pk=backup.pk).update(
+        verified_at=timezone.now(), verify_ok=not error, verify_error=error
+    )
+    backup.refresh_from_db()
+    if error:
+        outbox.raise_alert(
+            source="backups",
+            event="verification_failed",
+            target=backup.target,
+            subject=_("Verification of backup %(id)s of %(target)s failed")
+            % {"id": backup.pk, "target": backup.target_name},
+            body=error,
+            link=f"/backups/backup/{backup.pk}/change/",
+        )
+        raise VerificationFailed(error)
+    outbox.resolve_alerts(source="backups", event="verification_failed", target=backup.target)
+    return backup
+
+
+def _verify_artifacts(backup: Backup, progress) -> None:
+    storage = open_destination(backup.destination)
+    key = repository_key(create=False) if backup.encrypted else None
+    artifacts = manifest_artifacts(backup.manifest)
+    total = sum(artifact["stored_bytes"] for artifact in artifacts) or 1
+    done = 0
+    for artifact in artifacts:
+        progress(100 * done / total, _("verifying %(path)s") % {"path": artifact["path"]})
+        source = storage.open_read(f"{backup.location}/{artifact['path']}")
+        try:
+            verify(
+                source,
+                key=key,
+                expected_sha256=artifact["sha256"],
+                expected_raw_bytes=artifact["raw_bytes"],
+                name=artifact["path"],
+            )
+        finally:
+            source.close()
+        done += artifact["stored_bytes"]
+    progress(100, _("verified"))
