@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.personas",
     "tests.fixtures.tryton",
+    "tests.fixtures.backups",
 ]

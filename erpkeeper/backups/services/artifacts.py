@@ -121,4 +121,25 @@ class ArtifactSource:
     def open(self, name: str):
         record = self.by_name[name]
         raw = self.storage.open_read(f"{self.location}/{record['path']}")
-        return open_reader(raw, key=self.key, name=record["path"])
+        try:
+            return ClosingReader(open_reader(raw, key=self.key, name=record["path"]), raw)
+        except BaseException:
+            raw.close()
+            raise
+
+
+class ClosingReader:
+    """A plaintext reader that also closes the stored object it reads from."""
+
+    def __init__(self, reader, raw):
+        self.reader = reader
+        self.raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        return self.reader.read(size)
+
+    def close(self) -> None:
+        try:
+            self.reader.close()
+        finally:
+            self.raw.close()
