@@ -115,9 +115,8 @@ class S3Storage(Storage):
     def delete_prefix(self, prefix: str) -> int:
         require_directory_prefix(prefix)
         _check_relative(prefix)
-        return self._delete_objects(self.prefix + prefix) + self._abort_uploads(
-            self.prefix + prefix
-        )
+        key_prefix = self.prefix + prefix
+        return self._delete_objects(key_prefix) + self._abort_uploads(key_prefix)
 
     def _error(self, exc: Exception, path: str | None = None) -> StorageError:
         return s3_error(exc, self.bucket, self.endpoint, self.access_key_id, path)
