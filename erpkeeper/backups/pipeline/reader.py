@@ -102,11 +102,7 @@ class _Payload:
     def _read_chunk_word(self, index: int) -> tuple[int, bool]:
         word = self._stored.read_exact(CHUNK_WORD_SIZE)
         if len(word) < CHUNK_WORD_SIZE:
-            raise damaged(
-                self._name,
-                _("it ends after chunk %(index)d without its end record (truncated)")
-                % {"index": index - 1},
-            )
+            raise damaged(self._name, self._truncation(index))
         length, final = parse_chunk_word(word)
         overhead = TAG_SIZE if self._cipher is not None else 0
         if index > MAX_CHUNK_INDEX or length > MAX_CHUNK_SIZE + overhead:
@@ -119,6 +115,14 @@ class _Payload:
                 _("its end record (chunk %(index)d) has the wrong length") % {"index": index},
             )
         return length, final
+
+    @staticmethod
+    def _truncation(index: int) -> str:
+        if index == 0:
+            return _("it ends after its header (truncated)")
+        return _("it ends after chunk %(index)d without its end record (truncated)") % {
+            "index": index - 1
+        }
 
     def _decrypt(self, index: int, body: bytes, final: bool) -> bytes:
         try:
