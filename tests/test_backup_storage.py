@@ -30,32 +30,57 @@ REGION = "us-east-1"
 IS_ROOT = os.geteuid() == 0
 
 
+# The policy that docs/backup-destinations.md gives: what ERPKeeper needs, nothing more.
+DOCUMENTED_POLICY = [
+    {
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+        "Resource": f"arn:aws:s3:::{BUCKET}",
+    },
+    {
+        "Effect": "Allow",
+        "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        "Resource": f"arn:aws:s3:::{BUCKET}/*",
+    },
+]
+# moto checks a DeleteObjects request against the bucket, where AWS checks each object.
+MOTO_DELETE_OBJECTS = {
+    "Effect": "Allow",
+    "Action": "s3:DeleteObject",
+    "Resource": f"arn:aws:s3:::{BUCKET}",
+}
+USERS = {
+    "admin": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    "erpkeeper": [*DOCUMENTED_POLICY, MOTO_DELETE_OBJECTS],
+    "nobody": [],
+}
+
+
 @dataclass(frozen=True)
 class S3Server:
     endpoint: str
-    access_key_id: str
-    secret_access_key: str
-    denied_key_id: str  # a user without any permission
-    denied_secret: str
+    keys: dict[str, tuple[str, str]]  # user name: (access key id, secret access key)
 
-    def options(self, **overrides: str) -> dict:
+    def options(self, user: str = "admin", **overrides: str) -> dict:
+        access_key_id, secret_access_key = self.keys[user]
         options = {
             "bucket": BUCKET,
             "endpoint_url": self.endpoint,
             "region": REGION,
-            "access_key_id": self.access_key_id,
-            "secret_access_key": self.secret_access_key,
+            "access_key_id": access_key_id,
+            "secret_access_key": secret_access_key,
             "addressing_style": "path",
         }
         return {**options, **overrides}
 
     def client(self):
+        access_key_id, secret_access_key = self.keys["admin"]
         return boto3.client(
             "s3",
             endpoint_url=self.endpoint,
             region_name=REGION,
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
         )
 
 
@@ -70,10 +95,9 @@ def s3_server():
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     try:
-        allowed = _iam_user(endpoint, "backups", policy={"Action": "s3:*", "Resource": "*"})
-        denied = _iam_user(endpoint, "nobody", policy=None)
+        keys = {name: _iam_user(endpoint, name, policy) for name, policy in USERS.items()}
         _set_moto_authentication(endpoint, "0")  # from now on, every request is checked
-        s3 = S3Server(endpoint, *allowed, *denied)
+        s3 = S3Server(endpoint, keys)
         s3.client().create_bucket(Bucket=BUCKET)
         yield s3
     finally:
@@ -81,7 +105,7 @@ def s3_server():
         server.stop()
 
 
-def _iam_user(endpoint: str, name: str, policy: dict | None) -> tuple[str, str]:
+def _iam_user(endpoint: str, name: str, statements: list[dict]) -> tuple[str, str]:
     iam = boto3.client(
         "iam",
         endpoint_url=endpoint,
@@ -90,8 +114,8 @@ def _iam_user(endpoint: str, name: str, policy: dict | None) -> tuple[str, str]:
         aws_secret_access_key="bootstrap",
     )
     iam.create_user(UserName=name)
-    if policy:
-        document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **policy}]}
+    if statements:
+        document = {"Version": "2012-10-17", "Statement": statements}
         iam.put_user_policy(
             UserName=name, PolicyName="backups", PolicyDocument=json.dumps(document)
         )
@@ -394,8 +418,9 @@ def test_local_objects_cannot_look_like_partial_ones(local):
 # An S3-compatible bucket.
 
 
-def s3_storage(s3_server, **overrides):
-    return open_storage("s3", s3_server.options(prefix=uuid.uuid4().hex[:8], **overrides))
+def s3_storage(s3_server, user: str = "admin", **overrides):
+    options = s3_server.options(user, prefix=uuid.uuid4().hex[:8], **overrides)
+    return open_storage("s3", options)
 
 
 def test_s3_large_objects_go_up_in_parts(s3_server):
@@ -409,7 +434,7 @@ def test_s3_large_objects_go_up_in_parts(s3_server):
 def test_s3_wrong_secret_key(s3_server):
     storage = s3_storage(s3_server, secret_access_key="wrong-secret-0123456789")
 
-    message = f"rejected the secret access key of {s3_server.access_key_id}$"
+    message = f"rejected the secret access key of {s3_server.keys['admin'][0]}$"
     for attempt in (storage.check, storage.list, lambda: write(storage, "x", b"x")):
         with pytest.raises(StorageError, match=message) as raised:
             attempt()
@@ -424,11 +449,7 @@ def test_s3_unknown_access_key(s3_server):
 
 
 def test_s3_access_denied(s3_server):
-    storage = s3_storage(
-        s3_server,
-        access_key_id=s3_server.denied_key_id,
-        secret_access_key=s3_server.denied_secret,
-    )
+    storage = s3_storage(s3_server, user="nobody")
 
     with pytest.raises(StorageError, match=f"S3 access denied for bucket {BUCKET}: check"):
         storage.check()
@@ -449,4 +470,19 @@ def test_s3_describe_shows_where_but_never_the_secret(s3_server):
 
     assert storage.describe() == f"s3://{BUCKET}/nightly/erp/ @ {s3_server.endpoint}"
     assert repr(storage) == f"S3Storage('{storage.describe()}')"
-    assert s3_server.secret_access_key not in repr(vars(storage))
+    assert s3_server.keys["admin"][1] not in repr(vars(storage))
+
+
+def test_s3_the_documented_permissions_are_enough(s3_server, leftovers):
+    storage = s3_storage(s3_server, user="erpkeeper")
+    storage.check()
+    data = os.urandom(PART_SIZE + 1)
+    write(storage, "demo/1/erp-db.zst.enc", data)
+    aborted = storage.open_write("demo/1/files.tar.zst.enc")
+    aborted.write(data)
+    aborted.abort()
+    storage.open_write("demo/1/crashed.zst.enc").write(data)
+
+    assert read(storage, "demo/1/erp-db.zst.enc") == data
+    assert storage.delete_prefix("demo/") == 2
+    assert leftovers(storage) == []
