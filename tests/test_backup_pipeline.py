@@ -169,6 +169,19 @@ def test_reader_copes_with_sources_that_return_short_reads(dump):
     assert verify(Trickle(blob), key=KEY, expected_sha256=stats.sha256) == stats
 
 
+def test_a_sink_that_takes_short_writes_still_gets_every_byte(dump):
+    class Gulps(io.BytesIO):
+        def write(self, data):
+            return super().write(bytes(data[:1000]))
+
+    sink = Gulps()
+    writer = ArtifactWriter(sink, key=KEY, chunk_size=SMALL_CHUNKS)
+    writer.write(dump[:100_000])
+    stats = writer.finish()
+    assert stats.sha256 == hashlib.sha256(sink.getvalue()).hexdigest()
+    assert open_reader(io.BytesIO(sink.getvalue()), key=KEY).read() == dump[:100_000]
+
+
 def test_an_unencrypted_artifact_reads_with_or_without_a_key(dump):
     blob, stats = write_artifact(dump[:10_000], key=None)
     assert verify(io.BytesIO(blob), key=None) == stats
@@ -314,6 +327,12 @@ def test_a_wrong_key_is_named_with_both_short_fingerprints_before_any_chunk_is_r
         f"artifact {NAME} was encrypted with key {KEY.short_fingerprint}, "
         f"this installation's key is {OTHER_KEY.short_fingerprint}"
     )
+
+
+def test_a_wrong_key_message_reads_well_without_an_artifact_name(dump):
+    blob, _stats = write_artifact(dump[:1000])
+    with pytest.raises(WrongKeyError, match=r"^the artifact was encrypted with key [0-9a-f]{16}, "):
+        open_reader(io.BytesIO(blob), key=OTHER_KEY)
 
 
 def test_an_encrypted_artifact_without_a_key_fails_clearly(dump):

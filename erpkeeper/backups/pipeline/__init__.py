@@ -15,6 +15,11 @@ Pure Python, no Django imports (benchmarks and the CLI use it directly). Contrac
 ``sink`` has ``write(bytes)``; ``source`` has ``read(n)``. Memory stays bounded whatever the
 size (chunks of about 1 MiB). Every error a user can meet is a ``PipelineError`` subclass whose
 message is one readable line naming the artifact when a name is given.
+
+Neither side closes what it was given: ``reader.close()`` leaves the source open, and
+``writer.close()`` is ``finish()`` (after a failed write it adds nothing and returns None, so
+an engine's cleanup does not hide the original error). The byte layout and the key escrow
+advice are in docs/backup-format.md; modules: keys, format, writer, reader, errors.
 """
 
 from .errors import IntegrityError, KeyFileError, PipelineError, WrongKeyError

@@ -32,21 +32,23 @@ def damaged(name: str, detail: str) -> IntegrityError:
 
 
 def wrong_key(name: str, artifact_fingerprint: str, installation_fingerprint: str) -> WrongKeyError:
-    return WrongKeyError(
-        _(
+    values = {"name": name, "artifact": artifact_fingerprint, "ours": installation_fingerprint}
+    if name:
+        message = _(
             "artifact %(name)s was encrypted with key %(artifact)s, "
             "this installation's key is %(ours)s"
         )
-        % {
-            "name": name or _("(unnamed)"),
-            "artifact": artifact_fingerprint,
-            "ours": installation_fingerprint,
-        }
-    )
+    else:
+        message = _(
+            "the artifact was encrypted with key %(artifact)s, this installation's key is %(ours)s"
+        )
+    return WrongKeyError(message % values)
 
 
 def missing_key(name: str, artifact_fingerprint: str) -> WrongKeyError:
-    return WrongKeyError(
-        _("no key given but artifact %(name)s is encrypted (with key %(artifact)s)")
-        % {"name": name or _("(unnamed)"), "artifact": artifact_fingerprint}
-    )
+    values = {"name": name, "artifact": artifact_fingerprint}
+    if name:
+        message = _("no key given but artifact %(name)s is encrypted (with key %(artifact)s)")
+    else:
+        message = _("no key given but the artifact is encrypted (with key %(artifact)s)")
+    return WrongKeyError(message % values)

@@ -121,5 +121,17 @@ class ArtifactWriter:
     def _store(self, data: bytes) -> None:
         # Hash as the bytes pass: re-reading what a remote sink stored is not possible.
         self._hash.update(data)
-        self._sink.write(data)
+        _write_all(self._sink, data)
         self._stored_bytes += len(data)
+
+
+def _write_all(sink: Sink, data: bytes) -> None:
+    """Raw files, pipes and sockets may take fewer bytes than offered; write the rest."""
+    written = sink.write(data)
+    view = memoryview(data)
+    # Sinks that return nothing (or not a count) are taken to have written everything.
+    while isinstance(written, int) and written < len(view):
+        if written <= 0:
+            raise OSError(_("the backup destination accepted no bytes"))
+        view = view[written:]
+        written = sink.write(view)
