@@ -237,7 +237,9 @@ def test_a_failing_restore_reports_the_client_error_and_drops_the_half_restored_
 ):
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
-    (artifacts / "mysql.sql").write_bytes(b"CREATE TABLE ok (id INT);\nTHIS IS NOT SQL;\n")
+    # The client stops at the error while megabytes are still to come: a broken pipe.
+    script = b"CREATE TABLE ok (id INT);\nTHIS IS NOT SQL;\n" + b"SELECT 1;\n" * 500_000
+    (artifacts / "mysql.sql").write_bytes(script)
     engine = MysqlEngine(mariadb_database)
 
     with pytest.raises(EngineError, match="ERROR 1064") as caught:

@@ -355,7 +355,6 @@ class MysqlEngine(Engine):
 
     def _feed_client(self, program, target, source, progress) -> int:
         message = _("restoring MariaDB database {database}").format(database=target.database)
-        done = 0
         with option_file(target) as options, tempfile.TemporaryFile() as errors:
             command = [
                 program,
@@ -368,18 +367,14 @@ class MysqlEngine(Engine):
             ) as process:
                 reader = source.open(ARTIFACT)
                 try:
-                    while chunk := reader.read(CHUNK):
-                        process.stdin.write(chunk)
-                        done += len(chunk)
-                        progress(done, message)
-                    process.stdin.close()
-                except BrokenPipeError:
-                    pass  # the client stopped at an error: its stderr says which
+                    done = pump(reader, process.stdin, progress, message)
                 except BaseException:
                     process.kill()
                     raise
                 finally:
                     reader.close()
+                    with contextlib.suppress(BrokenPipeError):
+                        process.stdin.close()
             if process.returncode != 0:
                 raise EngineError(
                     _("restoring into {database} failed: {error}").format(
@@ -413,6 +408,16 @@ class MysqlEngine(Engine):
             server_errors(target),
         ):
             return schema_exists(conn.cursor(), target.database)
+
+
+def pump(reader, stdin, progress: Progress, message: str) -> int:
+    done = 0
+    with contextlib.suppress(BrokenPipeError):  # the client stopped at an error: see its stderr
+        while chunk := reader.read(CHUNK):
+            stdin.write(chunk)
+            done += len(chunk)
+            progress(done, message)
+    return done
 
 
 def schema_exists(cursor, database: str) -> bool:
