@@ -14,11 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -66,34 +70,59 @@ def write_copy_rows(path: Path, size: int, seed: int = 1) -> None:
             first_id += n
 
 
-def time_pipeline(path: Path, key: RepositoryKey | None) -> tuple[float, int]:
+@dataclass
+class Timing:
+    seconds: float = 0.0
+    cpu_seconds: float = (
+        0.0  # this process and its children: steadier than wall time on a busy host
+    )
+
+
+@contextmanager
+def timed() -> Iterator[Timing]:
+    timing = Timing()
+    wall, cpu = time.perf_counter(), cpu_used()
+    yield timing
+    timing.seconds = time.perf_counter() - wall
+    timing.cpu_seconds = cpu_used() - cpu
+
+
+def cpu_used() -> float:
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
+
+
+def time_pipeline(path: Path, key: RepositoryKey | None) -> tuple[Timing, int]:
     buffer = bytearray(READ_SIZE)
     view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as source, open(os.devnull, "wb", buffering=0) as sink:
-        start = time.perf_counter()
+    with (
+        open(path, "rb", buffering=0) as source,
+        open(os.devnull, "wb", buffering=0) as sink,
+        timed() as timing,
+    ):
         writer = ArtifactWriter(sink, key=key, level=3, threads=2)
         while count := source.readinto(buffer):
             writer.write(view[:count])
         stats = writer.finish()
-        return time.perf_counter() - start, stats.stored_bytes
+    return timing, stats.stored_bytes
 
 
-def time_zstd(command: list[str], path: Path) -> float:
-    """Seconds for ``command`` (the file on stdin, or named in ``command``) into /dev/null."""
-    with open(path, "rb") as source:
-        start = time.perf_counter()
+def time_zstd(command: list[str], path: Path) -> Timing:
+    """``command`` (the file on stdin, or named in ``command``) into /dev/null."""
+    with open(path, "rb") as source, timed() as timing:
         subprocess.run(command, stdin=source, stdout=subprocess.DEVNULL, check=True)
-        return time.perf_counter() - start
+    return timing
 
 
-def time_zstd_from_pipe(zstd: str, path: Path) -> float:
+def time_zstd_from_pipe(zstd: str, path: Path) -> Timing:
     """``cat file | zstd``: zstd reading a pipe, as behind ``pg_dump -Fp |``."""
-    start = time.perf_counter()
-    with subprocess.Popen(["cat", str(path)], stdout=subprocess.PIPE) as cat:
+    with timed() as timing, subprocess.Popen(["cat", str(path)], stdout=subprocess.PIPE) as cat:
         subprocess.run(
             [zstd, *ZSTD_OPTIONS], stdin=cat.stdout, stdout=subprocess.DEVNULL, check=True
         )
-    return time.perf_counter() - start
+    return timing
 
 
 def zstd_stored_size(zstd: str, path: Path) -> int:
@@ -102,22 +131,24 @@ def zstd_stored_size(zstd: str, path: Path) -> int:
     return len(run.stdout)
 
 
-def best_of_interleaved(rows: list, runs: int) -> list[tuple[str, float, int]]:
+def best_of_interleaved(rows: list, runs: int) -> list[tuple[str, Timing, int]]:
     """Each row once per round, rounds repeated: a busy spell on the machine then slows
-    every row alike instead of one, and the best round of each row counts."""
-    best: dict[str, tuple[float, int]] = {}
+    every row alike instead of one, and the fastest round of each row counts."""
+    best: dict[str, tuple[Timing, int]] = {}
     for _ in range(runs):
         for label, measure in rows:
-            seconds, stored = measure()
-            if label not in best or seconds < best[label][0]:
-                best[label] = (seconds, stored)
+            timing, stored = measure()
+            if label not in best or timing.seconds < best[label][0].seconds:
+                best[label] = (timing, stored)
     return [(label, *best[label]) for label, _measure in rows]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=500, help="megabytes of data (default 500)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per row, best counts")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="rounds; the fastest of each row counts"
+    )
     args = parser.parse_args()
     size = args.mb * 1_000_000
 
@@ -126,6 +157,7 @@ def main() -> None:
         start = time.perf_counter()
         write_copy_rows(path, size)
         print(f"data: {args.mb} MB of COPY-like rows, made in {time.perf_counter() - start:.1f} s")
+        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
         key = RepositoryKey.from_bytes(os.urandom(32))
         rows = [
             (
@@ -144,17 +176,23 @@ def main() -> None:
             ]
         else:
             print("zstd not installed: no comparison (apt-get install zstd)")
-        results = best_of_interleaved(rows, args.runs)
-        print_table(results, size)
+        print_table(best_of_interleaved(rows, args.runs), size)
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
-def print_table(results: list[tuple[str, float, int]], size: int) -> None:
-    baseline = next((seconds for label, seconds, _ in results if label.startswith("zstd")), None)
-    print(f"{'':54} {'s':>6} {'MB/s':>7} {'ratio':>6} {'vs zstd':>8}")
-    for label, seconds, stored in results:
-        relative = f"{baseline / seconds:7.2f}x" if baseline else "       -"
+def print_table(results: list[tuple[str, Timing, int]], size: int) -> None:
+    """Speed relative to ``zstd -3 -T2 file``, by wall time and by CPU time."""
+    baseline = next((timing for label, timing, _ in results if label.startswith("zstd")), None)
+    print(f"{'':54} {'s':>6} {'MB/s':>6} {'CPU s':>6} {'ratio':>6} {'vs zstd':>8} {'by CPU':>7}")
+    for label, timing, stored in results:
+        if baseline:
+            wall = f"{baseline.seconds / timing.seconds:7.2f}x"
+            cpu = f"{baseline.cpu_seconds / timing.cpu_seconds:6.2f}x"
+        else:
+            wall, cpu = f"{'-':>8}", f"{'-':>7}"
         print(
-            f"{label:54} {seconds:6.2f} {size / seconds / 1e6:7.0f} {size / stored:6.2f} {relative}"
+            f"{label:54} {timing.seconds:6.2f} {size / timing.seconds / 1e6:6.0f} "
+            f"{timing.cpu_seconds:6.2f} {size / stored:6.2f} {wall} {cpu}"
         )
 
 
