@@ -319,7 +319,7 @@ def extract(source: ArtifactSource, partial: Path, progress: Progress) -> tuple[
             members = SafeMembers(tar)
             options = {"filter": extraction_filter} if HAS_FILTERS else {}
             tar.extractall(partial, members=members, **options)  # noqa: S202 (checked)
-    except tarfile.TarError as exc:  # FilterError included
+    except (tarfile.TarError, OSError) as exc:  # FilterError included
         raise EngineError(
             _("cannot restore the file store archive: {error}").format(error=exc)
         ) from None

@@ -136,7 +136,7 @@ class SqliteEngine(Engine):
                 result = self._dump_staged_snapshot(sink, progress)
             else:  # a rollback journal (delete, truncate, persist)
                 result = self._dump_locked_file(sink, progress)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise EngineError(
                 _("SQLite backup of {path} failed: {error}").format(path=self.path, error=exc)
             ) from None
@@ -220,6 +220,10 @@ class SqliteEngine(Engine):
             mode = target.stat().st_mode & 0o777 if target.exists() else 0o600
             os.chmod(partial, mode)
             swap_into_place(partial, target)
+        except OSError as exc:
+            raise EngineError(
+                _("SQLite restore into {path} failed: {error}").format(path=target, error=exc)
+            ) from None
         finally:
             remove_with_sidecars(partial)
         return RestoreResult(raw_bytes=size, details={"path": str(target), "integrity": "ok"})
