@@ -18,6 +18,7 @@ def test_removing_a_target_audits_the_removal_of_its_windows_too():
     services.remove_target(target)
     deleted = AuditEntry.objects.filter(action=AuditEntry.Action.DELETE)
     assert sorted(deleted.values_list("object_type", flat=True)) == [
+        "backups.backuppolicy",
         "targets.maintenancewindow",
         "targets.target",
     ]

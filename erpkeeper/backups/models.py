@@ -161,7 +161,7 @@ class BackupPolicy(models.Model):
         verbose_name_plural = _("backup policies")
 
     def __str__(self):
-        return str(self.target)
+        return _("Backup policy of %(target)s") % {"target": self.target}
 
     def backup_cron(self) -> str:
         if self.schedule_mode == ScheduleMode.CRON and self.cron:
