@@ -320,8 +320,9 @@ def test_a_held_table_lock_makes_the_dump_fail_quickly_and_release_writers(
     query(mariadb_database, "UPDATE accounts SET balance = balance WHERE id = 1")
 
 
-def test_missing_client_programs_name_the_package_to_install(mariadb_database, tmp_path):
-    engine = MysqlEngine(mariadb_database, search_path=str(tmp_path))
+def test_missing_client_programs_name_the_package_to_install(tmp_path):
+    # No server needed: the programs are looked up before anything connects.
+    engine = MysqlEngine("mysql://root@127.0.0.1:1/none", search_path=str(tmp_path))
 
     with pytest.raises(ToolMissing, match="mariadb-dump not found.*apt install mariadb-client"):
         engine.check_tools()

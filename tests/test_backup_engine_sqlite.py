@@ -78,6 +78,8 @@ class PairWriter(threading.Thread):
                     conn.execute("INSERT INTO pairs (half) VALUES (2)")
                     conn.execute("COMMIT")
                     self.committed += 2
+                    # A busy ERP, not a tight loop: that would starve any reader's lock.
+                    time.sleep(0.001)
         except BaseException as exc:  # reported by the test
             self.error = exc
 
