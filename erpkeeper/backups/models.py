@@ -227,6 +227,8 @@ class Backup(models.Model):
         ordering = ["-started"]
         verbose_name = _("backup")
         verbose_name_plural = _("backups")
+        # Restoring writes into databases: a right of its own, apart from changing rows.
+        permissions = [("restore_backup", _("Can restore a backup"))]
 
     def __str__(self):
         return f"{self.target_name} #{self.pk} {self.started:%Y-%m-%d %H:%M}"
