@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap
 
 from erpkeeper.backups.pipeline import (
+    ArtifactStats,
     ArtifactWriter,
     IntegrityError,
     KeyFileError,
@@ -32,24 +33,12 @@ KEY = RepositoryKey.from_bytes(bytes.fromhex("5f" * 16 + "a3" * 16))
 OTHER_KEY = RepositoryKey.from_bytes(bytes(range(32)))
 SMALL_CHUNKS = 4096
 REPO_ROOT = Path(__file__).resolve().parent.parent
+WORDS = ["invoice", "payment", "refund", "stock", "journal", "tax", "freight", "rent", "repair"]
 
 
 def sql_dump(size: int, seed: int = 7) -> bytes:
     """Text shaped like pg_dump's COPY output: repetitive columns, varying values."""
     rng = random.Random(seed)
-    words = [
-        "invoice",
-        "payment",
-        "refund",
-        "stock",
-        "move",
-        "journal",
-        "tax",
-        "discount",
-        "freight",
-        "rent",
-        "repair",
-    ]
     lines = [
         "COPY public.account_move_line (id, move, account, date, debit, credit, name) FROM stdin;"
     ]
@@ -59,7 +48,7 @@ def sql_dump(size: int, seed: int = 7) -> bytes:
         line = (
             f"{row}\t{rng.randint(1, 90000)}\t{rng.randint(400, 480)}\t"
             f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}\t"
-            f"{rng.randint(0, 500000) / 100:.2f}\t0.00\t{' '.join(rng.choices(words, k=4))}"
+            f"{rng.randint(0, 500000) / 100:.2f}\t0.00\t{' '.join(rng.choices(WORDS, k=4))}"
         )
         lines.append(line)
         total += len(line) + 1
@@ -71,7 +60,7 @@ def dump() -> bytes:
     return sql_dump(3 << 20)
 
 
-def write_artifact(data: bytes, key=KEY, **options) -> tuple[bytes, object]:
+def write_artifact(data: bytes, key=KEY, **options) -> tuple[bytes, ArtifactStats]:
     sink = io.BytesIO()
     writer = ArtifactWriter(sink, key=key, **options)
     writer.write(data)
@@ -147,6 +136,12 @@ def test_the_bytes_follow_the_documented_layout(dump):
     assert first.startswith(b"\x28\xb5\x2f\xfd")  # a zstd frame
     end_word = int.from_bytes(blob[-(4 + 8 + 16) : -(8 + 16)], "big")
     assert end_word == 0x8000_0000 | (8 + 16)
+
+
+@pytest.mark.parametrize("threads", [-1, 0, 1, 2])
+def test_every_thread_setting_round_trips(dump, threads):
+    blob, _stats = write_artifact(dump[:300_000], threads=threads, chunk_size=SMALL_CHUNKS)
+    assert open_reader(io.BytesIO(blob), key=KEY).read() == dump[:300_000]
 
 
 def test_many_small_writes_and_odd_sized_reads_give_the_same_bytes(dump):
