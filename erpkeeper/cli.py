@@ -25,6 +25,8 @@ COMMAND_MODULES = [
     "erpkeeper.core.cli",
     "erpkeeper.accounts.cli",
     "erpkeeper.targets.cli",
+    "erpkeeper.backups.cli",
+    "erpkeeper.backups.cli_recovery",
     "erpkeeper.demo.cli",
 ]
 
@@ -126,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def report_error(exc: CommandError, json_mode: bool) -> int:

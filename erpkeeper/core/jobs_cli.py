@@ -162,10 +162,14 @@ def handle_retry(args) -> int:
 
 
 def handle_wait(args) -> int:
+    return follow(args, _find(args.id), args.timeout)
+
+
+def follow(args, job, timeout: float | None = None) -> int:
+    """Show the job's progress bar (on a terminal) until it ends; exit 0 if it succeeded."""
     from tqdm import tqdm
 
-    job = _find(args.id)
-    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
     bar = tqdm(
         total=100,
         desc=_bar_text(job),
@@ -185,6 +189,45 @@ def handle_wait(args) -> int:
     finally:
         bar.close()
     return _wait_outcome(args, job)
+
+
+def run_here(args, job) -> int:
+    """Run a just-queued job in this process (unless a worker claimed it first) and follow it.
+
+    The CLI does the work itself so that it needs no running worker; the job row still records
+    everything, exactly as when a worker runs it.
+    """
+    import threading
+
+    from django.db import connection
+
+    from erpkeeper.core.jobs import run_job
+
+    def work():
+        try:
+            run_job(job.pk)
+        finally:
+            connection.close()
+
+    runner = threading.Thread(target=work, name=f"job-{job.pk}", daemon=True)
+    runner.start()
+    try:
+        return follow(args, job)
+    except KeyboardInterrupt:
+        _cancel_quietly(job)
+        runner.join()
+        raise
+    finally:
+        runner.join()
+
+
+def _cancel_quietly(job) -> None:
+    import contextlib
+
+    from erpkeeper.core.jobs import JobStateError, cancel
+
+    with contextlib.suppress(JobStateError):  # it ended meanwhile
+        cancel(job, actor=_actor())
 
 
 def _update_bar(bar, job) -> None:

@@ -87,7 +87,9 @@ class Engine(abc.ABC):
         """About how many raw bytes a dump produces (for progress); 0 when unknown."""
 
     @abc.abstractmethod
-    def dump(self, sink: ArtifactSink, progress: Progress, *, jobs: int | None = None) -> DumpResult:
+    def dump(
+        self, sink: ArtifactSink, progress: Progress, *, jobs: int | None = None
+    ) -> DumpResult:
         """A consistent snapshot, also while the ERP writes."""
 
     @abc.abstractmethod

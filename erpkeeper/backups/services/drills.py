@@ -127,8 +127,8 @@ def _check_objectives(drill: Drill, checks: list[dict]) -> None:
             drill.rto_met,
             _("%(measured)s against %(target)s")
             % {
-                "measured": _duration(drill.rto_seconds),
-                "target": _duration(drill.rto_target_seconds),
+                "measured": format_duration(drill.rto_seconds),
+                "target": format_duration(drill.rto_target_seconds),
             },
         )
     )
@@ -138,8 +138,8 @@ def _check_objectives(drill: Drill, checks: list[dict]) -> None:
             drill.rpo_met,
             _("%(measured)s against %(target)s")
             % {
-                "measured": _duration(drill.rpo_seconds),
-                "target": _duration(drill.rpo_target_seconds),
+                "measured": format_duration(drill.rpo_seconds),
+                "target": format_duration(drill.rpo_target_seconds),
             },
         )
     )
@@ -179,10 +179,10 @@ def render_report(drill: Drill) -> str:
             {
                 "drill": drill,
                 "checks": drill.checks,
-                "rto": _duration(drill.rto_seconds),
-                "rpo": _duration(drill.rpo_seconds),
-                "rto_target": _duration(drill.rto_target_seconds),
-                "rpo_target": _duration(drill.rpo_target_seconds),
+                "rto": format_duration(drill.rto_seconds),
+                "rpo": format_duration(drill.rpo_seconds),
+                "rto_target": format_duration(drill.rto_target_seconds),
+                "rpo_target": format_duration(drill.rpo_target_seconds),
                 "backup": drill.backup,
                 "generated": timezone.now(),
             },
@@ -235,7 +235,7 @@ def _check(name: str, passed, detail: str) -> dict:
     return {"name": str(name), "passed": bool(passed), "detail": str(detail)}
 
 
-def _duration(seconds) -> str:
+def format_duration(seconds) -> str:
     if seconds is None:
         return "–"
     seconds = int(round(seconds))

@@ -58,8 +58,11 @@ def _facts(target, policy, newest, drill) -> list[tuple[str, str]]:
         (_("ERP"), f"{target.kind} {(target.facts or {}).get('erp_version', '')}".strip()),
         (_("Database"), target.database_url_masked),
         (_("File store"), target.file_store_path or _("none configured")),
-        (_("Objectives"), _("RPO %(rpo)d min, RTO %(rto)d min")
-         % {"rpo": target.rpo_minutes, "rto": target.rto_minutes}),
+        (
+            _("Objectives"),
+            _("RPO %(rpo)d min, RTO %(rto)d min")
+            % {"rpo": target.rpo_minutes, "rto": target.rto_minutes},
+        ),
         (_("Backups stored in"), f"{policy.destination.name}: {policy.destination.location()}"),
     ]
     if policy.offsite_destination:
@@ -73,8 +76,9 @@ def _facts(target, policy, newest, drill) -> list[tuple[str, str]]:
         facts.append((_("Newest backup"), _("none yet: take one now")))
     if drill is not None:
         rto = f"{drill.rto_seconds:.0f} s" if drill.rto_seconds is not None else "–"
-        facts.append((_("Last drill"), f"{drill.started:%Y-%m-%d} {drill.get_status_display()}, "
-                      f"RTO {rto}"))
+        facts.append(
+            (_("Last drill"), f"{drill.started:%Y-%m-%d} {drill.get_status_display()}, RTO {rto}")
+        )
     return facts
 
 
@@ -84,27 +88,49 @@ def _steps(target, policy, newest) -> list[tuple[str, str]]:
     from erpkeeper.lib.dburl import mask
 
     steps = [
-        (_("Declare the incident and stop the ERP's application servers (trytond, cron, workers)"),
-         _("so that nobody writes to a database that is about to be replaced.")),
-        (_("Make sure the repository key is at hand"),
-         _("The key file must match fingerprint %(fp)s. Without it no encrypted backup can be "
-           "restored: take it from escrow if this host is lost.")
-         % {"fp": newest.key_fingerprint if newest and newest.key_fingerprint else "—"}),
-        (_("Choose the backup and check it"),
-         f"erpkeeper backup list {target.name}\nerpkeeper backup verify {backup_ref}"),
-        (_("Restore into a new database first"),
-         f"erpkeeper restore {backup_ref} --to '{mask(new_url)}'"),
-        (_("Check the restored copy"),
-         _("Row counts and the ERP's invariants, as a drill does:") +
-         f"\nerpkeeper drill run {target.name}"),
-        (_("Switch the ERP to the restored database, or restore over the original"),
-         f"erpkeeper restore {backup_ref} --to '{target.database_url_masked}' --replace\n" +
-         _("(a safety backup of the current state is taken first)")),
+        (
+            _("Declare the incident and stop the ERP's servers (trytond, cron, workers)"),
+            _("so that nobody writes to a database that is about to be replaced."),
+        ),
+        (
+            _("Make sure the repository key is at hand"),
+            _(
+                "The key file must match fingerprint %(fp)s. Without it no encrypted backup can be "
+                "restored: take it from escrow if this host is lost."
+            )
+            % {"fp": newest.key_fingerprint if newest and newest.key_fingerprint else "—"},
+        ),
+        (
+            _("Choose the backup and check it"),
+            f"erpkeeper backup list {target.name}\nerpkeeper backup verify {backup_ref}",
+        ),
+        (
+            _("Restore into a new database first"),
+            f"erpkeeper restore {backup_ref} --to '{mask(new_url)}'",
+        ),
+        (
+            _("Check the restored copy"),
+            _("Row counts and the ERP's invariants, as a drill does:")
+            + f"\nerpkeeper drill run {target.name}",
+        ),
+        (
+            _("Switch the ERP to the restored database, or restore over the original"),
+            f"erpkeeper restore {backup_ref} --to '{target.database_url_masked}' --replace\n"
+            + _("(a safety backup of the current state is taken first)"),
+        ),
     ]
     if target.file_store_path:
-        steps.append((_("Restore the file store"),
-                      f"erpkeeper restore {backup_ref} --to '{target.database_url_masked}' "
-                      f"--files-to '{target.file_store_path}' --replace"))
-    steps.append((_("Start the ERP and confirm with its users"),
-                  _("Record the incident, the backup used and the data lost (since the backup).")))
+        steps.append(
+            (
+                _("Restore the file store"),
+                f"erpkeeper restore {backup_ref} --to '{target.database_url_masked}' "
+                f"--files-to '{target.file_store_path}' --replace",
+            )
+        )
+    steps.append(
+        (
+            _("Start the ERP and confirm with its users"),
+            _("Record the incident, the backup used and the data lost (since the backup)."),
+        )
+    )
     return steps

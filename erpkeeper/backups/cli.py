@@ -1,0 +1,456 @@
+"""``erpkeeper backup run|list|show|verify|prune|policy|runbook|key`` and
+``erpkeeper backup destination add|list|check|remove``. Restores and drills: cli_recovery.py.
+
+Long work runs as a job in this process with a progress bar (no worker needed); --no-wait only
+queues it for the worker.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from erpkeeper.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+
+
+def register(sub) -> None:
+    backup = sub.add_parser(
+        "backup", help="backups: run, list, show, verify, policies, destinations"
+    )
+    actions = backup.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    run = actions.add_parser("run", help="back up a target now (progress shown)")
+    run.add_argument("target")
+    _no_wait(run)
+    run.set_defaults(handler=handle_run)
+
+    listing = actions.add_parser("list", help="backups, newest first")
+    listing.add_argument("target", nargs="?")
+    listing.add_argument("--status", choices=["running", "succeeded", "failed", "pruned"])
+    listing.add_argument("--limit", type=int, default=30)
+    listing.set_defaults(handler=handle_list)
+
+    show = actions.add_parser("show", help="a backup's manifest, artifacts and checks")
+    show.add_argument("id", type=int)
+    show.set_defaults(handler=handle_show)
+
+    verify = actions.add_parser("verify", help="re-read checksums and prove decryptability")
+    verify.add_argument("id", type=int)
+    _no_wait(verify)
+    verify.set_defaults(handler=handle_verify)
+
+    prune = actions.add_parser("prune", help="apply the retention rules to a target now")
+    prune.add_argument("target")
+    prune.set_defaults(handler=handle_prune)
+
+    policy = actions.add_parser("policy", help="show or change a target's backup policy")
+    policy.add_argument("target")
+    _policy_arguments(policy)
+    policy.set_defaults(handler=handle_policy)
+
+    runbook = actions.add_parser("runbook", help="the target's disaster-recovery runbook")
+    runbook.add_argument("target")
+    runbook.set_defaults(handler=handle_runbook)
+
+    key = actions.add_parser("key", help="where the repository key is and its fingerprint")
+    key.set_defaults(handler=handle_key)
+
+    _register_destinations(actions)
+
+
+def _no_wait(parser) -> None:
+    parser.add_argument("--no-wait", action="store_true", help="queue for the worker and return")
+
+
+def _policy_arguments(parser) -> None:
+    parser.add_argument("--schedule", metavar="auto|CRON", help="'auto' (off-peak) or a cron")
+    parser.add_argument("--enable", dest="enabled", action="store_true", default=None)
+    parser.add_argument("--disable", dest="enabled", action="store_false")
+    parser.add_argument("--scope", metavar="LIST", help="comma list of: database,files,platform")
+    for rule in ("last", "daily", "weekly", "monthly", "yearly"):
+        parser.add_argument(f"--keep-{rule}", type=int, metavar="N", dest=f"keep_{rule}")
+    parser.add_argument("--destination", metavar="NAME")
+    parser.add_argument("--offsite", metavar="NAME", help="second destination, or 'none'")
+    parser.add_argument("--encrypt", dest="encrypt", action="store_true", default=None)
+    parser.add_argument("--no-encrypt", dest="encrypt", action="store_false")
+    parser.add_argument("--compression-level", type=int, metavar="1-19")
+    parser.add_argument("--parallel-jobs", type=int, metavar="N")
+    parser.add_argument("--verify-cron", metavar="CRON", help="empty string turns it off")
+    parser.add_argument("--drill-cron", metavar="CRON", help="empty string turns drills off")
+
+
+def _register_destinations(actions) -> None:
+    destination = actions.add_parser("destination", help="where backups are stored")
+    dest_actions = destination.add_subparsers(dest="dest_action", metavar="ACTION")
+    dest_actions.required = True
+    add = dest_actions.add_parser("add", help="a local directory or an S3-compatible bucket")
+    add.add_argument("name")
+    where = add.add_mutually_exclusive_group(required=True)
+    where.add_argument("--path", help="absolute directory (local)")
+    where.add_argument("--s3-bucket", metavar="BUCKET")
+    add.add_argument("--s3-prefix", default="")
+    add.add_argument("--s3-endpoint", default="", help="e.g. https://oss-cn-hangzhou.aliyuncs.com")
+    add.add_argument("--s3-region", default="")
+    add.add_argument("--s3-access-key-id", default="")
+    add.add_argument(
+        "--s3-secret-stdin", action="store_true", help="read the secret key from standard input"
+    )
+    add.set_defaults(handler=handle_destination_add)
+    dest_actions.add_parser("list", help="destinations and storage used").set_defaults(
+        handler=handle_destination_list
+    )
+    for name, text, handler in (
+        ("check", "write and remove a probe now", handle_destination_check),
+        ("remove", "remove an unused destination", handle_destination_remove),
+    ):
+        parser = dest_actions.add_parser(name, help=text)
+        parser.add_argument("name")
+        parser.set_defaults(handler=handler)
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+def handle_run(args) -> int:
+    from erpkeeper.core.jobs import enqueue
+
+    target = find_target(args.target)
+    job = enqueue("backup.run", target=target, requested_by=_actor(), reuse_active=True)
+    return start_or_queue(args, job)
+
+
+def handle_list(args) -> int:
+    from erpkeeper.backups.models import Backup
+
+    queryset = Backup.objects.select_related("destination")
+    if args.target:
+        queryset = queryset.filter(target_name=find_target(args.target).name)
+    if args.status:
+        queryset = queryset.filter(status=args.status)
+    rows = [backup_row(b) for b in queryset[: max(args.limit, 1)]]
+    columns = ["id", "target", "started", "trigger", "status", "stored", "verified", "destination"]
+    emit(args, rows, table(rows, columns))
+    return 0
+
+
+def handle_show(args) -> int:
+    backup = find_backup(args.id)
+    data = backup_row(backup)
+    data.update(
+        location=backup.location,
+        key_fingerprint=backup.key_fingerprint,
+        error=backup.error,
+        verify_error=backup.verify_error,
+        copies=[
+            {"destination": c.destination.name, "status": c.status} for c in backup.copies.all()
+        ],
+        manifest=backup.manifest,
+    )
+    emit(args, data, _format_backup(data))
+    return 0
+
+
+def handle_verify(args) -> int:
+    from erpkeeper.core.jobs import enqueue
+
+    backup = find_backup(args.id)
+    if backup.status != "succeeded" or backup.target is None:
+        raise CommandError(
+            f"backup {backup.pk} is {backup.status}; it cannot be verified", EXIT_FAILED, "conflict"
+        )
+    job = enqueue(
+        "backup.verify",
+        target=backup.target,
+        params={"backup_id": backup.pk},
+        requested_by=_actor(),
+    )
+    return start_or_queue(args, job)
+
+
+def handle_prune(args) -> int:
+    from erpkeeper.backups.services import apply_retention
+
+    pruned = apply_retention(find_target(args.target))
+    emit(
+        args,
+        {"pruned": [b.pk for b in pruned]},
+        f"removed {len(pruned)} backups"
+        + (": " + ", ".join(str(b.pk) for b in pruned) if pruned else ""),
+    )
+    return 0
+
+
+def handle_policy(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from erpkeeper.backups.services import policy_for, update_policy
+
+    policy = policy_for(find_target(args.target))
+    changes = _policy_changes(args)
+    if changes:
+        try:
+            update_policy(policy, **changes)
+        except ValidationError as exc:
+            raise CommandError(_validation_text(exc), EXIT_USAGE, "invalid") from None
+    data = policy_data(policy)
+    emit(args, data)
+    return 0
+
+
+def handle_runbook(args) -> int:
+    from erpkeeper.backups.services.runbook import build_runbook
+
+    book = build_runbook(find_target(args.target))
+    emit(args, book.as_dict(), book.as_text())
+    return 0
+
+
+def handle_key(args) -> int:
+    from erpkeeper.backups.services.keys import key_path, repository_key
+
+    key = repository_key()
+    data = {"path": str(key_path()), "fingerprint": key.fingerprint}
+    emit(
+        args,
+        data,
+        f"repository key: {data['path']}\nfingerprint:    {key.fingerprint}\n"
+        "Keep a copy of this file offline: without it no encrypted backup can be restored.",
+    )
+    return 0
+
+
+def handle_destination_add(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from erpkeeper.backups.services import create_destination
+
+    if args.path:
+        fields = {"kind": "local", "path": args.path}
+    else:
+        fields = {
+            "kind": "s3",
+            "bucket": args.s3_bucket,
+            "prefix": args.s3_prefix,
+            "endpoint_url": args.s3_endpoint,
+            "region": args.s3_region,
+            "access_key_id": args.s3_access_key_id,
+        }
+    secret = sys.stdin.readline().strip() if args.s3_secret_stdin else ""
+    try:
+        destination = create_destination(name=args.name, secret_access_key=secret, **fields)
+    except ValidationError as exc:
+        raise CommandError(_validation_text(exc), EXIT_USAGE, "invalid") from None
+    emit(args, destination_row(destination), f"added destination {destination.name}")
+    return 0
+
+
+def handle_destination_list(args) -> int:
+    from erpkeeper.backups.models import Destination
+    from erpkeeper.backups.services import usage_by_destination
+
+    usage = {row["destination"]: row for row in usage_by_destination()}
+    rows = []
+    for destination in Destination.objects.all():
+        row = destination_row(destination)
+        row["backups"] = usage.get(destination.name, {}).get("backups", 0)
+        row["used"] = human_bytes(usage.get(destination.name, {}).get("bytes", 0))
+        rows.append(row)
+    emit(args, rows, table(rows, ["name", "kind", "location", "backups", "used", "writable"]))
+    return 0
+
+
+def handle_destination_check(args) -> int:
+    from erpkeeper.backups.services import check_destination
+
+    destination = find_destination(args.name)
+    error = check_destination(destination)
+    if error:
+        raise CommandError(f"{destination.name}: {error}", EXIT_FAILED, "unwritable")
+    emit(args, destination_row(destination), f"{destination.name}: writable")
+    return 0
+
+
+def handle_destination_remove(args) -> int:
+    from django.core.exceptions import ValidationError
+
+    from erpkeeper.backups.services import remove_destination
+
+    destination = find_destination(args.name)
+    try:
+        remove_destination(destination)
+    except ValidationError as exc:
+        raise CommandError(" ".join(exc.messages), EXIT_FAILED, "in_use") from None
+    emit(args, {"removed": args.name}, f"removed destination {args.name}")
+    return 0
+
+
+# -- helpers shared with cli_recovery ---------------------------------------------------------
+
+
+def start_or_queue(args, job) -> int:
+    from erpkeeper.core.jobs_cli import describe, run_here
+
+    if getattr(args, "no_wait", False):
+        emit(args, describe(job, with_log=False), f"queued job {job.pk} ({job.kind})")
+        return 0
+    return run_here(args, job)
+
+
+def find_target(name: str):
+    from erpkeeper.targets.models import Target
+
+    target = Target.objects.filter(name=name).first()
+    if target is None:
+        raise CommandError(f"no target named {name!r}", EXIT_NOT_FOUND, "not_found")
+    return target
+
+
+def find_backup(backup_id: int):
+    from erpkeeper.backups.models import Backup
+
+    backup = Backup.objects.select_related("destination", "target").filter(pk=backup_id).first()
+    if backup is None:
+        raise CommandError(f"no backup with id {backup_id}", EXIT_NOT_FOUND, "not_found")
+    return backup
+
+
+def find_destination(name: str):
+    from erpkeeper.backups.models import Destination
+
+    destination = Destination.objects.filter(name=name).first()
+    if destination is None:
+        raise CommandError(f"no destination named {name!r}", EXIT_NOT_FOUND, "not_found")
+    return destination
+
+
+def backup_row(backup) -> dict:
+    verified = {True: "ok", False: "FAILED", None: ""}[backup.verify_ok]
+    return {
+        "id": backup.pk,
+        "target": backup.target_name,
+        "started": backup.started.isoformat(timespec="seconds"),
+        "trigger": backup.trigger,
+        "status": backup.status,
+        "stored": human_bytes(backup.stored_bytes),
+        "raw": human_bytes(backup.raw_bytes),
+        "verified": verified,
+        "destination": backup.destination.name,
+    }
+
+
+def destination_row(destination) -> dict:
+    writable = {True: "yes", False: "NO", None: "?"}[destination.last_check_ok]
+    return {
+        "name": destination.name,
+        "kind": destination.kind,
+        "location": destination.location(),
+        "writable": writable,
+        "error": destination.last_check_error,
+    }
+
+
+def policy_data(policy) -> dict:
+    from erpkeeper.backups.services.policies import EDITABLE_FIELDS
+
+    data = {"target": policy.target.name, "backup_cron": policy.backup_cron()}
+    for name in EDITABLE_FIELDS:
+        value = getattr(policy, name)
+        data[name] = getattr(value, "name", value)
+    data["auto_hour_basis"] = policy.auto_hour_basis
+    return data
+
+
+def human_bytes(size: int | None) -> str:
+    size = float(size or 0)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TB"
+
+
+def _policy_changes(args) -> dict:
+    changes = {}
+    if args.schedule is not None:
+        if args.schedule == "auto":
+            changes["schedule_mode"] = "auto"
+        else:
+            changes.update(schedule_mode="cron", cron=args.schedule)
+    if args.scope is not None:
+        parts = {part.strip() for part in args.scope.split(",") if part.strip()}
+        unknown = parts - {"database", "files", "platform"}
+        if unknown:
+            raise CommandError(f"unknown scope {', '.join(sorted(unknown))}", EXIT_USAGE, "usage")
+        changes.update(
+            include_database="database" in parts,
+            include_file_store="files" in parts,
+            include_platform="platform" in parts,
+        )
+    if args.destination is not None:
+        changes["destination"] = find_destination(args.destination)
+    if args.offsite is not None:
+        changes["offsite_destination"] = (
+            None if args.offsite.lower() == "none" else find_destination(args.offsite)
+        )
+    for name in (
+        "enabled",
+        "encrypt",
+        "compression_level",
+        "parallel_jobs",
+        "verify_cron",
+        "drill_cron",
+        "keep_last",
+        "keep_daily",
+        "keep_weekly",
+        "keep_monthly",
+        "keep_yearly",
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if "drill_cron" in changes:
+        changes["drill_enabled"] = bool(changes["drill_cron"])
+    return changes
+
+
+def _validation_text(exc) -> str:
+    if hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def _format_backup(data: dict) -> str:
+    lines = [f"backup {data['id']}  {data['target']}  {data['status']}  {data['started']}"]
+    for key in (
+        "trigger",
+        "destination",
+        "location",
+        "stored",
+        "raw",
+        "verified",
+        "key_fingerprint",
+        "error",
+        "verify_error",
+    ):
+        if data.get(key):
+            lines.append(f"  {key + ':':17}{data[key]}")
+    for component in (data.get("manifest") or {}).get("components", []):
+        rows = sum((component.get("row_counts") or {}).values())
+        lines.append(
+            f"  {component['component']} ({component['engine']}, "
+            f"{component['engine_version']}): {rows} rows"
+        )
+        for artifact in component["artifacts"]:
+            lines.append(
+                f"    {artifact['path']:40} {human_bytes(artifact['stored_bytes']):>10}"
+                f"  sha256 {artifact['sha256'][:16]}…"
+            )
+    for copy in data.get("copies") or []:
+        lines.append(f"  copy: {copy['destination']} {copy['status']}")
+    return "\n".join(lines)
+
+
+def _actor():
+    from erpkeeper.core.jobs_cli import _actor as jobs_actor
+
+    return jobs_actor()
