@@ -40,6 +40,47 @@ UNFOLD = {
                         "admin:core_job_changelist",
                         "erpkeeper.console.can_view_jobs",
                     ),
+                    _link(
+                        _("Notifications"),
+                        "notifications",
+                        "admin:core_outboxmessage_changelist",
+                        "erpkeeper.console.can_view_notifications",
+                    ),
+                ],
+            },
+            {
+                "title": _("Backups"),
+                "items": [
+                    _link(
+                        _("Backups"),
+                        "backup",
+                        "admin:backups_backup_changelist",
+                        "erpkeeper.console.can_view_backups",
+                    ),
+                    _link(
+                        _("Recovery drills"),
+                        "model_training",
+                        "admin:backups_drill_changelist",
+                        "erpkeeper.console.can_view_drills",
+                    ),
+                    _link(
+                        _("Restores"),
+                        "settings_backup_restore",
+                        "admin:backups_restore_changelist",
+                        "erpkeeper.console.can_view_restores",
+                    ),
+                    _link(
+                        _("Backup policies"),
+                        "tune",
+                        "admin:backups_backuppolicy_changelist",
+                        "erpkeeper.console.can_view_backup_policies",
+                    ),
+                    _link(
+                        _("Destinations"),
+                        "cloud_upload",
+                        "admin:backups_destination_changelist",
+                        "erpkeeper.console.can_view_destinations",
+                    ),
                 ],
             },
             {
@@ -88,6 +129,30 @@ def can_view_targets(request):
 
 def can_view_jobs(request):
     return request.user.has_perm("core.view_job")
+
+
+def can_view_notifications(request):
+    return request.user.has_perm("core.view_outboxmessage")
+
+
+def can_view_backups(request):
+    return request.user.has_perm("backups.view_backup")
+
+
+def can_view_drills(request):
+    return request.user.has_perm("backups.view_drill")
+
+
+def can_view_restores(request):
+    return request.user.has_perm("backups.view_restore")
+
+
+def can_view_backup_policies(request):
+    return request.user.has_perm("backups.view_backuppolicy")
+
+
+def can_view_destinations(request):
+    return request.user.has_perm("backups.view_destination")
 
 
 def can_view_audit(request):

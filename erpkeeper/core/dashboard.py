@@ -1,4 +1,5 @@
-"""The console's home page: one card per target, job counts and a chart of recent job runs."""
+"""The console's home page: one card per target (reachability, backups, drills, alerts), job
+counts, open notifications and a chart of recent job runs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.backups.admin.health import backup_health
+from erpkeeper.core import outbox
 from erpkeeper.core.models import Job
 from erpkeeper.targets.models import Target
 
@@ -18,36 +21,48 @@ CHART_DAYS = 14
 # Inline colours: unfold ships a pre-built Tailwind stylesheet without every colour class.
 STATE_COLORS = {"ok": "#16a34a", "warning": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8"}
 STATE_ICONS = {"ok": "check_circle", "warning": "warning", "down": "error", "unknown": "help"}
+STATE_RANK = {"ok": 0, "unknown": 1, "warning": 2, "down": 3}
+# Text on white: a darker amber than the border's reads better.
+REASON_COLORS = {"warning": "#b45309", "down": "#dc2626"}
 
 
 def dashboard_callback(request, context):
     can_see_targets = request.user.has_perm("targets.view_target")
     can_see_jobs = request.user.has_perm("core.view_job")
+    can_see_backups = request.user.has_perm("backups.view_backup")
+    can_see_notifications = request.user.has_perm("core.view_outboxmessage")
     context.update(
-        target_cards=target_cards() if can_see_targets else [],
+        target_cards=target_cards(with_backups=can_see_backups) if can_see_targets else [],
         can_see_targets=can_see_targets,
         can_add_target=request.user.has_perm("targets.add_target"),
         can_see_jobs=can_see_jobs,
         job_summary=job_summary() if can_see_jobs else {},
         job_chart=json.dumps(job_chart()) if can_see_jobs else "",
+        can_see_notifications=can_see_notifications,
+        open_notifications=outbox.open_alerts().count() if can_see_notifications else 0,
     )
     return context
 
 
-def target_cards() -> list[dict]:
+def target_cards(with_backups: bool = True) -> list[dict]:
     targets = list(Target.objects.all())
     last_jobs = _last_job_per_target([t.pk for t in targets])
-    return [_card(target, last_jobs.get(target.pk)) for target in targets]
+    return [
+        _card(target, last_jobs.get(target.pk), backup_health(target) if with_backups else None)
+        for target in targets
+    ]
 
 
-def _card(target: Target, last_job: Job | None) -> dict:
+def _card(target: Target, last_job: Job | None, health) -> dict:
     facts = target.facts or {}
-    state = {True: "ok", False: "down", None: "unknown"}[target.last_check_ok]
-    if last_job is not None and last_job.status == Job.Status.FAILED and state == "ok":
-        state = "warning"
+    reachability = {True: "ok", False: "down", None: "unknown"}[target.last_check_ok]
+    reasons = _reasons(target, last_job, health)
+    state = max([reachability, *(reason["state"] for reason in reasons)], key=STATE_RANK.get)
     return {
         "target": target,
         "state": state,
+        "reachability": reachability,
+        "reasons": reasons,
         "color": STATE_COLORS[state],
         "icon": STATE_ICONS[state],
         "erp_version": facts.get("erp_version", ""),
@@ -57,8 +72,28 @@ def _card(target: Target, last_job: Job | None) -> dict:
         "sales": (facts.get("counts") or {}).get("sales"),
         "modules": len(facts.get("modules") or []),
         "last_job": last_job,
+        "backups_shown": health is not None,
+        "last_backup": health.newest if health is not None else None,
         "url": reverse("admin:targets_target_change", args=[target.pk]),
     }
+
+
+def _reasons(target: Target, last_job: Job | None, health) -> list[dict]:
+    """Why a card is not green, worst first, each line in its own colour."""
+    reasons = []
+    if target.last_check_ok is False and target.last_check_error:
+        reasons.append(_reason("down", target.last_check_error))
+    if health is not None:
+        reasons += [_reason(problem.state, problem.text) for problem in health.problems]
+    last_job_failed = last_job is not None and last_job.status == Job.Status.FAILED
+    # A failed backup job is already explained by the backup's own line.
+    if last_job_failed and target.last_check_ok and not reasons:
+        reasons.append(_reason("warning", _("Last job failed: %(kind)s") % {"kind": last_job.kind}))
+    return sorted(reasons, key=lambda reason: -STATE_RANK[reason["state"]])
+
+
+def _reason(state: str, text: str) -> dict:
+    return {"state": state, "text": text, "color": REASON_COLORS[state]}
 
 
 def _last_job_per_target(target_ids: list[int]) -> dict[int, Job]:

@@ -68,3 +68,15 @@ def open_alerts(target=None):
 def dedupe_key(source: str, event: str, target) -> str:
     target_part = f"target:{target.pk}" if target is not None else "global"
     return f"{source}:{event}:{target_part}"
+
+
+def resolve_message(message: OutboxMessage) -> bool:
+    """Mark one open message resolved by hand (someone dealt with it); False if it was not open.
+
+    Saved rather than bulk updated, so the audit trail records who resolved it.
+    """
+    if message.state not in OPEN_STATES:
+        return False
+    message.state = OutboxMessage.State.RESOLVED
+    message.save(update_fields=["state", "updated"])
+    return True

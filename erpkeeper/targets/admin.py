@@ -1,4 +1,5 @@
-"""Console pages for targets: list, add, edit, facts and a "check now" button."""
+"""Console pages for targets: list, add, edit, facts, a "check now" button, and the backups
+panel (chart, storage, schedule, newest backup and drill, buttons) above the form."""
 
 from django.contrib import admin, messages
 from django.shortcuts import redirect
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from erpkeeper.backups.admin.panel import target_panel_context
 from erpkeeper.targets import services
 from erpkeeper.targets.facts import count_rows
 from erpkeeper.targets.forms import TargetForm
@@ -30,6 +32,7 @@ class TargetAdmin(ModelAdmin):
     search_fields = ["name", "host_name", "description"]
     actions_detail = ["check_now"]
     actions_row = ["check_row"]
+    change_form_outer_before_template = "backups/admin/target_panel.html"
     readonly_fields = [
         "database_url_masked",
         "database_engine",
@@ -73,6 +76,13 @@ class TargetAdmin(ModelAdmin):
                 {"fields": ["database_url_masked", "database_engine", *settings_fields]},
             ),
         ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        target = self.get_object(request, object_id) if object_id else None
+        if target is not None and request.user.has_perm("backups.view_backup"):
+            extra_context["backup_panel"] = target_panel_context(request, target)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

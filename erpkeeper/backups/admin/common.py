@@ -1,0 +1,98 @@
+"""What the backup console pages share: starting jobs, marks, durations, badges."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from erpkeeper.core.jobs import active_job, enqueue
+from erpkeeper.core.jobs_cli import format_seconds
+
+OK_COLOR = "#16a34a"
+BAD_COLOR = "#dc2626"
+MUTED_COLOR = "#94a3b8"
+
+STATUS_VARIANTS = {
+    "running": "info",
+    "succeeded": "success",
+    "passed": "success",
+    "copied": "success",
+    "failed": "danger",
+    "pruned": "warning",
+}
+
+
+def start_job(
+    request, kind: str, target, params: dict | None = None, *, one_at_a_time: bool = False
+) -> HttpResponse:
+    """Queue ``kind`` for ``target`` and show its job page with the live progress.
+
+    With ``one_at_a_time`` a second click while the same work is queued or running opens that
+    job instead (two backups of one database at once only slow each other down).
+    """
+    running = active_job(kind, target) if one_at_a_time else None
+    if running is not None:
+        messages.info(
+            request,
+            _("This is already queued or running as job %(id)s.") % {"id": running.pk},
+        )
+        return navigate(request, job_url(running))
+    job = enqueue(kind, target=target, params=params or {}, requested_by=request.user)
+    messages.success(
+        request,
+        _("Job %(id)s queued for %(target)s; its progress shows below.")
+        % {"id": job.pk, "target": target.name},
+    )
+    return navigate(request, job_url(job))
+
+
+def job_url(job) -> str:
+    return reverse("admin:core_job_change", args=[job.pk])
+
+
+def navigate(request, url: str) -> HttpResponse:
+    # Unfold's dialogs post through htmx: tell it to navigate instead of swapping the answer in.
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def mark(passed: bool | None, title: str = "") -> str:
+    """✓ in green, ✗ in red, – when unknown (inline colours: the stylesheet lacks some)."""
+    if passed is None:
+        return format_html('<span style="color: {}" title="{}">–</span>', MUTED_COLOR, title)
+    color, symbol = (OK_COLOR, "✓") if passed else (BAD_COLOR, "✗")
+    return format_html(
+        '<span style="color: {}; font-weight: 600" title="{}">{}</span>', color, title, symbol
+    )
+
+
+def when_text(moment) -> str:
+    if moment is None:
+        return "–"
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def duration_text(seconds: float | None) -> str:
+    return "–" if seconds is None else format_seconds(seconds)
+
+
+def admin_link(url_name: str, pk, text) -> str:
+    if pk is None:
+        return "–"
+    return format_html(
+        '<a class="text-primary-600" href="{}">{}</a>', reverse(url_name, args=[pk]), text
+    )
+
+
+def without_bulk_delete(actions: dict) -> dict:
+    # Backups, drills and restores are evidence; destinations go through remove_destination.
+    actions.pop("delete_selected", None)
+    return actions

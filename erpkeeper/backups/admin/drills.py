@@ -1,0 +1,176 @@
+"""Console pages for recovery drills: the evidence (RTO and RPO against the objectives, the
+stored report), "Run drill now", and the report printable or downloaded as HTML."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+
+from erpkeeper.backups.admin.common import (
+    STATUS_VARIANTS,
+    admin_link,
+    duration_text,
+    mark,
+    start_job,
+    without_bulk_delete,
+)
+from erpkeeper.backups.forms import TargetDialogForm
+from erpkeeper.backups.models import Drill
+
+DRILL_DIALOG = {
+    "title": _("Run a recovery drill now?"),
+    "description": _(
+        "The newest good backup is restored into a scratch database, checked (row counts, "
+        "the ERP's invariants) and timed against the objectives; the scratch copy is then "
+        "dropped. Production is not touched."
+    ),
+    "form_class": TargetDialogForm,
+    "form_submit_text": _("Run drill"),
+}
+# The report is stored HTML: let it style itself, never run or fetch anything.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def objective_text(measured: float | None, objective: int, met: bool | None):
+    return format_html("{} / {} {}", duration_text(measured), duration_text(objective), mark(met))
+
+
+@admin.register(Drill)
+class DrillAdmin(ModelAdmin):
+    list_display = [
+        "id",
+        "target_name",
+        "started",
+        "status_badge",
+        "rto_display",
+        "rpo_display",
+        "backup_link",
+    ]
+    list_display_links = ["id", "target_name"]
+    list_filter = ["target", "status"]
+    list_select_related = ["backup"]
+    search_fields = ["target_name", "error"]
+    actions_list = ["run_drill_now"]
+    actions_detail = ["printable_report", "download_report"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "target_link",
+                    "status_badge",
+                    "started",
+                    "finished",
+                    "backup_link",
+                    "job_link",
+                    "error_display",
+                ]
+            },
+        ),
+        (_("Objectives"), {"fields": ["rto_display", "rpo_display"]}),
+        (_("Report"), {"fields": ["report_frame"]}),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    # Drills are evidence for auditors: nobody edits or removes them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return without_bulk_delete(super().get_actions(request))
+
+    def has_run_drill_permission(self, request, object_id=None):
+        return request.user.has_perm("backups.add_drill")
+
+    # -- columns and fields ---------------------------------------------------------------------
+
+    @display(description=_("Status"), ordering="status", label=STATUS_VARIANTS)
+    def status_badge(self, obj):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("RTO measured / objective"))
+    def rto_display(self, obj):
+        return objective_text(obj.rto_seconds, obj.rto_target_seconds, obj.rto_met)
+
+    @display(description=_("RPO achieved / objective"))
+    def rpo_display(self, obj):
+        return objective_text(obj.rpo_seconds, obj.rpo_target_seconds, obj.rpo_met)
+
+    @display(description=_("Backup restored"))
+    def backup_link(self, obj):
+        return admin_link("admin:backups_backup_change", obj.backup_id, f"#{obj.backup_id}")
+
+    @display(description=_("Target"))
+    def target_link(self, obj):
+        return admin_link("admin:targets_target_change", obj.target_id, obj.target_name)
+
+    @display(description=_("Job"))
+    def job_link(self, obj):
+        return admin_link("admin:core_job_change", obj.job_id, f"#{obj.job_id}")
+
+    @display(description=_("Error"))
+    def error_display(self, obj):
+        if not obj.error:
+            return "–"
+        return format_html('<span style="color: #dc2626">{}</span>', obj.error)
+
+    @display(description=_("Report"))
+    def report_frame(self, obj):
+        if not obj.report_html:
+            return _("No report yet: the drill is still running.")
+        # srcdoc, sandboxed: the page forbids framing (X-Frame-Options) and the report is inert.
+        return format_html(
+            '<iframe sandbox srcdoc="{}" title="{}" data-testid="drill-report" '
+            'style="width: 100%; height: 70vh; border: 1px solid #e5e7eb; '
+            'border-radius: 6px; background: #fff"></iframe>',
+            obj.report_html,
+            _("Recovery drill report"),
+        )
+
+    # -- actions -------------------------------------------------------------------------------
+
+    @action(
+        description=_("Run drill now"),
+        icon="model_training",
+        permissions=["run_drill"],
+        variant=ActionVariant.PRIMARY,
+        dialog=DRILL_DIALOG,
+    )
+    def run_drill_now(self, request, form):
+        return start_job(request, "backup.drill", form.cleaned_data["target"], one_at_a_time=True)
+
+    @action(
+        description=_("Printable report"),
+        icon="print",
+        permissions=["view"],
+        attrs={"target": "_blank"},
+    )
+    def printable_report(self, request, object_id):
+        return self._report_response(get_object_or_404(Drill, pk=object_id))
+
+    @action(description=_("Download report (HTML)"), icon="download", permissions=["view"])
+    def download_report(self, request, object_id):
+        drill = get_object_or_404(Drill, pk=object_id)
+        response = self._report_response(drill)
+        stamp = timezone.localtime(drill.started).strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="drill-{drill.pk}-{stamp}.html"'
+        return response
+
+    @staticmethod
+    def _report_response(drill: Drill) -> HttpResponse:
+        response = HttpResponse(drill.report_html, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = REPORT_CSP
+        return response
