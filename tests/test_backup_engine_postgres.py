@@ -6,6 +6,7 @@ and never show a password."""
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import re
 import subprocess
@@ -344,6 +345,22 @@ def test_owners_and_grants_follow_the_roles_the_destination_has(
     finally:
         admin.execute(f"DROP ROLE IF EXISTS {role}")
         admin.close()
+
+
+def test_a_locale_the_destination_lacks_falls_back_to_the_server_default_with_a_warning(
+    sample_db, scratch_url, artifacts_dir
+):
+    engine = PostgresqlEngine(sample_db)
+    result = engine.dump(FileSink(artifacts_dir), no_progress)
+    described = artifacts_dir / "pg-database.json"
+    database = json.loads(described.read_text())
+    assert database["encoding"] == "UTF8" and database["owner"] == "postgres"
+    described.write_text(json.dumps({**database, "collate": "xx_XX.UTF-8", "ctype": "xx_XX.UTF-8"}))
+
+    copy = scratch_url()
+    restored = engine.restore(FileSource(artifacts_dir), result.artifacts, copy, no_progress)
+    assert "xx_XX.UTF-8" in restored.details["warnings"][0]
+    assert engine.row_counts(copy) == result.row_counts
 
 
 # --- failures --------------------------------------------------------------------------------
