@@ -206,9 +206,8 @@ class PostgresqlEngine(Engine):
         require_artifacts(artifacts)
         database, done = read_database_artifact(source)
         with target.connect_maintenance() as admin:
-            existing, actable = destination_roles(admin)
-            warnings = replace_or_create(admin, target, database, replace, actable)
-        role_filter = RoleFilter(existing, actable)
+            role_filter = destination_roles(admin)
+            warnings = replace_or_create(admin, target, database, replace, role_filter.actable)
         try:
             done, seconds = self._restore_scripts(
                 psql, source, artifacts, target, progress, done, jobs, role_filter
@@ -257,12 +256,9 @@ class PostgresqlEngine(Engine):
         started = time.monotonic()
         size, units = read_post_data(source, POST_DATA_ARTIFACT, role_filter)
         done = data.done_bytes + size
-        connections = [target.connect() for _job in range(jobs)]
-        try:
+        with contextlib.ExitStack() as stack:
+            connections = [stack.enter_context(target.connect()) for _job in range(jobs)]
             run_post_data(progress, done, connections, units)
-        finally:
-            for conn in connections:
-                conn.close()
         seconds["post-data"] = lap(started)
         return done, seconds
 

@@ -56,12 +56,18 @@ def drop_database(conn: psycopg.Connection, name: str) -> None:
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def destination_roles(conn: psycopg.Connection) -> tuple[set[str], set[str]]:
-    """The roles that exist, and those the connected role may act as (own objects as)."""
+def destination_roles(conn: psycopg.Connection) -> RoleFilter:
+    """What the destination's roles allow: which exist, which the connected role may act as
+    (own objects as), whether it is a superuser."""
     rows = conn.execute(
-        "SELECT rolname, pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles"
+        "SELECT rolname, pg_has_role(current_user, oid, 'MEMBER'),"
+        " rolname = current_user AND rolsuper FROM pg_roles"
     ).fetchall()
-    return {name for name, _member in rows}, {name for name, member in rows if member}
+    return RoleFilter(
+        existing={name for name, _member, _me in rows},
+        actable={name for name, member, _me in rows if member},
+        superuser=any(me for _name, _member, me in rows),
+    )
 
 
 def replace_or_create(

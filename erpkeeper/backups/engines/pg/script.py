@@ -102,9 +102,9 @@ GRANT_STATEMENT = re.compile(
     + IDENTIFIER
     + rb")(?: WITH GRANT OPTION)?;\n"
 )
-ACTING_ROLE = re.compile(
-    rb"(?:SET SESSION AUTHORIZATION |ALTER DEFAULT PRIVILEGES FOR ROLE )(" + IDENTIFIER + rb")[ ;]"
-)
+# pg_dump switches to the grantor of a privilege it did not get from the owner.
+SESSION_AUTHORIZATION = re.compile(rb"SET SESSION AUTHORIZATION (" + IDENTIFIER + rb");\n")
+FOR_ROLE = re.compile(rb"ALTER DEFAULT PRIVILEGES FOR ROLE (" + IDENTIFIER + rb") ")
 ACL_KINDS = {"ACL", "DEFAULT ACL"}
 TRAILER = re.compile(rb"\n|--.*\n|\\(?:un)?restrict \S+\n")
 
@@ -115,9 +115,10 @@ class RoleFilter:
     The objects then stay owned by the restoring role; what was dropped is counted per role.
     """
 
-    def __init__(self, existing: set[str], actable: set[str]):
+    def __init__(self, existing: set[str], actable: set[str], superuser: bool):
         self.existing = existing | {"PUBLIC"}
         self.actable = actable
+        self.superuser = superuser
         self.owners_skipped: Counter[str] = Counter()
         self.grants_skipped: Counter[str] = Counter()
 
@@ -142,17 +143,22 @@ class RoleFilter:
             return
 
     def _keep_privilege(self, line: bytes) -> bool:
-        if acting := ACTING_ROLE.match(line):
-            role = unquote(acting.group(1))
-            if role not in self.actable:
-                self.grants_skipped[role] += 1
-                return False
-        if grant := GRANT_STATEMENT.fullmatch(line):
-            role = unquote(grant.group(1))
-            if role not in self.existing:
-                self.grants_skipped[role] += 1
-                return False
-        return True
+        role = self._unusable_role(line)
+        if role is not None:
+            self.grants_skipped[role] += 1
+        return role is None
+
+    def _unusable_role(self, line: bytes) -> str | None:
+        if session := SESSION_AUTHORIZATION.fullmatch(line):
+            role = unquote(session.group(1))
+            return None if self.superuser and role in self.existing else role
+        if (acting := FOR_ROLE.match(line)) and unquote(acting.group(1)) not in self.actable:
+            return unquote(acting.group(1))
+        if (grant := GRANT_STATEMENT.fullmatch(line)) and unquote(
+            grant.group(1)
+        ) not in self.existing:
+            return unquote(grant.group(1))
+        return None
 
     def warnings(self) -> list[str]:
         return [
