@@ -91,7 +91,7 @@ class DestinationForm(forms.ModelForm):
 
 class BackupPolicyForm(forms.ModelForm):
     drill_database_url = forms.CharField(
-        label=_("Drill server"),
+        label=_("New drill server URL"),
         required=False,
         widget=UnfoldAdminPasswordWidget(render_value=False),
         help_text=_(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -113,13 +114,13 @@ class OutboxMessageAdmin(ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    @display(description=_("Severity"), ordering="severity", label=SEVERITY_VARIANTS)
+    @display(description=_("Severity"), ordering="severity")
     def severity_badge(self, obj):
-        return obj.severity, obj.get_severity_display()
+        return _label(obj.get_severity_display(), SEVERITY_VARIANTS.get(obj.severity))
 
-    @display(description=_("State"), ordering="state", label=STATE_VARIANTS)
+    @display(description=_("State"), ordering="state")
     def state_badge(self, obj):
-        return obj.state, obj.get_state_display()
+        return _label(obj.get_state_display(), STATE_VARIANTS.get(obj.state))
 
     @display(description=_("Link"))
     def link_display(self, obj):
@@ -153,3 +154,9 @@ class OutboxMessageAdmin(ModelAdmin):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response if request.headers.get("HX-Request") else redirect(url)
+
+
+def _label(text, variant: str | None) -> str:
+    # Rendered here rather than with display(label=...): that one shows a raw tuple on the
+    # read-only detail page.
+    return render_to_string("unfold/helpers/label.html", {"text": text, "variant": variant})

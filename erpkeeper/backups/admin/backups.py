@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,8 +15,8 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from erpkeeper.backups.admin.common import (
-    STATUS_VARIANTS,
     admin_link,
+    badge,
     duration_text,
     mark,
     start_job,
@@ -64,7 +63,7 @@ def verification_text(backup: Backup):
 class BackupAdmin(ModelAdmin):
     list_display = [
         "id",
-        "target_name",
+        "target_column",
         "started",
         "trigger",
         "status_badge",
@@ -73,7 +72,7 @@ class BackupAdmin(ModelAdmin):
         "verified_mark",
         "duration_display",
     ]
-    list_display_links = ["id", "target_name"]
+    list_display_links = ["id", "target_column"]
     list_filter = ["target", "status", "trigger"]
     list_select_related = ["target"]
     search_fields = ["target_name", "location"]
@@ -108,9 +107,9 @@ class BackupAdmin(ModelAdmin):
             },
         ),
         (_("Verification"), {"fields": ["verification_display"]}),
-        (_("Contents"), {"fields": ["manifest_panel"]}),
-        (_("History"), {"fields": ["history_panel"]}),
     ]
+    # The manifest and the history want the page's full width, below the fields.
+    change_form_after_template = "backups/admin/backup_contents.html"
     # A record of what happened: everything shown is read-only.
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
 
@@ -138,9 +137,13 @@ class BackupAdmin(ModelAdmin):
 
     # -- columns and fields ---------------------------------------------------------------------
 
-    @display(description=_("Status"), ordering="status", label=STATUS_VARIANTS)
+    @display(description=_("Status"), ordering="status")
     def status_badge(self, obj):
-        return obj.status, obj.get_status_display()
+        return badge(obj.status, obj.get_status_display())
+
+    @display(description=_("Target"), ordering="target_name")
+    def target_column(self, obj):
+        return obj.target_name
 
     @display(description=_("Size stored / raw"))
     def size_display(self, obj):
@@ -177,19 +180,6 @@ class BackupAdmin(ModelAdmin):
     @display(description=_("Verification"))
     def verification_display(self, obj):
         return verification_text(obj)
-
-    @display(description=_("Manifest"))
-    def manifest_panel(self, obj):
-        return render_to_string("backups/admin/manifest.html", {"manifest": obj.manifest})
-
-    @display(description=_("Copies, restores and drills"))
-    def history_panel(self, obj):
-        context = {
-            "copies": obj.copies.select_related("destination"),
-            "restores": obj.restores.all(),
-            "drills": obj.drills.all(),
-        }
-        return render_to_string("backups/admin/backup_history.html", context)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -294,9 +284,9 @@ class RestoreAdmin(ModelAdmin):
     def safety_backup_link(self, obj):
         return admin_link("admin:backups_backup_change", obj.safety_backup_id, obj.safety_backup)
 
-    @display(description=_("Status"), ordering="status", label=STATUS_VARIANTS)
+    @display(description=_("Status"), ordering="status")
     def status_badge(self, obj):
-        return obj.status, obj.get_status_display()
+        return badge(obj.status, obj.get_status_display())
 
     @display(description=_("Duration"))
     def duration_display(self, obj):

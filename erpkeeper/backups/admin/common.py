@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -25,6 +26,14 @@ STATUS_VARIANTS = {
     "failed": "danger",
     "pruned": "warning",
 }
+
+
+def badge(status: str, text) -> str:
+    """A coloured label, in lists and on detail pages alike (unfold's ``label=`` display only
+    colours list cells; a read-only field would show the raw tuple)."""
+    return render_to_string(
+        "unfold/helpers/label.html", {"text": text, "variant": STATUS_VARIANTS.get(status)}
+    )
 
 
 def start_job(

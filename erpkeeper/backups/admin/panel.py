@@ -78,7 +78,7 @@ def timeline_chart(target, now: dt.datetime | None = None) -> dict:
                     BAD_COLOR if b.status == BackupStatus.FAILED else OK_COLOR for b in backups
                 ],
                 # A failed backup stored nothing: a short red bar still marks it.
-                "minBarLength": 6,
+                "minBarLength": 10,
                 "maxBarThickness": 28,
                 "displayYAxis": True,
                 "suffixYAxis": unit,

@@ -188,7 +188,7 @@ class BackupPolicyAdmin(ModelAdmin):
         rows = [(label, when_text(runs[kind])) for kind, label in SCHEDULED_KINDS.items()]
         return render_to_string("backups/admin/next_runs.html", {"rows": rows})
 
-    @display(description=_("Drill server"))
+    @display(description=_("Current drill server"))
     def drill_server_state(self, obj):
         if obj.drill_database_url_encrypted:
             return _("A separate server is configured (stored encrypted).")

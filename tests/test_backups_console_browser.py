@@ -1,0 +1,119 @@
+"""The backup panel of a target's page in a real browser (Debian's headless Chromium)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from erpkeeper.accounts import services as accounts
+from erpkeeper.backups import services
+from erpkeeper.backups.models import Destination
+from erpkeeper.core.models import Job
+from tests.fixtures.personas import PERSONA_PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "backups-target.png"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)),
+        reason=f"headless Chromium not installed at {CHROMIUM} (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    playwright = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
+    # still synchronous, so Django's async guard does not apply.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def target_with_history(sqlite_backup_target, local_destination, tmp_path):
+    """Backed up, once failed (the destination briefly a regular file), verified, drilled."""
+    services.run_backup(sqlite_backup_target)
+    good_path = local_destination.path
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    Destination.objects.filter(pk=local_destination.pk).update(path=str(blocker))
+    with pytest.raises(services.BackupFailed):
+        services.run_backup(sqlite_backup_target)
+    Destination.objects.filter(pk=local_destination.pk).update(path=good_path)
+    services.verify_backup(services.run_backup(sqlite_backup_target))
+    services.run_drill(sqlite_backup_target)
+    return sqlite_backup_target
+
+
+def sign_in(page, base, username, password):
+    page.goto(base + "/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def open_target(page, base, target):
+    page.goto(f"{base}/targets/target/{target.pk}/change/")
+    page.wait_for_load_state("networkidle")
+
+
+def test_target_page_shows_the_backup_timeline_and_panel(
+    live_server, browser_page, olga, target_with_history, tmp_path
+):
+    sign_in(browser_page, live_server.url, "olga", PERSONA_PASSWORD)
+    open_target(browser_page, live_server.url, target_with_history)
+
+    panel = browser_page.locator("[data-testid=backup-panel]")
+    assert panel.is_visible()
+    canvas = browser_page.locator("[data-testid=backup-timeline] canvas")
+    assert canvas.is_visible() and canvas.bounding_box()["height"] > 100
+    bars = browser_page.evaluate(
+        "() => Chart.getChart(document.querySelector('[data-testid=backup-timeline] canvas'))"
+        ".data.datasets[0].data.length"
+    )
+    assert bars == 3
+    assert "Passed" in browser_page.locator("[data-testid=backup-last-drill]").inner_text()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    browser_page.screenshot(path=str(SCREENSHOT))
+
+    accounts.set_language(olga, "zh-hans")
+    open_target(browser_page, live_server.url, target_with_history)
+    assert browser_page.locator("[data-testid=backup-timeline] canvas").is_visible()
+    assert "仪表盘" in browser_page.inner_text("body")
+    browser_page.screenshot(path=str(tmp_path / "backups-target-zh.png"))
+
+
+def test_back_up_now_from_the_panel_opens_a_dialog_then_the_job(
+    live_server, browser_page, olga, sqlite_backup_target
+):
+    sign_in(browser_page, live_server.url, "olga", PERSONA_PASSWORD)
+    open_target(browser_page, live_server.url, sqlite_backup_target)
+
+    browser_page.locator("[data-testid=backup-button]", has_text="Back up now").click()
+    dialog = browser_page.locator("#modal-content #dialog")
+    dialog.wait_for(state="visible")
+    assert dialog.locator("select[name=target]").input_value() == str(sqlite_backup_target.pk)
+    dialog.locator("button[type=submit]").click()
+    browser_page.wait_for_url("**/core/job/*/change/")
+
+    job = Job.objects.get(kind="backup.run")
+    assert browser_page.url.endswith(f"/core/job/{job.pk}/change/")
