@@ -284,6 +284,9 @@ def _remove_objects(backup: Backup) -> None:
 
 def fail_interrupted_backups() -> int:
     """Backups left ``running`` by a process that died: mark them failed, remove their objects."""
+    from erpkeeper.core.jobs import reap_stale_jobs
+
+    reap_stale_jobs()  # settles jobs whose process was killed, so their backups are seen here
     stale_jobs = Job.objects.exclude(status=Job.Status.RUNNING).exclude(status=Job.Status.QUEUED)
     running = Backup.objects.filter(status=BackupStatus.RUNNING)
     orphans = list(running.filter(job__in=stale_jobs)) + list(

@@ -46,6 +46,9 @@ def enqueue(
     if params is not None and not isinstance(params, dict):
         raise ValueError("job parameters must be a JSON object")
     if reuse_active:
+        from erpkeeper.core.jobs.reaper import reap_stale_jobs
+
+        reap_stale_jobs()  # a run whose process was killed is not active: never reuse it
         active = active_job(kind, target)
         if active is not None:
             return active
