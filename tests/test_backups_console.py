@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from erpkeeper.backups import services
+from erpkeeper.backups.forms import fill_masked_password
 from erpkeeper.backups.models import Backup, BackupPolicy, Destination
 from erpkeeper.core.models import Job, OutboxMessage
 from erpkeeper.lib import crypto, dburl
@@ -147,6 +148,10 @@ def test_a_viewer_sees_no_buttons_that_change_anything(victor, console_client_fo
     assert "run_drill_now" not in client.get("/backups/drill/").content.decode()
     destination_page = client.get("/backups/destination/").content.decode()
     assert "check_row" not in destination_page
+    policy = BackupPolicy.objects.get(target=drill.target)
+    policy_page = client.get(f"/backups/backuppolicy/{policy.pk}/change/").content.decode()
+    assert "find_offpeak_hour" not in policy_page and 'name="drill_database_url"' not in policy_page
+    assert "Runbook" in policy_page
 
 
 def test_a_viewer_gets_403_on_every_post(victor, console_client_for, drill):
@@ -271,6 +276,16 @@ def test_restore_wizard_refuses_the_live_database_as_a_new_one(olga, console_cli
     )
     assert "needs replace" in response.content.decode()
     assert not Job.objects.exists()
+
+
+def test_the_masked_password_is_kept_only_for_the_original_server_and_user():
+    original = "postgresql://erp:s3cret@db:5432/shop"
+    same = fill_masked_password("postgresql://erp:********@db:5432/shop_copy", original)
+    assert dburl.parse(same).password == "s3cret" and dburl.parse(same).database == "shop_copy"
+    with pytest.raises(dburl.DatabaseUrlError, match="Type this server's password"):
+        fill_masked_password("postgresql://erp:********@elsewhere:5432/shop", original)
+    typed = "postgresql://erp:other@elsewhere/shop"
+    assert fill_masked_password(typed, original) == typed
 
 
 # -- drills ---------------------------------------------------------------------------------------
