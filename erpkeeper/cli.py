@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "erpkeeper.targets.cli",
     "erpkeeper.backups.cli",
     "erpkeeper.backups.cli_recovery",
+    "erpkeeper.notifications.cli",
     "erpkeeper.demo.cli",
 ]
 

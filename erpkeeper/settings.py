@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "erpkeeper.accounts",
     "erpkeeper.targets",
     "erpkeeper.backups",
+    "erpkeeper.notifications",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Notification channels (email, webhooks, Slack, DingTalk, WeCom, Feishu) and deliveries."""
