@@ -55,7 +55,10 @@ def test_restoring_over_the_live_database_needs_replace_and_takes_a_safety_backu
     with pytest.raises(services.RestoreRefused, match="needs replace"):
         services.restore_backup(backup, to_url=live)
 
-    restore = services.restore_backup(backup, to_url=live, replace=True)
+    with pytest.raises(services.RestoreRefused, match="type the target's name"):
+        services.restore_backup(backup, to_url=live, replace=True)
+
+    restore = services.restore_backup(backup, to_url=live, replace=True, confirm_name="shop")
     assert restore.safety_backup is not None
     assert restore.safety_backup.status == BackupStatus.SUCCEEDED
     assert restore.safety_backup.trigger == "safety"

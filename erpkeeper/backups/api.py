@@ -215,7 +215,7 @@ class BackupPolicyViewSet(
 
 
 class BackupCopySerializer(serializers.ModelSerializer):
-    destination = serializers.CharField(source="destination.name")
+    destination = serializers.CharField(source="destination.name", allow_null=True)
 
     class Meta:
         model = BackupCopy
@@ -223,7 +223,9 @@ class BackupCopySerializer(serializers.ModelSerializer):
 
 
 class BackupSerializer(serializers.ModelSerializer):
-    destination_name = serializers.CharField(source="destination.name", read_only=True)
+    destination_name = serializers.CharField(
+        source="destination.name", read_only=True, allow_null=True
+    )
     copies = BackupCopySerializer(many=True, read_only=True)
     duration_seconds = serializers.FloatField(read_only=True)
 

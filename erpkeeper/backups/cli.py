@@ -142,7 +142,7 @@ def handle_show(args) -> int:
         error=backup.error,
         verify_error=backup.verify_error,
         copies=[
-            {"destination": c.destination.name, "status": c.status} for c in backup.copies.all()
+            {"destination": _name(c.destination), "status": c.status} for c in backup.copies.all()
         ],
         manifest=backup.manifest,
     )
@@ -334,7 +334,7 @@ def backup_row(backup) -> dict:
         "stored": human_bytes(backup.stored_bytes),
         "raw": human_bytes(backup.raw_bytes),
         "verified": verified,
-        "destination": backup.destination.name,
+        "destination": _name(backup.destination),
     }
 
 
@@ -448,6 +448,10 @@ def _format_backup(data: dict) -> str:
     for copy in data.get("copies") or []:
         lines.append(f"  copy: {copy['destination']} {copy['status']}")
     return "\n".join(lines)
+
+
+def _name(destination) -> str:
+    return destination.name if destination is not None else "(removed)"
 
 
 def _actor():

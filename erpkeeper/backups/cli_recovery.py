@@ -63,7 +63,8 @@ def handle_restore(args) -> int:
     try:
         to_url = to_url or services.default_restore_url(backup)
         # --replace is the confirmation on the command line (the console asks for the name).
-        check_restore_request(backup, to_url, args.replace, None)
+        confirm = backup.target_name if args.replace else ""
+        check_restore_request(backup, to_url, args.replace, confirm)
     except (services.RestoreRefused, dburl.DatabaseUrlError) as exc:
         raise CommandError(str(exc), EXIT_FAILED, "refused") from None
     params = {
@@ -71,6 +72,7 @@ def handle_restore(args) -> int:
         "to_url_encrypted": crypto.encrypt(to_url),
         "to_url_masked": dburl.mask(to_url),
         "replace": args.replace,
+        "confirm_name": confirm,
         "files_to": args.files_to or "",
     }
     job = enqueue("backup.restore", target=backup.target, params=params, requested_by=_actor())

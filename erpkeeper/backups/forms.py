@@ -67,7 +67,7 @@ class DestinationForm(forms.ModelForm):
         for name, value in self.changes().items():
             setattr(candidate, name, value)
         try:
-            destination_services._validate(candidate)
+            destination_services.validate_destination(candidate)
         except ValidationError as exc:
             add_service_errors(self, exc)
         return cleaned

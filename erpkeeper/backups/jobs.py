@@ -52,7 +52,7 @@ def restore_job(ctx):
         backup,
         to_url=crypto.decrypt(encrypted_url) if encrypted_url else "",
         replace=bool(ctx.params.get("replace")),
-        confirm_name=ctx.params.get("confirm_name"),
+        confirm_name=ctx.params.get("confirm_name", ""),
         files_to=ctx.params.get("files_to", ""),
         job=ctx.job,
         progress=ctx.progress,

@@ -89,6 +89,7 @@ class BackupPolicy(models.Model):
     """How one target is backed up, kept and tested."""
 
     audit_ignore_fields = {"auto_hour", "auto_hour_computed", "auto_hour_basis", "updated"}
+    audit_redact = {"drill_database_url_encrypted": None}
 
     target = models.OneToOneField(
         "targets.Target",
@@ -204,8 +205,13 @@ class Backup(models.Model):
         default=BackupStatus.RUNNING,
         db_index=True,
     )
+    # Protected by the services while the backup holds data; history rows keep their location.
     destination = models.ForeignKey(
-        Destination, verbose_name=_("destination"), on_delete=models.PROTECT, related_name="+"
+        Destination,
+        verbose_name=_("destination"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     location = models.CharField(_("location"), max_length=500)
     job = models.ForeignKey(
@@ -253,7 +259,11 @@ class BackupCopy(models.Model):
         Backup, verbose_name=_("backup"), on_delete=models.CASCADE, related_name="copies"
     )
     destination = models.ForeignKey(
-        Destination, verbose_name=_("destination"), on_delete=models.PROTECT, related_name="+"
+        Destination,
+        verbose_name=_("destination"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     status = models.CharField(_("status"), max_length=16, choices=CopyStatus.choices)
     stored_bytes = models.BigIntegerField(_("stored size"), default=0)

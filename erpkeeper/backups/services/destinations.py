@@ -10,7 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erpkeeper.backups.models import Backup, BackupStatus, Destination, StorageKind
+from erpkeeper.backups.models import (
+    Backup,
+    BackupCopy,
+    BackupStatus,
+    CopyStatus,
+    Destination,
+    StorageKind,
+)
 from erpkeeper.backups.storage import open_storage
 from erpkeeper.backups.storage.base import Storage, StorageError
 
@@ -52,7 +59,7 @@ def create_destination(*, secret_access_key: str = "", **fields) -> Destination:
         raise ValidationError(_("unknown fields: %s") % ", ".join(sorted(unknown)))
     destination = Destination(**fields)
     destination.set_secret_access_key(secret_access_key)
-    _validate(destination)
+    validate_destination(destination)
     destination.save()
     return destination
 
@@ -67,16 +74,19 @@ def update_destination(
         setattr(destination, name, value)
     if secret_access_key is not None:
         destination.set_secret_access_key(secret_access_key)
-    _validate(destination)
+    validate_destination(destination)
     destination.save()
     return destination
 
 
 def remove_destination(destination: Destination) -> None:
     """Refused while backups or policies use it: removing it would orphan stored backups."""
-    in_use = (
-        Backup.objects.filter(destination=destination).exclude(status=BackupStatus.PRUNED).count()
-    )
+    # Only backups that still hold data matter; the rows of failed and pruned ones stay as
+    # history and lose the link (SET_NULL).
+    in_use = Backup.objects.filter(
+        destination=destination, status__in=(BackupStatus.SUCCEEDED, BackupStatus.RUNNING)
+    ).count()
+    in_use += BackupCopy.objects.filter(destination=destination, status=CopyStatus.COPIED).count()
     if in_use:
         raise ValidationError(
             _("%(name)s still holds %(count)d backups; it cannot be removed.")
@@ -114,8 +124,6 @@ def usage_by_destination(target=None) -> list[dict]:
     """Bytes held per destination by succeeded backups (and their off-site copies)."""
     from django.db.models import Count, Sum
 
-    from erpkeeper.backups.models import BackupCopy, CopyStatus
-
     backups = Backup.objects.filter(status=BackupStatus.SUCCEEDED)
     copies = BackupCopy.objects.filter(
         status=CopyStatus.COPIED, backup__status=BackupStatus.SUCCEEDED
@@ -134,7 +142,8 @@ def usage_by_destination(target=None) -> list[dict]:
     return [{"destination": names[pk], **values} for pk, values in sorted(totals.items())]
 
 
-def _validate(destination: Destination) -> None:
+def validate_destination(destination: Destination) -> None:
+    """Raise ValidationError (per field) when the destination cannot work as configured."""
     if destination.kind == StorageKind.LOCAL:
         if not destination.path or not Path(destination.path).is_absolute():
             raise ValidationError({"path": _("A local destination needs an absolute directory.")})

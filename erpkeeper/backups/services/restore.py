@@ -66,6 +66,8 @@ def is_original(backup: Backup, url: str) -> bool:
 
 
 def check_restore_request(backup: Backup, to_url: str, replace: bool, confirm_name: str = ""):
+    """``confirm_name`` must be the target's name to replace its live database: every interface
+    asks for it (the CLI's --replace flag passes it on the operator's behalf)."""
     """Refuse unsafe requests before anything is touched; return the parsed destination."""
     if backup.status != BackupStatus.SUCCEEDED:
         raise RestoreRefused(
@@ -86,7 +88,7 @@ def check_restore_request(backup: Backup, to_url: str, replace: bool, confirm_na
                 _("%(url)s is the live database of %(target)s: restoring over it needs replace")
                 % {"url": destination.masked(), "target": backup.target_name}
             )
-        if confirm_name is not None and confirm_name != backup.target_name:
+        if confirm_name != backup.target_name:
             raise RestoreRefused(
                 _("type the target's name (%(name)s) to confirm replacing its database")
                 % {"name": backup.target_name}
@@ -99,7 +101,7 @@ def restore_backup(
     *,
     to_url: str = "",
     replace: bool = False,
-    confirm_name: str | None = None,
+    confirm_name: str = "",
     files_to: str = "",
     job=None,
     progress: Callable[[float, str], None] | None = None,
