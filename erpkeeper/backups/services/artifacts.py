@@ -37,8 +37,11 @@ def artifact_path(component: str, name: str, encrypted: bool) -> str:
 class ArtifactSink:
     """What engines write into: ``open(name)`` gives a writer that lands in the destination."""
 
-    def __init__(self, storage: Storage, location: str, component: str, key, level: int):
+    def __init__(
+        self, storage: Storage, location: str, component: str, key, level: int, threads: int = 2
+    ):
         self.storage = storage
+        self.threads = threads
         self.location = location
         self.component = component
         self.key = key
@@ -62,7 +65,7 @@ class ArtifactHandle:
         self.name = name
         self.path = path
         self.target = target
-        self.writer = ArtifactWriter(target, key=sink.key, level=sink.level, threads=2)
+        self.writer = ArtifactWriter(target, key=sink.key, level=sink.level, threads=sink.threads)
         self.closed = False
 
     def write(self, data: bytes) -> int:
