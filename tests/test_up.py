@@ -1,5 +1,6 @@
 """`erpkeeper up` as `make up` runs it: first start, second start, Ctrl-C."""
 
+import json
 import os
 import re
 import shutil
@@ -72,6 +73,26 @@ def _environ_of(pid: str) -> str:
         return ""
 
 
+def wait_for_first_drill(home: Path, timeout: float = 120) -> list[dict]:
+    """The first start queues a backup and then a drill of the demo ERP: wait for the drill."""
+    env = {**os.environ, "ERPKEEPER_HOME": str(home)}
+    env.pop("ERPKEEPER_TESTING", None)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listed = subprocess.run(
+            [sys.executable, "-m", "erpkeeper", "--json", "drill", "list"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        drills = json.loads(listed.stdout or "[]") if listed.returncode == 0 else []
+        if drills and drills[0]["status"] != "running":
+            return drills
+        time.sleep(1)
+    raise AssertionError("the first backup and drill did not finish in time")
+
+
 @pytest.mark.slow
 def test_first_start_registers_the_demo_erp_and_prints_the_password_once(
     tmp_path, tryton_sqlite_template
@@ -84,7 +105,9 @@ def test_first_start_registers_the_demo_erp_and_prints_the_password_once(
 
     first = start(home, port)
     wait_until_serving(port, first)
+    drills = wait_for_first_drill(home)
     output = interrupt(first)
+    assert drills[0]["status"] == "passed", drills
     assert first.returncode == 0, output
     assert "demo-tryton" in output
     password = re.search(r"password:\s+(\S+)", output)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.backups import services
 from erpkeeper.backups.models import Backup, BackupPolicy, BackupStatus, BackupTrigger, Drill
-from erpkeeper.core.jobs import JobError, job_kind
+from erpkeeper.core.jobs import JobError, enqueue, job_kind
 from erpkeeper.core.scheduler import Schedule, register_periodic, schedule_source
 from erpkeeper.lib import crypto
 
@@ -30,6 +30,9 @@ def backup_job(ctx):
     if pruned:
         ctx.log("retention removed backups " + ", ".join(str(b.pk) for b in pruned))
     ctx.result["pruned"] = [b.pk for b in pruned]
+    if ctx.params.get("then_drill"):
+        drill_job = enqueue("backup.drill", target=ctx.target, note=f"after backup {backup.pk}")
+        ctx.log(f"queued recovery drill as job {drill_job.pk}")
     ctx.progress(100, "done")
 
 

@@ -99,6 +99,17 @@ def ensure_demo_target() -> None:
     password_file = path.parent / "admin-password"
     if password_file.exists():
         say(f"  its Tryton 'admin' password is in {password_file}")
+    queue_first_protection(target)
+
+
+def queue_first_protection(target) -> None:
+    """A new install shows a protected ERP at once: its off-peak hour, a first backup and,
+    after it, a first recovery drill (the worker runs them in the background)."""
+    from erpkeeper.core.jobs import enqueue
+
+    enqueue("backup.offpeak", target=target, note="first start")
+    enqueue("backup.run", target=target, params={"then_drill": True}, note="first start")
+    say("✓ first backup and recovery drill queued (see Jobs in the console)")
 
 
 def build_demo_with_progress(url: str) -> None:
