@@ -8,6 +8,7 @@ that loses a deadlock or a lock wait is retried; any other error stops the resto
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 import time
@@ -289,6 +290,8 @@ def run_post_data(
     progress: Progress, done_bytes: int, connections: list[psycopg.Connection], units: list[Unit]
 ) -> None:
     steps = post_data_steps(units)
+    if steps and steps[0][0].kind in FIRST_IN_PARALLEL:
+        steps[0] = largest_tables_first(connections[0], steps[0])
     for number, step in enumerate(steps):
         message = (
             _("creating indexes and constraints")
@@ -306,6 +309,30 @@ def run_post_data(
             supervisor.on_stop(conn.cancel_safe)
             supervisor.start(work, conn)
         supervisor.wait()
+
+
+TABLE_OF_UNIT = re.compile(
+    rb"(?:\bON|ALTER TABLE)\s+(?:ONLY\s+)?((?:\"[^\"]+\"|[\w$]+)(?:\.(?:\"[^\"]+\"|[\w$]+))?)"
+)
+
+
+def largest_tables_first(conn: psycopg.Connection, units: list[Unit]) -> list[Unit]:
+    """Indexes of the biggest tables first, as pg_restore schedules them: with the longest
+    builds started early, no worker is left building one alone at the end."""
+    tables = {unit_table(unit) for unit in units} - {None}
+    sizes = dict(
+        conn.execute(
+            "SELECT t, pg_relation_size(to_regclass(t)) FROM unnest(%s::text[]) AS t",
+            (sorted(tables),),
+        ).fetchall()
+    )
+    conn.commit()
+    return sorted(units, key=lambda unit: sizes.get(unit_table(unit)) or 0, reverse=True)
+
+
+def unit_table(unit: Unit) -> str | None:
+    found = TABLE_OF_UNIT.search(unit.items[0].text)
+    return found.group(1).decode() if found else None
 
 
 def execute_unit(conn: psycopg.Connection, unit: Unit) -> None:
