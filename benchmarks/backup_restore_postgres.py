@@ -45,8 +45,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="ek-bench-") as work:
         work = Path(work)
         home = prepare_home(work, args.url)
-        results = {name: [] for name in ("plain_zstd", "custom", "erpkeeper", "pg_restore",
-                                         "erpkeeper_restore")}
+        results = {
+            name: []
+            for name in ("plain_zstd", "custom", "erpkeeper", "pg_restore", "erpkeeper_restore")
+        }
         peaks = []
         for _ in range(args.rounds):
             results["plain_zstd"].append(pg_dump_plain_zstd(args.url))
@@ -71,15 +73,30 @@ def prepare_home(work: Path, url: str) -> Path:
     home = work / "home"
     cli(home, "manage", "migrate", "-v0")
     cli(home, "target", "add", "bench", "--db-url", url, "--no-check")
-    cli(home, "backup", "policy", "bench", "--keep-last", "1", "--keep-daily", "0",
-        "--keep-weekly", "0", "--keep-monthly", "0", "--keep-yearly", "0")
+    cli(
+        home,
+        "backup",
+        "policy",
+        "bench",
+        "--keep-last",
+        "1",
+        "--keep-daily",
+        "0",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+        "--keep-yearly",
+        "0",
+    )
     return home
 
 
 def cli(home: Path, *argv) -> str:
     env = {**os.environ, "ERPKEEPER_HOME": str(home)}
-    done = subprocess.run([*ERPKEEPER, *argv], env=env, cwd=ROOT, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [*ERPKEEPER, *argv], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise SystemExit(f"erpkeeper {' '.join(argv)} failed: {done.stderr.strip()}")
     return done.stdout
@@ -109,16 +126,20 @@ def pg_restore_j2(url: str, dump: Path) -> float:
 
 def erpkeeper_backup(home: Path) -> tuple[float, float, int]:
     env = {**os.environ, "ERPKEEPER_HOME": str(home)}
-    process = subprocess.Popen([*ERPKEEPER, "backup", "run", "bench"], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [*ERPKEEPER, "backup", "run", "bench"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     peak = PeakRss(process.pid)
     peak.start()
     _, err = process.communicate()
     peak.stop()
     if process.returncode != 0:
         raise SystemExit(f"backup failed: {err.decode().strip()}")
-    newest = json.loads(cli(home, "--json", "backup", "show",
-                            str(newest_backup_id(home))))
+    newest = json.loads(cli(home, "--json", "backup", "show", str(newest_backup_id(home))))
     return backup_seconds(home, newest["id"]), peak.peak_mb, newest["id"]
 
 
@@ -132,21 +153,24 @@ def backup_seconds(home: Path, backup_id: int) -> float:
     manifest = data["manifest"]
     from datetime import datetime
 
-    return (datetime.fromisoformat(manifest["finished"])
-            - datetime.fromisoformat(manifest["started"])).total_seconds()
+    return (
+        datetime.fromisoformat(manifest["finished"]) - datetime.fromisoformat(manifest["started"])
+    ).total_seconds()
 
 
 def erpkeeper_restore(home: Path, url: str, backup_id: int) -> float:
     target = new_database(url, create=False)
     try:
         cli(home, "restore", str(backup_id), "--to", target)
-        jobs = json.loads(cli(home, "--json", "job", "list", "--kind", "backup.restore",
-                              "--limit", "1"))
+        jobs = json.loads(
+            cli(home, "--json", "job", "list", "--kind", "backup.restore", "--limit", "1")
+        )
         job = json.loads(cli(home, "--json", "job", "show", str(jobs[0]["id"])))
         from datetime import datetime
 
-        return (datetime.fromisoformat(job["finished"])
-                - datetime.fromisoformat(job["started"])).total_seconds()
+        return (
+            datetime.fromisoformat(job["finished"]) - datetime.fromisoformat(job["started"])
+        ).total_seconds()
     finally:
         drop_database(url, target)
 
@@ -205,8 +229,9 @@ def report(size: int, best: dict, peak_mb: float) -> None:
     print()
     print(f"backup throughput vs (a): {best['plain_zstd'] / best['erpkeeper']:.2f}x (>= 0.9x)")
     print(f"backup throughput vs (b): {best['custom'] / best['erpkeeper']:.2f}x (>= 3x)")
-    print(f"restore time vs (d):      {best['erpkeeper_restore'] / best['pg_restore']:.2f}x "
-          "(<= 1.1x)")
+    print(
+        f"restore time vs (d):      {best['erpkeeper_restore'] / best['pg_restore']:.2f}x (<= 1.1x)"
+    )
     print(f"peak RSS of the backup process: {peak_mb:.0f} MB (<= 150 MB)")
 
 
