@@ -80,3 +80,15 @@ def resolve_message(message: OutboxMessage) -> bool:
     message.state = OutboxMessage.State.RESOLVED
     message.save(update_fields=["state", "updated"])
     return True
+
+
+def mark_sent(message: OutboxMessage) -> bool:
+    """Record that a notification channel delivered a pending message; False if it was not
+    pending. A conditional update, so concurrent delivery runners mark it once."""
+    from django.utils import timezone
+
+    return bool(
+        OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.State.PENDING).update(
+            state=OutboxMessage.State.SENT, sent_at=timezone.now()
+        )
+    )
