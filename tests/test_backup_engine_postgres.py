@@ -381,6 +381,29 @@ def test_a_failing_post_data_item_stops_the_restore_naming_it_and_drops_the_copy
     assert not engine.exists(copy)
 
 
+def test_a_failed_replace_leaves_the_old_database_as_it_was(
+    sample_db, postgres_server_url, scratch_url, artifacts_dir
+):
+    existing = scratch_url()
+    run_sql(postgres_server_url, f'CREATE DATABASE "{existing.rsplit("/", 1)[1]}"')
+    run_sql(existing, "CREATE TABLE keep_me (id int); INSERT INTO keep_me VALUES (1)")
+    engine = PostgresqlEngine(sample_db)
+    result = engine.dump(FileSink(artifacts_dir), no_progress)
+    post_data = artifacts_dir / "pg-post-data.sql"
+    post_data.write_bytes(post_data.read_bytes().replace(b"(customer_id)", b"(no_such_column)"))
+
+    with pytest.raises(EngineError, match="no_such_column"):
+        engine.restore(
+            FileSource(artifacts_dir), result.artifacts, existing, no_progress, replace=True
+        )
+
+    assert query(existing, "SELECT count(*) FROM keep_me") == 1
+    leftovers = query(
+        postgres_server_url, "SELECT count(*) FROM pg_database WHERE datname LIKE '%_ekrestore_%'"
+    )
+    assert leftovers == 0
+
+
 def test_missing_client_programs_name_the_package(sample_db, tmp_path, monkeypatch):
     empty = tmp_path / "bin"
     empty.mkdir()

@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import time
+import uuid
 from functools import partial
 
 from psycopg import sql
@@ -202,20 +203,26 @@ class PostgresqlEngine(Engine):
     ) -> RestoreResult:
         psql = find_tool("psql", self.binaries_dir)
         jobs = jobs or default_jobs()
-        target = Params.from_url(dest)
+        final = Params.from_url(dest)
         require_artifacts(artifacts)
         database, done = read_database_artifact(source)
+        # Replacing restores into a new database first and swaps it in only when complete:
+        # a failed restore then leaves the old database as it was.
+        swapping = replace and self.exists(dest)
+        target = final.on_database(staging_name(final.database)) if swapping else final
         with target.connect_maintenance() as admin:
             role_filter = destination_roles(admin)
-            warnings = replace_or_create(admin, target, database, replace, role_filter.actable)
+            warnings = replace_or_create(admin, target, database, swapping, role_filter.actable)
         try:
             done, seconds = self._restore_scripts(
                 psql, source, artifacts, target, progress, done, jobs, role_filter
             )
         except BaseException:
             with contextlib.suppress(Exception):  # the restore's own error is what matters
-                self.drop(dest)
+                drop_params(target)  # only what this restore created
             raise
+        if swapping:
+            self._swap_in(final, target)
         return RestoreResult(
             raw_bytes=done,
             details={
@@ -279,14 +286,33 @@ class PostgresqlEngine(Engine):
             }
 
     def drop(self, dest: str) -> None:
-        target = Params.from_url(dest)
-        with target.connect_maintenance() as admin:
-            drop_database(admin, target.database)
+        drop_params(Params.from_url(dest))
+
+    @staticmethod
+    def _swap_in(final: Params, staged: Params) -> None:
+        """Drop the old database and give the restored one its name."""
+        with final.connect_maintenance() as admin:
+            drop_database(admin, final.database)
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(staged.database), sql.Identifier(final.database)
+                )
+            )
 
     def exists(self, dest: str) -> bool:
         target = Params.from_url(dest)
         with target.connect_maintenance() as admin:
             return database_exists(admin, target.database)
+
+
+def drop_params(target: Params) -> None:
+    with target.connect_maintenance() as admin:
+        drop_database(admin, target.database)
+
+
+def staging_name(name: str) -> str:
+    """A free name for the restored copy while the old database still exists (max 63 bytes)."""
+    return f"{name[:40]}_ekrestore_{uuid.uuid4().hex[:8]}"
 
 
 def lap(started: float) -> float:
