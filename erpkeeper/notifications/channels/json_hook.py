@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import time
+from http.client import HTTPException
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ class JsonWebhookKind(ChannelKind):
             response = http.post_json(
                 self.request_url(secrets, timestamp), body, self.headers(body, secrets, timestamp)
             )
-        except (http.UrlRefused, OSError, http.client.HTTPException) as exc:
+        except (http.UrlRefused, OSError, HTTPException) as exc:
             result = http.result_from_exception(exc, started)
         else:
             result = http.result_from_status(response, started)
