@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.models import OutboxMessage
@@ -93,9 +94,15 @@ class Channel(models.Model):
     def store_secrets(self, values: dict) -> None:
         kept = {key: value for key, value in values.items() if value}
         self.secrets_encrypted = crypto.encrypt(json.dumps(kept, sort_keys=True)) if kept else ""
+        self.__dict__.pop("stored_secret_keys", None)
+
+    @cached_property
+    def stored_secret_keys(self) -> frozenset[str]:
+        """Which secrets are set (``url``, ``secret``, ``password``), never their values."""
+        return frozenset(self.secret_values())
 
     def has_secret(self, key: str) -> bool:
-        return bool(self.secrets_encrypted) and bool(self.secret_values().get(key))
+        return key in self.stored_secret_keys
 
     def accepts(self, severity: str, target) -> bool:
         """Whether a notification of this severity about ``target`` is for this channel.
