@@ -39,7 +39,7 @@ def create_channel(*, secrets: dict | None = None, targets=None, **fields) -> Ch
     _refuse_unknown(fields)
     channel = Channel(**fields)
     with transaction.atomic():
-        _validate_and_store(channel, SecretValues(secrets or {}))
+        validate_channel(channel, secrets or {})
         channel.save()
         if targets is not None:
             channel.targets.set(targets)
@@ -57,7 +57,7 @@ def update_channel(
     merged = channel.secret_values()
     merged.update(secrets or {})
     with transaction.atomic():
-        _validate_and_store(channel, merged)
+        validate_channel(channel, merged)
         channel.save()
         if targets is not None:
             channel.targets.set(targets)
@@ -181,8 +181,10 @@ def _refuse_unknown(fields: dict) -> None:
         raise ValidationError(_("unknown fields: %s") % ", ".join(sorted(unknown)))
 
 
-def _validate_and_store(channel: Channel, secrets: SecretValues) -> None:
-    """Check the channel as its kind requires, then keep only the secrets that kind uses."""
+def validate_channel(channel: Channel, secrets: dict) -> None:
+    """Check ``channel`` (unsaved changes) as its kind requires; on success its settings are
+    cleaned and the secrets that kind uses are encrypted into it. Nothing is saved."""
+    secrets = SecretValues(secrets)
     errors: dict = {}
     try:
         channel.full_clean(exclude=["secrets_encrypted", "destination_masked", "config"])
