@@ -153,6 +153,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" field with different choices: name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "erpkeeper.core.models.Job.Status",
+        "BackupStatusEnum": "erpkeeper.backups.models.BackupStatus",
+        "CopyStatusEnum": "erpkeeper.backups.models.CopyStatus",
+        "RunStatusEnum": "erpkeeper.backups.models.RunStatus",
+        "DrillStatusEnum": "erpkeeper.backups.models.DrillStatus",
+    },
 }
 
 # Jobs: SqliteHuey needs no server; RedisHuey lets workers run on several machines.

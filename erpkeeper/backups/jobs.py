@@ -20,7 +20,7 @@ EXPECTED = (
 )
 
 
-@job_kind("backup.run", label=_("Back up target"), needs_target=True, expected_errors=EXPECTED)
+@job_kind("backup.run", label=_("Backup"), needs_target=True, expected_errors=EXPECTED)
 def backup_job(ctx):
     trigger = ctx.params.get("trigger", BackupTrigger.MANUAL)
     backup = services.run_backup(ctx.target, trigger=trigger, job=ctx.job, progress=ctx.progress)

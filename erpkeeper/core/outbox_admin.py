@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
@@ -40,7 +40,7 @@ class OpenStateFilter(admin.SimpleListFilter):
     parameter_name = "open"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Open")), ("no", _("Resolved")), ("all", _("All"))]
+        return [("yes", pgettext("state", "Open")), ("no", _("Resolved")), ("all", _("All"))]
 
     def choices(self, changelist):
         # "Open" is the default, so the "All" entry must be an explicit choice.
@@ -127,7 +127,9 @@ class OutboxMessageAdmin(ModelAdmin):
         # Only paths inside the console are made links.
         if not obj.link.startswith("/") or obj.link.startswith("//"):
             return obj.link or "–"
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', obj.link, _("Open"))
+        return format_html(
+            '<a class="text-primary-600" href="{}">{}</a>', obj.link, pgettext("link", "Open")
+        )
 
     @admin.action(description=_("Mark selected notifications resolved"), permissions=["resolve"])
     def resolve_selected(self, request, queryset):
