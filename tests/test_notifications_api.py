@@ -146,3 +146,26 @@ def test_an_ops_engineer_reads_channels_and_deliveries(api_client_for, olga):
     client = api_client_for(olga)
     assert client.get(BASE).json()["count"] == 1
     assert client.get("/api/v1/notification-deliveries/").status_code == 200
+
+
+def test_the_audit_trail_records_the_masked_destination_only(admin_client):
+    import json
+
+    from erpkeeper.core.models import AuditEntry
+
+    admin_client.post(
+        BASE,
+        {
+            "name": "hook",
+            "kind": "webhook",
+            "url": f"http://127.0.0.1:9/{TOKEN}",
+            "secret": SIGNING,
+        },
+        format="json",
+    )
+    entry = AuditEntry.objects.get(object_type="notifications.channel", action="create")
+    recorded = json.dumps([entry.before, entry.after])
+    assert TOKEN not in recorded and SIGNING not in recorded
+    assert entry.after["secrets_encrypted"] == "********"
+    assert entry.after["destination_masked"] == "http://127.0.0.1:9/…"
+    assert entry.actor_name == "alice"

@@ -37,7 +37,7 @@ def alert():
         subject="Backup of shop failed",
         target=target,
         body="No space left on device",
-        link="/admin/backups/backup/7/change/",
+        link="/backups/backup/7/change/",
     )
 
 
@@ -71,7 +71,7 @@ def test_webhook_posts_the_documented_json_with_a_verifiable_signature(alert):
     } <= set(body)
     assert body["id"] == alert.pk and body["event"] == "backup_failed"
     assert body["severity"] == "critical" and body["target"] == "shop"
-    assert body["link"] == "https://erpkeeper.example.com/admin/backups/backup/7/change/"
+    assert body["link"] == "https://erpkeeper.example.com/backups/backup/7/change/"
     expected = hmac.new(SIGNING_SECRET.encode(), got.body, hashlib.sha256).hexdigest()
     assert got.headers["x-erpkeeper-signature"] == f"sha256={expected}"
     assert body["timestamp"] == int(got.headers["x-erpkeeper-timestamp"])
@@ -135,7 +135,7 @@ def test_feishu_card_is_signed_with_the_documented_algorithm(alert):
     assert body["card"]["header"]["title"]["content"] == "Backup of shop failed"
     assert body["card"]["header"]["template"] == "red"
     button = body["card"]["elements"][-1]["actions"][0]
-    assert button["url"].startswith("https://erpkeeper.example.com/admin/backups/")
+    assert button["url"].startswith("https://erpkeeper.example.com/backups/")
     key = f"{body['timestamp']}\n{SIGNING_SECRET}".encode()
     expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
     assert body["sign"] == expected

@@ -10,6 +10,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,7 +123,7 @@ def announce_disabled(channel: Channel) -> OutboxMessage:
         subject=subject,
         severity=OutboxMessage.Severity.CRITICAL,
         body=body,
-        link=f"/admin/notifications/channel/{channel.pk}/change/",
+        link=reverse("admin:notifications_channel_change", args=[channel.pk]),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -55,7 +56,7 @@ def sample_notification() -> Notification:
             subject=_("Test message from ERPKeeper"),
             body=_("This channel is set up correctly: ERPKeeper's notifications will arrive here."),
             target="",
-            link=absolute_link("/admin/notifications/channel/"),
+            link=absolute_link(reverse("admin:notifications_channel_changelist")),
             created=timezone.now().isoformat(),
             occurrences=1,
         )
