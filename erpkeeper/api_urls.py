@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from erpkeeper.backups import api as backups_api
 from erpkeeper.core import api_views as core_api
+from erpkeeper.monitoring import api as monitoring_api
 from erpkeeper.notifications import api as notifications_api
 from erpkeeper.targets import api as targets_api
 
@@ -13,6 +14,7 @@ targets_api.register(router)
 core_api.register(router)
 backups_api.register(router)
 notifications_api.register(router)
+monitoring_api.register(router)
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "erpkeeper.backups.cli",
     "erpkeeper.backups.cli_recovery",
     "erpkeeper.notifications.cli",
+    "erpkeeper.monitoring.cli",
     "erpkeeper.demo.cli",
 ]
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "erpkeeper.targets",
     "erpkeeper.backups",
     "erpkeeper.notifications",
+    "erpkeeper.monitoring",
 ]
 
 MIDDLEWARE = [
