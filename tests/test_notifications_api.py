@@ -169,3 +169,11 @@ def test_the_audit_trail_records_the_masked_destination_only(admin_client):
     assert entry.after["secrets_encrypted"] == "********"
     assert entry.after["destination_masked"] == "http://127.0.0.1:9/…"
     assert entry.actor_name == "alice"
+
+
+def test_settings_must_be_an_object(admin_client):
+    response = admin_client.post(
+        BASE, {"name": "x", "kind": "slack", "url": "http://127.0.0.1:9/", "config": [1]},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400 and "config" in response.json()

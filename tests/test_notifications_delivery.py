@@ -271,3 +271,28 @@ def test_send_test_records_a_delivery_without_disabling():
     assert receiver.received[0].json()["event"] == "test"
     channel.refresh_from_db()
     assert channel.enabled  # someone is watching the result: no need to disable
+
+
+def test_the_scheduler_delivers_every_minute_without_writing_a_job():
+    from erpkeeper.core import scheduler
+    from erpkeeper.core.jobs import get_kind
+    from erpkeeper.core.models import Job
+
+    schedule = {s.name: s for s in scheduler.schedules()}["notifications.deliver"]
+    assert schedule.cron == "* * * * *" and schedule.call is not None
+    assert get_kind("notifications.deliver").label == "Deliver notifications"
+    raise_alert()
+    with HttpReceiver() as receiver:
+        webhook("hook", receiver)
+        scheduler.run_schedule(schedule)
+    assert len(receiver.received) == 1 and not Job.objects.exists()
+
+
+def test_a_channel_whose_secrets_cannot_be_decrypted_is_disabled_with_the_reason():
+    raise_alert()
+    channel = webhook("hook", None)
+    Channel.objects.filter(pk=channel.pk).update(secrets_encrypted="not-a-fernet-token")
+    deliver_pending()
+    channel = Channel.objects.get(pk=channel.pk)
+    assert not channel.enabled and "cannot be decrypted" in channel.disabled_reason
+    assert channel.stored_secret_keys == frozenset()  # shown as "not set": enter it again

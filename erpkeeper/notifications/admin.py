@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -102,7 +103,7 @@ class ChannelAdmin(ModelAdmin):
         delivery = services.last_delivery(obj)
         if delivery is None:
             return mark(None)
-        when = delivery.started.strftime("%Y-%m-%d %H:%M")
+        when = timezone.localtime(delivery.started).strftime("%Y-%m-%d %H:%M")
         if delivery.ok:
             return format_html("{} {}", mark(True), when)
         return format_html(

@@ -255,7 +255,7 @@ def channel_data(channel) -> dict:
 def delivery_row(delivery) -> dict:
     return {
         "id": delivery.id,
-        "started": delivery.started.strftime("%Y-%m-%d %H:%M:%S"),
+        "started": _local_time(delivery.started),
         "channel": delivery.channel.name,
         "notification": delivery.message.subject[:40] if delivery.message_id else "(test)",
         "attempt": delivery.attempt,
@@ -266,6 +266,12 @@ def delivery_row(delivery) -> dict:
         "error": delivery.error,
         "next_retry_at": delivery.next_retry_at,
     }
+
+
+def _local_time(moment) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _result_text(delivery) -> str:

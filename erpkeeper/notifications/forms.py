@@ -61,6 +61,7 @@ class ChannelForm(forms.ModelForm):
     )
     security = forms.ChoiceField(
         label=_("Connection security"),
+        required=False,
         choices=[("starttls", "STARTTLS"), ("ssl", "SSL/TLS"), ("none", _("None"))],
         initial="starttls",
         widget=UnfoldAdminSelectWidget,
@@ -87,6 +88,7 @@ class ChannelForm(forms.ModelForm):
     )
     message_type = forms.ChoiceField(
         label=_("Message type"),
+        required=False,
         choices=[("interactive", _("Card")), ("text", _("Text"))],
         initial="interactive",
         widget=UnfoldAdminSelectWidget,
@@ -147,8 +149,6 @@ class ChannelForm(forms.ModelForm):
     def _config(self) -> dict:
         kind = get_kind(self.cleaned_data.get("kind") or Channel.Kind.WEBHOOK)
         config = {key: self.cleaned_data.get(key) for key in kind.config_defaults}
-        if "recipients" in config:
-            config["recipients"] = config["recipients"] or ""
         return {key: value for key, value in config.items() if value is not None}
 
     def _load_config(self, config: dict) -> None:

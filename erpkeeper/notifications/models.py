@@ -98,8 +98,15 @@ class Channel(models.Model):
 
     @cached_property
     def stored_secret_keys(self) -> frozenset[str]:
-        """Which secrets are set (``url``, ``secret``, ``password``), never their values."""
-        return frozenset(self.secret_values())
+        """Which secrets are set (``url``, ``secret``, ``password``), never their values.
+
+        Empty when the key file is not the one they were encrypted with: they must be entered
+        again (sending reports it and disables the channel).
+        """
+        try:
+            return frozenset(self.secret_values())
+        except crypto.SecretDecryptionError:
+            return frozenset()
 
     def has_secret(self, key: str) -> bool:
         return key in self.stored_secret_keys

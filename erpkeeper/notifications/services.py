@@ -196,6 +196,8 @@ def validate_channel(channel: Channel, secrets: dict) -> None:
     except ValueError:
         raise ValidationError(errors or {"kind": _("Unknown kind.")}) from None
     secrets = _secrets_for(kind, secrets, errors)
+    if not isinstance(channel.config or {}, dict):
+        raise ValidationError({"config": _("Enter an object of settings.")})
     try:
         channel.config = kind.validate_config(dict(channel.config or {}), secrets)
     except ValidationError as exc:

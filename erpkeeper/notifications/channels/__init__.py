@@ -13,7 +13,6 @@ from erpkeeper.notifications.channels import (  # noqa: F401  (each module regis
     webhook,
     wecom,
 )
-from erpkeeper.notifications.channels.base import ChannelKind, DeliveryResult, Notification
-from erpkeeper.notifications.channels.registry import get_kind, kinds
+from erpkeeper.notifications.channels.registry import get_kind
 
-__all__ = ["ChannelKind", "DeliveryResult", "Notification", "get_kind", "kinds"]
+__all__ = ["get_kind"]

@@ -51,6 +51,8 @@ def validate_url(url: str) -> None:
         addresses = resolve(host, port)
     except socket.gaierror:
         return
+    except UnicodeError:
+        raise ValidationError({"url": _("The host name is not valid.")}) from None
     except UrlRefused as exc:
         raise ValidationError({"url": str(exc)}) from None
     try:
@@ -116,7 +118,7 @@ def result_from_exception(exc: Exception, started: float) -> DeliveryResult:
     if isinstance(exc, ssl.SSLCertVerificationError):
         message = _("TLS certificate not accepted: %(reason)s") % {"reason": exc.verify_message}
         return DeliveryResult.failure(message, permanent=True, duration_ms=elapsed)
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if isinstance(exc, TimeoutError):
         return DeliveryResult.failure(_("timed out"), duration_ms=elapsed)
     if isinstance(exc, socket.gaierror):
         return DeliveryResult.failure(

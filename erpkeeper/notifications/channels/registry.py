@@ -17,7 +17,3 @@ def get_kind(name: str) -> ChannelKind:
         return _kinds[str(name)]
     except KeyError:
         raise ValueError(f"unknown channel kind {name!r}") from None
-
-
-def kinds() -> dict[str, ChannelKind]:
-    return dict(_kinds)
