@@ -296,3 +296,13 @@ def test_a_channel_whose_secrets_cannot_be_decrypted_is_disabled_with_the_reason
     channel = Channel.objects.get(pk=channel.pk)
     assert not channel.enabled and "cannot be decrypted" in channel.disabled_reason
     assert channel.stored_secret_keys == frozenset()  # shown as "not set": enter it again
+
+
+def test_entering_the_url_again_repairs_a_channel_whose_secrets_were_lost():
+    channel = webhook("hook", None)
+    Channel.objects.filter(pk=channel.pk).update(secrets_encrypted="not-a-fernet-token")
+    channel = Channel.objects.get(pk=channel.pk)
+    with pytest.raises(ValidationError):
+        services.update_channel(channel, min_severity="info")  # the URL is required
+    services.update_channel(channel, secrets={"url": "http://127.0.0.1:9/new"})
+    assert Channel.objects.get(pk=channel.pk).secret_values() == {"url": "http://127.0.0.1:9/new"}

@@ -112,9 +112,9 @@ class ChannelForm(forms.ModelForm):
         for name, value in self.changes().items():
             if name != "targets":
                 setattr(candidate, name, value)
-        secrets = candidate.secret_values() if candidate.pk else {}
+        secrets = {**services.secrets_to_keep(candidate), **self.new_secrets()}
         try:
-            services.validate_channel(candidate, {**secrets, **self.new_secrets()})
+            services.validate_channel(candidate, secrets)
         except ValidationError as exc:
             self._add_service_errors(exc)
         return cleaned

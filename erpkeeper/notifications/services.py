@@ -55,7 +55,7 @@ def update_channel(
     _refuse_unknown(changes)
     for name, value in changes.items():
         setattr(channel, name, value)
-    merged = channel.secret_values()
+    merged = secrets_to_keep(channel)
     merged.update(secrets or {})
     with transaction.atomic():
         validate_channel(channel, merged)
@@ -63,6 +63,17 @@ def update_channel(
         if targets is not None:
             channel.targets.set(targets)
     return channel
+
+
+def secrets_to_keep(channel: Channel) -> SecretValues:
+    """The stored secrets an edit starts from; none when they cannot be decrypted any more
+    (the key file changed), so that entering them again repairs the channel."""
+    if not channel.pk:
+        return SecretValues()
+    try:
+        return channel.secret_values()
+    except SecretDecryptionError:
+        return SecretValues()
 
 
 def remove_channel(channel: Channel) -> None:
