@@ -51,6 +51,7 @@ class TargetAdmin(ModelAdmin):
             "database_url",
             "host_name",
             "file_store_path",
+            "erp_server_url",
             "rpo_minutes",
             "rto_minutes",
             "windows",

@@ -61,6 +61,7 @@ class TargetSerializer(serializers.ModelSerializer):
             "database_url_masked",
             "database_engine",
             "file_store_path",
+            "erp_server_url",
             "host_name",
             "environment",
             "rpo_minutes",

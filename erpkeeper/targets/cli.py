@@ -58,6 +58,9 @@ def _url_arguments(parser, required: bool) -> None:
 
 def _field_arguments(parser) -> None:
     parser.add_argument("--file-store", dest="file_store_path", help="path of the ERP's file store")
+    parser.add_argument(
+        "--erp-server", dest="erp_server_url", help="the ERP server's URL, e.g. http://erp:8000/"
+    )
     parser.add_argument("--host", dest="host_name", help="host name of the ERP server")
     parser.add_argument(
         "--env", dest="environment", choices=["production", "staging", "test"], default=None
@@ -81,7 +84,14 @@ def _read_url(args) -> str | None:
 
 
 def _fields(args) -> dict:
-    names = ("file_store_path", "host_name", "environment", "rpo_minutes", "rto_minutes")
+    names = (
+        "file_store_path",
+        "erp_server_url",
+        "host_name",
+        "environment",
+        "rpo_minutes",
+        "rto_minutes",
+    )
     fields = {name: getattr(args, name) for name in (*names, "description")}
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -222,6 +232,7 @@ def describe_target(target) -> dict:
     data = _summary(target)
     data.update(
         file_store_path=target.file_store_path,
+        erp_server_url=target.erp_server_url,
         host_name=target.host_name,
         rpo_minutes=target.rpo_minutes,
         rto_minutes=target.rto_minutes,

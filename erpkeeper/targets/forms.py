@@ -14,6 +14,7 @@ MODEL_FIELDS = [
     "environment",
     "host_name",
     "file_store_path",
+    "erp_server_url",
     "rpo_minutes",
     "rto_minutes",
     "description",

@@ -38,6 +38,15 @@ class Target(models.Model):
     database_engine = models.CharField(_("database engine"), max_length=16, editable=False)
     file_store_path = models.CharField(_("file store path"), max_length=500, blank=True)
     host_name = models.CharField(_("host name"), max_length=255, blank=True)
+    erp_server_url = models.CharField(
+        _("ERP server URL"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Where the ERP's application server answers, e.g. http://erp.local:8000/ "
+            "(monitored for reachability and latency)."
+        ),
+    )
     environment = models.CharField(
         _("environment"), max_length=16, choices=Environment.choices, default=Environment.PRODUCTION
     )

@@ -23,6 +23,7 @@ EDITABLE_FIELDS = (
     "name",
     "kind",
     "file_store_path",
+    "erp_server_url",
     "host_name",
     "environment",
     "rpo_minutes",
