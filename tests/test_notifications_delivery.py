@@ -306,3 +306,22 @@ def test_entering_the_url_again_repairs_a_channel_whose_secrets_were_lost():
         services.update_channel(channel, min_severity="info")  # the URL is required
     services.update_channel(channel, secrets={"url": "http://127.0.0.1:9/new"})
     assert Channel.objects.get(pk=channel.pk).secret_values() == {"url": "http://127.0.0.1:9/new"}
+
+
+def test_https_checks_the_certificate_against_the_host(tmp_path, monkeypatch):
+    import ssl
+
+    from tests.test_notifications_receivers import self_signed_certificate
+
+    tls_files = self_signed_certificate(tmp_path)
+    raise_alert()
+    with HttpReceiver(tls_files=tls_files) as receiver:
+        untrusted = webhook("untrusted", receiver)
+        deliver_pending()
+        assert receiver.received == []
+        assert "TLS certificate not accepted" in Delivery.objects.get(channel=untrusted).error
+
+        trusting = ssl.create_default_context(cafile=tls_files[0])
+        monkeypatch.setattr(http.ssl, "create_default_context", lambda: trusting)
+        services.send_test(untrusted)
+    assert receiver.received[0].json()["event"] == "test"

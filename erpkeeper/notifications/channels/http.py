@@ -48,15 +48,11 @@ def validate_url(url: str) -> None:
     """
     try:
         host, port = _host_and_port(url)
-        addresses = resolve(host, port)
+        check_addresses(host, resolve(host, port))
     except socket.gaierror:
         return
     except UnicodeError:
         raise ValidationError({"url": _("The host name is not valid.")}) from None
-    except UrlRefused as exc:
-        raise ValidationError({"url": str(exc)}) from None
-    try:
-        check_addresses(host, addresses)
     except UrlRefused as exc:
         raise ValidationError({"url": str(exc)}) from None
 
