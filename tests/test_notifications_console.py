@@ -78,8 +78,10 @@ def test_send_test_shows_the_result(admin):
             name="ops-wecom", kind="wecom", secrets={"url": receiver.url(f"/send?key={TOKEN}")}
         )
         page = admin.get(f"{BASE}{channel.pk}/send_test_detail/", follow=True)
+        from_list = admin.get(f"{BASE}{channel.pk}/send_test_row/")
     assert "test message delivered in" in page.content.decode()
-    assert len(receiver.received) == 1
+    assert from_list.status_code == 302 and from_list.url == BASE
+    assert len(receiver.received) == 2
 
 
 def test_the_list_shows_the_last_delivery_and_why_a_channel_was_disabled(admin):
