@@ -46,6 +46,18 @@ UNFOLD = {
                         "admin:core_outboxmessage_changelist",
                         "erpkeeper.console.can_view_notifications",
                     ),
+                    _link(
+                        _("Notification channels"),
+                        "campaign",
+                        "admin:notifications_channel_changelist",
+                        "erpkeeper.console.can_view_notification_channels",
+                    ),
+                    _link(
+                        _("Deliveries"),
+                        "outgoing_mail",
+                        "admin:notifications_delivery_changelist",
+                        "erpkeeper.console.can_view_deliveries",
+                    ),
                 ],
             },
             {
@@ -133,6 +145,14 @@ def can_view_jobs(request):
 
 def can_view_notifications(request):
     return request.user.has_perm("core.view_outboxmessage")
+
+
+def can_view_notification_channels(request):
+    return request.user.has_perm("notifications.view_channel")
+
+
+def can_view_deliveries(request):
+    return request.user.has_perm("notifications.view_delivery")
 
 
 def can_view_backups(request):

@@ -18,6 +18,9 @@ CSRF_TRUSTED_ORIGINS = env.envlist("ERPKEEPER_CSRF_TRUSTED_ORIGINS", [])
 TIME_ZONE = env.envtimezone("ERPKEEPER_TIME_ZONE", "UTC")
 REDIS_URL = env.envstr("ERPKEEPER_REDIS_URL", "")
 TESTING = env.envbool("ERPKEEPER_TESTING", False)
+# Notification channels (docs/notifications.md): webhooks may not reach private addresses (SSRF).
+ALLOW_PRIVATE_WEBHOOKS = env.envbool("ERPKEEPER_ALLOW_PRIVATE_WEBHOOKS", False)
+PUBLIC_URL = env.envstr("ERPKEEPER_PUBLIC_URL", "")
 
 INSTALLED_APPS = [
     "unfold",
