@@ -1,0 +1,227 @@
+"""The agent's loop: collect, number, push or buffer, replay. See the package docstring."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import signal
+import socket
+import sys
+import threading
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from erpkeeper.lib import dburl
+from erpkeeper.monitoring.agent.buffer import DiskBuffer
+from erpkeeper.monitoring.agent.options import add_arguments
+from erpkeeper.monitoring.agent.push import Outcome, Pusher
+from erpkeeper.monitoring.collectors.base import Collector, Sample, collect_safely
+from erpkeeper.monitoring.collectors.registry import TargetSpec, host_collectors, target_collectors
+
+logger = logging.getLogger("erpkeeper.agent")
+
+EXIT_OK, EXIT_USAGE, EXIT_CONFIG = 0, 2, 4
+MAX_SAMPLES_PER_BATCH = 5000  # the server refuses larger requests (413)
+
+
+class UsageError(Exception):
+    pass
+
+
+class Agent:
+    def __init__(self, *, pusher, buffer, collectors, host_name, interval, agent_version):
+        self.pusher: Pusher = pusher
+        self.buffer: DiskBuffer = buffer
+        self.collectors: list[Collector] = collectors
+        self.host_name = host_name
+        self.interval = interval
+        self.agent_version = agent_version
+        self.stop = threading.Event()
+        self.online = True  # for logging the changes only, not every failed attempt
+
+    def run(self) -> None:
+        logger.info(
+            "agent %s started: host %s, every %s s, %d collector(s), server %s",
+            self.agent_version,
+            self.host_name,
+            self.interval,
+            len(self.collectors),
+            self.pusher.url,
+        )
+        while not self.stop.is_set():
+            started = time.monotonic()
+            self.round(started + self.interval)
+            self.stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
+        for collector in self.collectors:
+            collector.close()
+        logger.info(
+            "agent stopped (last batch %d, delivered up to it or buffered)", self.buffer.last_seq
+        )
+
+    def round(self, deadline: float) -> None:
+        batches = self.batches(self.collect())
+        if self.buffer.has_pending():
+            # Older batches wait on disk: queue behind them to keep the server's order.
+            for batch in batches:
+                self.buffer.append(batch)
+            self.replay(deadline)
+        else:
+            for batch in batches:
+                self.deliver_or_buffer(batch)
+
+    def collect(self) -> list[Sample]:
+        now = dt.datetime.now(dt.UTC)
+        return [sample for c in self.collectors for sample in collect_safely(c, now)]
+
+    def batches(self, samples: list[Sample]) -> list[dict]:
+        return [
+            {
+                "host": self.host_name,
+                "seq": self.buffer.next_seq(),
+                "agent_version": self.agent_version,
+                "samples": [as_json(s) for s in samples[start : start + MAX_SAMPLES_PER_BATCH]],
+            }
+            for start in range(0, max(len(samples), 1), MAX_SAMPLES_PER_BATCH)
+        ]
+
+    def deliver_or_buffer(self, batch: dict) -> None:
+        if self.stop.is_set():  # shutting down: keep it for the next start, do not wait
+            self.buffer.append(batch)
+            return
+        outcome, detail = self.pusher.send(batch)
+        if outcome is Outcome.RETRY:
+            self.went_offline(detail)
+            self.buffer.append(batch)
+        elif outcome is Outcome.REJECTED:
+            self.rejected(batch, detail)
+        else:
+            self.came_back()
+
+    def replay(self, deadline: float) -> None:
+        """Send buffered batches oldest first until done, the server fails, or ``deadline``."""
+        for batch in self.buffer.pending():
+            if self.stop.is_set() or time.monotonic() >= deadline:
+                break
+            outcome, detail = self.pusher.send(batch)
+            if outcome is Outcome.RETRY:
+                self.went_offline(detail)
+                break
+            self.came_back()
+            if outcome is Outcome.REJECTED:
+                self.rejected(batch, detail)
+            else:
+                self.buffer.mark_delivered(batch["seq"])
+        self.buffer.remove_delivered()
+
+    def rejected(self, batch: dict, detail: str) -> None:
+        logger.error("server refused batch %d (moved to rejected/): %s", batch["seq"], detail)
+        self.buffer.reject(batch, detail)
+
+    def went_offline(self, detail: str) -> None:
+        if self.online:
+            logger.warning("server unavailable (%s): buffering batches on disk", detail)
+        self.online = False
+
+    def came_back(self) -> None:
+        if not self.online:
+            logger.info("server available again: sending the buffered batches")
+        self.online = True
+
+
+def as_json(sample: Sample) -> dict:
+    return {
+        "metric": sample.metric,
+        "value": sample.value,
+        "time": sample.time.timestamp(),
+        "labels": sample.labels,
+        "target": sample.target,
+        "unit": sample.unit,
+    }
+
+
+def agent_version() -> str:
+    try:
+        return version("erpkeeper")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def build_agent(args: argparse.Namespace) -> Agent:
+    token = read_token(args)
+    try:
+        pusher = Pusher(args.server, token, args.ca_file)
+    except (ValueError, OSError) as exc:  # a bad URL, or a CA file that cannot be read
+        raise UsageError(str(exc)) from None
+    collectors = host_collectors()
+    for spec in target_specs(args.target, args.erp_server):
+        collectors.extend(target_collectors(spec))
+    buffer = DiskBuffer(
+        args.buffer_dir, int(args.buffer_max_mb * 1024 * 1024), args.buffer_max_hours * 3600
+    )
+    return Agent(
+        pusher=pusher,
+        buffer=buffer,
+        collectors=collectors,
+        host_name=args.name or socket.gethostname(),
+        interval=args.interval,
+        agent_version=agent_version(),
+    )
+
+
+def read_token(args: argparse.Namespace) -> str:
+    token = args.token
+    if args.token_file:
+        try:
+            token = Path(args.token_file).read_text().strip()
+        except OSError as exc:
+            raise UsageError(f"cannot read --token-file: {exc.strerror}") from None
+    if not token.startswith("ekh_"):
+        raise UsageError("give this host's token (ekh_…) with --token, --token-file or the env")
+    return token
+
+
+def target_specs(targets: list[str], erp_servers: list[str]) -> list[TargetSpec]:
+    servers = dict(name_and_value(item, "--erp-server") for item in erp_servers)
+    specs = []
+    for item in targets:
+        name, url = name_and_value(item, "--target")
+        try:
+            dburl.parse(url)
+        except dburl.DatabaseUrlError as exc:
+            raise UsageError(f"--target {name}: {exc}") from None
+        specs.append(TargetSpec(name, url, erp_server_url=servers.pop(name, "")))
+    if servers:
+        raise UsageError(f"--erp-server for unknown target(s): {', '.join(sorted(servers))}")
+    return specs
+
+
+def name_and_value(item: str, option: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise UsageError(f"{option} expects NAME=VALUE, got {item.split('=')[0]!r}…")
+    return name.strip(), value.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="erpkeeper agent", description="Push this machine's metrics to ERPKeeper."
+    )
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    try:
+        agent = build_agent(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # the buffer directory cannot be made or written
+        print(f"error: buffer directory {args.buffer_dir}: {exc.strerror}", file=sys.stderr)
+        return EXIT_CONFIG
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: agent.stop.set())
+    agent.run()
+    return EXIT_OK
