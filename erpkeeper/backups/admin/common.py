@@ -90,7 +90,10 @@ def when_text(moment) -> str:
 
 
 def duration_text(seconds: float | None) -> str:
-    return "–" if seconds is None else format_seconds(seconds)
+    if seconds is None:
+        return "–"
+    # Drills of small databases take under a second: "0s" would read as "not measured".
+    return f"{seconds:.1f}s" if seconds < 10 else format_seconds(seconds)
 
 
 def admin_link(url_name: str, pk, text) -> str:

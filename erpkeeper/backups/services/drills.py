@@ -238,6 +238,8 @@ def _check(name: str, passed, detail: str) -> dict:
 def format_duration(seconds) -> str:
     if seconds is None:
         return "–"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
