@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("i18n/", include("erpkeeper.accounts.urls")),
     path("", include("erpkeeper.core.urls")),
+    path("", include("erpkeeper.monitoring.prometheus")),  # /metrics
     path("", admin.site.urls),
 ]

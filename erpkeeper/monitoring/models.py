@@ -13,7 +13,13 @@ class Host(models.Model):
     """A machine that reports metrics: the ERPKeeper server itself, or one running the agent."""
 
     audit_redact = {"token_hash": None}
-    audit_ignore_fields = {"last_seen", "last_batch_seq", "agent_version"}
+    audit_ignore_fields = {
+        "last_seen",
+        "last_batch_seq",
+        "agent_version",
+        "minutes_dirty_from",
+        "hours_dirty_from",
+    }
 
     name = models.CharField(_("name"), max_length=255, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=HostKind.choices)
@@ -29,6 +35,10 @@ class Host(models.Model):
     # The agent numbers its batches; a replayed batch with a known number is ignored.
     last_batch_seq = models.BigIntegerField(_("last batch"), default=0)
     agent_version = models.CharField(_("agent version"), max_length=64, blank=True)
+    # Where the rollups must be recomputed from: ingest lowers the first (samples may arrive up
+    # to a day late from an agent's buffer), the rollup job lowers the second and clears both.
+    minutes_dirty_from = models.DateTimeField(null=True, blank=True, editable=False)
+    hours_dirty_from = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
