@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from erpkeeper.alerts import api as alerts_api
 from erpkeeper.backups import api as backups_api
 from erpkeeper.core import api_views as core_api
 from erpkeeper.monitoring import api as monitoring_api
@@ -15,6 +16,7 @@ core_api.register(router)
 backups_api.register(router)
 notifications_api.register(router)
 monitoring_api.register(router)
+alerts_api.register(router)
 
 urlpatterns = [
     path("", include(router.urls)),

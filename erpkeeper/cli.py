@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "erpkeeper.backups.cli_recovery",
     "erpkeeper.notifications.cli",
     "erpkeeper.monitoring.cli",
+    "erpkeeper.alerts.cli",
     "erpkeeper.demo.cli",
 ]
 

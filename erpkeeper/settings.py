@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "erpkeeper.backups",
     "erpkeeper.notifications",
     "erpkeeper.monitoring",
+    "erpkeeper.alerts",
 ]
 
 MIDDLEWARE = [
