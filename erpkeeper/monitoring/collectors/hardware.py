@@ -47,7 +47,7 @@ class HardwareCollector(Collector):
             if not self.smartctl
             else _("smartctl finds no disk it may read")
         )
-        return [_("no hardware sensors are available on this machine"), smart]
+        return [_("hardware sensors not available on this machine"), smart]
 
     def collect(self, now: dt.datetime) -> list[Sample]:
         samples = [*self._temperatures(now), *self._fans(now)]

@@ -11,7 +11,7 @@ TrytonCollector (SQL, SQLite or PostgreSQL), metrics with the target:
 A table that the installed modules do not have gives no metric.
 
 TrytonRpcCollector, only for targets with an ERP server URL: the JSON-RPC call
-``common.server.version`` (no database, no login) gives
+``common.server.version`` on ``<url>/rpc/`` (no database, no login) gives
   erp.rpc.up               1 when the server answers it, else 0
   erp.rpc.latency_seconds  time to answer (only when up)
 """
@@ -91,7 +91,7 @@ class TrytonRpcCollector(Collector):
 
     def __init__(self, target: str, server_url: str):
         super().__init__(target)
-        self.url = server_url.rstrip("/") + "/"
+        self.url = rpc_url(server_url)
         self.body = json.dumps({"id": 1, "method": "common.server.version", "params": []}).encode()
 
     def collect(self, now: dt.datetime) -> list[Sample]:
@@ -118,3 +118,9 @@ class TrytonRpcCollector(Collector):
             answer = json.loads(response.read(65536))
         if not isinstance(answer, dict) or "result" not in answer:
             raise ValueError(f"unexpected answer: {str(answer)[:200]}")
+
+
+def rpc_url(server_url: str) -> str:
+    """Tryton's database-less JSON-RPC endpoint: ``/rpc/`` under the server's URL."""
+    base = server_url.strip().rstrip("/")
+    return base + "/" if base.endswith("/rpc") else base + "/rpc/"
