@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.personas",
     "tests.fixtures.tryton",
     "tests.fixtures.backups",
+    "tests.fixtures.browser",
 ]

@@ -1,7 +1,6 @@
 """The backup panel of a target's page in a real browser (Debian's headless Chromium)."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,41 +9,11 @@ from erpkeeper.accounts import services as accounts
 from erpkeeper.backups import services
 from erpkeeper.backups.models import Destination
 from erpkeeper.core.models import Job
+from tests.fixtures.browser import BROWSER_MARKS, sign_in
 from tests.fixtures.personas import PERSONA_PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = BROWSER_MARKS
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "backups-target.png"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)),
-        reason=f"headless Chromium not installed at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    playwright = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
-    # still synchronous, so Django's async guard does not apply.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -61,14 +30,6 @@ def target_with_history(sqlite_backup_target, local_destination, tmp_path):
     services.verify_backup(services.run_backup(sqlite_backup_target))
     services.run_drill(sqlite_backup_target)
     return sqlite_backup_target
-
-
-def sign_in(page, base, username, password):
-    page.goto(base + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def open_target(page, base, target):

@@ -1,54 +1,11 @@
 """The console in a real browser (Debian's headless Chromium), as a person sees it."""
 
-import os
-import shutil
-
-import pytest
-
 from erpkeeper.accounts import services as accounts
 from erpkeeper.targets import services as targets
+from tests.fixtures.browser import BROWSER_MARKS, sign_in
 from tests.fixtures.personas import PERSONA_PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)),
-        reason=f"headless Chromium not installed at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    playwright = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
-    # still synchronous, so Django's async guard does not apply.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        browser.close()
-
-
-def sign_in(page, base, username, password):
-    page.goto(base + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+pytestmark = BROWSER_MARKS
 
 
 def test_ops_engineer_sees_the_erp_card_and_its_facts(
