@@ -3,7 +3,8 @@
 ``series_points`` returns at most about ``max_points`` (time, min, avg, max) points per series,
 aggregated by the database (GROUP BY bucket) from the cheapest source that still has enough
 detail: raw samples for ranges up to 6 hours, 1-minute rollups up to 14 days, 1-hour rollups
-beyond (or sooner when the buckets are an hour wide anyway). Rollups cover closed minutes and
+beyond (or from
+14 days down when the buckets are an hour wide anyway). Rollups cover closed minutes and
 hours only, so the newest minute (or hour) of a long range is missing until it is rolled.
 """
 
@@ -49,7 +50,7 @@ def choose_resolution(span: dt.timedelta, max_points: int) -> int:
     seconds_per_point = span.total_seconds() / max(max_points, 1)
     if span > MINUTE_MAX_SPAN or seconds_per_point >= Resolution.HOUR:
         return Resolution.HOUR
-    if span > RAW_MAX_SPAN or seconds_per_point >= Resolution.MINUTE:
+    if span > RAW_MAX_SPAN:
         return Resolution.MINUTE
     return RAW
 
@@ -88,7 +89,7 @@ def _bucket_expression(width: int) -> str:
     if connection.vendor == "postgresql":
         return f"FLOOR(EXTRACT(EPOCH FROM time) / {int(width)})::bigint"
     # SQLite keeps times as UTC text; strftime('%s') reads them as seconds since the epoch.
-    return f"CAST(strftime('%s', time) AS INTEGER) / {int(width)}"
+    return f"CAST(strftime('%%s', time) AS INTEGER) / {int(width)}"  # %% for the driver
 
 
 def latest(series_ids: list[int], since: dt.datetime | None = None) -> dict:
