@@ -289,3 +289,33 @@ def test_delivered_batches_are_skipped_and_their_segments_removed(tmp_path):
     reopened.remove_delivered()
     assert not reopened.has_pending()
     assert list((tmp_path / "segments").iterdir()) == []
+
+
+# ---------------------------------------------------------------- against the real endpoint
+
+
+def test_end_to_end_against_the_ingest_endpoint(live_server, tmp_path):
+    from erpkeeper.monitoring.models import Host, Sample
+    from erpkeeper.monitoring.storage.tokens import create_host
+
+    host, token = create_host("branch-e2e")
+    command = [
+        sys.executable, "-m", "erpkeeper.monitoring.agent", "--server", live_server.url,
+        "--token", token, "--name", "branch-e2e", "--interval", "0.3",
+        "--buffer-dir", str(tmp_path),
+    ]  # fmt: skip
+    agent = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while Host.objects.get(pk=host.pk).last_batch_seq < 3:
+            assert time.monotonic() < deadline and agent.poll() is None, "no batches stored"
+            time.sleep(0.1)
+    finally:
+        log = stop_agent(agent)
+    host.refresh_from_db()
+    assert host.agent_version and host.last_seen is not None
+    cpu = Sample.objects.filter(series__host=host, series__metric="host.cpu.percent")
+    assert cpu.count() >= 3
+    assert all(0 <= s.value <= 100 for s in cpu)
+    assert "refused" not in log and "unavailable" not in log
+    assert not list((tmp_path / "rejected").iterdir())
