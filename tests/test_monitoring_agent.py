@@ -124,6 +124,10 @@ def stop_agent(agent: subprocess.Popen) -> str:
     return err
 
 
+def consecutive(seqs: list[int]) -> bool:
+    return bool(seqs) and seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
 def cpu_times(batches: list[dict]) -> list[float]:
     return [
         s["time"]
@@ -152,14 +156,14 @@ def test_buffers_while_the_server_is_away_and_replays_in_order(receiver, tmp_pat
     finally:
         log = stop_agent(agent)
     seqs = receiver.seqs()
-    assert seqs == list(range(1, len(seqs) + 1))  # in order, no gap, no duplicate
+    assert consecutive(seqs)  # in order, no gap, no duplicate
     times = cpu_times(receiver.taken)
     assert times == sorted(times) and len(set(times)) == len(times)
     assert "buffering batches on disk" in log and "sending the buffered batches" in log
     # Whatever was not sent when SIGTERM came is on disk, numbered after the last one sent.
-    pending = _pending(tmp_path)
-    assert [b["seq"] for b in pending] == list(range(len(seqs) + 1, len(seqs) + 1 + len(pending)))
-    assert int((tmp_path / "seq").read_text()) == len(seqs) + len(pending)
+    pending = [b["seq"] for b in _pending(tmp_path)]
+    assert consecutive(seqs + pending)
+    assert int((tmp_path / "seq").read_text()) == (seqs + pending)[-1]
 
 
 def _pending(buffer_dir) -> list[dict]:
@@ -169,16 +173,17 @@ def _pending(buffer_dir) -> list[dict]:
 
 
 def test_a_refused_batch_is_set_aside_and_the_rest_goes_on(receiver, tmp_path):
-    receiver.refuse = {2: 422}
+    (tmp_path / "seq").write_text("100")  # numbering goes on from the buffer directory's
+    receiver.refuse = {102: 422}
     agent = start_agent(receiver.url, tmp_path)
     try:
         receiver.wait_for(lambda seqs: len(seqs) >= 4)
     finally:
         log = stop_agent(agent)
-    assert receiver.seqs()[:3] == [1, 3, 4]
-    rejected = json.loads((tmp_path / "rejected" / f"{2:020d}.json").read_text())
-    assert rejected["batch"]["seq"] == 2 and rejected["reason"].startswith("422")
-    assert "server refused batch 2" in log
+    assert receiver.seqs()[:3] == [101, 103, 104]
+    rejected = json.loads((tmp_path / "rejected" / f"{102:020d}.json").read_text())
+    assert rejected["batch"]["seq"] == 102 and rejected["reason"].startswith("422")
+    assert "server refused batch 102" in log
 
 
 def test_a_restarted_agent_numbers_on_and_sends_what_it_buffered(receiver, tmp_path):
@@ -189,7 +194,7 @@ def test_a_restarted_agent_numbers_on_and_sends_what_it_buffered(receiver, tmp_p
     finally:
         stop_agent(agent)
     buffered = [b["seq"] for b in _pending(tmp_path)]
-    assert buffered == list(range(1, len(buffered) + 1)) and len(buffered) >= 3
+    assert consecutive(buffered) and len(buffered) >= 3
     receiver.fail_with = None
     agent = start_agent(receiver.url, tmp_path)
     try:
@@ -197,8 +202,8 @@ def test_a_restarted_agent_numbers_on_and_sends_what_it_buffered(receiver, tmp_p
     finally:
         stop_agent(agent)
     seqs = receiver.seqs()
-    assert seqs == list(range(1, len(seqs) + 1))
-    assert all(b["seq"] > len(seqs) for b in _pending(tmp_path))  # only what SIGTERM left
+    assert consecutive(seqs) and seqs[0] == buffered[0]
+    assert all(b["seq"] > seqs[-1] for b in _pending(tmp_path))  # only what SIGTERM left
 
 
 def test_the_agent_stays_small_and_never_loads_django(receiver, tmp_path):
@@ -279,13 +284,15 @@ def test_delivered_batches_are_skipped_and_their_segments_removed(tmp_path):
     from erpkeeper.monitoring.agent.buffer import DiskBuffer
 
     buffer = DiskBuffer(tmp_path, max_bytes=10**8, max_age_seconds=86400)
-    for seq in (buffer.next_seq() for _ in range(3)):
+    first, second, third = (buffer.next_seq() for _ in range(3))
+    assert first > time.time() * 1000 - 60_000  # a new directory numbers from the clock
+    for seq in (first, second, third):
         buffer.append(batch(seq))
-    buffer.mark_delivered(2)
+    buffer.mark_delivered(second)
     reopened = DiskBuffer(tmp_path, max_bytes=10**8, max_age_seconds=86400)
-    assert reopened.next_seq() == 4
-    assert [b["seq"] for b in reopened.pending()] == [3]
-    reopened.mark_delivered(3)
+    assert reopened.next_seq() == third + 1
+    assert [b["seq"] for b in reopened.pending()] == [third]
+    reopened.mark_delivered(third)
     reopened.remove_delivered()
     assert not reopened.has_pending()
     assert list((tmp_path / "segments").iterdir()) == []

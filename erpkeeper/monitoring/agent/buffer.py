@@ -2,7 +2,8 @@
 
 Layout of the buffer directory::
 
-    seq                     the last batch number given out (a batch keeps its number forever)
+    seq                     the last batch number given out (a batch keeps its number forever;
+                            the first is the clock in milliseconds, see ``_first_seq``)
     delivered               the last buffered batch number the server has answered for
     segments/<seq>.jsonl    buffered batches, one JSON body a line, oldest segment first
     rejected/<seq>.json     batches the server refused (4xx): kept for a person to look at
@@ -41,7 +42,7 @@ class DiskBuffer:
         self.max_age = max_age_seconds
         # Small enough that the size cap drops a fraction of the buffer, not all of it.
         self.segment_bytes = max(4096, min(MAX_SEGMENT_BYTES, max_bytes // 8))
-        self.last_seq = self._read_number("seq")
+        self.last_seq = self._read_number("seq") or _first_seq()
         self.delivered = self._read_number("delivered")
 
     # ------------------------------------------------------------------ batch numbers
@@ -146,6 +147,16 @@ class DiskBuffer:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+
+
+def _first_seq() -> int:
+    """Where a new buffer directory starts numbering: the time in milliseconds.
+
+    The server ignores batches numbered at or below the last it took. Starting from the clock,
+    an agent whose buffer directory was lost (reinstalled, wiped) still numbers above its
+    predecessor's batches (it would need over 1,000 batches a second to catch up).
+    """
+    return int(time.time() * 1000)
 
 
 def _parse(line: bytes, path: Path) -> dict | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import logging
+import math
 import sys
 from dataclasses import dataclass, field
 
@@ -88,7 +89,9 @@ def collect_safely(collector: Collector, now: dt.datetime) -> list[Sample]:
         )
         collector.close()  # reconnect next time: the connection may be broken
         return [Sample(UP_METRIC, 0.0, now, labels, collector.target)]
-    return [*samples, Sample(UP_METRIC, 1.0, now, labels, collector.target)]
+    # Storage refuses a whole batch for one NaN (a flaky sensor): leave such readings out.
+    finite = [sample for sample in samples if math.isfinite(sample.value)]
+    return [*finite, Sample(UP_METRIC, 1.0, now, labels, collector.target)]
 
 
 def one_line(exc: BaseException) -> str:

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import time
 
 from erpkeeper.cli import emit, table
 
@@ -36,8 +37,10 @@ def handle_collect(args) -> None:
 
     collector = EmbeddedCollector()
     try:
-        now = dt.datetime.now(dt.UTC)
-        samples = collector.collect(now)
+        # CPU use and the rates compare two readings: take a first one and wait a second.
+        collector.collect(dt.datetime.now(dt.UTC))
+        time.sleep(1)
+        samples = collector.collect(dt.datetime.now(dt.UTC))
         stored = None
         if args.store:
             from erpkeeper.monitoring.storage.ingest import MetricSample, embedded_host, ingest
