@@ -1,5 +1,287 @@
-"""/api/v1 for alerts, rules and silences (filled in by the alerting work)."""
+"""/api/v1 for alerts, alert rules and silences.
+
+``/alert-rules/`` CRUD (a default rule can be disabled, not deleted: 400); ``/alerts/`` list
+and retrieve, filtered by ``state``, ``target`` (id or name), ``severity`` and ``rule``, with
+``POST …/{id}/acknowledge/`` and ``…/resolve/``; ``/silences/`` CRUD (``?active=true`` for the
+ones in force) with ``POST …/{id}/expire/``. Everything goes through ``alerts.services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from erpkeeper.alerts import services
+from erpkeeper.alerts.models import Alert, AlertRule, Silence
+from erpkeeper.monitoring.models import Host
+from erpkeeper.notifications.models import Channel
+from erpkeeper.targets.models import Target
+
+
+def _names(model, many=True, **kwargs):
+    return serializers.SlugRelatedField(
+        slug_field="name", queryset=model.objects.all(), many=many, required=False, **kwargs
+    )
+
+
+class AlertRuleSerializer(serializers.ModelSerializer):
+    targets = _names(Target, help_text="target names; empty: every target")
+    hosts = _names(Host, help_text="host names; empty: every host")
+    channels = _names(Channel, help_text="channel names; empty: every accepting channel")
+    escalation_channel = _names(Channel, many=False, allow_null=True)
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "id",
+            "name",
+            "description",
+            "enabled",
+            "metric",
+            "targets",
+            "hosts",
+            "label_selector",
+            "operator",
+            "warning_threshold",
+            "critical_threshold",
+            "recovery_threshold",
+            "for_seconds",
+            "no_data_intervals",
+            "repeat_minutes",
+            "channels",
+            "escalate_after_minutes",
+            "escalation_channel",
+            "is_default",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["is_default", "created", "updated"]
+        validators: list = []  # the services check the rule as a whole
+        extra_kwargs = {"name": {"validators": []}}
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    target = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    host = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    series = serializers.StringRelatedField()
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "rule",
+            "rule_name",
+            "state",
+            "severity",
+            "summary",
+            "target",
+            "host",
+            "series",
+            "value",
+            "no_data",
+            "started",
+            "fired_at",
+            "resolved_at",
+            "resolved_by",
+            "acknowledged_at",
+            "acknowledged_by",
+            "last_notified_at",
+            "notifications_sent",
+            "escalated_at",
+            "suppressed_reason",
+            "fingerprint",
+        ]
+        read_only_fields = fields
+
+
+class SilenceSerializer(serializers.ModelSerializer):
+    target = _names(Target, many=False, allow_null=True)
+    host = _names(Host, many=False, allow_null=True)
+    starts = serializers.DateTimeField(required=False, help_text="default: now")
+    ends = serializers.DateTimeField(required=False)
+    duration_minutes = serializers.IntegerField(
+        write_only=True, required=False, min_value=1, help_text="instead of ends"
+    )
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Silence
+        fields = [
+            "id",
+            "rule",
+            "target",
+            "host",
+            "metric",
+            "starts",
+            "ends",
+            "duration_minutes",
+            "comment",
+            "created_by",
+            "created",
+        ]
+        read_only_fields = ["created_by", "created"]
+
+
+def _bad_request(exc: ValidationError) -> Response:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+    return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+
+
+class AlertRuleViewSet(viewsets.ModelViewSet):
+    """Threshold rules on metrics (warning / critical, for, hysteresis, no data, escalation)."""
+
+    queryset = AlertRule.objects.prefetch_related("targets", "hosts", "channels").select_related(
+        "escalation_channel"
+    )
+    serializer_class = AlertRuleSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            rule = services.create_rule(**serializer.validated_data)
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        rule = self.get_object()
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(rule, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.update_rule(rule, **serializer.validated_data)
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(self.get_serializer(rule).data)
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            services.delete_rule(self.get_object())
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("state", OpenApiTypes.STR, description="pending, firing or resolved"),
+        OpenApiParameter("target", OpenApiTypes.STR, description="target id or name"),
+        OpenApiParameter("severity", OpenApiTypes.STR, description="warning or critical"),
+        OpenApiParameter("rule", OpenApiTypes.INT, description="rule id"),
+    ]
+)
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alerts raised by the rules, newest first; acknowledge or resolve them."""
+
+    queryset = Alert.objects.select_related(
+        "rule", "target", "host", "series", "acknowledged_by", "resolved_by"
+    )
+    serializer_class = AlertSerializer
+    action_permissions = {"acknowledge": "change", "resolve": "change"}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        params = self.request.query_params
+        for name in ("state", "severity"):
+            if params.get(name):
+                queryset = queryset.filter(**{name: params[name]})
+        if params.get("rule", "").isdigit():
+            queryset = queryset.filter(rule_id=int(params["rule"]))
+        target = params.get("target")
+        if target:
+            field = "target_id" if target.isdigit() else "target__name"
+            queryset = queryset.filter(**{field: target})
+        return queryset
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Someone is on it: stops the reminders and the escalation."""
+        return self._apply(services.acknowledge)
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Close the alert by hand (a new one opens if the condition still holds)."""
+        return self._apply(services.resolve)
+
+    def _apply(self, operation):
+        try:
+            alert = operation(self.get_object(), self.request.user)
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(self.get_serializer(alert).data)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("active", OpenApiTypes.BOOL, description="only those in force")]
+)
+class SilenceViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Periods when matching alerts are recorded but not sent."""
+
+    queryset = Silence.objects.select_related("rule", "target", "host", "created_by")
+    serializer_class = SilenceSerializer
+    action_permissions = {"expire": "change"}
+
+    def get_queryset(self):
+        if self.request.query_params.get("active", "").lower() in ("1", "true", "yes"):
+            return services.active_silences()
+        return super().get_queryset()
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        minutes = data.pop("duration_minutes", None)
+        if minutes:
+            data["duration"] = dt.timedelta(minutes=minutes)
+        try:
+            silence = services.create_silence(user=request.user, **data)
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(self.get_serializer(silence).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        silence = self.get_object()
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(silence, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        minutes = data.pop("duration_minutes", None)
+        if minutes:
+            data["ends"] = data.get("starts", silence.starts) + dt.timedelta(minutes=minutes)
+        try:
+            services.update_silence(silence, **data)
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(self.get_serializer(silence).data)
+
+    @extend_schema(request=None, responses={200: SilenceSerializer})
+    @action(detail=True, methods=["post"])
+    def expire(self, request, pk=None):
+        """End the silence now."""
+        silence = services.expire_silence(self.get_object(), request.user)
+        return Response(self.get_serializer(silence).data)
 
 
 def register(router) -> None:
-    return None
+    router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
+    router.register("alerts", AlertViewSet, basename="alert")
+    router.register("silences", SilenceViewSet, basename="silence")

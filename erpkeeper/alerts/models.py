@@ -96,6 +96,9 @@ class AlertRule(models.Model):
         related_name="+",
     )
     is_default = models.BooleanField(_("default rule"), default=False, editable=False)
+    # Which built-in rule this is (e.g. "disk"): how the defaults are found again, whatever
+    # language their names were created in and however people renamed them.
+    default_key = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -118,7 +121,14 @@ class Alert(models.Model):
     """One rule's condition on one series (or target), from pending to resolved."""
 
     # Evaluation bookkeeping changes every interval: the state changes are what is audited.
-    audit_ignore_fields = {"value", "last_evaluated", "last_notified_at", "notifications_sent"}
+    audit_ignore_fields = {
+        "value",
+        "last_evaluated",
+        "last_notified_at",
+        "notifications_sent",
+        "notified_severity",
+        "last_message",
+    }
 
     rule = models.ForeignKey(
         AlertRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="alerts"
@@ -172,16 +182,47 @@ class Alert(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the value recovered by itself."),
+    )
     last_notified_at = models.DateTimeField(_("last notified"), null=True, blank=True)
     notifications_sent = models.PositiveIntegerField(_("notifications sent"), default=0)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     # Why it was recorded but not sent: a silence, a maintenance window, an inhibiting alert.
     suppressed_reason = models.CharField(_("not sent because"), max_length=255, blank=True)
+    no_data = models.BooleanField(
+        _("no data"), default=False, help_text=_("Raised because the series went silent.")
+    )
+    # The most severe level people were told about: a value flapping at the critical threshold
+    # is announced once, not at every crossing.
+    notified_severity = models.CharField(max_length=16, blank=True, editable=False)
+    last_message = models.ForeignKey(
+        "core.OutboxMessage",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-started"]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
+        constraints = [
+            # Deduplication holds even when a manual run and the evaluator thread overlap.
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=models.Q(state__in=["pending", "firing"]),
+                name="alerts_one_open_alert_per_fingerprint",
+            )
+        ]
 
     def __str__(self):
         return self.summary

@@ -1,0 +1,99 @@
+"""The rules every installation starts with, created (once) after each ``migrate``.
+
+They have no targets or hosts selected, so they watch every target and every host. People may
+change their thresholds or disable them, but not delete them (``services.delete_rule``); a
+default rule that was changed is never put back, only missing ones are created.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+# key -> fields. Recovery thresholds are explicit where the metric is 0/1 or a count: with the
+# default (the threshold itself) "above 0" would resolve only below 0, that is never.
+DEFAULT_RULES: dict[str, dict] = {
+    "host_down": {
+        "name": _("Host down"),
+        "description": _("The host's collector failed or the host stopped reporting."),
+        "metric": "collector.up",
+        "label_selector": {"collector": "host"},
+        "operator": "<",
+        "critical_threshold": 1,
+        "recovery_threshold": 0.5,
+        "no_data_intervals": 3,
+    },
+    "disk": {
+        "name": _("Disk almost full"),
+        "metric": "host.disk.percent",
+        "warning_threshold": 85,
+        "critical_threshold": 95,
+        "for_seconds": 60,
+    },
+    "cpu": {
+        "name": _("CPU busy"),
+        "metric": "host.cpu.percent",
+        "warning_threshold": 90,
+        "for_seconds": 300,
+    },
+    "memory": {
+        "name": _("Memory almost full"),
+        "metric": "host.memory.percent",
+        "warning_threshold": 90,
+        "critical_threshold": 97,
+        "for_seconds": 60,
+    },
+    "db_connections": {
+        "name": _("Database connections almost exhausted"),
+        "metric": "db.connections.percent",
+        "warning_threshold": 80,
+        "for_seconds": 60,
+    },
+    "backup_rpo": {
+        "name": _("Newest backup older than the RPO"),
+        "description": _("Age of the newest good backup divided by the target's RPO."),
+        "metric": "backup.rpo_ratio",
+        "critical_threshold": 1,
+    },
+    "drill_failed": {
+        "name": _("Recovery drill failed"),
+        "metric": "drill.failed",
+        "critical_threshold": 0,
+        "recovery_threshold": 0.5,
+    },
+    "erp_cron_failed": {
+        "name": _("ERP scheduled jobs failed"),
+        "metric": "erp.cron.failed",
+        "warning_threshold": 0,
+        "recovery_threshold": 0.5,
+    },
+}
+
+
+def ensure_default_rules() -> int:
+    """Create the default rules that do not exist yet; returns how many were created."""
+    from erpkeeper.alerts.models import AlertRule
+    from erpkeeper.core.audit import audit_context
+
+    existing = set(AlertRule.objects.filter(is_default=True).values_list("default_key", flat=True))
+    created = 0
+    with (
+        translation.override(settings.LANGUAGE_CODE),
+        audit_context(actor_name="system:alerts", source="system"),
+    ):
+        for key, fields in DEFAULT_RULES.items():
+            if key in existing:
+                continue
+            values = {k: str(v) if k in ("name", "description") else v for k, v in fields.items()}
+            if AlertRule.objects.filter(name=values["name"]).exists():
+                values["name"] = f"{values['name']} ({key})"  # a rule of people's own has it
+            AlertRule.objects.create(is_default=True, default_key=key, **values)
+            created += 1
+    return created
+
+
+def create_default_rules_after_migrate(sender, **kwargs) -> None:
+    """post_migrate receiver (connected in AlertsConfig.ready), once the alerts app is there."""
+    if sender.label == "alerts":
+        ensure_default_rules()
