@@ -13,7 +13,7 @@ from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState
 from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
 from erpkeeper.monitoring.storage.ingest import forget_series_ids
-from tests.alerts_helpers import (
+from tests.test_alerts_helpers import (
     STEP,
     alert_messages,
     feed,
