@@ -326,3 +326,13 @@ def test_end_to_end_against_the_ingest_endpoint(live_server, tmp_path):
     assert all(0 <= s.value <= 100 for s in cpu)
     assert "refused" not in log and "unavailable" not in log
     assert not list((tmp_path / "rejected").iterdir())
+
+
+def test_erpkeeper_agent_hands_the_words_after_agent_to_the_agent():
+    from erpkeeper.monitoring.collectors.cli import agent_words
+
+    assert agent_words(["erpkeeper", "agent", "--server", "s"]) == ["--server", "s"]
+    assert agent_words(["erpkeeper", "--as", "agent", "agent", "--name", "agent"]) == [
+        "--name",
+        "agent",
+    ]

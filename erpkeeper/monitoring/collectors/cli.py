@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import sys
 import time
 
 from erpkeeper.cli import emit, table
+from erpkeeper.monitoring.agent.options import add_arguments
 
 
 def register(sub) -> None:
-    agent = sub.add_parser(
-        "agent",
-        help="push this machine's metrics to an ERPKeeper server (see `erpkeeper agent --help`)",
-    )
-    agent.add_argument("agent_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    agent = sub.add_parser("agent", help="push this machine's metrics to an ERPKeeper server")
+    add_arguments(agent)
     agent.set_defaults(handler=handle_agent)
     collect = sub.add_parser(
         "collect", help="collect this machine's and its targets' metrics once and show them"
@@ -26,10 +23,18 @@ def register(sub) -> None:
 
 
 def handle_agent(args) -> None:
-    # Reached only when options came before "agent" (erpkeeper --json agent …): run the agent
-    # in a fresh interpreter, which leaves Django and the server's configuration behind.
-    command = [sys.executable, "-m", "erpkeeper.monitoring.agent", *args.agent_args]
+    # The agent must not carry Django: replace this process by a fresh interpreter running it
+    # with the words that followed "agent" on the command line (checked by the parser above).
+    command = [sys.executable, "-m", "erpkeeper.monitoring.agent", *agent_words(sys.argv)]
     os.execv(sys.executable, command)  # noqa: S606  (this interpreter, no shell)
+
+
+def agent_words(argv: list[str]) -> list[str]:
+    """The words after the command ``agent`` (not after a user named agent: ``--as agent``)."""
+    for index, word in enumerate(argv[1:], start=1):
+        if word == "agent" and argv[index - 1] != "--as":
+            return argv[index + 1 :]
+    return []
 
 
 def handle_collect(args) -> None:
