@@ -39,6 +39,8 @@ MAX_LABELS = 16
 MAX_FUTURE = dt.timedelta(minutes=5)
 MAX_AGE = dt.timedelta(hours=25)  # the agent buffers up to 24 hours while the server is away
 UTC = dt.UTC
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
 
 
 @dataclass(slots=True)
@@ -163,6 +165,7 @@ def target_ids_by_name(names: set[str]) -> dict[str, int]:
 def _store(host, samples, rows, target_ids, batch_seq, agent_version) -> IngestResult:
     created: dict[tuple, int] = {}
     with transaction.atomic():
+        relax_commit()
         if not _claim_batch(host, batch_seq, agent_version, rows):
             return IngestResult(0, len(samples))
         series_ids = _series_ids_for(host, samples, target_ids, created)
@@ -173,6 +176,16 @@ def _store(host, samples, rows, target_ids, batch_seq, agent_version) -> IngestR
     if batch_seq is not None:
         host.last_batch_seq = batch_seq
     return IngestResult(accepted, len(samples) - accepted)
+
+
+def relax_commit() -> None:
+    """On PostgreSQL, do not wait for this transaction's WAL flush (a third of a batch's time).
+    A crash of PostgreSQL itself may then lose the batches of its last moment (at most about
+    0.6 s), never corrupt anything: acceptable for measurements, and what lets one server take
+    50,000 samples a second."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _claim_batch(host, batch_seq, agent_version, rows) -> bool:
@@ -198,9 +211,10 @@ def _claim_batch(host, batch_seq, agent_version, rows) -> bool:
 
 def _series_ids_for(host, samples, target_ids, created) -> list[int]:
     """The series id of every sample, creating (in one query) the series not seen before."""
+    # Looked up by the labels in the order they came (sorting 5,000 label sets per batch is
+    # measurable); only new series pay for the sorted identity.
     identities = [
-        (host.pk, target_ids.get(s.target), s.metric, tuple(sorted(s.labels.items())))
-        for s in samples
+        (host.pk, target_ids.get(s.target), s.metric, tuple(s.labels.items())) for s in samples
     ]
     unknown = {identity for identity in identities if identity not in _series_ids}
     if unknown:
@@ -211,7 +225,11 @@ def _series_ids_for(host, samples, target_ids, created) -> list[int]:
 
 
 def _find_or_create_series(identities: list[tuple], units: dict[str, str]) -> dict[tuple, int]:
-    keys = {series_key(*identity): identity for identity in identities}
+    by_key: dict[str, list[tuple]] = {}
+    for host_id, target_id, metric, labels in identities:
+        key = series_key(host_id, target_id, metric, tuple(sorted(labels)))
+        by_key.setdefault(key, []).append((host_id, target_id, metric, labels))
+    keys = {key: found[0] for key, found in by_key.items()}
     found = dict(Series.objects.filter(key__in=keys).values_list("key", "id"))
     new = [
         Series(
@@ -228,7 +246,7 @@ def _find_or_create_series(identities: list[tuple], units: dict[str, str]) -> di
     if new:
         Series.objects.bulk_create(new, ignore_conflicts=True)
         found = dict(Series.objects.filter(key__in=keys).values_list("key", "id"))
-    return {identity: found[key] for key, identity in keys.items()}
+    return {identity: found[key] for key, same in by_key.items() for identity in same}
 
 
 def series_key(host_id: int, target_id: int | None, metric: str, labels: tuple) -> str:
@@ -245,12 +263,18 @@ def insert_samples(rows: list[tuple[int, dt.datetime, float]]) -> int:
     table = Sample._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            series_ids, times, values = (list(column) for column in zip(*rows, strict=True))
+            # Three array literals built with str.join: adapting 15,000 Python objects one by
+            # one took longer than the INSERT itself. Times travel as exact microseconds.
             cursor.execute(
                 f'INSERT INTO "{table}" (series_id, time, value) '
-                "SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::double precision[]) "
+                "SELECT s, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 microsecond', v "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::double precision[]) AS u(s, t, v) "
                 "ON CONFLICT (series_id, time) DO NOTHING",
-                [series_ids, times, values],
+                [
+                    "{" + ",".join([str(sid) for sid, _m, _v in rows]) + "}",
+                    "{" + ",".join([str((m - EPOCH) // MICROSECOND) for _s, m, _v in rows]) + "}",
+                    "{" + ",".join([repr(v) for _s, _m, v in rows]) + "}",
+                ],
             )
         else:
             # Django keeps SQLite datetimes as naive UTC text in str(datetime) form.
