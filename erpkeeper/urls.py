@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("erpkeeper.accounts.urls")),
     path("", include("erpkeeper.core.urls")),
     path("", include("erpkeeper.monitoring.prometheus")),  # /metrics
+    path("monitoring/charts/", include("erpkeeper.monitoring.urls")),  # console charts
     path("", admin.site.urls),
 ]

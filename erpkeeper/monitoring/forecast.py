@@ -154,7 +154,7 @@ class DiskForecast:
 
     @property
     def state(self) -> str:
-        """"critical" under 7 days, "warning" under 14, else "ok"."""
+        """Critical under 7 days, warning under 14, else ok."""
         if self.days is None:
             return "ok"
         if self.days < CRITICAL_DAYS:

@@ -1,0 +1,189 @@
+"""Console pages for alert rules: the list and the editor. Saving goes through the alert
+engine's services (``create_rule`` / ``update_rule`` / ``delete_rule``); default rules can be
+edited and disabled, never deleted."""
+
+from __future__ import annotations
+
+import copy
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.decorators import display
+from unfold.widgets import UnfoldAdminSelectWidget
+
+from erpkeeper.alerts.admin.common import alert_services, badge
+from erpkeeper.alerts.models import AlertRule
+from erpkeeper.monitoring.models import Series
+
+RULE_FIELDS = [
+    "name",
+    "description",
+    "enabled",
+    "metric",
+    "targets",
+    "hosts",
+    "label_selector",
+    "operator",
+    "warning_threshold",
+    "critical_threshold",
+    "recovery_threshold",
+    "for_seconds",
+    "no_data_intervals",
+    "repeat_minutes",
+    "channels",
+    "escalate_after_minutes",
+    "escalation_channel",
+]
+MANY_TO_MANY = ("targets", "hosts", "channels")
+
+
+def known_metrics(current: str = "") -> list[tuple[str, str]]:
+    """Metrics with series, those of the default rules (whose series may not exist yet), and the
+    rule's own: a rule on a metric nothing collects would never fire."""
+    from erpkeeper.alerts.defaults import DEFAULT_RULES
+
+    names = set(Series.objects.values_list("metric", flat=True).distinct())
+    names |= {fields["metric"] for fields in DEFAULT_RULES.values()}
+    if current:
+        names.add(current)
+    return [(name, name) for name in sorted(names)]
+
+
+class AlertRuleForm(forms.ModelForm):
+    metric = forms.ChoiceField(label=_("metric"), widget=UnfoldAdminSelectWidget)
+
+    class Meta:
+        model = AlertRule
+        fields = RULE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = known_metrics(self.instance.metric)
+        self.fields["metric"].initial = self.instance.metric
+
+    def rule_values(self, *, changed_only: bool) -> dict:
+        """The cleaned values for the services (lists for many-to-many fields)."""
+        names = self.changed_data if changed_only else RULE_FIELDS
+        values = {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+        for name in MANY_TO_MANY:
+            if name in values:
+                values[name] = list(values[name])
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        levels = ("warning_threshold", "critical_threshold", "no_data_intervals")
+        if not any(cleaned.get(name) is not None for name in levels):
+            raise ValidationError(_("Set a warning or critical threshold, or a no-data limit."))
+        return cleaned
+
+    def _post_clean(self):
+        # Validate the model on a copy: the services compare the rule as stored with the
+        # changes, so the form must not write them onto the instance first.
+        original = self.instance
+        self.instance = copy.copy(original)
+        try:
+            super()._post_clean()
+        finally:
+            self.instance = original
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(ModelAdmin):
+    form = AlertRuleForm
+    list_display = [
+        "name",
+        "metric",
+        "condition",
+        "for_seconds",
+        "enabled_badge",
+        "default_badge",
+    ]
+    list_filter = ["enabled", "is_default", "metric"]
+    search_fields = ["name", "metric", "description"]
+    filter_horizontal = list(MANY_TO_MANY)
+    fieldsets = [
+        (None, {"fields": ["name", "description", "enabled"]}),
+        (_("What to watch"), {"fields": ["metric", "targets", "hosts", "label_selector"]}),
+        (
+            _("Condition"),
+            {
+                "fields": [
+                    "operator",
+                    "warning_threshold",
+                    "critical_threshold",
+                    "recovery_threshold",
+                    "for_seconds",
+                    "no_data_intervals",
+                ]
+            },
+        ),
+        (
+            _("Notifications"),
+            {
+                "fields": [
+                    "channels",
+                    "repeat_minutes",
+                    "escalate_after_minutes",
+                    "escalation_channel",
+                ]
+            },
+        ),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # Bulk delete would reach default rules too; one rule at a time, through the services.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        services = alert_services()
+        try:
+            if change:
+                saved = services.update_rule(obj, **form.rule_values(changed_only=True))
+            else:
+                saved = services.create_rule(**form.rule_values(changed_only=False))
+        except ValidationError as exc:
+            messages.error(
+                request, _("Not saved: %(reason)s") % {"reason": "; ".join(exc.messages)}
+            )
+            return
+        obj.pk = (saved or obj).pk
+
+    def save_related(self, request, form, formsets, change):
+        # The services set the many-to-many fields with the rule (and audit them together).
+        pass
+
+    def delete_model(self, request, obj):
+        alert_services().delete_rule(obj)
+
+    @display(description=_("Condition"))
+    def condition(self, obj):
+        levels = [
+            f"{label} {obj.operator} {value:g}"
+            for label, value in (
+                (_("warning"), obj.warning_threshold),
+                (_("critical"), obj.critical_threshold),
+            )
+            if value is not None
+        ]
+        if obj.no_data_intervals:
+            levels.append(_("no data after %(n)s intervals") % {"n": obj.no_data_intervals})
+        return " · ".join(str(level) for level in levels) or "–"
+
+    @display(description=_("Enabled"), ordering="enabled")
+    def enabled_badge(self, obj):
+        return badge("success" if obj.enabled else None, _("on") if obj.enabled else _("off"))
+
+    @display(description=_("Default rule"), ordering="is_default")
+    def default_badge(self, obj):
+        return badge("info", _("default")) if obj.is_default else ""

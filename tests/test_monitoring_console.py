@@ -1,0 +1,136 @@
+"""The monitoring console: chart pages of hosts and targets, the JSON they load, the target's
+monitoring panel, and the dashboard's monitoring cards, through Django's test client."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from erpkeeper.monitoring.models import Host, HostKind, Resolution, Rollup
+from erpkeeper.monitoring.storage.ingest import MetricSample, forget_series_ids, ingest
+from erpkeeper.monitoring.storage.query import find_series
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop(db, tryton_sqlite_db):
+    from erpkeeper.targets import services as targets
+
+    return targets.add_target(name="shop", database_url=tryton_sqlite_db)
+
+
+def recent_samples(target_name: str, minutes: int = 30, now=None) -> list[MetricSample]:
+    """A machine at work for the last ``minutes``: CPU, memory, two disks, the database, the
+    ERP's RPC latency, and a SMART verdict; one sample a minute."""
+    now = now or timezone.now()
+    samples = []
+    for ago in range(minutes, 0, -1):
+        moment = now - dt.timedelta(minutes=ago)
+        wave = ago % 10
+        samples += [
+            MetricSample("host.cpu.percent", 20.0 + wave, moment, unit="%"),
+            MetricSample("host.memory.percent", 55.0 + wave / 2, moment, unit="%"),
+            MetricSample("host.disk.percent", 71.0, moment, {"mount": "/"}, unit="%"),
+            MetricSample("host.disk.percent", 40.0, moment, {"mount": "/data"}, unit="%"),
+            MetricSample("db.size_bytes", 2e9 + ago, moment, target=target_name, unit="B"),
+            MetricSample("db.connections", 3.0, moment, {"state": "idle"}, target=target_name),
+            MetricSample("erp.rpc.latency_seconds", 0.05, moment, target=target_name, unit="s"),
+        ]
+    samples.append(MetricSample("hw.smart.healthy", 1.0, now, {"device": "/dev/sda"}))
+    return samples
+
+
+@pytest.fixture
+def erp_host(shop):
+    host = Host.objects.create(name="erp1", kind=HostKind.AGENT)
+    host.targets.add(shop)
+    forget_series_ids()  # ingest's cache outlives the rolled-back series of earlier tests
+    ingest(host, recent_samples(shop.name))
+    return host
+
+
+def add_minute_rollups(series, days: int, now=None) -> None:
+    """A week (or so) of 1-minute rollups, as the rollup job leaves them."""
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+    Rollup.objects.bulk_create(
+        (
+            Rollup(
+                series=series,
+                resolution=Resolution.MINUTE,
+                time=now - dt.timedelta(minutes=ago),
+                min=10.0,
+                avg=20.0 + ago % 7,
+                max=40.0,
+                count=6,
+            )
+            for ago in range(1, days * 24 * 60 + 1)
+        ),
+        batch_size=2000,
+    )
+
+
+# -- chart pages -------------------------------------------------------------------------------
+
+
+def test_host_and_target_chart_pages_render_for_an_ops_engineer(olga, client, erp_host, shop):
+    client.force_login(olga)
+    for url in (f"/monitoring/charts/host/{erp_host.pk}/", f"/monitoring/charts/target/{shop.pk}/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        html = page.content.decode()
+        assert 'data-chart="cpu"' in html and 'data-chart="disk"' in html
+        assert 'data-testid="smart-status"' in html and "/dev/sda" in html
+    target_page = client.get(f"/monitoring/charts/target/{shop.pk}/").content.decode()
+    assert 'data-chart="db_size"' in target_page and 'data-chart="rpc_latency"' in target_page
+    # Nothing collects the queue or cron failures here: said so, not drawn as zeros.
+    assert 'data-testid="chart-queue"' in target_page
+    assert 'data-chart="queue"' not in target_page and "Not available" in target_page
+
+
+def test_chart_data_for_a_target_has_each_chart_with_its_lines(olga, client, erp_host, shop):
+    client.force_login(olga)
+    answer = client.get(f"/monitoring/charts/data/?target={shop.pk}&range=1h").json()
+    charts = answer["charts"]
+    assert answer["refresh"] == 10  # short ranges refresh themselves
+    assert sorted(line["label"] for line in charts["disk"]["datasets"]) == ["/", "/data"]
+    cpu_points = charts["cpu"]["datasets"][0]["points"]
+    assert 25 <= len(cpu_points) <= 31
+    time_ms, low, mean, high = cpu_points[0]
+    assert low <= mean <= high and time_ms > 0
+    assert charts["queue"]["datasets"] == []
+    assert charts["db_connections"]["datasets"][0]["label"] == "idle"
+
+
+def test_chart_data_for_seven_days_is_capped(olga, client, erp_host):
+    cpu = find_series(metric="host.cpu.percent", host=erp_host).get()
+    add_minute_rollups(cpu, days=7)
+    client.force_login(olga)
+    answer = client.get(f"/monitoring/charts/data/?host={erp_host.pk}&range=7d").json()
+    assert answer["refresh"] == 0
+    points = answer["charts"]["cpu"]["datasets"][0]["points"]
+    assert 500 <= len(points) <= 601
+    assert all(low == 10.0 and high == 40.0 for _t, low, _avg, high in points)
+
+
+def test_chart_data_for_given_series_and_times(olga, client, erp_host):
+    cpu = find_series(metric="host.cpu.percent", host=erp_host).get()
+    end = timezone.now()
+    start = end - dt.timedelta(minutes=10)
+    client.force_login(olga)
+    answer = client.get(
+        "/monitoring/charts/data/",
+        {"series": cpu.pk, "start": start.isoformat(), "end": end.isoformat()},
+    ).json()
+    assert [line["series"] for line in answer["charts"]["series"]["datasets"]] == [cpu.pk]
+    bad = client.get("/monitoring/charts/data/", {"host": erp_host.pk, "range": "2y"})
+    assert bad.status_code == 400
+
+
+def test_chart_pages_need_a_sign_in_and_the_view_permission(client, helen, erp_host):
+    assert client.get(f"/monitoring/charts/host/{erp_host.pk}/").status_code == 302
+    client.force_login(helen)  # helpdesk: targets only
+    assert client.get(f"/monitoring/charts/host/{erp_host.pk}/").status_code == 403
+    assert client.get(f"/monitoring/charts/data/?host={erp_host.pk}").status_code == 403
