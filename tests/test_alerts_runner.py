@@ -1,0 +1,52 @@
+"""The evaluator thread: evaluates every interval, delivers from its own thread, stops."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.utils import timezone
+
+from erpkeeper.alerts import runner
+from erpkeeper.alerts.models import Alert, AlertRule
+from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from tests.test_alerts_helpers import feed, make_host, make_rule, webhook
+from tests.test_notifications_receivers import HttpReceiver
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_thread_evaluates_every_interval_and_delivers(settings):
+    settings.ALLOW_PRIVATE_WEBHOOKS = True
+    forget_series_ids()
+    AlertRule.objects.filter(is_default=True).update(enabled=False)
+    host = make_host()
+    make_rule()
+    stop = threading.Event()
+    with HttpReceiver() as receiver:
+        webhook("ops", receiver)
+        thread = runner.start_alert_evaluator(stop, interval=0.2)
+        assert runner.start_alert_evaluator(stop, interval=0.2) is thread  # one per process
+        fed = time.monotonic()
+        feed(host, "test.disk.percent", 90, timezone.now())
+        deadline = time.monotonic() + 10
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+        latency = time.monotonic() - fed
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert receiver.received and latency < 3
+    assert Alert.objects.filter(rule__is_default=False).count() == 1
+    forget_series_ids()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", 10), ("2.5", 2.5), ("0", 0), ("x", 10)])
+def test_alert_interval_setting(monkeypatch, raw, expected):
+    monkeypatch.setenv(runner.INTERVAL_SETTING, raw)
+    assert runner.alert_interval() == expected
+
+
+def test_interval_0_turns_the_evaluator_off(monkeypatch):
+    monkeypatch.setenv(runner.INTERVAL_SETTING, "0")
+    assert runner.start_alert_evaluator(threading.Event()) is None
