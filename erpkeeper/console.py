@@ -96,6 +96,35 @@ UNFOLD = {
                 ],
             },
             {
+                "title": _("Monitoring"),
+                "items": [
+                    _link(
+                        _("Hosts"),
+                        "computer",
+                        "admin:monitoring_host_changelist",
+                        "erpkeeper.console.can_view_hosts",
+                    ),
+                    _link(
+                        _("Alerts"),
+                        "notification_important",
+                        "admin:alerts_alert_changelist",
+                        "erpkeeper.console.can_view_alerts",
+                    ),
+                    _link(
+                        _("Alert rules"),
+                        "rule",
+                        "admin:alerts_alertrule_changelist",
+                        "erpkeeper.console.can_view_alert_rules",
+                    ),
+                    _link(
+                        _("Silences"),
+                        "notifications_off",
+                        "admin:alerts_silence_changelist",
+                        "erpkeeper.console.can_view_silences",
+                    ),
+                ],
+            },
+            {
                 "title": _("Governance"),
                 "items": [
                     _link(
@@ -173,6 +202,22 @@ def can_view_backup_policies(request):
 
 def can_view_destinations(request):
     return request.user.has_perm("backups.view_destination")
+
+
+def can_view_hosts(request):
+    return request.user.has_perm("monitoring.view_host")
+
+
+def can_view_alerts(request):
+    return request.user.has_perm("alerts.view_alert")
+
+
+def can_view_alert_rules(request):
+    return request.user.has_perm("alerts.view_alertrule")
+
+
+def can_view_silences(request):
+    return request.user.has_perm("alerts.view_silence")
 
 
 def can_view_audit(request):

@@ -1,5 +1,6 @@
-"""The console's home page: one card per target (reachability, backups, drills, alerts), job
-counts, open notifications and a chart of recent job runs."""
+"""The console's home page: one card per target (reachability, backups, drills, firing alerts),
+job counts, open notifications, firing alerts, this machine's CPU and memory, and a chart of
+recent job runs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from erpkeeper.backups.admin.health import backup_health
 from erpkeeper.core import outbox
@@ -31,8 +33,10 @@ def dashboard_callback(request, context):
     can_see_jobs = request.user.has_perm("core.view_job")
     can_see_backups = request.user.has_perm("backups.view_backup")
     can_see_notifications = request.user.has_perm("core.view_outboxmessage")
+    can_see_alerts = request.user.has_perm("alerts.view_alert")
+    cards = target_cards(with_backups=can_see_backups, with_alerts=can_see_alerts)
     context.update(
-        target_cards=target_cards(with_backups=can_see_backups) if can_see_targets else [],
+        target_cards=cards if can_see_targets else [],
         can_see_targets=can_see_targets,
         can_add_target=request.user.has_perm("targets.add_target"),
         can_see_jobs=can_see_jobs,
@@ -40,23 +44,33 @@ def dashboard_callback(request, context):
         job_chart=json.dumps(job_chart()) if can_see_jobs else "",
         can_see_notifications=can_see_notifications,
         open_notifications=outbox.open_alerts().count() if can_see_notifications else 0,
+        can_see_alerts=can_see_alerts,
+        firing_alerts=firing_summary() if can_see_alerts else {},
+        machine=machine_card() if request.user.has_perm("monitoring.view_series") else None,
     )
     return context
 
 
-def target_cards(with_backups: bool = True) -> list[dict]:
+def target_cards(with_backups: bool = True, with_alerts: bool = True) -> list[dict]:
     targets = list(Target.objects.all())
     last_jobs = _last_job_per_target([t.pk for t in targets])
+    alerts = firing_alerts_by_target() if with_alerts else {}
     return [
-        _card(target, last_jobs.get(target.pk), backup_health(target) if with_backups else None)
+        _card(
+            target,
+            last_jobs.get(target.pk),
+            backup_health(target) if with_backups else None,
+            alerts.get(target.pk, []),
+        )
         for target in targets
     ]
 
 
-def _card(target: Target, last_job: Job | None, health) -> dict:
+def _card(target: Target, last_job: Job | None, health, alerts=()) -> dict:
     facts = target.facts or {}
     reachability = {True: "ok", False: "down", None: "unknown"}[target.last_check_ok]
-    reasons = _reasons(target, last_job, health)
+    reasons = _reasons(target, last_job, health) + _alert_reasons(alerts)
+    reasons.sort(key=lambda reason: -STATE_RANK[reason["state"]])
     state = max([reachability, *(reason["state"] for reason in reasons)], key=STATE_RANK.get)
     return {
         "target": target,
@@ -94,6 +108,87 @@ def _reasons(target: Target, last_job: Job | None, health) -> list[dict]:
 
 def _reason(state: str, text: str) -> dict:
     return {"state": state, "text": text, "color": REASON_COLORS[state]}
+
+
+# -- monitoring: firing alerts and this machine ---------------------------------------------------
+
+
+def firing_alerts_by_target() -> dict[int, list]:
+    """Firing alerts per target id: the target's own and those of the hosts it runs on."""
+    from erpkeeper.alerts.models import Alert, AlertState
+
+    firing = Alert.objects.filter(state=AlertState.FIRING).select_related("host")
+    firing = firing.prefetch_related("host__targets").order_by("severity", "-started")
+    by_target: dict[int, list] = {}
+    for alert in firing:
+        target_ids = (
+            [alert.target_id]
+            if alert.target_id
+            else [t.pk for t in alert.host.targets.all()]
+            if alert.host_id
+            else []
+        )
+        for target_id in target_ids:
+            by_target.setdefault(target_id, []).append(alert)
+    return by_target
+
+
+def _alert_reasons(alerts) -> list[dict]:
+    # A critical alert turns the card red, a warning amber; three lines at most per card.
+    reasons = [
+        _reason("down" if alert.severity == "critical" else "warning", alert.summary)
+        for alert in alerts
+    ]
+    if len(reasons) > 3:
+        extra = len(reasons) - 2
+        reasons = reasons[:2] + [
+            _reason(
+                reasons[2]["state"],
+                ngettext("and %(n)d more alert", "and %(n)d more alerts", extra) % {"n": extra},
+            )
+        ]
+    return reasons
+
+
+def firing_summary() -> dict:
+    from erpkeeper.alerts.models import Alert, AlertState
+
+    counts = Alert.objects.filter(state=AlertState.FIRING).aggregate(
+        total=Count("id"), critical=Count("id", filter=Q(severity="critical"))
+    )
+    color = "#dc2626" if counts["critical"] else ("#d97706" if counts["total"] else "")
+    url = reverse("admin:alerts_alert_changelist") + "?state__exact=firing"
+    return {**counts, "color": color, "url": url}
+
+
+def machine_card(now: dt.datetime | None = None) -> dict | None:
+    """CPU and memory of the machine ERPKeeper runs on, over the last 6 hours (None when the
+    embedded collector has not reported: no card rather than an empty one)."""
+    from erpkeeper.alerts.admin.panel import SPARK_SPAN, format_value, sparkline
+    from erpkeeper.monitoring.models import Host, HostKind
+    from erpkeeper.monitoring.storage.query import find_series, latest, series_points
+
+    host = Host.objects.filter(kind=HostKind.EMBEDDED).order_by("pk").first()
+    if host is None:
+        return None
+    now = now or timezone.now()
+    rows = []
+    for metric, title in (("host.cpu.percent", _("CPU")), ("host.memory.percent", _("Memory"))):
+        series = find_series(metric=metric, host=host).filter(target__isnull=True).first()
+        if series is None:
+            continue
+        points = series_points([series.pk], now - SPARK_SPAN, now, max_points=48)[series.pk]
+        value = latest([series.pk]).get(series.pk)
+        rows.append(
+            {
+                "title": title,
+                "text": format_value(value[1] if value else None, "%"),
+                "sparkline": sparkline([mean for _t, _low, mean, _high in points]),
+            }
+        )
+    if not rows:
+        return None
+    return {"host": host, "rows": rows, "url": reverse("monitoring-host-charts", args=[host.pk])}
 
 
 def _last_job_per_target(target_ids: list[int]) -> dict[int, Job]:

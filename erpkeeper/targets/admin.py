@@ -1,5 +1,6 @@
-"""Console pages for targets: list, add, edit, facts, a "check now" button, and the backups
-panel (chart, storage, schedule, newest backup and drill, buttons) above the form."""
+"""Console pages for targets: list, add, edit, facts, a "check now" button, and above the form
+the backups panel (chart, storage, schedule, newest backup and drill, buttons) and the
+monitoring panel (latest values, open alerts, disk and database forecast, link to the charts)."""
 
 from django.contrib import admin, messages
 from django.shortcuts import redirect
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from erpkeeper.alerts.admin.panel import target_monitoring_context
 from erpkeeper.backups.admin.panel import target_panel_context
 from erpkeeper.targets import services
 from erpkeeper.targets.facts import count_rows
@@ -32,7 +34,7 @@ class TargetAdmin(ModelAdmin):
     search_fields = ["name", "host_name", "description"]
     actions_detail = ["check_now"]
     actions_row = ["check_row"]
-    change_form_outer_before_template = "backups/admin/target_panel.html"
+    change_form_outer_before_template = "targets/admin/target_panels.html"
     readonly_fields = [
         "database_url_masked",
         "database_engine",
@@ -83,6 +85,8 @@ class TargetAdmin(ModelAdmin):
         target = self.get_object(request, object_id) if object_id else None
         if target is not None and request.user.has_perm("backups.view_backup"):
             extra_context["backup_panel"] = target_panel_context(request, target)
+        if target is not None and request.user.has_perm("monitoring.view_series"):
+            extra_context["monitoring_panel"] = target_monitoring_context(request, target)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):

@@ -73,22 +73,29 @@ class AlertRuleForm(forms.ModelForm):
                 values[name] = list(values[name])
         return values
 
-    def clean(self):
-        cleaned = super().clean()
-        levels = ("warning_threshold", "critical_threshold", "no_data_intervals")
-        if not any(cleaned.get(name) is not None for name in levels):
-            raise ValidationError(_("Set a warning or critical threshold, or a no-data limit."))
-        return cleaned
-
     def _post_clean(self):
-        # Validate the model on a copy: the services compare the rule as stored with the
-        # changes, so the form must not write them onto the instance first.
-        original = self.instance
-        self.instance = copy.copy(original)
+        # The services' own validation on a copy (the form must not write onto the rule: the
+        # services save it, and the audit trail compares it with what was stored).
+        if self.errors:
+            return
+        candidate = copy.copy(self.instance)
+        for name, value in self.cleaned_data.items():
+            if name not in MANY_TO_MANY:
+                setattr(candidate, name, value)
         try:
-            super()._post_clean()
-        finally:
-            self.instance = original
+            alert_services().validate_rule(candidate)
+        except ValidationError as exc:
+            add_service_errors(self, exc)
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """A service's ValidationError next to the fields it names (else above the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, problems in exc.message_dict.items():
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, problem)
 
 
 @admin.register(AlertRule)
@@ -157,7 +164,8 @@ class AlertRuleAdmin(ModelAdmin):
                 request, _("Not saved: %(reason)s") % {"reason": "; ".join(exc.messages)}
             )
             return
-        obj.pk = (saved or obj).pk
+        # The admin's message and redirect name the rule the services saved.
+        obj.pk, obj.name = saved.pk, saved.name
 
     def save_related(self, request, form, formsets, change):
         # The services set the many-to-many fields with the rule (and audit them together).

@@ -70,7 +70,8 @@ class SilenceDialogForm(BaseDialogForm):
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(name) for name in ("target", "host", "rule")):
-            raise forms.ValidationError(_("Choose a target, a host or a rule to silence."))
+            # Next to a field: unfold's dialog shows no errors of the form as a whole.
+            self.add_error("target", _("Choose a target, a host or a rule to silence."))
         return cleaned
 
 
