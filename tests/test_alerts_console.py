@@ -244,8 +244,8 @@ def test_target_panel_has_latest_values_open_alerts_and_forecast(olga, client, d
     assert tiles["Disk /"]["text"] == "71.0 %" and tiles["CPU"]["sparkline"]
     assert tiles["DB connections"]["text"] == "3"
     assert [row["alert"] for row in panel["alerts"]] == [disk_alert]
-    assert "<polyline" in html and disk_alert.summary in html
-    assert 'data-testid="monitoring-forecast"' in html and "not growing" in html
+    assert "<polyline" in html and disk_alert.summary in html and "2.0 GB" in html
+    assert 'data-testid="monitoring-forecast"' in html and "too little history yet" in html
     assert f"/monitoring/charts/target/{target.pk}/" in html
 
 

@@ -133,3 +133,16 @@ def test_chart_pages_need_a_sign_in_and_the_view_permission(client, helen, erp_h
     client.force_login(helen)  # helpdesk: targets only
     assert client.get(f"/monitoring/charts/host/{erp_host.pk}/").status_code == 403
     assert client.get(f"/monitoring/charts/data/?host={erp_host.pk}").status_code == 403
+
+
+def test_target_panel_shows_a_disk_filling_within_two_weeks_in_amber(olga, client, erp_host, shop):
+    from tests.test_monitoring_forecast import add_hourly, growing
+
+    disk = find_series(metric="host.disk.percent", host=erp_host, labels={"mount": "/"}).get()
+    add_hourly(disk, growing(80.0, 1.0, days=10))  # 90 % now, 1 % a day: full in 10 days
+    client.force_login(olga)
+    page = client.get(f"/targets/target/{shop.pk}/change/")
+    lines = page.context["monitoring_panel"]["forecasts"]
+    assert lines[0]["text"] in ("full in 9 days", "full in 10 days")
+    assert lines[0]["state"] == "warning" and lines[0]["color"] == "#d97706"
+    assert 'data-state="warning"' in page.content.decode()

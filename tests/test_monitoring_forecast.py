@@ -155,3 +155,4 @@ def test_target_forecasts_one_line_per_mount_and_the_database(host, shop):
     assert [line.series.metric for line in lines] == ["host.disk.percent", "db.size_bytes"]
     assert lines[0].days == pytest.approx(10.0, abs=0.1) and lines[0].state == "warning"
     assert lines[1].days is None and lines[1].state == "ok"
+    assert lines[0].enough_history and not lines[1].enough_history  # "too little history"

@@ -95,7 +95,10 @@ def days_until_full(
     when there is too little history (12 hours) or when no limit is known. ``limit`` overrides
     the default one (100 %, 0 bytes free, the database's size now plus its disk's free space)."""
     now = now or timezone.now()
-    points = hourly_points(series.pk, now)
+    return _days_from(series, hourly_points(series.pk, now), now, limit)
+
+
+def _days_from(series: Series, points, now: dt.datetime, limit: float | None) -> float | None:
     if not enough_history(points):
         return None
     if series.metric == PERCENT_METRIC:
@@ -147,6 +150,7 @@ class DiskForecast:
 
     series: Series
     days: float | None
+    enough_history: bool = True  # False: "not growing" would be a guess
 
     @property
     def what(self) -> str:
@@ -174,4 +178,9 @@ def target_forecasts(target, now: dt.datetime | None = None) -> list[DiskForecas
         # Percent sorts before free bytes: one line per mount, in the unit people read.
         chosen.setdefault((disk.host_id, disk.labels.get("mount", "")), disk)
     databases = Series.objects.filter(metric=DB_SIZE_METRIC, target=target)
-    return [DiskForecast(s, days_until_full(s, now=now)) for s in [*chosen.values(), *databases]]
+    forecasts = []
+    for series in [*chosen.values(), *databases]:
+        points = hourly_points(series.pk, now)
+        days = _days_from(series, points, now, None)
+        forecasts.append(DiskForecast(series, days, enough_history(points)))
+    return forecasts

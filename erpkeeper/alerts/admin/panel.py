@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.alerts.admin.common import SEVERITY_COLORS, alert_services
 from erpkeeper.alerts.models import AlertState
+from erpkeeper.core.templatetags.humanize_bytes import bytes_human
 from erpkeeper.monitoring import forecast
 from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.storage.query import latest, series_points
@@ -130,7 +130,7 @@ def format_value(value: float | None, unit: str) -> str:
     if value is None:
         return _("no data")
     if unit == "B":
-        return filesizeformat(value)
+        return bytes_human(value)  # decimal units, as on the charts
     if unit == "s":
         return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
     if unit == "%":
@@ -144,7 +144,9 @@ def sparkline(values: list[float]) -> str:
     if len(values) < 2:
         return ""
     low, high = min(values), max(values)
-    spread = (high - low) or 1.0
+    if high == low:  # a steady value: a line across the middle, not along the floor
+        low, high = low - 1.0, high + 1.0
+    spread = high - low
     step = SPARK_WIDTH / (len(values) - 1)
     return " ".join(
         f"{index * step:.1f},{SPARK_HEIGHT - 2 - (value - low) / spread * (SPARK_HEIGHT - 4):.1f}"
@@ -180,7 +182,9 @@ def forecast_row(line: forecast.DiskForecast) -> dict:
         what = _("Database")
     else:
         what = _("Disk %(mount)s on %(host)s") % {"mount": line.what, "host": series.host.name}
-    if line.days is None:
+    if not line.enough_history:
+        text = _("too little history yet")
+    elif line.days is None:
         text = _("not growing")
     elif line.days < 1:
         text = _("full within a day")
