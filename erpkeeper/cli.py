@@ -116,6 +116,12 @@ def setup_django() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["agent"]:
+        # The agent runs on ERP hosts without ERPKeeper's configuration and must stay small:
+        # no Django.
+        from erpkeeper.monitoring.agent.main import main as agent_main
+
+        return agent_main(argv[1:])
     json_mode = "--json" in argv
     try:
         setup_django()

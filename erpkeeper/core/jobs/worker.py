@@ -100,14 +100,48 @@ def run_worker(
         type(HUEY).__name__,
         len(kinds()),
     )
+    loops = start_background_loops() if scheduler else []
     try:
         consumer.run()
     finally:
+        stop_background_loops(loops)
         left = fail_jobs_of_this_process(STOPPED_WHILE_RUNNING)
         if left:
             logger.warning("worker stop: job(s) %s were still running, marked failed", left)
         logger.info("worker stopped")
     return 0
+
+
+# Work that must run more often than the scheduler's once-a-minute tick, in the worker that runs
+# the scheduler: "module:function(stop_event) -> Thread | None".
+BACKGROUND_LOOPS = (
+    "erpkeeper.monitoring.collectors.jobs:start_embedded_collector",
+    "erpkeeper.alerts.runner:start_alert_evaluator",
+)
+
+
+def start_background_loops() -> list:
+    import importlib
+
+    threads = []
+    for spec in BACKGROUND_LOOPS:
+        module_name, function_name = spec.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # that part is not installed
+        thread = getattr(module, function_name)(worker_stopping)
+        if thread is not None:
+            threads.append(thread)
+    return threads
+
+
+def stop_background_loops(threads: list) -> None:
+    worker_stopping.set()
+    for thread in threads:
+        thread.join(timeout=5)
 
 
 def worker_command(workers: int = 1, scheduler: bool = True) -> list[str]:
