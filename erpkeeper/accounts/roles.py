@@ -128,7 +128,17 @@ ROLE_RULES: dict[Role, RoleRules] = {
         grant=(
             VIEW_ALL,
             OWN_TOKENS,
-            Rule(app=("targets", "backups", "monitoring", "notifications", "changes", "assets")),
+            Rule(
+                app=(
+                    "targets",
+                    "backups",
+                    "monitoring",
+                    "alerts",
+                    "notifications",
+                    "changes",
+                    "assets",
+                )
+            ),
             Rule(app="core", action=("add", "change", "delete"), model="job"),
             Rule(app="core", action="change", model="outboxmessage"),  # resolve notifications
         ),
