@@ -99,6 +99,11 @@ def test_closed_hours_roll_from_minutes_weighted_by_count(host):
         + [(hour + dt.timedelta(minutes=59), 8)],  # minute 59: avg 8 over 1
     )
     roll_up(now)
+    tens = Rollup.objects.filter(resolution=Resolution.TEN_MINUTES).order_by("time")
+    assert [(r.time - hour, r.min, r.avg, r.max, r.count) for r in tens] == [
+        (dt.timedelta(0), 1, 2, 3, 2),
+        (dt.timedelta(minutes=50), 8, 8, 8, 1),
+    ]
     rollup = Rollup.objects.get(resolution=Resolution.HOUR)
     assert rollup.time == hour
     assert (rollup.min, rollup.max, rollup.count) == (1, 8, 3)
@@ -137,7 +142,7 @@ def test_retention_deletes_only_what_is_old(host, monkeypatch):
         ]
     )
     counts = apply_retention(now)
-    assert (counts.samples, counts.minute_rollups, counts.hour_rollups) == (5, 1, 1)
+    assert counts.samples == 5 and counts.rollups == {60: 1, 600: 0, 3600: 1}
     assert Sample.objects.count() == 1
     assert sorted(Rollup.objects.values_list("resolution", flat=True)) == [60, 3600]
 
@@ -147,7 +152,8 @@ def test_retention_deletes_only_what_is_old(host, monkeypatch):
 
 def test_resolution_follows_the_range():
     assert choose_resolution(dt.timedelta(hours=6), 600) == RAW
-    assert choose_resolution(dt.timedelta(days=7), 600) == Resolution.MINUTE
+    assert choose_resolution(dt.timedelta(days=7), 600) == Resolution.TEN_MINUTES
+    assert choose_resolution(dt.timedelta(days=2), 600) == Resolution.MINUTE
     assert choose_resolution(dt.timedelta(days=30), 600) == Resolution.HOUR
     assert choose_resolution(dt.timedelta(days=7), 100) == Resolution.HOUR  # hour-wide buckets
 
@@ -179,12 +185,18 @@ def test_long_ranges_read_rollups(host):
             max=i + 1,
             count=6,
         )
-        for resolution, step, count in ((60, 60, 7 * 1440), (3600, 3600, 60 * 24))
+        for resolution, step, count in (
+            (60, 60, 2 * 1440),
+            (600, 600, 7 * 144),
+            (3600, 3600, 60 * 24),
+        )
         for i in range(count)
     )
     week = series_points([series.pk], end - dt.timedelta(days=7), end, 600)[series.pk]
     assert 500 <= len(week) <= 600
-    assert week[-1][2] < 20  # the newest buckets: minute rollups with small i
+    assert max(p[3] for p in week) == 7 * 144  # the oldest 10-minute rollup's max
+    days = series_points([series.pk], end - dt.timedelta(days=2), end, 600)[series.pk]
+    assert 500 <= len(days) <= 600 and days[0][3] > 2000  # from minute rollups
     two_months = series_points([series.pk], end - dt.timedelta(days=60), end, 600)[series.pk]
     assert 400 <= len(two_months) <= 600  # buckets of whole hours: 3 h here
     assert max(p[3] for p in two_months) == 60 * 24  # the oldest hour rollup's max

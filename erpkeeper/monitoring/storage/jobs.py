@@ -15,11 +15,9 @@ def retention_job(ctx):
         ctx.log(f"{deleted} rows deleted so far")
 
     counts = apply_retention(on_batch=between_batches)
-    ctx.result.update(vars(counts))
-    ctx.log(
-        f"deleted {counts.samples} raw samples, {counts.minute_rollups} 1-minute and "
-        f"{counts.hour_rollups} 1-hour rollups"
-    )
+    ctx.result.update(samples=counts.samples, rollups=counts.rollups)
+    rollups = ", ".join(f"{n} of {seconds} s" for seconds, n in counts.rollups.items())
+    ctx.log(f"deleted {counts.samples} raw samples and rollups: {rollups}")
 
 
 register_periodic(

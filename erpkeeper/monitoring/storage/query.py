@@ -2,9 +2,9 @@
 
 ``series_points`` returns at most about ``max_points`` (time, min, avg, max) points per series,
 aggregated by the database (GROUP BY bucket) from the cheapest source that still has enough
-detail: raw samples for ranges up to 6 hours, 1-minute rollups up to 14 days, 1-hour rollups
-beyond (or from
-14 days down when the buckets are an hour wide anyway). Rollups cover closed minutes and
+detail: raw samples for ranges up to 6 hours; up to 14 days 1-minute rollups, or 10-minute ones
+when a point spans 10 minutes anyway (a week in 600 points); 1-hour rollups beyond, or sooner
+when a point spans an hour. Rollups cover closed minutes and
 hours only, so the newest minute (or hour) of a long range is missing until it is rolled.
 """
 
@@ -40,19 +40,21 @@ def series_points(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for series_id, bucket, low, mean, high in cursor.fetchall():
-            moment = dt.datetime.fromtimestamp(int(bucket) * width, UTC)
-            result[series_id].append((moment, low, mean, high))
+            result[series_id].append((bucket_start(bucket), low, mean, high))
     return result
 
 
 def choose_resolution(span: dt.timedelta, max_points: int) -> int:
-    """RAW, Resolution.MINUTE or Resolution.HOUR for a range of ``span``."""
+    """RAW or a Resolution for a range of ``span``: the coarsest rollups whose buckets are
+    still no wider than a point."""
     seconds_per_point = span.total_seconds() / max(max_points, 1)
     if span > MINUTE_MAX_SPAN or seconds_per_point >= Resolution.HOUR:
         return Resolution.HOUR
-    if span > RAW_MAX_SPAN:
-        return Resolution.MINUTE
-    return RAW
+    if span <= RAW_MAX_SPAN:
+        return RAW
+    if seconds_per_point >= Resolution.TEN_MINUTES:
+        return Resolution.TEN_MINUTES
+    return Resolution.MINUTE
 
 
 def bucket_width(span: dt.timedelta, max_points: int, resolution: int) -> int:
@@ -75,21 +77,33 @@ def _points_sql(series_ids, start, end, resolution, width) -> tuple[str, list]:
         condition = f"AND resolution = {int(resolution)}"
         # A rollup is stamped with its bucket's start: include the one the range starts in.
         first = dt.datetime.fromtimestamp(start.timestamp() // resolution * resolution, UTC)
-    bucket = _bucket_expression(width)
+    bucket, group = bucket_sql(width)
     sql = (
-        f"SELECT series_id, {bucket} AS bucket, {low}, {mean}, {high} "
+        f"SELECT series_id, {bucket}, {low}, {mean}, {high} "
         f'FROM "{table}" WHERE series_id IN ({placeholders}) {condition} '
         "AND time >= %s AND time < %s "
-        "GROUP BY series_id, bucket ORDER BY series_id, bucket"
+        f"GROUP BY series_id, {group} ORDER BY series_id, {group}"
     )
     return sql, [*series_ids, adapt(first), adapt(end)]
 
 
-def _bucket_expression(width: int) -> str:
+def bucket_sql(width: int) -> tuple[str, str]:
+    """SQL for the bucket of ``time``: (its start in seconds since the epoch, to select; the
+    expression to group by)."""
+    width = int(width)
     if connection.vendor == "postgresql":
-        return f"FLOOR(EXTRACT(EPOCH FROM time) / {int(width)})::bigint"
-    # SQLite keeps times as UTC text; strftime('%s') reads them as seconds since the epoch.
-    return f"CAST(strftime('%%s', time) AS INTEGER) / {int(width)}"  # %% for the driver
+        # date_bin is several times faster than arithmetic on EXTRACT(EPOCH …), a numeric, and
+        # the start goes out as a number: parsing 50,000 timestamps took longer than the query.
+        group = f"date_bin('{width} seconds', time, TIMESTAMPTZ 'epoch')"
+        return f"EXTRACT(EPOCH FROM {group})::bigint", group
+    # SQLite keeps times as UTC text; strftime('%s') reads them as seconds since the epoch
+    # (%% for the driver, which takes %s for a parameter).
+    group = f"CAST(strftime('%%s', time) AS INTEGER) / {width}"
+    return f"{group} * {width}", group
+
+
+def bucket_start(epoch_seconds) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(epoch_seconds), UTC)
 
 
 def latest(series_ids: list[int], since: dt.datetime | None = None) -> dict:

@@ -1,10 +1,11 @@
-"""1-minute and 1-hour rollups (min/avg/max/count) and the retention of every resolution.
+"""1-minute, 10-minute and 1-hour rollups (min/avg/max/count) and the retention of all.
 
 Rollups are recomputed from what changed, not from the clock: ingest lowers the host's
 ``minutes_dirty_from`` to the earliest sample of each batch (an agent may deliver a day late from
-its buffer), and ``roll_up()`` recomputes the closed minutes from there, then the closed hours
-those minutes fall in. Each bucket is recomputed whole and upserted, so running twice, or over
-minutes already rolled, gives the same rows.
+its buffer), and ``roll_up()`` recomputes the closed minutes from there, then the closed
+10 minutes and hours those minutes fall in (both from the 1-minute rollups). Each bucket is
+recomputed whole and upserted, so running twice, or over minutes already rolled, gives the same
+rows.
 
 The host row is locked while its rollups are computed: ingest takes the same lock first, so a
 batch is either fully visible to a rollup or marks its minutes dirty for the next one.
@@ -16,20 +17,25 @@ writer at a time; ingest must keep flowing).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, FloatField, Max, Min, Sum
 from django.db.models.functions import TruncHour, TruncMinute
 from django.utils import timezone
 
-from erpkeeper.monitoring.models import Host, Resolution, Rollup, Sample
+from erpkeeper.monitoring.models import Host, Resolution, Rollup, Sample, Series
+from erpkeeper.monitoring.storage.query import bucket_sql, bucket_start
 
 UTC = dt.UTC
 MINUTE = dt.timedelta(minutes=1)
-HOUR = dt.timedelta(hours=1)
+TEN_MINUTES = dt.timedelta(minutes=10)
 RAW_RETENTION = dt.timedelta(days=7)
-RETENTION = {Resolution.MINUTE: dt.timedelta(days=90), Resolution.HOUR: dt.timedelta(days=730)}
+RETENTION = {
+    Resolution.MINUTE: dt.timedelta(days=90),
+    Resolution.TEN_MINUTES: dt.timedelta(days=90),
+    Resolution.HOUR: dt.timedelta(days=730),
+}
 DELETE_BATCH = 5_000
 UPSERT_BATCH = 1_000
 
@@ -37,6 +43,7 @@ UPSERT_BATCH = 1_000
 @dataclass
 class RollupCounts:
     minutes: int = 0
+    ten_minutes: int = 0
     hours: int = 0
 
 
@@ -50,12 +57,14 @@ def roll_up(now: dt.datetime | None = None) -> RollupCounts:
     for host_id in dirty.values_list("pk", flat=True):
         host_counts = roll_up_host(host_id, now)
         counts.minutes += host_counts.minutes
+        counts.ten_minutes += host_counts.ten_minutes
         counts.hours += host_counts.hours
     return counts
 
 
 def roll_up_host(host_id: int, now: dt.datetime) -> RollupCounts:
     minute_end = floor_minute(now)
+    ten_end = floor_hour(now) + (minute_end - floor_hour(now)) // TEN_MINUTES * TEN_MINUTES
     hour_end = floor_hour(now)
     counts = RollupCounts()
     with transaction.atomic():
@@ -67,6 +76,10 @@ def roll_up_host(host_id: int, now: dt.datetime) -> RollupCounts:
             touched_hour = floor_hour(start)
             hours_from = touched_hour if hours_from is None else min(hours_from, touched_hour)
             minutes_from = minute_end if _raw_samples_since(host_id, minute_end) else None
+        # hours_from marks the hours whose minutes changed: their closed 10-minute buckets are
+        # recomputed every run (a few rows), the hour itself once it is closed.
+        if hours_from is not None and hours_from < ten_end:
+            counts.ten_minutes = upsert(ten_minute_rollups(host_id, hours_from, ten_end))
         if hours_from is not None and hours_from < hour_end:
             counts.hours = upsert(hour_rollups(host_id, hours_from, hour_end))
             hours_from = hour_end if _minute_rollups_since(host_id, hour_end) else None
@@ -96,6 +109,36 @@ def minute_rollups(host_id: int, start: dt.datetime, end: dt.datetime) -> list[R
             count=b["n"],
         )
         for b in buckets
+    ]
+
+
+def ten_minute_rollups(host_id: int, start: dt.datetime, end: dt.datetime) -> list[Rollup]:
+    """10-minute rollups of the host's 1-minute rollups in [start, end). In SQL: Django has no
+    10-minute Trunc."""
+    bucket, group = bucket_sql(Resolution.TEN_MINUTES)
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f'SELECT series_id, {bucket}, MIN("min"), SUM("avg" * "count"), MAX("max"), '
+        f'SUM("count") FROM "{Rollup._meta.db_table}" '
+        "WHERE resolution = %s AND time >= %s AND time < %s "
+        f'AND series_id IN (SELECT id FROM "{Series._meta.db_table}" WHERE host_id = %s) '
+        f"GROUP BY series_id, {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [int(Resolution.MINUTE), adapt(start), adapt(end), host_id])
+        rows = cursor.fetchall()
+    return [
+        Rollup(
+            series_id=series_id,
+            resolution=Resolution.TEN_MINUTES,
+            time=bucket_start(bucket),
+            min=low,
+            avg=total / count,
+            max=high,
+            count=count,
+        )
+        for series_id, bucket, low, total, high, count in rows
+        if count
     ]
 
 
@@ -166,23 +209,18 @@ def floor_hour(moment: dt.datetime) -> dt.datetime:
 @dataclass
 class RetentionCounts:
     samples: int = 0
-    minute_rollups: int = 0
-    hour_rollups: int = 0
+    rollups: dict = field(default_factory=dict)  # resolution in seconds -> rows deleted
 
 
 def apply_retention(now: dt.datetime | None = None, *, on_batch=None) -> RetentionCounts:
-    """Delete raw samples older than 7 days, 1-minute rollups older than 90 days and 1-hour
-    rollups older than 2 years. ``on_batch()`` is called between batches (progress, cancel)."""
+    """Delete raw samples older than 7 days, 1- and 10-minute rollups older than 90 days and
+    1-hour rollups older than 2 years. ``on_batch()`` is called between batches (progress,
+    cancel)."""
     now = now or timezone.now()
-    return RetentionCounts(
-        samples=delete_in_batches(Sample, now - RAW_RETENTION, on_batch=on_batch),
-        minute_rollups=delete_in_batches(
-            Rollup, now - RETENTION[Resolution.MINUTE], Resolution.MINUTE, on_batch
-        ),
-        hour_rollups=delete_in_batches(
-            Rollup, now - RETENTION[Resolution.HOUR], Resolution.HOUR, on_batch
-        ),
-    )
+    counts = RetentionCounts(delete_in_batches(Sample, now - RAW_RETENTION, on_batch=on_batch))
+    for resolution, age in RETENTION.items():
+        counts.rollups[int(resolution)] = delete_in_batches(Rollup, now - age, resolution, on_batch)
+    return counts
 
 
 def delete_in_batches(model, cutoff: dt.datetime, resolution=None, on_batch=None) -> int:
