@@ -5,8 +5,9 @@
 
 Six million raw samples would take long to make and are not what a 7-day chart reads: the
 script writes what the storage holds after a week instead (1-minute, 10-minute and 1-hour
-rollups for 7 days, raw samples for the last 6 hours: about 1.3 M rows), then times ``series_points`` for
-the 7 days of all 100 series (600 points each) and for the last 6 hours. Best of 5 runs.
+rollups for 7 days, raw samples for the last 6 hours: about 1.3 M rows), then times
+``series_points`` for the 7 days of all 100 series (600 points each) and for the last 6 hours.
+Best of 5 runs.
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ def test_viewer_lists_series_and_queries_points_but_adds_no_host(victor, api_cli
     body = answer.json()
     assert body["resolution"] == "raw"
     assert 5 <= len(body["series"][0]["points"]) <= 10
+    week_ago = (timezone.now() - dt.timedelta(days=7)).isoformat()
+    week = client.get("/api/v1/metrics/query/", {"series": series[0]["id"], "start": week_ago})
+    assert week.json()["resolution"] == "10m"
     assert client.post("/api/v1/hosts/", {"name": "x"}, format="json").status_code == 403
     assert client.get("/api/v1/metrics/query/", {"series": "a"}).status_code == 400
 

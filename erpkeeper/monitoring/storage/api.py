@@ -150,7 +150,7 @@ class SeriesViewSet(viewsets.ReadOnlyModelViewSet):
 PointsSerializer = inline_serializer(
     "MetricPoints",
     {
-        "resolution": serializers.CharField(help_text="raw, 1m or 1h"),
+        "resolution": serializers.CharField(help_text="raw, 1m, 10m or 1h"),
         "series": inline_serializer(
             "MetricSeriesPoints",
             {
@@ -190,7 +190,7 @@ class MetricQueryViewSet(viewsets.ViewSet):
         resolution = query.choose_resolution(end - start, max_points)
         return Response(
             {
-                "resolution": {1: "raw", 60: "1m", 3600: "1h"}[resolution],
+                "resolution": {1: "raw", 60: "1m", 600: "10m", 3600: "1h"}[resolution],
                 "series": [
                     {"id": sid, "points": [[t.timestamp(), lo, avg, hi] for t, lo, avg, hi in pts]}
                     for sid, pts in points.items()
