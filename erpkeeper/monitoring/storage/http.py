@@ -211,4 +211,4 @@ def agent_command(host_name: str, token: str, request=None) -> str:
     so that it does not show in the process list."""
     server = settings.PUBLIC_URL or (request.build_absolute_uri("/") if request else "")
     server = server.rstrip("/") or "http://ERPKEEPER-SERVER:8000"
-    return f"ERPKEEPER_AGENT_TOKEN={token} erpkeeper agent --server {server} --host {host_name}"
+    return f"ERPKEEPER_AGENT_TOKEN={token} erpkeeper agent --server {server} --name {host_name}"
