@@ -165,6 +165,7 @@ SPECTACULAR_SETTINGS = {
         "CopyStatusEnum": "erpkeeper.backups.models.CopyStatus",
         "RunStatusEnum": "erpkeeper.backups.models.RunStatus",
         "DrillStatusEnum": "erpkeeper.backups.models.DrillStatus",
+        "HostKindEnum": "erpkeeper.monitoring.models.HostKind",
     },
 }
 

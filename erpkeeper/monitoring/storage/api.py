@@ -28,7 +28,7 @@ MAX_QUERY_SERIES = 200
 
 class HostSerializer(serializers.ModelSerializer):
     # Plain text in the schema: another model's "kind" enum would collide with this one's name.
-    kind = serializers.CharField(default=HostKind.AGENT, help_text="agent or embedded")
+    kind = serializers.ChoiceField(choices=HostKind.choices, default=HostKind.AGENT)
     targets = serializers.SlugRelatedField(
         slug_field="name", many=True, required=False, read_only=True
     )
