@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -299,16 +300,47 @@ def run_post_data(
             else _("creating foreign keys, triggers and other objects")
         )
         supervisor = Supervisor(progress, message, done_bytes)
-        pending = deque(step)
+        pending = UnitQueue(step)
 
         def work(conn: psycopg.Connection, supervisor=supervisor, pending=pending) -> None:
-            while not supervisor.stopping and (unit := take(pending)) is not None:
-                execute_unit(conn, unit)
+            while not supervisor.stopping and (unit := pending.take()) is not None:
+                try:
+                    execute_unit(conn, unit)
+                finally:
+                    pending.done(unit)
 
         for conn in connections[: len(step)]:
             supervisor.on_stop(conn.cancel_safe)
             supervisor.start(work, conn)
         supervisor.wait()
+
+
+class UnitQueue:
+    """Units in order, but never two on the same table at once: a primary key takes an
+    exclusive lock, so a second worker on that table would only wait (pg_restore avoids the
+    same conflicts)."""
+
+    def __init__(self, units: list[Unit]):
+        self.pending = [(unit, unit_table(unit)) for unit in units]
+        self.busy: set[str] = set()
+        self.changed = threading.Condition()
+
+    def take(self) -> Unit | None:
+        with self.changed:
+            while self.pending:
+                for index, (unit, table) in enumerate(self.pending):
+                    if table is None or table not in self.busy:
+                        if table is not None:
+                            self.busy.add(table)
+                        del self.pending[index]
+                        return unit
+                self.changed.wait(timeout=1.0)
+            return None
+
+    def done(self, unit: Unit) -> None:
+        with self.changed:
+            self.busy.discard(unit_table(unit))
+            self.changed.notify_all()
 
 
 TABLE_OF_UNIT = re.compile(
