@@ -38,13 +38,14 @@ ERPKEEPER = [sys.executable, "-m", "erpkeeper"]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
+    parser.add_argument("--level", type=int, help="zstd level (default: the policy's default)")
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     size = database_bytes(args.url)
     print(f"database {args.url.rsplit('/', 1)[1]}: {size / 1e6:.0f} MB")
     with tempfile.TemporaryDirectory(prefix="ek-bench-") as work:
         work = Path(work)
-        home = prepare_home(work, args.url)
+        home = prepare_home(work, args.url, level_options(args))
         results = {
             name: []
             for name in ("plain_zstd", "custom", "erpkeeper", "pg_restore", "erpkeeper_restore")
@@ -69,7 +70,7 @@ def database_bytes(url: str) -> int:
         return conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
 
 
-def prepare_home(work: Path, url: str) -> Path:
+def prepare_home(work: Path, url: str, level: list[str]) -> Path:
     home = work / "home"
     cli(home, "manage", "migrate", "-v0")
     cli(home, "target", "add", "bench", "--db-url", url, "--no-check")
@@ -88,8 +89,13 @@ def prepare_home(work: Path, url: str) -> Path:
         "0",
         "--keep-yearly",
         "0",
+        *level,
     )
     return home
+
+
+def level_options(args) -> list[str]:
+    return ["--compression-level", str(args.level)] if args.level else []
 
 
 def cli(home: Path, *argv) -> str:

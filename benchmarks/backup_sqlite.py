@@ -33,6 +33,7 @@ ERPKEEPER = [sys.executable, "-m", "erpkeeper"]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database", type=Path)
+    parser.add_argument("--level", type=int, help="zstd level (default: the policy's default)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     size = args.database.stat().st_size
@@ -65,6 +66,7 @@ def main() -> int:
             "0",
             "--keep-yearly",
             "0",
+            *level_options(args),
         )
         api, ours = [], []
         for _ in range(args.rounds):
@@ -80,6 +82,10 @@ def main() -> int:
     )
     print(f"\nthroughput vs the online backup API: {best_api / best_ours:.2f}x (>= 0.8x)")
     return 0
+
+
+def level_options(args) -> list[str]:
+    return ["--compression-level", str(args.level)] if args.level else []
 
 
 def cli(home: Path, *argv) -> str:
