@@ -35,7 +35,9 @@ RANGES = {
     "7d": dt.timedelta(days=7),
     "30d": dt.timedelta(days=30),
 }
-DEFAULT_RANGE = "24h"
+# One hour: raw samples, so a new installation shows its first minutes at once (longer ranges
+# read rollups, made every minute).
+DEFAULT_RANGE = "1h"
 # Raw samples arrive every 10 s: refreshing a month-long chart that often would only cost.
 LIVE_RANGES = ("1h", "6h")
 REFRESH_SECONDS = 10

@@ -1,4 +1,5 @@
-"""A target's SQLite file. Metrics: db.file_bytes, db.wal_bytes (0 when there is no WAL file)."""
+"""A target's SQLite file. Metrics: db.size_bytes (the database, as for the other engines),
+db.file_bytes, db.wal_bytes (0 when there is no WAL file)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class SqliteCollector(Collector):
         except FileNotFoundError:
             wal = 0  # not in WAL mode, or checkpointed and closed: no WAL data at all
         return [
+            self.sample("db.size_bytes", size + wal, now, "B"),
             self.sample("db.file_bytes", size, now, "B"),
             self.sample("db.wal_bytes", wal, now, "B"),
         ]
