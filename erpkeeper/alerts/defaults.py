@@ -62,6 +62,15 @@ DEFAULT_RULES: dict[str, dict] = {
         "critical_threshold": 0,
         "recovery_threshold": 0.5,
     },
+    "capacity": {
+        "name": _("Disk or database full within 14 days"),
+        "description": _("Days until full by the linear trend of the last 30 days."),
+        "metric": "capacity.days_until_full",
+        "operator": "<",
+        "warning_threshold": 14,
+        "critical_threshold": 3,
+        "recovery_threshold": 21,
+    },
     "erp_cron_failed": {
         "name": _("ERP scheduled jobs failed"),
         "metric": "erp.cron.failed",

@@ -96,6 +96,7 @@ def evaluate(now: dt.datetime | None = None) -> EvaluationReport:
     report = EvaluationReport(now)
     with audit_context(actor_name=SYSTEM_ACTOR, source="system"):
         sources.emit_backup_metrics(now)
+        sources.emit_capacity_metrics(now)
         rules = AlertRule.objects.filter(enabled=True).prefetch_related("targets", "hosts")
         for rule in rules:
             report.rules += 1

@@ -7,9 +7,17 @@ At each evaluation, per target (stored on the embedded host, with the target):
                        added when it has none yet: a target never backed up ages too)
   backup.rpo_ratio     that age divided by the target's RPO: above 1, the RPO is missed
   drill.failed         1 when the target's newest finished drill failed, else 0
+
+and, every ten minutes, for every disk and database that reports its size:
+
+  capacity.days_until_full   days until it is full by the linear trend of the last 30 days
+                             (monitoring.forecast); 3650 when it is not growing or has
+                             too little history yet
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db.models import OuterRef, Subquery
 
@@ -28,6 +36,49 @@ def emit_backup_metrics(now) -> int:
     if samples:
         ingest(embedded_host(), samples)
     return len(samples)
+
+
+CAPACITY_EVERY = dt.timedelta(minutes=10)
+CAPACITY_SOURCES = ("host.disk.percent", "db.size_bytes")
+NOT_GROWING_DAYS = 3650.0  # "not within ten years": a value, so a firing alert can resolve
+_capacity_done_at: dt.datetime | None = None
+
+
+def emit_capacity_metrics(now) -> int:
+    """Ingest the days-until-full of every disk and database (at most every ten minutes: the
+    trend reads 30 days of hourly rollups)."""
+    global _capacity_done_at
+    if _capacity_done_at is not None and now - _capacity_done_at < CAPACITY_EVERY:
+        return 0
+    _capacity_done_at = now
+    samples = [sample for series in _capacity_series(now) if (sample := _days(series, now))]
+    if samples:
+        ingest(embedded_host(), samples)
+    return len(samples)
+
+
+def _capacity_series(now):
+    from erpkeeper.monitoring.models import Series
+
+    recent = now - dt.timedelta(hours=1)
+    return (
+        Series.objects.filter(metric__in=CAPACITY_SOURCES, samples__time__gte=recent)
+        .select_related("host", "target")
+        .distinct()
+    )
+
+
+def _days(series, now) -> MetricSample | None:
+    from erpkeeper.monitoring.forecast import days_until_full
+
+    days = days_until_full(series, now=now)
+    if days is None:
+        days = NOT_GROWING_DAYS
+    labels = {"host": series.host.name, "source": series.metric, **series.labels}
+    target = series.target.name if series.target else None
+    return MetricSample(
+        "capacity.days_until_full", min(days, NOT_GROWING_DAYS), now, labels, target, "d"
+    )
 
 
 def _targets_with_facts():
