@@ -143,6 +143,6 @@ def test_target_panel_shows_a_disk_filling_within_two_weeks_in_amber(olga, clien
     client.force_login(olga)
     page = client.get(f"/targets/target/{shop.pk}/change/")
     lines = page.context["monitoring_panel"]["forecasts"]
-    assert lines[0]["text"] in ("full in 9 days", "full in 10 days")
+    assert lines[0]["text"] in ("full in 9 days", "full in 10 days"), lines
     assert lines[0]["state"] == "warning" and lines[0]["color"] == "#d97706"
     assert 'data-state="warning"' in page.content.decode()

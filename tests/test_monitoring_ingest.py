@@ -92,23 +92,31 @@ def test_a_replayed_batch_number_stores_nothing(agent):
 
 
 @pytest.mark.parametrize(
-    ("sample", "reason"),
+    ("make_sample", "reason"),
     [
-        (MetricSample("Host CPU", 1.0, timezone.now()), "invalid metric name"),
-        (MetricSample("host.cpu", float("nan"), timezone.now()), "finite"),
-        (MetricSample("host.cpu", float("inf"), timezone.now()), "finite"),
-        (MetricSample("host.cpu", 1.0, timezone.now() + dt.timedelta(minutes=6)), "future"),
-        (MetricSample("host.cpu", 1.0, timezone.now() - dt.timedelta(hours=26)), "25 hours"),
-        (MetricSample("host.cpu", 1.0, dt.datetime(2024, 1, 1)), "time zone"),
-        (MetricSample("host.cpu", 1.0, timezone.now(), labels={"a": 1}), "text to text"),
+        (lambda: MetricSample("Host CPU", 1.0, timezone.now()), "invalid metric name"),
+        (lambda: MetricSample("host.cpu", float("nan"), timezone.now()), "finite"),
+        (lambda: MetricSample("host.cpu", float("inf"), timezone.now()), "finite"),
+        (lambda: MetricSample("host.cpu", 1.0, timezone.now() + dt.timedelta(minutes=6)), "future"),
         (
-            MetricSample("host.cpu", 1.0, timezone.now(), labels={str(i): "x" for i in range(17)}),
+            lambda: MetricSample("host.cpu", 1.0, timezone.now() - dt.timedelta(hours=26)),
+            "25 hours",
+        ),
+        (lambda: MetricSample("host.cpu", 1.0, dt.datetime(2024, 1, 1)), "time zone"),
+        (lambda: MetricSample("host.cpu", 1.0, timezone.now(), labels={"a": 1}), "text to text"),
+        (
+            lambda: MetricSample(
+                "host.cpu", 1.0, timezone.now(), labels={str(i): "x" for i in range(17)}
+            ),
             "16",
         ),
-        (MetricSample("host.cpu", 1.0, timezone.now(), target="nowhere"), "unknown target"),
+        (lambda: MetricSample("host.cpu", 1.0, timezone.now(), target="nowhere"), "unknown target"),
     ],
 )
-def test_one_invalid_sample_refuses_the_whole_batch(agent, sample, reason):
+def test_one_invalid_sample_refuses_the_whole_batch(agent, make_sample, reason):
+    # Samples are made when the test runs, not when it is collected: "6 minutes in the future"
+    # must still be in the future after a long test session.
+    sample = make_sample()
     host, _token = agent
     with pytest.raises(IngestError) as caught:
         ingest(host, [cpu(1, 10), sample], batch_seq=3)

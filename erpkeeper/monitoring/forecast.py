@@ -172,14 +172,15 @@ def target_forecasts(target, now: dt.datetime | None = None) -> list[DiskForecas
     now = now or timezone.now()
     disks = Series.objects.filter(
         metric__in=(PERCENT_METRIC, FREE_METRIC), host__targets=target, target__isnull=True
-    ).order_by("host__name", "-metric")
+    ).select_related("host").order_by("host__name", "-metric", "pk")
     chosen: dict[tuple, Series] = {}
     for disk in disks:
         # Percent sorts before free bytes: one line per mount, in the unit people read.
         chosen.setdefault((disk.host_id, disk.labels.get("mount", "")), disk)
-    databases = Series.objects.filter(metric=DB_SIZE_METRIC, target=target)
+    databases = Series.objects.filter(metric=DB_SIZE_METRIC, target=target).order_by("pk")
+    by_mount = sorted(chosen.items(), key=lambda item: (item[1].host.name, item[0][1]))
     forecasts = []
-    for series in [*chosen.values(), *databases]:
+    for series in [*(disk for _key, disk in by_mount), *databases]:
         points = hourly_points(series.pk, now)
         days = _days_from(series, points, now, None)
         forecasts.append(DiskForecast(series, days, enough_history(points)))
