@@ -18,6 +18,17 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+def rounds_stored() -> int:
+    """Rounds of the thread seen so far; 0 while its write holds the shared test database's
+    table lock (SQLite's in-memory test database is shared between threads)."""
+    from django.db import OperationalError
+
+    try:
+        return len(stored("host.cpu.percent"))
+    except OperationalError:
+        return 0
+
+
 def stored(metric: str, target=None, **labels) -> list[float]:
     from erpkeeper.monitoring.models import Sample
 
@@ -56,7 +67,7 @@ def test_one_round_stores_host_database_and_erp_metrics(demo_targets):
         result = collector.collect_and_ingest()
     finally:
         collector.close()
-    assert result.accepted > 20
+    assert result.accepted > 10  # rates (disk, network) only come from the second round on
     assert len(stored("host.cpu.percent")) == 1
     assert stored("db.file_bytes", target="demo")[0] > 1_000_000
     assert stored("erp.queue.backlog", target="demo") == [0.0]
@@ -102,7 +113,7 @@ def test_the_thread_collects_every_interval_and_stops(monkeypatch):
     assert jobs.start_embedded_collector(stop) is thread  # one per process
     try:
         deadline = time.monotonic() + 30  # generous: a busy CI machine
-        while len(stored("host.cpu.percent")) < 2 and time.monotonic() < deadline:
+        while rounds_stored() < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
         stop.set()

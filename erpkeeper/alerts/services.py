@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.alerts import notify
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Silence
+from erpkeeper.monitoring.placement import hosts_running
 from erpkeeper.monitoring.storage.ingest import METRIC_NAME
 
 OPEN_STATES = (AlertState.PENDING, AlertState.FIRING)
@@ -53,7 +54,9 @@ def open_alerts() -> QuerySet:
 def alerts_for_target(target) -> QuerySet:
     """The target's alerts and those of the hosts it runs on, newest first."""
     return (
-        Alert.objects.filter(Q(target=target) | Q(target__isnull=True, host__targets=target))
+        Alert.objects.filter(
+            Q(target=target) | Q(target__isnull=True, host_id__in=hosts_running(target.pk))
+        )
         .distinct()
         .select_related("rule", "target", "host", "acknowledged_by")
         .order_by("-started")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from erpkeeper.monitoring.models import Resolution, Rollup, Series
+from erpkeeper.monitoring.placement import hosts_running
 
 HISTORY = dt.timedelta(days=30)
 # A trend from a few hours of data says more about the time of day than about growth.
@@ -127,7 +128,7 @@ def database_headroom(series: Series) -> float | None:
         return None
     disks = list(
         Series.objects.filter(
-            metric=FREE_METRIC, host__targets=series.target_id, target__isnull=True
+            metric=FREE_METRIC, host_id__in=hosts_running(series.target_id), target__isnull=True
         )
     )
     if not disks:
@@ -170,9 +171,15 @@ def target_forecasts(target, now: dt.datetime | None = None) -> list[DiskForecas
     """The disks of the target's hosts (percent when collected, else free bytes, per mount) and
     its database, each with its days until full."""
     now = now or timezone.now()
-    disks = Series.objects.filter(
-        metric__in=(PERCENT_METRIC, FREE_METRIC), host__targets=target, target__isnull=True
-    ).select_related("host").order_by("host__name", "-metric", "pk")
+    disks = (
+        Series.objects.filter(
+            metric__in=(PERCENT_METRIC, FREE_METRIC),
+            host_id__in=hosts_running(target.pk),
+            target__isnull=True,
+        )
+        .select_related("host")
+        .order_by("host__name", "-metric", "pk")
+    )
     chosen: dict[tuple, Series] = {}
     for disk in disks:
         # Percent sorts before free bytes: one line per mount, in the unit people read.

@@ -24,6 +24,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.monitoring.models import Host, Series
+from erpkeeper.monitoring.placement import hosts_running
 from erpkeeper.monitoring.storage.query import latest, series_points
 from erpkeeper.targets.models import Target
 
@@ -96,7 +97,7 @@ def host_series(host: Host) -> QuerySet:
 def target_series(target: Target) -> QuerySet:
     """The target's series plus the machine metrics of every host that runs it."""
     return Series.objects.filter(
-        Q(target=target) | Q(host__targets=target, target__isnull=True)
+        Q(target=target) | Q(host_id__in=hosts_running(target.pk), target__isnull=True)
     ).distinct()
 
 
@@ -283,7 +284,7 @@ def target_charts(request, pk: int):
         links.append((_("Alerts"), url))
     links += [
         (host.name, reverse("monitoring-host-charts", args=[host.pk]))
-        for host in target.hosts.all()
+        for host in Host.objects.filter(pk__in=hosts_running(target.pk))
     ]
     return _page(
         request,

@@ -51,9 +51,7 @@ class EmbeddedCollector:
         from erpkeeper.monitoring.storage.ingest import MetricSample, embedded_host, ingest
 
         samples = self.collect(now or dt.datetime.now(dt.UTC))
-        host = embedded_host()
-        link_watched_targets(host, [target.pk for target in local_targets()])
-        return ingest(host, [MetricSample(**vars(sample)) for sample in samples])
+        return ingest(embedded_host(), [MetricSample(**vars(sample)) for sample in samples])
 
     def close(self) -> None:
         for collector in [*self.host, *self._all_target_collectors()]:
@@ -102,12 +100,3 @@ def collectors_for(target) -> list[Collector]:
     except Exception as exc:  # noqa: BLE001  (a bad target must not stop the others)
         logger.warning("target %s cannot be monitored: %s", target.name, one_line(exc))
         return [UnusableTarget(target.name, one_line(exc))]
-
-
-def link_watched_targets(host, target_ids: list[int]) -> None:
-    """The targets this machine watches run here as far as charts and alerts are concerned:
-    their pages show this host's CPU, memory and disks."""
-    linked = set(host.targets.values_list("pk", flat=True))
-    missing = [pk for pk in target_ids if pk not in linked]
-    if missing:
-        host.targets.add(*missing)
