@@ -299,3 +299,25 @@ def test_dashboard_shows_this_machine_when_the_embedded_host_reports(olga, clien
     assert [row["title"] for row in machine["rows"]] == ["CPU", "Memory"]
     assert machine["rows"][0]["text"] == "31.0 %" and machine["rows"][0]["sparkline"]
     assert 'data-testid="machine-card"' in page.content.decode()
+
+
+def test_an_unlinked_target_takes_the_embedded_hosts_alerts_on_its_card(
+    olga,
+    client,
+    shop,  # noqa: F811
+    disk_rule,
+):
+    from erpkeeper.monitoring.storage.ingest import (
+        MetricSample,
+        embedded_host,
+        forget_series_ids,
+        ingest,
+    )
+
+    forget_series_ids()
+    host = embedded_host()  # watches every target: linked to none
+    ingest(host, [MetricSample("host.cpu.percent", 99.0, timezone.now())])
+    raise_alert(disk_rule, find_series(metric="host.cpu.percent", host=host).get())
+    client.force_login(olga)
+    card = next(c for c in client.get("/").context["target_cards"] if c["target"].name == "shop")
+    assert card["state"] == "down"

@@ -116,20 +116,20 @@ def _reason(state: str, text: str) -> dict:
 def firing_alerts_by_target() -> dict[int, list]:
     """Firing alerts per target id: the target's own and those of the hosts it runs on."""
     from erpkeeper.alerts.models import Alert, AlertState
+    from erpkeeper.monitoring.placement import hosts_running
 
-    firing = Alert.objects.filter(state=AlertState.FIRING).select_related("host")
-    firing = firing.prefetch_related("host__targets").order_by("severity", "-started")
+    firing = list(Alert.objects.filter(state=AlertState.FIRING).order_by("severity", "-started"))
+    host_alerts = [alert for alert in firing if not alert.target_id and alert.host_id]
     by_target: dict[int, list] = {}
     for alert in firing:
-        target_ids = (
-            [alert.target_id]
-            if alert.target_id
-            else [t.pk for t in alert.host.targets.all()]
-            if alert.host_id
-            else []
-        )
-        for target_id in target_ids:
-            by_target.setdefault(target_id, []).append(alert)
+        if alert.target_id:
+            by_target.setdefault(alert.target_id, []).append(alert)
+    if host_alerts:
+        for target_id in Target.objects.values_list("pk", flat=True):
+            hosts = set(hosts_running(target_id))
+            for alert in host_alerts:
+                if alert.host_id in hosts:
+                    by_target.setdefault(target_id, []).append(alert)
     return by_target
 
 
