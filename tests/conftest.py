@@ -1,5 +1,7 @@
 """Test configuration. Fixtures live in tests/fixtures/, one module per area."""
 
+import pytest
+
 pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.personas",
@@ -7,3 +9,12 @@ pytest_plugins = [
     "tests.fixtures.backups",
     "tests.fixtures.browser",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_series_cache():
+    """Ingest caches series ids per process; a test's rolled-back series must not reach the
+    next test in the same worker (SQLite checks foreign keys only at commit)."""
+    from erpkeeper.monitoring.storage.ingest import forget_series_ids
+
+    forget_series_ids()
