@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Operator(models.TextChoices):
@@ -112,9 +113,10 @@ class AlertRule(models.Model):
 
 
 class AlertState(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    # Context: notifications have a "Pending" and "Resolved" of their own, worded differently.
+    PENDING = "pending", pgettext_lazy("alert state", "Pending")
     FIRING = "firing", _("Firing")
-    RESOLVED = "resolved", _("Resolved")
+    RESOLVED = "resolved", pgettext_lazy("alert state", "Resolved")
 
 
 class Alert(models.Model):

@@ -7,6 +7,7 @@ import json
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.lib import crypto
@@ -55,7 +56,11 @@ class Channel(models.Model):
     config = models.JSONField(_("settings"), default=dict, blank=True)
     secrets_encrypted = models.TextField(_("secrets (encrypted)"), blank=True, editable=False)
     destination_masked = models.CharField(
-        _("destination"), max_length=500, blank=True, editable=False
+        # Context: a backup's "destination" is where it is stored, translated otherwise.
+        pgettext_lazy("notification channel", "destination"),
+        max_length=500,
+        blank=True,
+        editable=False,
     )
     min_severity = models.CharField(
         _("minimum severity"),
