@@ -2,7 +2,6 @@
 their points from the JSON endpoint, and the range selector reloads them."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,46 +10,17 @@ from erpkeeper.accounts import services as accounts
 from erpkeeper.monitoring.models import Host, HostKind
 from erpkeeper.monitoring.storage.ingest import forget_series_ids, ingest
 from erpkeeper.monitoring.storage.rollups import roll_up
+from tests.fixtures.browser import BROWSER_MARKS, sign_in
 from tests.fixtures.personas import PERSONA_PASSWORD
 from tests.test_monitoring_console import recent_samples
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "monitoring-target.png"
 POINTS_OF = (
     "(key) => Chart.getChart(document.querySelector(`canvas[data-chart=${key}]`))"
     ".data.datasets.reduce((sum, dataset) => sum + dataset.data.length, 0)"
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)),
-        reason=f"headless Chromium not installed at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    playwright = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
-    # still synchronous, so Django's async guard does not apply.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1100})
-        yield page
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -64,14 +34,6 @@ def monitored_target(db, tryton_sqlite_db):
     ingest(host, recent_samples(target.name, minutes=50))
     roll_up()  # the every-minute job: ranges over 6 hours read the rollups
     return target
-
-
-def sign_in(page, base, username, password):
-    page.goto(base + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def open_charts(page, base, target):
