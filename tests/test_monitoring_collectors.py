@@ -245,6 +245,46 @@ def test_mariadb_metrics(mariadb_database):
     assert 0 <= value(first, "db.buffer_pool_hit_ratio") <= 1
 
 
+AGENT_MARIADB_PROBE = """
+import datetime as dt, sys
+from erpkeeper.monitoring.collectors.base import collect_safely
+from erpkeeper.monitoring.collectors.mysql import MysqlCollector
+collector = MysqlCollector("erp", sys.argv[1])
+samples = collect_safely(collector, dt.datetime.now(dt.UTC))
+up = [s.value for s in samples if s.metric == "collector.up"]
+print(up[0], "cryptography" in sys.modules)
+
+# A MySQL server that asks for an RSA password exchange still gets one.
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from pymysql import _auth
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+public = key.public_key().public_bytes(
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+salt = b"0123456789abcdefghij"
+sealed = _auth.sha2_rsa_encrypt(b"s3cret", salt, public)
+oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+print(_auth._xor_password(key.decrypt(sealed, oaep), salt))
+"""
+
+
+@pytest.mark.mariadb
+def test_mariadb_collector_leaves_cryptography_unloaded_until_a_server_needs_rsa(
+    mariadb_database,
+):
+    # In a fresh interpreter, as the agent runs: cryptography is 12 MB of its 40 MB budget.
+    probe = subprocess.run(
+        [sys.executable, "-c", AGENT_MARIADB_PROBE, mariadb_database],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert probe.returncode == 0, probe.stderr
+    collected, password = probe.stdout.splitlines()
+    assert collected == "1.0 False"
+    assert password == repr(b"s3cret\0")
+
+
 # ---------------------------------------------------------------- SQLite and Tryton
 
 

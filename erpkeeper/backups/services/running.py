@@ -13,11 +13,11 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from importlib.metadata import version
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper import __version__
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import EngineError
 from erpkeeper.backups.models import (
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
-ERPKEEPER_VERSION = version("erpkeeper")
+ERPKEEPER_VERSION = __version__
 # Failures a user can act on: shown as one line, no traceback.
 BACKUP_ERRORS = (EngineError, PipelineError, StorageError, OSError)
 

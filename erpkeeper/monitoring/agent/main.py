@@ -10,9 +10,9 @@ import socket
 import sys
 import threading
 import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from erpkeeper import __version__
 from erpkeeper.lib import dburl
 from erpkeeper.monitoring.agent.buffer import DiskBuffer
 from erpkeeper.monitoring.agent.options import add_arguments
@@ -141,13 +141,6 @@ def as_json(sample: Sample) -> dict:
     }
 
 
-def agent_version() -> str:
-    try:
-        return version("erpkeeper")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def build_agent(args: argparse.Namespace) -> Agent:
     token = read_token(args)
     try:
@@ -166,7 +159,7 @@ def build_agent(args: argparse.Namespace) -> Agent:
         collectors=collectors,
         host_name=args.name or socket.gethostname(),
         interval=args.interval,
-        agent_version=agent_version(),
+        agent_version=__version__,
     )
 
 
