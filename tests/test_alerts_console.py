@@ -107,6 +107,21 @@ def test_acknowledge_then_resolve_through_the_dialogs(alice, client, disk_alert)
     assert client.post(f"/alerts/alert/{disk_alert.pk}/resolve/", POSTED).status_code == 403
 
 
+def test_alert_list_offers_acknowledge_and_resolve_only_on_open_rows(
+    alice, victor, client, disk_alert, disk_rule
+):
+    closed = raise_alert(disk_rule, disk_alert.series, state=AlertState.RESOLVED)
+    client.force_login(alice)
+    html = client.get("/alerts/alert/").content.decode()
+    assert f"/alerts/alert/{disk_alert.pk}/acknowledge/" in html
+    assert f"/alerts/alert/{disk_alert.pk}/resolve/" in html
+    assert f"/alerts/alert/{closed.pk}/acknowledge/" not in html
+    assert f"/alerts/alert/{closed.pk}/resolve/" not in html
+    client.force_login(victor)
+    html = client.get("/alerts/alert/").content.decode()
+    assert f"/alerts/alert/{disk_alert.pk}/resolve/" not in html
+
+
 def test_viewer_sees_no_buttons_and_gets_403_on_acknowledge_and_resolve(victor, client, disk_alert):
     client.force_login(victor)
     html = client.get(f"/alerts/alert/{disk_alert.pk}/change/").content.decode()

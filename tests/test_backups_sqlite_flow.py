@@ -28,7 +28,7 @@ def test_backup_succeeds_with_encrypted_artifacts_and_a_manifest(sqlite_backup_t
         sqlite_backup_target.database_url, "sale_sale"
     )
     stored = backup.destination.path + "/" + backup.location
-    assert (sqlite_backup_target.database_url and backup.stored_bytes > 0)
+    assert sqlite_backup_target.database_url and backup.stored_bytes > 0
     artifact = database["artifacts"][0]
     with open(f"{stored}/{artifact['path']}", "rb") as handle:
         head = handle.read(1 << 20)

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -85,7 +85,6 @@ class AlertAdmin(ModelAdmin):
     list_filter = ["state", "severity", "target", "host", "rule"]
     list_select_related = ["target", "host", "acknowledged_by", "rule"]
     search_fields = ["summary", "rule__name"]
-    actions_row = ["acknowledge", "resolve"]
     actions_detail = ["acknowledge", "resolve"]
     fieldsets = [
         (
@@ -139,6 +138,13 @@ class AlertAdmin(ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def get_list_display(self, request):
+        # Not unfold's row actions: those show on every row, resolved ones included.
+        columns = list(super().get_list_display(request))
+        if request.user.has_perm("alerts.change_alert"):
+            columns.append("row_actions")
+        return columns
+
     def has_acknowledge_permission(self, request, object_id=None):
         return request.user.has_perm("alerts.change_alert") and _open_alert(
             object_id, unacknowledged=True
@@ -174,6 +180,23 @@ class AlertAdmin(ModelAdmin):
     @display(description=_("Host"))
     def host_link(self, obj):
         return _link("monitoring-host-charts", obj.host_id, obj.host)
+
+    @display(description=_("Actions"))
+    def row_actions(self, obj):
+        if not is_open(obj):
+            return ""
+        links = []
+        if obj.acknowledged_at is None:
+            links.append(
+                (reverse("admin:alerts_alert_acknowledge", args=[obj.pk]), _("Acknowledge"))
+            )
+        links.append((reverse("admin:alerts_alert_resolve", args=[obj.pk]), _("Resolve")))
+        return format_html_join(
+            " ",
+            '<a href="{}" class="font-medium rounded-default px-2 py-1 border border-base-200 '
+            'dark:border-base-700 whitespace-nowrap">{}</a>',
+            links,
+        )
 
     # -- actions --------------------------------------------------------------------------------
 
