@@ -5,8 +5,9 @@ Artifacts, in the order restore reads them:
   pg-database.json   encoding, locale and owner of the database: restore creates it alike (the
                      restore call gets no DumpResult.details, so this travels as an artifact)
   pg-pre-data.sql    pg_dump --section=pre-data: types, tables, functions, views, privileges
-  pg-data-N.sql      pg_dump --section=data, one per group of tables; large tables are split
-                     into ``jobs`` groups balanced by size, the last group takes the rest
+  pg-data-N.sql      pg_dump --section=data, one per group of tables, largest first; large
+                     tables are spread over ``jobs`` groups, one more group takes the rest;
+                     ``jobs`` workers dump (and restore) them, each taking the next when done
   pg-post-data.sql   pg_dump --section=post-data: indexes, constraints, triggers, rules ...
 
 Owners and privileges are dumped (no --no-owner / --no-acl): a backup is faithful. Restore runs
@@ -31,6 +32,7 @@ import json
 import os
 import time
 import uuid
+from collections import deque
 from functools import partial
 
 from psycopg import sql
@@ -76,7 +78,7 @@ from erpkeeper.backups.engines.pg.restore import (
     run_post_data,
 )
 from erpkeeper.backups.engines.pg.script import RoleFilter
-from erpkeeper.backups.engines.pg.workers import Supervisor
+from erpkeeper.backups.engines.pg.workers import Supervisor, take
 from erpkeeper.lib.i18n import gettext as _
 
 MIN_SPLIT_BYTES = 64 << 20
@@ -135,7 +137,7 @@ class PostgresqlEngine(Engine):
                 large_table_bytes=self.large_table_bytes,
             )
             produced = {DATABASE_ARTIFACT: write_database_artifact(sink, database)}
-            counters = self._run_pg_dumps(pg_dump, snapshot, groups, sink, progress, produced)
+            counters = self._run_pg_dumps(pg_dump, snapshot, groups, jobs, sink, progress, produced)
         row_counts = {}
         for counter in counters:
             row_counts.update(counter.counts)
@@ -150,7 +152,7 @@ class PostgresqlEngine(Engine):
             row_counts=row_counts,
             raw_bytes=sum(produced.values()),
             details={
-                "jobs": len(groups),
+                "jobs": min(jobs, len(groups)),
                 "groups": [
                     {
                         "artifact": group.artifact,
@@ -172,6 +174,7 @@ class PostgresqlEngine(Engine):
         pg_dump: str,
         snapshot: str,
         groups: list[DataGroup],
+        jobs: int,
         sink: ArtifactSink,
         progress: Progress,
         produced: dict[str, int],
@@ -183,10 +186,17 @@ class PostgresqlEngine(Engine):
         stream = partial(stream_dump, supervisor, params=self.params, sink=sink, produced=produced)
         counters = [CopyRowCounter() for _group in groups]
         supervisor.start(stream, argv("pre-data"), artifact=PRE_DATA_ARTIFACT, counter=None)
-        for index, (group, counter) in enumerate(zip(groups, counters, strict=True)):
-            data_argv = argv("data") + selection(groups, index)
-            supervisor.start(stream, data_argv, artifact=group.artifact, counter=counter)
         supervisor.start(stream, argv("post-data"), artifact=POST_DATA_ARTIFACT, counter=None)
+        pending = deque(zip(range(len(groups)), groups, counters, strict=True))
+
+        def work() -> None:
+            while not supervisor.stopping and (item := take(pending)) is not None:
+                index, group, counter = item
+                data_argv = argv("data") + selection(groups, index)
+                stream(data_argv, artifact=group.artifact, counter=counter)
+
+        for _worker in range(min(jobs, len(groups))):
+            supervisor.start(work)
         supervisor.wait()
         return counters
 

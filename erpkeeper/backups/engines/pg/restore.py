@@ -30,7 +30,7 @@ from erpkeeper.backups.engines.base import (
 from erpkeeper.backups.engines.pg.dump import BLOCK
 from erpkeeper.backups.engines.pg.libpq import Params, one_line
 from erpkeeper.backups.engines.pg.script import RoleFilter, TocItem, executable, toc_items
-from erpkeeper.backups.engines.pg.workers import Supervisor, raise_for_exit
+from erpkeeper.backups.engines.pg.workers import Supervisor, raise_for_exit, take
 from erpkeeper.lib.i18n import gettext as _
 
 FIRST_IN_PARALLEL = {"INDEX", "CONSTRAINT"}  # primary keys, unique, check, exclusion
@@ -211,14 +211,6 @@ def restore_data(
     for _worker in range(min(jobs, len(artifacts))):
         supervisor.start(work)
     supervisor.wait()
-
-
-def take(pending: deque):
-    """The next work item, None when none is left (several threads take from ``pending``)."""
-    try:
-        return pending.popleft()
-    except IndexError:
-        return None
 
 
 # --- post-data on parallel connections -------------------------------------------------------

@@ -13,6 +13,7 @@ import contextlib
 import os
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -118,6 +119,14 @@ class Supervisor:
                 if pipe is not None:
                     with contextlib.suppress(OSError):
                         pipe.close()
+
+
+def take(pending: deque):
+    """The next work item, None when none is left (several threads take from ``pending``)."""
+    try:
+        return pending.popleft()
+    except IndexError:
+        return None
 
 
 def raise_for_exit(
