@@ -11,8 +11,8 @@ from django.utils import timezone
 from erpkeeper.alerts import runner
 from erpkeeper.alerts.models import Alert, AlertRule
 from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from tests.fixtures.receivers import HttpReceiver, Reply
 from tests.test_alerts_helpers import feed, make_host, make_rule, webhook
-from tests.test_notifications_receivers import HttpReceiver
 
 
 @pytest.mark.django_db(transaction=True)
@@ -50,3 +50,35 @@ def test_alert_interval_setting(monkeypatch, raw, expected):
 def test_interval_0_turns_the_evaluator_off(monkeypatch):
     monkeypatch.setenv(runner.INTERVAL_SETTING, "0")
     assert runner.start_alert_evaluator(threading.Event()) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_channel_does_not_hold_up_evaluation_when_the_sender_thread_runs(settings):
+    from erpkeeper.alerts.engine import evaluate
+    from erpkeeper.notifications import loop
+
+    settings.ALLOW_PRIVATE_WEBHOOKS = True
+    forget_series_ids()
+    AlertRule.objects.filter(is_default=True).update(enabled=False)
+    host = make_host()
+    make_rule()
+    stop = threading.Event()
+    with HttpReceiver(Reply(200, delay=3.0)) as receiver:
+        webhook("ops", receiver)
+        sender = loop.start_sender(stop, interval=60)  # only a nudge makes it send soon
+        try:
+            feed(host, "test.disk.percent", 90, timezone.now())
+            started = time.monotonic()
+            report = evaluate()
+            evaluation = time.monotonic() - started
+            deadline = time.monotonic() + 15
+            while not receiver.received and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            sender.join(timeout=15)
+    assert report.messages == 1
+    assert evaluation < 2.5  # the 3-second answer was waited for by the sender, not here
+    assert len(receiver.received) == 1
+    assert not sender.is_alive()
+    forget_series_ids()

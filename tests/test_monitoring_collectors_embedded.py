@@ -107,7 +107,7 @@ def test_a_changed_target_gets_new_collectors(demo_targets):
 @pytest.mark.django_db(transaction=True)
 def test_the_thread_collects_every_interval_and_stops(monkeypatch):
     monkeypatch.setenv(jobs.INTERVAL_SETTING, "1")
-    monkeypatch.setattr(jobs, "_thread", None)
+    monkeypatch.setattr(jobs.LOOP, "thread", None)
     stop = threading.Event()
     thread = jobs.start_embedded_collector(stop)
     assert jobs.start_embedded_collector(stop) is thread  # one per process

@@ -31,6 +31,7 @@ from erpkeeper.core import outbox
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.notifications import delivery
 from erpkeeper.notifications.channels.text import notification_from
+from erpkeeper.notifications.loop import send_soon
 from erpkeeper.notifications.services import attempt_send, record_result
 from erpkeeper.targets.models import MaintenanceWindow
 from erpkeeper.targets.windows import is_inside
@@ -71,8 +72,8 @@ def send_notifications(report, now: dt.datetime) -> None:
         escalate(alert, now)
     report.escalated = len(escalations)
     if report.messages:
-        delivery.deliver_pending()
-        close_sent_notices()
+        send_soon()
+    close_sent_notices()  # also those the sender thread sent since the last round
 
 
 def due(alert: Alert, now: dt.datetime) -> str | None:

@@ -117,6 +117,7 @@ def run_worker(
 BACKGROUND_LOOPS = (
     "erpkeeper.monitoring.collectors.jobs:start_embedded_collector",
     "erpkeeper.alerts.runner:start_alert_evaluator",
+    "erpkeeper.notifications.loop:start_sender",
 )
 
 

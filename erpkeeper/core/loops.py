@@ -1,0 +1,107 @@
+"""Work the scheduling worker repeats every few seconds in a thread of its own (the scheduler
+only ticks once a minute): the embedded collector, the alert evaluator.
+
+    LOOP = PeriodicLoop("alert evaluator", "ERPKEEPER_ALERT_INTERVAL", 10, make_round)
+    LOOP.start(stop_event)  # a thread, or None when the setting is 0
+
+``make_round()`` runs in the thread and returns ``(run_round, close)``. A failed round is logged
+and the next one runs on time: the database may be restarting, a target may be down.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+STOP_CHECK_SECONDS = 1.0
+Round = tuple[Callable[[], None], Callable[[], None]]
+
+
+class PeriodicLoop:
+    def __init__(self, label: str, setting: str, default: float, make_round: Callable[[], Round]):
+        self.label = label
+        self.setting = setting
+        self.default = default
+        self.make_round = make_round
+        self.thread: threading.Thread | None = None
+        self._nudged = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def nudge(self) -> None:
+        """Run the next round now instead of at the end of the interval."""
+        self._nudged.set()
+
+    def interval(self) -> float:
+        """Seconds between rounds from the setting; 0 = off; not a number of seconds: default."""
+        raw = os.environ.get(self.setting, "").strip()
+        if not raw:
+            return self.default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1
+        if value < 0:
+            logger.warning(
+                "%s=%r is not a number of seconds; using %s", self.setting, raw, self.default
+            )
+            return self.default
+        return value
+
+    def start(
+        self, stop_event: threading.Event, interval: float | None = None
+    ) -> threading.Thread | None:
+        """Start the thread (once per process); it ends when ``stop_event`` is set."""
+        interval = self.interval() if interval is None else interval
+        if interval == 0:
+            logger.info("%s off (%s=0)", self.label, self.setting)
+            return None
+        if self.running:
+            return self.thread
+        self.thread = threading.Thread(
+            target=self.run,
+            args=(stop_event, interval),
+            name="erpkeeper-" + self.label.replace(" ", "-"),
+            daemon=True,  # never holds the worker's exit; the stop event ends it cleanly first
+        )
+        self.thread.start()
+        return self.thread
+
+    def run(self, stop_event: threading.Event, interval: float) -> None:
+        from django.db import connection
+
+        from erpkeeper.core.jobs.runner import refresh_connection
+
+        logger.info("%s started: every %s s", self.label, interval)
+        run_round, close = self.make_round()
+        try:
+            while not stop_event.is_set():
+                started = time.monotonic()
+                self._nudged.clear()  # a nudge from now on asks for the round after this one
+                refresh_connection()
+                try:
+                    run_round()
+                except Exception as exc:  # noqa: BLE001  (the next round may succeed)
+                    # One line each time (a database that is down fails every round); the
+                    # traceback at debug level.
+                    logger.warning("%s: round failed: %s", self.label, " ".join(str(exc).split()))
+                    logger.debug("%s: round failed", self.label, exc_info=True)
+                self._wait(stop_event, started + interval)
+        finally:
+            close()
+            connection.close()
+            logger.info("%s stopped", self.label)
+
+    def _wait(self, stop_event: threading.Event, until: float) -> None:
+        """Until ``until`` (a slow round shortens the wait rather than drifting), a nudge or
+        the stop, whichever comes first; the stop is looked at every second at least."""
+        while not stop_event.is_set() and (left := until - time.monotonic()) > 0:
+            if self._nudged.wait(min(left, STOP_CHECK_SECONDS)):
+                return
