@@ -14,6 +14,7 @@ from erpkeeper.core.models import OutboxMessage
 from erpkeeper.monitoring.storage.ingest import forget_series_ids
 from erpkeeper.notifications.models import Delivery
 from erpkeeper.targets.models import MaintenanceWindow
+from tests.fixtures.receivers import HttpReceiver
 from tests.test_alerts_helpers import (
     STEP,
     alert_messages,
@@ -26,7 +27,6 @@ from tests.test_alerts_helpers import (
     start_time,
     webhook,
 )
-from tests.test_notifications_receivers import HttpReceiver
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from erpkeeper.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, main
 from erpkeeper.core import outbox
 from erpkeeper.notifications.models import Channel, Delivery
-from tests.test_notifications_receivers import HttpReceiver, Reply
+from tests.fixtures.receivers import HttpReceiver, Reply
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from erpkeeper.core import outbox
 from erpkeeper.notifications import services
 from erpkeeper.notifications.delivery import deliver_pending
 from erpkeeper.notifications.models import Channel
-from tests.test_notifications_receivers import HttpReceiver, Reply
+from tests.fixtures.receivers import HttpReceiver, Reply
 
 pytestmark = pytest.mark.django_db
 

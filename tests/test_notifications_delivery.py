@@ -20,7 +20,7 @@ from erpkeeper.notifications.delivery import (
 )
 from erpkeeper.notifications.models import Channel, Delivery
 from erpkeeper.targets.models import Target
-from tests.test_notifications_receivers import HttpReceiver, Reply
+from tests.fixtures.receivers import HttpReceiver, Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -311,7 +311,7 @@ def test_entering_the_url_again_repairs_a_channel_whose_secrets_were_lost():
 def test_https_checks_the_certificate_against_the_host(tmp_path, monkeypatch):
     import ssl
 
-    from tests.test_notifications_receivers import self_signed_certificate
+    from tests.fixtures.receivers import self_signed_certificate
 
     tls_files = self_signed_certificate(tmp_path)
     raise_alert()

@@ -13,7 +13,7 @@ from erpkeeper.notifications import services
 from erpkeeper.notifications.delivery import deliver_pending
 from erpkeeper.notifications.models import Delivery
 from erpkeeper.targets.models import Target
-from tests.test_notifications_receivers import HttpReceiver, Reply, SmtpReceiver
+from tests.fixtures.receivers import HttpReceiver, Reply, SmtpReceiver
 
 pytestmark = pytest.mark.django_db
 
