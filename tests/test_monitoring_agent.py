@@ -328,6 +328,34 @@ def test_end_to_end_against_the_ingest_endpoint(live_server, tmp_path):
     assert not list((tmp_path / "rejected").iterdir())
 
 
+def test_a_target_the_server_lacks_is_dropped_and_the_host_metrics_go_on(live_server, tmp_path):
+    import sqlite3
+
+    from erpkeeper.monitoring.models import Sample
+    from erpkeeper.monitoring.storage.tokens import create_host
+
+    erp_file = tmp_path / "ghost.sqlite"
+    sqlite3.connect(erp_file).close()
+    host, token = create_host("branch-ghost")
+    command = [
+        sys.executable, "-m", "erpkeeper.monitoring.agent", "--server", live_server.url,
+        "--token", token, "--name", "branch-ghost", "--interval", "0.3",
+        "--buffer-dir", str(tmp_path / "buffer"), "--target", f"ghost=sqlite:///{erp_file}",
+    ]  # fmt: skip
+    agent = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    cpu = Sample.objects.filter(series__host=host, series__metric="host.cpu.percent")
+    try:
+        deadline = time.monotonic() + 20
+        while cpu.count() < 3:
+            assert time.monotonic() < deadline and agent.poll() is None, "no batches stored"
+            time.sleep(0.1)
+    finally:
+        log = stop_agent(agent)
+    assert log.count("the server has no target named ghost") == 1
+    assert not Sample.objects.filter(series__target__isnull=False).exists()
+    assert not list((tmp_path / "buffer" / "rejected").iterdir())
+
+
 def test_erpkeeper_agent_hands_the_words_after_agent_to_the_agent():
     from erpkeeper.monitoring.collectors.cli import agent_words
 

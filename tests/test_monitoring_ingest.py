@@ -269,3 +269,14 @@ def test_non_finite_json_value_is_422(client, agent):
     response = push(client, token, body % now)
     assert response.status_code == 422
     assert not Sample.objects.exists()
+
+
+def test_samples_of_unknown_targets_are_422_naming_every_one_and_nothing_is_stored(client, agent):
+    _host, token = agent
+    good = batch()["samples"][0]
+    about = [dict(good, metric="db.size_bytes", target=name) for name in ("zeta", "alpha")]
+    response = push(client, token, batch(samples=[good, *about]))
+    assert response.status_code == 422, response.content
+    assert response.json()["unknown_targets"] == ["alpha", "zeta"]
+    assert "alpha" in response.json()["detail"]
+    assert not Sample.objects.exists()

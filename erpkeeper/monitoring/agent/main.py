@@ -90,7 +90,7 @@ class Agent:
         if self.stop.is_set():  # shutting down: keep it for the next start, do not wait
             self.buffer.append(batch)
             return
-        outcome, detail = self.pusher.send(batch)
+        outcome, detail = self.send(batch)
         if outcome is Outcome.RETRY:
             self.went_offline(detail)
             self.buffer.append(batch)
@@ -104,7 +104,7 @@ class Agent:
         for batch in self.buffer.pending():
             if self.stop.is_set() or time.monotonic() >= deadline:
                 break
-            outcome, detail = self.pusher.send(batch)
+            outcome, detail = self.send(batch)
             if outcome is Outcome.RETRY:
                 self.went_offline(detail)
                 break
@@ -114,6 +114,32 @@ class Agent:
             else:
                 self.buffer.mark_delivered(batch["seq"])
         self.buffer.remove_delivered()
+
+    def send(self, batch: dict) -> tuple[Outcome, str]:
+        """Push ``batch``; refused for naming targets the server does not know, stop
+        collecting for those and push the rest of it again (same number: nothing was stored).
+        """
+        outcome, detail = self.pusher.send(batch)
+        unknown = set(self.pusher.unknown_targets) if outcome is Outcome.REJECTED else set()
+        kept = [sample for sample in batch["samples"] if sample.get("target") not in unknown]
+        if unknown and len(kept) < len(batch["samples"]):
+            self.drop_targets(unknown)
+            batch["samples"] = kept  # also for batches buffered before the collectors stopped
+            outcome, detail = self.pusher.send(batch)
+        return outcome, detail
+
+    def drop_targets(self, names: set[str]) -> None:
+        dropped = [c for c in self.collectors if c.target in names]
+        if not dropped:
+            return
+        logger.error(
+            "the server has no target named %s: stopped collecting for it; add it in ERPKeeper "
+            "(or correct --target) and restart the agent",
+            ", ".join(sorted(names)),
+        )
+        for collector in dropped:
+            collector.close()
+        self.collectors = [c for c in self.collectors if c.target not in names]
 
     def rejected(self, batch: dict, detail: str) -> None:
         logger.error("server refused batch %d (moved to rejected/): %s", batch["seq"], detail)

@@ -31,9 +31,12 @@ class Pusher:
         context = ssl.create_default_context(cafile=ca_file) if ca_file else None
         handlers = [urllib.request.HTTPSHandler(context=context)] if context else []
         self.opener = urllib.request.build_opener(*handlers)
+        self.unknown_targets: list[str] = []
 
     def send(self, batch: dict) -> tuple[Outcome, str]:
-        """Post ``batch``; the outcome and a one-line description of the answer."""
+        """Post ``batch``; the outcome and a one-line description of the answer.
+        ``unknown_targets`` then lists the targets a 422 named as unknown to the server."""
+        self.unknown_targets = []
         request = urllib.request.Request(  # noqa: S310  (http(s) only, checked in __init__)
             self.url, data=json.dumps(batch).encode(), headers=self.headers, method="POST"
         )
@@ -45,9 +48,21 @@ class Pusher:
                     f"{response.status} {answer[:200].decode(errors='replace')}",
                 )
         except urllib.error.HTTPError as exc:
-            detail = f"{exc.code} {exc.read(500).decode(errors='replace')}"
+            body = exc.read(65536)
+            self.unknown_targets = unknown_targets(exc.code, body)
+            detail = f"{exc.code} {body[:500].decode(errors='replace')}"
             if exc.code >= 500 or exc.code in RETRY_STATUSES:
                 return Outcome.RETRY, detail
             return Outcome.REJECTED, " ".join(detail.split())
         except (OSError, urllib.error.URLError) as exc:  # refused, timeout, DNS, TLS
             return Outcome.RETRY, str(getattr(exc, "reason", exc))
+
+
+def unknown_targets(status: int, body: bytes) -> list[str]:
+    if status != 422:
+        return []
+    try:
+        names = json.loads(body).get("unknown_targets") or []
+    except (ValueError, AttributeError):
+        return []
+    return [name for name in names if isinstance(name, str)]

@@ -7,7 +7,8 @@
 
 Answers ``202 {"accepted", "duplicates", "seq"}``; otherwise ``{"detail": "<one line>"}`` with
 401 (no or wrong token, or a host name that is not the token's), 400 (not JSON, wrong shape),
-413 (over 5,000 samples or 2 MB) or 422 (invalid samples), and nothing is stored.
+413 (over 5,000 samples or 2 MB) or 422 (invalid samples; with ``"unknown_targets": [names]``
+when samples name targets the server does not have), and nothing is stored.
 
 The body is read and parsed here, not by DRF's parsers: this endpoint takes the most traffic,
 and the size must be checked before the body is read.
@@ -119,7 +120,10 @@ class IngestViewSet(viewsets.ViewSet):
         except BadBatch as exc:
             return Response({"detail": str(exc)}, status=exc.status_code)
         except IngestError as exc:
-            return Response({"detail": exc.message}, status=exc.status)
+            answer = {"detail": exc.message}
+            if exc.unknown_targets:
+                answer["unknown_targets"] = exc.unknown_targets
+            return Response(answer, status=exc.status)
         return Response(
             {"accepted": result.accepted, "duplicates": result.duplicates, "seq": batch["seq"]},
             status=status.HTTP_202_ACCEPTED,

@@ -62,10 +62,12 @@ class IngestResult:
 class IngestError(Exception):
     """A batch refused as a whole; ``status`` is the HTTP status the API answers with."""
 
-    def __init__(self, message: str, status: int = 422):
+    def __init__(self, message: str, status: int = 422, unknown_targets: list[str] = ()):
         super().__init__(message)
         self.message = message
         self.status = status
+        # Named in the answer, so that an agent can stop collecting for them and send the rest.
+        self.unknown_targets = list(unknown_targets)
 
 
 # (host id, target id, metric, sorted label items) -> series id, for this process. Entries are
@@ -155,7 +157,9 @@ def target_ids_by_name(names: set[str]) -> dict[str, int]:
     found = dict(Target.objects.filter(name__in=names).values_list("name", "id"))
     unknown = sorted(names - found.keys())
     if unknown:
-        raise IngestError(_("unknown target %(name)r") % {"name": unknown[0]})
+        raise IngestError(
+            _("unknown target %(name)r") % {"name": unknown[0]}, unknown_targets=unknown
+        )
     return found
 
 
