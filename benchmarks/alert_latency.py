@@ -4,10 +4,11 @@
 
 Sets up a fresh platform database (a temporary SQLite file), a webhook channel pointing at a
 local HTTP receiver, an agent host and a rule "test.latency > 80" (no ``for``), and starts the
-evaluator thread as the worker does (``start_alert_evaluator``). Each crossing ingests a sample
-of 95 through ``ingest()`` at a random moment of the evaluation cycle and waits for the
-"[FIRING]" webhook, then a sample of 10 and waits for "[RESOLVED]" before the next one.
-Prints the median and the maximum latency; the target is at most the interval + 2 s.
+evaluator and notification sender threads as the worker does (``start_alert_evaluator``,
+``start_sender``: the evaluator queues the message and nudges the sender). Each crossing
+ingests a sample of 95 through ``ingest()`` at a random moment of the evaluation cycle and
+waits for the "[FIRING]" webhook, then a sample of 10 and waits for "[RESOLVED]" before the
+next one. Prints the median and the maximum latency; the target is at most the interval + 2 s.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def measure(crossings: int, interval: float) -> list[float]:
     from erpkeeper.monitoring.models import Host, HostKind
     from erpkeeper.monitoring.storage.ingest import MetricSample, ingest
     from erpkeeper.notifications import services as channels
+    from erpkeeper.notifications.loop import start_sender
 
     AlertRule.objects.filter(is_default=True).update(enabled=False)  # only the rule measured
     receiver = Receiver()
@@ -105,6 +107,7 @@ def measure(crossings: int, interval: float) -> list[float]:
     services.create_rule(name="Latency", metric="test.latency", warning_threshold=80)
     stop = threading.Event()
     start_alert_evaluator(stop, interval=interval)
+    start_sender(stop)
     latencies = []
     try:
         for index in range(crossings):
