@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from erpkeeper.core import audit_cli, jobs_cli, up
+from erpkeeper.core import audit_cli, housekeeping_cli, jobs_cli, up
 
 
 def register(sub) -> None:
@@ -12,6 +12,7 @@ def register(sub) -> None:
     up.register(sub)
     jobs_cli.register(sub)
     audit_cli.register(sub)
+    housekeeping_cli.register(sub)
 
 
 def run_manage(args) -> int:

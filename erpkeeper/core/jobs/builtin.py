@@ -1,5 +1,5 @@
-"""Job kinds of the core app. The ``core.test.*`` kinds exist only when ERPKEEPER_TESTING is on:
-they let tests drive real workers (sleep, fail) without touching an ERP.
+"""Job kinds of the core app: housekeeping (daily). The ``core.test.*`` kinds exist only when
+ERPKEEPER_TESTING is on: they let tests drive real workers (sleep, fail) without touching an ERP.
 """
 
 from __future__ import annotations
@@ -8,10 +8,32 @@ import os
 import time
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.audit import current_context
 from erpkeeper.core.jobs.context import JobContext, JobError
 from erpkeeper.core.jobs.registry import job_kind
+from erpkeeper.core.scheduler import register_periodic
+
+
+@job_kind("core.housekeeping", label=_("Delete old job runs and notifications"))
+def housekeeping(ctx: JobContext) -> None:
+    """``prune_history`` with ``days`` from the params (default: ERPKEEPER_KEEP_HISTORY_DAYS)."""
+    from erpkeeper.core.housekeeping import HousekeepingError, prune_history
+
+    def between_batches(name: str, deleted: int) -> None:
+        ctx.check_cancelled()
+        ctx.log(f"{name}: {deleted} deleted so far")
+
+    try:
+        counts = prune_history(days=ctx.params.get("days"), on_batch=between_batches)
+    except HousekeepingError as exc:
+        raise JobError(str(exc)) from None
+    ctx.result.update(counts)
+    ctx.log(", ".join(f"{name}: {count} deleted" for name, count in counts.items()))
+
+
+register_periodic("core.housekeeping", "41 3 * * *", kind="core.housekeeping")
 
 if getattr(settings, "TESTING", False):
 

@@ -1,0 +1,136 @@
+"""Pruning the operational history nobody reads after months: finished job runs, notifications
+that were sent or resolved, and their delivery attempts.
+
+    from erpkeeper.core.housekeeping import prune_history
+    counts = prune_history()            # {"jobs": 1234, "notifications": 56, "deliveries": 78}
+
+What is kept, whatever its age: queued and running jobs, notifications still pending (never
+lose one that was not sent) and their attempts, the audit trail (the deletions themselves are
+recorded in it, one entry per deleted job or notification), backups, restores and drills (they
+keep their evidence; only their link to the deleted job run becomes empty).
+
+``ERPKEEPER_KEEP_HISTORY_DAYS`` (default 180; 0 keeps everything) sets the age. The daily
+``core.housekeeping`` job runs it; ``erpkeeper housekeeping`` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+KEEP_DAYS_SETTING = "ERPKEEPER_KEEP_HISTORY_DAYS"
+DEFAULT_KEEP_DAYS = 180
+BATCH = 500
+
+
+class HousekeepingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class History:
+    name: str
+    old: Callable[[dt.datetime], QuerySet]  # what is older than the cutoff and may go
+
+
+def _old_jobs(cutoff: dt.datetime) -> QuerySet:
+    from erpkeeper.core.models import Job
+
+    return Job.objects.filter(status__in=Job.FINISHED).filter(
+        Q(finished__lt=cutoff) | Q(finished__isnull=True, created__lt=cutoff)
+    )
+
+
+def _old_notifications(cutoff: dt.datetime) -> QuerySet:
+    from erpkeeper.core.models import OutboxMessage
+
+    done = [OutboxMessage.State.SENT, OutboxMessage.State.RESOLVED]
+    return OutboxMessage.objects.filter(state__in=done, updated__lt=cutoff)
+
+
+def _old_deliveries(cutoff: dt.datetime) -> QuerySet:
+    from erpkeeper.core.models import OutboxMessage
+    from erpkeeper.notifications.models import Delivery
+
+    # The attempts of a pending notification decide its retries: they stay with it.
+    return Delivery.objects.filter(started__lt=cutoff).exclude(
+        message__state=OutboxMessage.State.PENDING
+    )
+
+
+# Deliveries first: most go with their notification otherwise, uncounted.
+HISTORIES = [
+    History("deliveries", _old_deliveries),
+    History("notifications", _old_notifications),
+    History("jobs", _old_jobs),
+]
+
+
+def keep_days() -> int:
+    raw = os.environ.get(KEEP_DAYS_SETTING, "").strip()
+    if not raw:
+        return DEFAULT_KEEP_DAYS
+    try:
+        return check_keep_days(int(raw))
+    except (ValueError, HousekeepingError):
+        logger.warning(
+            "%s=%r is not a number of days; using %d", KEEP_DAYS_SETTING, raw, DEFAULT_KEEP_DAYS
+        )
+        return DEFAULT_KEEP_DAYS
+
+
+def check_keep_days(days: int) -> int:
+    if days < 0:
+        raise HousekeepingError(_("Keep at least 0 days (0 keeps everything)."))
+    return days
+
+
+def prune_history(
+    *,
+    days: int | None = None,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    on_batch: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Delete what is older than ``days`` (default: the setting); how many of each went.
+    With ``dry_run``, only count. Batches of 500, each in its own transaction."""
+    days = keep_days() if days is None else check_keep_days(days)
+    if days == 0:
+        return {history.name: 0 for history in HISTORIES}
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    counts = {}
+    for history in HISTORIES:
+        if dry_run:
+            counts[history.name] = history.old(cutoff).count()
+        else:
+            counts[history.name] = _delete_in_batches(history, cutoff, on_batch)
+    if not dry_run and any(counts.values()):
+        logger.info("housekeeping: deleted %s (older than %d days)", counts, days)
+    return counts
+
+
+def _delete_in_batches(history: History, cutoff, on_batch) -> int:
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(history.old(cutoff).values_list("pk", flat=True)[:BATCH])
+            if not ids:
+                return deleted
+            # A model's own delete() (not a raw delete): the audit trail records each one, and
+            # backups, restores and drills let go of their job run (SET_NULL).
+            # Filtered again: a row that changed since it was read (e.g. pending again) stays.
+            old = history.old(cutoff)
+            _total, per_model = old.filter(pk__in=ids).delete()
+        deleted += per_model.get(old.model._meta.label, 0)
+        if on_batch is not None:
+            on_batch(history.name, deleted)

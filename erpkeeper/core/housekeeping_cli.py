@@ -1,0 +1,54 @@
+"""``erpkeeper housekeeping [--keep-days N] [--dry-run] [--no-wait]``: delete old job runs and
+notifications now (the daily ``core.housekeeping`` job does the same; see core/housekeeping.py)."""
+
+from __future__ import annotations
+
+import argparse
+
+from erpkeeper.cli import emit
+
+
+def register(sub) -> None:
+    parser = sub.add_parser(
+        "housekeeping",
+        help="delete finished job runs and sent notifications older than the kept history",
+    )
+    parser.add_argument(
+        "--keep-days",
+        type=_days,
+        metavar="N",
+        help="keep the last N days (default: ERPKEEPER_KEEP_HISTORY_DAYS, 180; 0 keeps all)",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    parser.add_argument(
+        "--no-wait", action="store_true", help="queue the job for the worker and return"
+    )
+    parser.set_defaults(handler=handle_housekeeping)
+
+
+def handle_housekeeping(args) -> int:
+    from erpkeeper.core.housekeeping import prune_history
+    from erpkeeper.core.jobs import enqueue
+    from erpkeeper.core.jobs_cli import _actor, describe, run_here
+
+    if args.dry_run:
+        counts = prune_history(days=args.keep_days, dry_run=True)
+        text = ", ".join(f"{name}: {count} would be deleted" for name, count in counts.items())
+        emit(args, counts, text)
+        return 0
+    params = {} if args.keep_days is None else {"days": args.keep_days}
+    job = enqueue("core.housekeeping", params=params, requested_by=_actor(), reuse_active=True)
+    if args.no_wait:
+        emit(args, describe(job, with_log=False), f"queued job {job.pk} ({job.kind})")
+        return 0
+    return run_here(args, job)
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number of days") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value

@@ -1,0 +1,134 @@
+"""Old job runs, sent notifications and delivery attempts are pruned; what is pending, running,
+recent or evidence stays, and the deletions are in the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from erpkeeper.cli import main
+from erpkeeper.core.housekeeping import prune_history
+from erpkeeper.core.models import AuditEntry, Job, OutboxMessage
+from erpkeeper.core.scheduler import schedules
+from erpkeeper.notifications.models import Delivery
+from erpkeeper.notifications.services import create_channel
+
+pytestmark = pytest.mark.django_db
+
+LONG_AGO = timezone.now() - dt.timedelta(days=400)
+
+
+def job(status, *, age_days=400):
+    row = Job.objects.create(kind="target.check", status=status)
+    moment = timezone.now() - dt.timedelta(days=age_days)
+    finished = moment if status in Job.FINISHED else None
+    Job.objects.filter(pk=row.pk).update(created=moment, finished=finished)
+    return row
+
+
+def message(state, *, age_days=400):
+    row = OutboxMessage.objects.create(
+        source="backups", event=f"e{OutboxMessage.objects.count()}", severity="critical",
+        subject="Backup failed", dedupe_key=f"k{OutboxMessage.objects.count()}", state=state,
+    )  # fmt: skip
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        updated=timezone.now() - dt.timedelta(days=age_days)
+    )
+    return row
+
+
+@pytest.fixture
+def channel(settings):
+    settings.ALLOW_PRIVATE_WEBHOOKS = True
+    return create_channel(name="ops", kind="webhook", secrets={"url": "http://127.0.0.1:9/h"})
+
+
+def delivery(channel, msg, *, age_days=400):
+    return Delivery.objects.create(
+        channel=channel, message=msg, started=timezone.now() - dt.timedelta(days=age_days), ok=True
+    )
+
+
+@pytest.fixture
+def history(channel):
+    from erpkeeper.backups.models import Backup
+    from erpkeeper.targets.models import Target
+
+    target = Target(name="erp-prod")
+    target.set_database_url("sqlite:////nonexistent/erp.sqlite")
+    target.save()
+    old_backup_job = job(Job.Status.SUCCEEDED)
+    backup = Backup.objects.create(
+        target=target, target_name="erp-prod", trigger="manual", location="x",
+        destination=target.backup_policy.destination, job=old_backup_job, started=LONG_AGO,
+    )  # fmt: skip
+    done, state = Job.Status, OutboxMessage.State
+    rows = {
+        "old_jobs": [old_backup_job, job(done.FAILED), job(done.CANCELLED)],
+        "kept_jobs": [job(done.RUNNING), job(done.QUEUED), job(done.SUCCEEDED, age_days=3)],
+        "old_messages": [message(state.SENT), message(state.RESOLVED)],
+        "kept_messages": [message(state.PENDING), message(state.SENT, age_days=3)],
+        "backup": backup,
+    }
+    rows["old_deliveries"] = [delivery(channel, rows["old_messages"][0])]
+    rows["kept_deliveries"] = [
+        delivery(channel, rows["kept_messages"][0]),  # a pending message keeps its attempts
+        delivery(channel, rows["kept_messages"][1], age_days=3),
+    ]
+    return rows
+
+
+def ids(rows):
+    return {row.pk for row in rows}
+
+
+def test_prunes_old_history_and_keeps_what_is_pending_running_recent_or_evidence(history):
+    counts = prune_history(days=180)
+    assert counts == {"deliveries": 1, "notifications": 2, "jobs": 3}
+    assert set(Job.objects.values_list("pk", flat=True)) == ids(history["kept_jobs"])
+    kept = set(OutboxMessage.objects.values_list("pk", flat=True))
+    assert kept == ids(history["kept_messages"])
+    assert set(Delivery.objects.values_list("pk", flat=True)) == ids(history["kept_deliveries"])
+    backup = history["backup"]
+    backup.refresh_from_db()
+    assert backup.job is None  # the backup stays; only its link to the pruned run is gone
+    deleted = AuditEntry.objects.filter(action=AuditEntry.Action.DELETE, object_type="core.job")
+    assert set(deleted.values_list("object_id", flat=True)) == {
+        str(pk) for pk in ids(history["old_jobs"])
+    }
+
+
+def test_dry_run_counts_and_deletes_nothing_and_0_days_keeps_everything(history):
+    before = (Job.objects.count(), OutboxMessage.objects.count(), Delivery.objects.count())
+    assert prune_history(days=180, dry_run=True) == {
+        "deliveries": 1, "notifications": 2, "jobs": 3,
+    }  # fmt: skip
+    assert prune_history(days=0) == {"deliveries": 0, "notifications": 0, "jobs": 0}
+    after = (Job.objects.count(), OutboxMessage.objects.count(), Delivery.objects.count())
+    assert before == after
+
+
+def test_the_setting_sets_the_default_age(history, monkeypatch):
+    monkeypatch.setenv("ERPKEEPER_KEEP_HISTORY_DAYS", "500")
+    assert prune_history() == {"deliveries": 0, "notifications": 0, "jobs": 0}
+    monkeypatch.setenv("ERPKEEPER_KEEP_HISTORY_DAYS", "soon")  # not a number: the default, 180
+    assert prune_history()["jobs"] == 3
+
+
+@pytest.mark.django_db(transaction=True)  # the CLI runs the job in a thread of its own
+def test_cli_runs_it_as_a_job_and_refuses_a_negative_age(history, capsys):
+    assert main(["--json", "housekeeping", "--keep-days", "30", "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["jobs"] == 3
+    assert main(["--json", "housekeeping", "--keep-days", "30"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["status"] == "succeeded" and shown["result"]["jobs"] == 3
+    assert Job.objects.get(pk=shown["id"]).kind == "core.housekeeping"
+    assert main(["housekeeping", "--keep-days", "-1"]) == 2
+    assert "must be 0 or more" in capsys.readouterr().err
+
+
+def test_it_runs_daily_from_the_schedule():
+    assert "core.housekeeping" in {schedule.name for schedule in schedules()}
