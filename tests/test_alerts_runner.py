@@ -15,13 +15,21 @@ from tests.fixtures.receivers import HttpReceiver, Reply
 from tests.test_alerts_helpers import feed, make_host, make_rule, webhook
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_thread_evaluates_every_interval_and_delivers(settings):
+@pytest.fixture
+def disk_rule_host(settings):
+    """A host and one rule (disk > 80) with the default rules off; fresh series ids."""
     settings.ALLOW_PRIVATE_WEBHOOKS = True
     forget_series_ids()
     AlertRule.objects.filter(is_default=True).update(enabled=False)
     host = make_host()
     make_rule()
+    yield host
+    forget_series_ids()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_thread_evaluates_every_interval_and_delivers(disk_rule_host):
+    host = disk_rule_host
     stop = threading.Event()
     with HttpReceiver() as receiver:
         webhook("ops", receiver)
@@ -38,7 +46,6 @@ def test_the_thread_evaluates_every_interval_and_delivers(settings):
     assert not thread.is_alive()
     assert receiver.received and latency < 3
     assert Alert.objects.filter(rule__is_default=False).count() == 1
-    forget_series_ids()
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("", 10), ("2.5", 2.5), ("0", 0), ("x", 10)])
@@ -53,15 +60,11 @@ def test_interval_0_turns_the_evaluator_off(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_slow_channel_does_not_hold_up_evaluation_when_the_sender_thread_runs(settings):
+def test_a_slow_channel_does_not_hold_up_evaluation_when_the_sender_thread_runs(disk_rule_host):
     from erpkeeper.alerts.engine import evaluate
     from erpkeeper.notifications import loop
 
-    settings.ALLOW_PRIVATE_WEBHOOKS = True
-    forget_series_ids()
-    AlertRule.objects.filter(is_default=True).update(enabled=False)
-    host = make_host()
-    make_rule()
+    host = disk_rule_host
     stop = threading.Event()
     with HttpReceiver(Reply(200, delay=3.0)) as receiver:
         webhook("ops", receiver)
@@ -81,4 +84,3 @@ def test_a_slow_channel_does_not_hold_up_evaluation_when_the_sender_thread_runs(
     assert evaluation < 2.5  # the 3-second answer was waited for by the sender, not here
     assert len(receiver.received) == 1
     assert not sender.is_alive()
-    forget_series_ids()

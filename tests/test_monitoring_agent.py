@@ -306,23 +306,11 @@ def test_end_to_end_against_the_ingest_endpoint(live_server, tmp_path):
     from erpkeeper.monitoring.storage.tokens import create_host
 
     host, token = create_host("branch-e2e")
-    command = [
-        sys.executable, "-m", "erpkeeper.monitoring.agent", "--server", live_server.url,
-        "--token", token, "--name", "branch-e2e", "--interval", "0.3",
-        "--buffer-dir", str(tmp_path),
-    ]  # fmt: skip
-    agent = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    cpu = Sample.objects.filter(series__host=host, series__metric="host.cpu.percent")
-    try:
-        deadline = time.monotonic() + 20
-        while cpu.count() < 3:
-            assert time.monotonic() < deadline and agent.poll() is None, "no batches stored"
-            time.sleep(0.1)
-    finally:
-        log = stop_agent(agent)
+    log = run_until_cpu_stored(live_server, host, token, tmp_path)
     host.refresh_from_db()
     assert host.agent_version and host.last_seen is not None
     assert host.last_batch_seq > time.time() * 1000 - 60_000  # numbered from the clock
+    cpu = Sample.objects.filter(series__host=host, series__metric="host.cpu.percent")
     assert all(0 <= s.value <= 100 for s in cpu)
     assert "refused" not in log and "unavailable" not in log
     assert not list((tmp_path / "rejected").iterdir())
@@ -337,10 +325,21 @@ def test_a_target_the_server_lacks_is_dropped_and_the_host_metrics_go_on(live_se
     erp_file = tmp_path / "ghost.sqlite"
     sqlite3.connect(erp_file).close()
     host, token = create_host("branch-ghost")
+    target = f"ghost=sqlite:///{erp_file}"
+    log = run_until_cpu_stored(live_server, host, token, tmp_path / "buffer", "--target", target)
+    assert log.count("the server has no target named ghost") == 1
+    assert not Sample.objects.filter(series__target__isnull=False).exists()
+    assert not list((tmp_path / "buffer" / "rejected").iterdir())
+
+
+def run_until_cpu_stored(live_server, host, token, buffer_dir, *extra) -> str:
+    """Run the real agent for ``host`` until 3 CPU samples are stored; its log."""
+    from erpkeeper.monitoring.models import Sample
+
     command = [
         sys.executable, "-m", "erpkeeper.monitoring.agent", "--server", live_server.url,
-        "--token", token, "--name", "branch-ghost", "--interval", "0.3",
-        "--buffer-dir", str(tmp_path / "buffer"), "--target", f"ghost=sqlite:///{erp_file}",
+        "--token", token, "--name", host.name, "--interval", "0.3",
+        "--buffer-dir", str(buffer_dir), *extra,
     ]  # fmt: skip
     agent = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     cpu = Sample.objects.filter(series__host=host, series__metric="host.cpu.percent")
@@ -351,9 +350,7 @@ def test_a_target_the_server_lacks_is_dropped_and_the_host_metrics_go_on(live_se
             time.sleep(0.1)
     finally:
         log = stop_agent(agent)
-    assert log.count("the server has no target named ghost") == 1
-    assert not Sample.objects.filter(series__target__isnull=False).exists()
-    assert not list((tmp_path / "buffer" / "rejected").iterdir())
+    return log
 
 
 def test_erpkeeper_agent_hands_the_words_after_agent_to_the_agent():

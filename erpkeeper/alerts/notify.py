@@ -71,9 +71,9 @@ def send_notifications(report, now: dt.datetime) -> None:
     for alert in escalations:
         escalate(alert, now)
     report.escalated = len(escalations)
+    close_sent_notices()  # those sent since the last round, by the sender thread too
     if report.messages:
-        send_soon()
-    close_sent_notices()  # also those the sender thread sent since the last round
+        send_soon()  # last: the sender starts writing as soon as it is nudged
 
 
 def due(alert: Alert, now: dt.datetime) -> str | None:

@@ -41,7 +41,10 @@ def start_sender(stop_event: threading.Event, interval: float | None = None):
 def send_soon() -> None:
     """Have what was just queued sent: by the sender thread when it runs here, else now."""
     if LOOP.running:
-        LOOP.nudge()
+        from django.db import transaction
+
+        # After the commit (at once outside a transaction): the sender reads what was queued.
+        transaction.on_commit(LOOP.nudge)
     else:
         from erpkeeper.notifications.delivery import deliver_pending
 
