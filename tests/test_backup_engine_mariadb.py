@@ -215,6 +215,39 @@ def test_transfers_during_the_dump_leave_the_total_and_the_counts_consistent(
     ]
 
 
+def test_enabled_events_come_back_disabled_in_a_copy_and_as_they_were_when_replacing(
+    mariadb_database, restore_url, tmp_path
+):
+    build_shop(mariadb_database)
+    query(
+        mariadb_database,
+        "CREATE EVENT `tidy ``up``` ON SCHEDULE EVERY 1 HOUR STARTS '2035-01-01 00:00:00'"
+        " ENABLE DO DELETE FROM audit WHERE id < 0",
+    )
+    result, source = dump(mariadb_database, tmp_path)
+    engine = MysqlEngine(mariadb_database)
+    database = dburl.parse(restore_url).database
+    statuses = (
+        "SELECT event_name, status FROM information_schema.events WHERE event_schema = %s"
+        " ORDER BY event_name"
+    )
+
+    copy = engine.restore(source, result.artifacts, restore_url, no_progress)
+    assert query(restore_url, statuses, (database,)) == [
+        ("purge_audit", "DISABLED"),
+        ("tidy `up`", "DISABLED"),
+    ]
+    assert copy.details["events_disabled"] == ["tidy `up`"]
+    assert "tidy `up`" in copy.details["warnings"][0]
+
+    again = engine.restore(source, result.artifacts, restore_url, no_progress, replace=True)
+    assert query(restore_url, statuses, (database,)) == [
+        ("purge_audit", "DISABLED"),
+        ("tidy `up`", "ENABLED"),
+    ]
+    assert "events_disabled" not in again.details
+
+
 def test_an_existing_database_is_refused_without_replace_and_replaced_with_it(
     mariadb_database, restore_url, tmp_path
 ):

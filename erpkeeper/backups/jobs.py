@@ -68,6 +68,10 @@ def restore_job(ctx):
         }
     )
     ctx.log(f"backup {backup.pk} restored into {restore.destination_masked}")
+    if restore.warnings:
+        ctx.result["warnings"] = restore.warnings
+        for warning in restore.warnings:
+            ctx.log(f"warning: {warning}")
 
 
 @job_kind("backup.drill", label=_("Recovery drill"), needs_target=True, expected_errors=EXPECTED)

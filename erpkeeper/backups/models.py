@@ -288,6 +288,9 @@ class RunStatus(models.TextChoices):
 class Restore(models.Model):
     """One restore of a backup into a database (new by default, or over the original)."""
 
+    # What the engines adapted in the run that made this row (not stored: the job logs it).
+    warnings: tuple | list = ()
+
     backup = models.ForeignKey(
         Backup, verbose_name=_("backup"), on_delete=models.PROTECT, related_name="restores"
     )

@@ -54,6 +54,7 @@ from erpkeeper.backups.engines.base import (
     RestoreResult,
     ToolMissing,
 )
+from erpkeeper.backups.engines.mysql_events import EventDisabler
 from erpkeeper.lib import dburl
 from erpkeeper.lib.i18n import gettext as _
 
@@ -327,13 +328,25 @@ class MysqlEngine(Engine):
         program = self._program(CLIENT_PROGRAMS)
         target = self._target(dest)
         self._create_database(target, replace=replace)
+        # A copy beside the original must not run the original's scheduled events; replacing
+        # (the original itself, as a rule) restores them as they were.
+        events = None if replace else EventDisabler()
         try:
-            size = self._feed_client(program, target, source, progress)
+            size = self._feed_client(program, target, source, progress, events)
         except BaseException:
             with contextlib.suppress(EngineError):
                 self.drop(dest)  # a half-restored database must not pass for a restored one
             raise
-        return RestoreResult(raw_bytes=size, details={"database": target.database})
+        details = {"database": target.database, "warnings": []}
+        if events is not None and events.disabled:
+            details["events_disabled"] = events.disabled
+            details["warnings"].append(
+                _(
+                    "scheduled events restored disabled: {events} (ALTER EVENT … ENABLE to run "
+                    "them in this copy)"
+                ).format(events=", ".join(events.disabled))
+            )
+        return RestoreResult(raw_bytes=size, details=details)
 
     def _create_database(self, target: dburl.DatabaseUrl, *, replace: bool) -> None:
         name = quote_identifier(target.database)
@@ -353,7 +366,7 @@ class MysqlEngine(Engine):
                 cursor.execute(f"DROP DATABASE {name}")
             cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
 
-    def _feed_client(self, program, target, source, progress) -> int:
+    def _feed_client(self, program, target, source, progress, events) -> int:
         message = _("restoring MariaDB database {database}").format(database=target.database)
         with option_file(target) as options, tempfile.TemporaryFile() as errors:
             command = [
@@ -367,7 +380,7 @@ class MysqlEngine(Engine):
             ) as process:
                 reader = source.open(ARTIFACT)
                 try:
-                    done = pump(reader, process.stdin, progress, message)
+                    done = pump(reader, process.stdin, progress, message, events)
                 except BaseException:
                     process.kill()
                     raise
@@ -410,13 +423,15 @@ class MysqlEngine(Engine):
             return schema_exists(conn.cursor(), target.database)
 
 
-def pump(reader, stdin, progress: Progress, message: str) -> int:
+def pump(reader, stdin, progress: Progress, message: str, events=None) -> int:
     done = 0
     with contextlib.suppress(BrokenPipeError):  # the client stopped at an error: see its stderr
         while chunk := reader.read(CHUNK):
-            stdin.write(chunk)
+            stdin.write(chunk if events is None else events.feed(chunk))
             done += len(chunk)
             progress(done, message)
+        if events is not None:
+            stdin.write(events.finish())
     return done
 
 

@@ -83,7 +83,7 @@ def _restore_scratch(backup: Backup, scratch: Scratch, progress, checks: list[di
     component = database_component(backup)
     total = max(component.get("raw_bytes") or 0, 1)
     progress(5, _("restoring backup %(id)s into a scratch database") % {"id": backup.pk})
-    restore_into(
+    warnings = restore_into(
         backup,
         component,
         scratch.database_url,
@@ -92,8 +92,12 @@ def _restore_scratch(backup: Backup, scratch: Scratch, progress, checks: list[di
     )
     files = files_component(backup)
     if files is not None:
-        restore_into(backup, files, scratch.files_path, lambda d, m: None, replace=False)
-    checks.append(_check(_("Backup restored"), True, _("backup %(id)s") % {"id": backup.pk}))
+        quiet = lambda done, message: None  # noqa: E731  (the database's bar covers it)
+        warnings += restore_into(backup, files, scratch.files_path, quiet, replace=False)
+    detail = _("backup %(id)s") % {"id": backup.pk}
+    if warnings:
+        detail += "; " + "; ".join(warnings)  # e.g. events disabled in the scratch copy
+    checks.append(_check(_("Backup restored"), True, detail))
 
 
 def _check_scratch(target, backup: Backup, scratch: Scratch, progress, checks) -> None:

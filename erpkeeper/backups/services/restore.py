@@ -123,7 +123,8 @@ def restore_backup(
             progress(2, _("taking a safety backup of the current state"))
             restore.safety_backup = _safety_backup(backup, job, progress)
             restore.save(update_fields=["safety_backup"])
-        _restore_components(
+        # What the engines had to adapt (missing roles, disabled events): for the job's log.
+        restore.warnings = _restore_components(
             backup, destination.unparse(), replace, files_to, over_original, progress
         )
     except BaseException as exc:
@@ -138,7 +139,7 @@ def restore_backup(
 
 def restore_into(
     backup: Backup, component: dict, dest: str, progress, *, replace: bool, jobs: int = 2
-) -> None:
+) -> list[str]:
     """Restore one component of ``backup`` into ``dest`` with its engine (also used by drills)."""
     key = repository_key(create=False) if backup.encrypted else None
     storage = open_destination(backup.destination)
@@ -146,22 +147,26 @@ def restore_into(
     engine = get_engine(component["engine"])(dest)
     engine.check_tools()
     names = [artifact["name"] for artifact in component["artifacts"]]
-    engine.restore(source, names, dest, progress, jobs=jobs, replace=replace)
+    result = engine.restore(source, names, dest, progress, jobs=jobs, replace=replace)
+    return list(result.details.get("warnings") or [])
 
 
-def _restore_components(backup, dest_url, replace, files_to, over_original, progress) -> None:
+def _restore_components(backup, dest_url, replace, files_to, over_original, progress) -> list[str]:
     component = database_component(backup)
     total = max(component.get("raw_bytes") or 0, 1)
 
     def report(done_bytes, message):
         progress(10 + 80 * min(done_bytes / total, 1.0), message)
 
-    restore_into(backup, component, dest_url, report, replace=replace)
+    warnings = restore_into(backup, component, dest_url, report, replace=replace)
     files = files_component(backup)
     files_dest = files_to or (backup.target.file_store_path if over_original else "")
     if files is not None and files_dest:
         progress(92, _("restoring the file store"))
-        restore_into(backup, files, files_dest, lambda done, message: None, replace=replace)
+        warnings += restore_into(
+            backup, files, files_dest, lambda done, message: None, replace=replace
+        )
+    return warnings
 
 
 def _safety_backup(backup: Backup, job, progress) -> Backup:
