@@ -71,9 +71,11 @@ def send_notifications(report, now: dt.datetime) -> None:
     for alert in escalations:
         escalate(alert, now)
     report.escalated = len(escalations)
-    close_sent_notices()  # those sent since the last round, by the sender thread too
-    if report.messages:
-        send_soon()  # last: the sender starts writing as soon as it is nudged
+    close_sent_notices()  # those the sender thread sent since the last round
+    # Last: the sender thread starts writing as soon as it is nudged. Without one in this
+    # process the messages went out just now, inline, and their notices close at once.
+    if report.messages and send_soon():
+        close_sent_notices()
 
 
 def due(alert: Alert, now: dt.datetime) -> str | None:

@@ -38,14 +38,16 @@ def start_sender(stop_event: threading.Event, interval: float | None = None):
     return LOOP.start(stop_event, interval)
 
 
-def send_soon() -> None:
-    """Have what was just queued sent: by the sender thread when it runs here, else now."""
+def send_soon() -> bool:
+    """Have what was just queued sent: by the sender thread when it runs here (False), else
+    now, in this thread (True)."""
     if LOOP.running:
         from django.db import transaction
 
         # After the commit (at once outside a transaction): the sender reads what was queued.
         transaction.on_commit(LOOP.nudge)
-    else:
-        from erpkeeper.notifications.delivery import deliver_pending
+        return False
+    from erpkeeper.notifications.delivery import deliver_pending
 
-        deliver_pending()
+    deliver_pending()
+    return True
