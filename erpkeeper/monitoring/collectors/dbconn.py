@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, quote
 
@@ -79,6 +78,8 @@ class ReadOnlyDb:
         return self._conn
 
     def _open_sqlite(self):
+        import sqlite3  # here: an agent without SQLite targets saves its 1 MB
+
         path = self.url.path
         if not os.path.isfile(path):
             raise CollectorError(_("SQLite file %(path)s does not exist") % {"path": path})
