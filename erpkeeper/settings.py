@@ -193,7 +193,11 @@ LOGGING = {
     "filters": {"redact": {"()": "erpkeeper.core.logging.RedactSecretsFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {
+            "class": "erpkeeper.core.logging.StderrHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.envstr("ERPKEEPER_LOG_LEVEL", "INFO")},
     "loggers": {
