@@ -51,7 +51,7 @@ def test_the_thread_evaluates_every_interval_and_delivers(disk_rule_host):
 @pytest.mark.parametrize(("raw", "expected"), [("", 10), ("2.5", 2.5), ("0", 0), ("x", 10)])
 def test_alert_interval_setting(monkeypatch, raw, expected):
     monkeypatch.setenv(runner.INTERVAL_SETTING, raw)
-    assert runner.alert_interval() == expected
+    assert runner.LOOP.interval() == expected
 
 
 def test_interval_0_turns_the_evaluator_off(monkeypatch):

@@ -127,7 +127,7 @@ def test_the_thread_collects_every_interval_and_stops(monkeypatch):
 )
 def test_collect_interval_setting(monkeypatch, raw, expected):
     monkeypatch.setenv(jobs.INTERVAL_SETTING, raw)
-    assert jobs.collect_interval() == expected
+    assert jobs.LOOP.interval() == expected
 
 
 def test_interval_0_turns_the_collector_off(monkeypatch):

@@ -32,11 +32,6 @@ def evaluation_round() -> Round:
 LOOP = PeriodicLoop("alert evaluator", INTERVAL_SETTING, DEFAULT_INTERVAL, evaluation_round)
 
 
-def alert_interval() -> float:
-    """Seconds between evaluations; 0 = off. A value that is not a number gives 10."""
-    return LOOP.interval()
-
-
 def start_alert_evaluator(
     stop_event: threading.Event, interval: float | None = None
 ) -> threading.Thread | None:

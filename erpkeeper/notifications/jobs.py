@@ -23,7 +23,11 @@ def deliver_job(ctx):
 
 
 def deliver_in_background() -> None:
-    deliver_pending()
+    from erpkeeper.notifications.loop import LOOP
+
+    # The sender thread, where it runs in this process, already sends every few seconds.
+    if not LOOP.running:
+        deliver_pending()
 
 
 register_periodic(

@@ -25,11 +25,6 @@ def collection_round() -> Round:
 LOOP = PeriodicLoop("embedded collector", INTERVAL_SETTING, DEFAULT_INTERVAL, collection_round)
 
 
-def collect_interval() -> float:
-    """Seconds between collections; 0 = off. A value that is not a number gives 10."""
-    return LOOP.interval()
-
-
 def start_embedded_collector(stop_event: threading.Event) -> threading.Thread | None:
     """Start the collector thread (once per process); None when turned off (interval 0)."""
     return LOOP.start(stop_event)

@@ -140,17 +140,11 @@ def read_tables(conn: psycopg.Connection) -> list[Table]:
     ]
 
 
-# More groups than workers balance better but start more pg_dumps: on the large demo 4 per
-# job measured slower than 1 (3.3-3.9 s against 3.1 s), so the large tables share ``jobs``
-# groups and the small ones have their own.
-GROUPS_PER_JOB = 1
-
-
 def plan_data_groups(
     tables: list[Table], jobs: int, *, min_split_bytes: int, large_table_bytes: int
 ) -> list[DataGroup]:
     """Groups of tables for pg_dump streams, largest first: the large tables spread over up to
-    ``GROUPS_PER_JOB * jobs`` groups balanced by size, and a group with everything the others
+    ``jobs`` groups balanced by size, and a group with everything the others
     do not list (small tables, sequences, large objects). ``jobs`` workers take the groups in
     this order, each the next as it finishes, so the workers end close together even where
     the sizes predict the dump's time badly. One group when splitting cannot pay off."""
@@ -158,7 +152,9 @@ def plan_data_groups(
     large = [table for table in tables if table.bytes >= large_table_bytes]
     if jobs < 2 or total < min_split_bytes or len(large) < 2:
         return [DataGroup(data_artifact(1), estimated_bytes=total, rest=True)]
-    groups = [DataGroup("") for _ in range(min(len(large), GROUPS_PER_JOB * jobs))]
+    # More groups than workers balance better but start more pg_dumps: on the large demo 4 per
+    # worker measured slower (3.3-3.9 s against 3.1 s).
+    groups = [DataGroup("") for _ in range(min(len(large), jobs))]
     for table in sorted(large, key=lambda table: table.bytes, reverse=True):
         lightest = min(groups, key=lambda group: group.estimated_bytes)
         lightest.tables.append(table)
