@@ -116,7 +116,7 @@ def _reason(state: str, text: str) -> dict:
 def firing_alerts_by_target() -> dict[int, list]:
     """Firing alerts per target id: the target's own and those of the hosts it runs on."""
     from erpkeeper.alerts.models import Alert, AlertState
-    from erpkeeper.monitoring.placement import hosts_running
+    from erpkeeper.monitoring.placement import hosts_running_each
 
     firing = list(Alert.objects.filter(state=AlertState.FIRING).order_by("severity", "-started"))
     host_alerts = [alert for alert in firing if not alert.target_id and alert.host_id]
@@ -125,8 +125,8 @@ def firing_alerts_by_target() -> dict[int, list]:
         if alert.target_id:
             by_target.setdefault(alert.target_id, []).append(alert)
     if host_alerts:
-        for target_id in Target.objects.values_list("pk", flat=True):
-            hosts = set(hosts_running(target_id))
+        placed = hosts_running_each(Target.objects.values_list("pk", flat=True))
+        for target_id, hosts in placed.items():
             for alert in host_alerts:
                 if alert.host_id in hosts:
                     by_target.setdefault(target_id, []).append(alert)
