@@ -19,7 +19,7 @@ import pytest
 
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import DestinationExists, EngineError, ToolMissing
-from erpkeeper.backups.engines.pg import workers
+from erpkeeper.backups.engines.pg import copyrows, workers
 from erpkeeper.backups.engines.pg.copyrows import CopyRowCounter
 from erpkeeper.backups.engines.postgresql import PostgresqlEngine
 
@@ -170,7 +170,12 @@ def naive_counts(stream: bytes) -> dict[str, int]:
     return counts
 
 
-def test_rows_are_counted_whatever_the_block_boundaries():
+@pytest.mark.parametrize("search", ["memmem", "bytes.find"])
+def test_rows_are_counted_whatever_the_block_boundaries(search, monkeypatch):
+    if search == "bytes.find":
+        monkeypatch.setattr(copyrows, "find_in", copyrows.python_find)
+    elif copyrows.libc_find() is None:
+        pytest.skip("this platform's C library has no memmem")
     stream = (
         b"SET client_encoding = 'UTF8';\n--\n-- Data for Name: x\n--\n\n"
         b'COPY public."Weird ""T""" (id, "x y") FROM stdin;\n1\ta\\nb\n2\t\\\\.\n\\.\n\n'
@@ -193,6 +198,17 @@ def test_rows_are_counted_whatever_the_block_boundaries():
             "public.empty": 0,
             "sales.big": 2000,
         }
+
+
+def test_the_memmem_search_finds_what_bytes_find_finds():
+    find = copyrows.libc_find()
+    if find is None:
+        pytest.skip("this platform's C library has no memmem")
+    stream = b"1\ta\n\\.\n\nCOPY x FROM stdin;\n\\.\n"
+    needle = copyrows.LINE_END_OF_DATA
+    for start in range(len(stream) + 2):
+        for end in range(len(stream) + 3):
+            assert find(stream, needle, start, end) == stream.find(needle, start, end)
 
 
 # --- round trips -----------------------------------------------------------------------------

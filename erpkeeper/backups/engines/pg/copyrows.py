@@ -1,13 +1,17 @@
 """Rows per table, counted in a plain-format pg_dump data stream while it passes.
 
 Each table's data is ``COPY schema.table (cols) FROM stdin;``, one line per row (COPY escapes
-newlines inside values), then a line ``\\.``. Blocks are scanned with bytes.find/count; across a
-block boundary only the head of the unfinished line is kept, so a huge row costs no memory.
+newlines inside values), then a line ``\\.``. Blocks are scanned with libc's memmem (through ctypes,
+which lets go of the GIL, so the streams of a parallel dump count at the same time) and
+bytes.count; across a block boundary only the head of the unfinished line is kept, so a huge
+row costs no memory.
 """
 
 from __future__ import annotations
 
+import ctypes
 import re
+from collections.abc import Callable
 
 from erpkeeper.backups.engines.pg.script import IDENTIFIER, unquote
 
@@ -15,6 +19,39 @@ from erpkeeper.backups.engines.pg.script import IDENTIFIER, unquote
 HEAD_LIMIT = 512
 COPY_HEADER = re.compile(rb"COPY (" + IDENTIFIER + rb")\.(" + IDENTIFIER + rb")")
 END_OF_DATA = b"\\.\n"
+LINE_END_OF_DATA = b"\n" + END_OF_DATA
+
+
+def python_find(buf: bytes, needle: bytes, start: int, end: int) -> int:
+    return buf.find(needle, start, end)
+
+
+def libc_find() -> Callable[[bytes, bytes, int, int], int] | None:
+    """bytes.find through libc's memmem, or None where there is no memmem (Windows).
+
+    Why: bytes.find scans a COPY stream at about 2 GB/s holding the GIL, and with its needle of
+    common bytes it was the larger part of counting rows, a tenth of a PostgreSQL backup's CPU;
+    glibc's memmem scans at about 7 GB/s and ctypes releases the GIL for the call."""
+    try:
+        memmem = ctypes.CDLL(None).memmem
+    except (AttributeError, OSError, TypeError):
+        return None
+    memmem.restype = ctypes.c_void_p
+    memmem.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
+
+    def find(buf: bytes, needle: bytes, start: int, end: int) -> int:
+        end = min(end, len(buf))
+        if end - start < len(needle):
+            return -1
+        # c_char_p points into the bytes object without copying it; buf outlives the call.
+        base = ctypes.cast(ctypes.c_char_p(buf), ctypes.c_void_p).value
+        found = memmem(base + start, end - start, needle, len(needle))
+        return -1 if found is None else found - base
+
+    return find
+
+
+find_in = libc_find() or python_find
 
 
 def copy_table(header: bytes) -> str:
@@ -70,7 +107,7 @@ class CopyRowCounter:
             if buf.startswith(END_OF_DATA, pos):
                 terminator = pos
             else:
-                found = buf.find(b"\n" + END_OF_DATA, pos, end)
+                found = find_in(buf, LINE_END_OF_DATA, pos, end)
                 if found < 0:
                     self._rows += buf.count(b"\n", pos, end)
                     return
