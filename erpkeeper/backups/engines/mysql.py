@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import os
 import select
 import shutil
@@ -55,6 +56,7 @@ from erpkeeper.backups.engines.base import (
     ToolMissing,
 )
 from erpkeeper.backups.engines.mysql_events import EventDisabler
+from erpkeeper.backups.engines.pipes import read_blocks
 from erpkeeper.lib import dburl
 from erpkeeper.lib.i18n import gettext as _
 
@@ -302,12 +304,10 @@ class MysqlEngine(Engine):
     def _stream(self, head: bytes, stdout, writer, progress: Progress) -> int:
         message = _("dumping MariaDB database {database}").format(database=self.server.database)
         done = 0
-        chunk = head
-        while chunk:
+        for chunk in itertools.chain([head] if head else [], read_blocks(stdout)):
             writer.write(chunk)
             done += len(chunk)
             progress(done, message)
-            chunk = stdout.read(CHUNK)
         return done
 
     # --- restore ------------------------------------------------------------------------------

@@ -8,13 +8,10 @@ consistent copy even while the ERP writes.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 import psycopg
 
@@ -22,6 +19,7 @@ from erpkeeper.backups.engines.base import ArtifactSink, EngineError
 from erpkeeper.backups.engines.pg.copyrows import CopyRowCounter
 from erpkeeper.backups.engines.pg.libpq import Params, major
 from erpkeeper.backups.engines.pg.workers import Supervisor, raise_for_exit
+from erpkeeper.backups.engines.pipes import read_blocks
 from erpkeeper.lib.i18n import gettext as _
 
 BLOCK = 1 << 20
@@ -214,10 +212,9 @@ def stream_dump(
                 stderr=stderr,
                 env=params.child_env(),
             )
-            widen_pipe(process.stdout)
             size = 0
             with process.stdout as output:
-                while block := output.read(BLOCK):
+                for block in read_blocks(output):
                     writer.write(block)
                     if counter is not None:
                         counter.feed(block)
@@ -227,13 +224,6 @@ def stream_dump(
             produced[artifact] = size
     finally:
         writer.close()
-
-
-def widen_pipe(pipe: BinaryIO) -> None:
-    """Let pg_dump run up to a block ahead of the reader: fewer, bigger reads (Linux only)."""
-    if hasattr(fcntl, "F_SETPIPE_SZ"):
-        with contextlib.suppress(OSError):  # over the user's pipe quota: the default stays
-            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, BLOCK)
 
 
 def write_database_artifact(sink: ArtifactSink, database: dict) -> int:
