@@ -279,7 +279,11 @@ class PostgresqlEngine(Engine):
                 # Index builds sort in memory instead of spilling to disk (the server default,
                 # 64 MB, is sized for maintenance while the database serves users).
                 conn.execute(f"SET maintenance_work_mem = '{POST_DATA_WORK_MEM}'")
+                # A commit per unit, a thousand on a Tryton database: none waits for the disk,
+                # flush_commits waits once for all of them, the scripts' included.
+                conn.execute("SET synchronous_commit = off")
             run_post_data(progress, done, connections, units)
+            flush_commits(connections[0])
         seconds["post-data"] = lap(started)
         return done, seconds
 
@@ -320,6 +324,15 @@ class PostgresqlEngine(Engine):
 
 
 POST_DATA_WORK_MEM = "256MB"
+
+
+def flush_commits(conn) -> None:
+    """Wait until every commit made so far on the server is on disk. A commit that has a
+    transaction id writes a commit record, and a synchronous one returns only once the WAL up to
+    it, with every earlier asynchronous commit, is flushed."""
+    conn.execute("SET synchronous_commit = on")
+    with conn.transaction():
+        conn.execute("SELECT pg_catalog.txid_current()")
 
 
 def drop_params(target: Params) -> None:

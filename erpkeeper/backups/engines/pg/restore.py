@@ -147,6 +147,10 @@ def psql_argv(psql: str, target: Params) -> list[str]:
         "--no-password",
         "--set=ON_ERROR_STOP=1",
         f"--dbname={target.conninfo()}",
+        # Every statement of a script is a commit of its own: thousands in the pre-data, and
+        # each would wait for the WAL to reach the disk. The restore ends with one commit
+        # that waits for all of them (flush_commits).
+        "--command=SET synchronous_commit = off",
         "--file=-",
     ]
 
