@@ -21,7 +21,6 @@ from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import DestinationExists, EngineError, ToolMissing
 from erpkeeper.backups.engines.pg import copyrows, workers
 from erpkeeper.backups.engines.pg.copyrows import CopyRowCounter
-from erpkeeper.backups.engines.pg.dump import read_tables
 from erpkeeper.backups.engines.postgresql import PostgresqlEngine
 
 pytestmark = pytest.mark.postgres
@@ -262,37 +261,6 @@ def test_the_parallel_path_puts_each_table_in_one_stream_and_restores_identicall
     assert query(copy, "SELECT lines FROM line_counts WHERE customer_id = 7") == 40
     assert query(copy, "SELECT convert_from(lo_get(oid), 'UTF8') FROM pg_largeobject_metadata")
     assert query(copy, "SELECT nextval('customer_id_seq')") == 501
-
-
-def copy_text_bytes(url: str, table: str) -> int:
-    with psycopg.connect(url) as conn, conn.cursor().copy(f"COPY {table} TO STDOUT") as copy:
-        return sum(len(row) for row in copy)
-
-
-def test_streams_are_balanced_by_each_tables_text_not_its_size_on_disk(postgres_database):
-    run_sql(
-        postgres_database,
-        """
-        CREATE TABLE emptied (id int, body text);
-        INSERT INTO emptied SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
-        DELETE FROM emptied WHERE id % 10 <> 0;  -- every page keeps a row: nothing truncated
-        CREATE TABLE kept (id int, body text);
-        INSERT INTO kept SELECT i, repeat('y', 200) FROM generate_series(1, 6000) i;
-        CREATE TABLE unanalyzed (id int, body text) WITH (autovacuum_enabled = false);
-        INSERT INTO unanalyzed SELECT i, repeat('z', 200) FROM generate_series(1, 6000) i;
-        """,
-    )
-    run_sql(postgres_database, "VACUUM ANALYZE emptied, kept")
-    with psycopg.connect(postgres_database) as conn:
-        estimates = {table.name: table.bytes for table in read_tables(conn)}
-    disk = {name: query(postgres_database, f"SELECT pg_table_size('{name}')") for name in estimates}
-    assert disk["emptied"] > 2 * disk["kept"]
-    # 2,000 rows left against 6,000: the estimates know, the size on disk does not.
-    assert estimates["emptied"] < estimates["kept"]
-    kept_text = copy_text_bytes(postgres_database, "kept")
-    assert 0.7 * kept_text < estimates["kept"] < 1.3 * kept_text
-    # Without statistics: the size on disk.
-    assert estimates["unanalyzed"] == disk["unanalyzed"]
 
 
 def test_restoring_over_an_existing_database_is_refused_and_leaves_it_untouched(
