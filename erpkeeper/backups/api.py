@@ -361,6 +361,7 @@ class RestoreSerializer(serializers.ModelSerializer):
             "started",
             "finished",
             "error",
+            "warnings",
         ]
         read_only_fields = fields
 

@@ -298,14 +298,20 @@ class RunStatus(models.TextChoices):
 class Restore(models.Model):
     """One restore of a backup into a database (new by default, or over the original)."""
 
-    # What the engines adapted in the run that made this row (not stored: the job logs it).
-    warnings: tuple | list = ()
-
     backup = models.ForeignKey(
         Backup, verbose_name=_("backup"), on_delete=models.PROTECT, related_name="restores"
     )
     destination_masked = models.CharField(_("restored into"), max_length=500)
     replace = models.BooleanField(_("replaced the original"), default=False)
+    warnings = models.JSONField(
+        _("warnings"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "What the restore had to adapt: owners and grants of roles the destination lacks, "
+            "scheduled events disabled in a copy."
+        ),
+    )
     safety_backup = models.ForeignKey(
         Backup,
         verbose_name=_("safety backup"),

@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -245,6 +246,7 @@ class RestoreAdmin(ModelAdmin):
         "status_badge",
         "started",
         "duration_display",
+        "warning_count",
         "job_link",
     ]
     list_filter = ["status", "replace"]
@@ -261,6 +263,7 @@ class RestoreAdmin(ModelAdmin):
         "duration_display",
         "job_link",
         "error",
+        "warnings_display",
     ]
     readonly_fields = fields
 
@@ -279,6 +282,16 @@ class RestoreAdmin(ModelAdmin):
     @display(description=_("Backup"), ordering="backup")
     def backup_link(self, obj):
         return admin_link("admin:backups_backup_change", obj.backup_id, obj.backup)
+
+    @display(description=_("Warnings"))
+    def warning_count(self, obj):
+        return len(obj.warnings) or "—"
+
+    @display(description=_("Warnings"))
+    def warnings_display(self, obj):
+        if not obj.warnings:
+            return "—"
+        return format_html_join(mark_safe("<br>"), "{}", ((warning,) for warning in obj.warnings))
 
     @display(description=_("Safety backup"))
     def safety_backup_link(self, obj):

@@ -123,8 +123,7 @@ def restore_backup(
             progress(2, _("taking a safety backup of the current state"))
             restore.safety_backup = _safety_backup(backup, job, progress)
             restore.save(update_fields=["safety_backup"])
-        # What the engines had to adapt (missing roles, disabled events): for the job's log.
-        restore.warnings = _restore_components(
+        warnings = _restore_components(
             backup, destination.unparse(), replace, files_to, over_original, progress
         )
     except BaseException as exc:
@@ -132,7 +131,7 @@ def restore_backup(
         if isinstance(exc, RESTORE_ERRORS):
             raise RestoreFailed(" ".join(str(exc).split())) from exc
         raise
-    _finish(restore, RunStatus.SUCCEEDED)
+    _finish(restore, RunStatus.SUCCEEDED, warnings=warnings)
     progress(100, _("restored"))
     return restore
 
@@ -180,9 +179,9 @@ def _safety_backup(backup: Backup, job, progress) -> Backup:
     )
 
 
-def _finish(restore: Restore, status: str, error: str = "") -> None:
+def _finish(restore: Restore, status: str, error: str = "", warnings: list[str] = ()) -> None:
     Restore.objects.filter(pk=restore.pk).update(
-        status=status, finished=timezone.now(), error=error[:2000]
+        status=status, finished=timezone.now(), error=error[:2000], warnings=list(warnings)
     )
     restore.refresh_from_db()
 
