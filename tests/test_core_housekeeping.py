@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from erpkeeper.cli import main
@@ -132,3 +133,41 @@ def test_cli_runs_it_as_a_job_and_refuses_a_negative_age(history, capsys):
 
 def test_it_runs_daily_from_the_schedule():
     assert "core.housekeeping" in {schedule.name for schedule in schedules()}
+
+
+def test_the_api_queues_it_now_for_whoever_may_delete_job_runs(api_client_for, olga, dave, victor):
+    url = "/api/v1/jobs/housekeeping/"
+    response = api_client_for(olga).post(url, {"days": 30}, format="json")
+    assert response.status_code == 202, response.content
+    queued = Job.objects.get(pk=response.json()["id"])
+    assert (queued.kind, queued.params, queued.requested_by) == (
+        "core.housekeeping",
+        {"days": 30},
+        olga,
+    )
+    # Asked again while the first is still queued: the same job.
+    assert api_client_for(olga).post(url, {}, format="json").json()["id"] == queued.pk
+
+    bad = api_client_for(olga).post(url, {"days": -1}, format="json")
+    assert bad.status_code == 400 and "days" in bad.json()
+    for not_allowed in (dave, victor):  # a DBA may cancel and retry jobs, not delete them
+        assert api_client_for(not_allowed).post(url, {}, format="json").status_code == 403
+    assert Job.objects.filter(kind="core.housekeeping").count() == 1
+
+
+def test_the_console_jobs_page_starts_it_for_whoever_may_delete_job_runs(
+    console_client_for, olga, dave
+):
+    url = reverse("admin:core_job_housekeeping_now")
+    assert (
+        "Delete old history now"
+        in console_client_for(olga).get(reverse("admin:core_job_changelist")).content.decode()
+    )
+    confirmed = {"_form_submitted": "on"}  # the dialog's "Yes, delete old history"
+    assert console_client_for(dave).post(url, confirmed).status_code == 403
+
+    response = console_client_for(olga).post(url, confirmed)
+    queued = Job.objects.get(kind="core.housekeeping")
+    assert response.status_code in (204, 302)
+    assert str(queued.pk) in (response.get("HX-Redirect") or response.get("Location"))
+    assert queued.requested_by == olga

@@ -95,6 +95,15 @@ def check_keep_days(days: int) -> int:
     return days
 
 
+def queue_housekeeping(*, requested_by=None, days: int | None = None):
+    """Queue the cleanup to run now (console, API, CLI); a run already queued or running is
+    the one returned. ``days``: keep this many days instead of the setting."""
+    from erpkeeper.core.jobs import enqueue
+
+    params = {} if days is None else {"days": check_keep_days(days)}
+    return enqueue("core.housekeeping", params=params, requested_by=requested_by, reuse_active=True)
+
+
 def prune_history(
     *,
     days: int | None = None,

@@ -27,8 +27,7 @@ def register(sub) -> None:
 
 
 def handle_housekeeping(args) -> int:
-    from erpkeeper.core.housekeeping import prune_history
-    from erpkeeper.core.jobs import enqueue
+    from erpkeeper.core.housekeeping import prune_history, queue_housekeeping
     from erpkeeper.core.jobs_cli import _actor, describe, run_here
 
     if args.dry_run:
@@ -36,8 +35,7 @@ def handle_housekeeping(args) -> int:
         text = ", ".join(f"{name}: {count} would be deleted" for name, count in counts.items())
         emit(args, counts, text)
         return 0
-    params = {} if args.keep_days is None else {"days": args.keep_days}
-    job = enqueue("core.housekeeping", params=params, requested_by=_actor(), reuse_active=True)
+    job = queue_housekeeping(requested_by=_actor(), days=args.keep_days)
     if args.no_wait:
         emit(args, describe(job, with_log=False), f"queued job {job.pk} ({job.kind})")
         return 0

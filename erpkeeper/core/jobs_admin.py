@@ -1,4 +1,5 @@
-"""Console pages for job runs: a live list and a detail page with the log; cancel and retry.
+"""Console pages for job runs: a live list and a detail page with the log; cancel and retry;
+the history cleanup on demand.
 
 Jobs are records of work, so the pages are read-only; cancel and retry go through the services.
 Running rows refresh in place: static/core/jobs/live.js polls /api/v1/jobs/ every 2 s.
@@ -21,6 +22,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
+from erpkeeper.core.housekeeping import queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.jobs_cli import format_seconds
 from erpkeeper.core.models import Job
@@ -40,6 +42,16 @@ CANCEL_DIALOG = {
     ),
     "form_class": None,
     "form_submit_text": _("Yes, cancel it"),
+}
+HOUSEKEEPING_DIALOG = {
+    "title": _("Delete old history now?"),
+    "description": _(
+        "Finished job runs, sent or resolved notifications and delivery attempts older than "
+        "the kept history (ERPKEEPER_KEEP_HISTORY_DAYS, 180 days by default) are deleted, as "
+        "the daily cleanup does. Backups, alerts and the audit trail are kept."
+    ),
+    "form_class": None,
+    "form_submit_text": _("Yes, delete old history"),
 }
 RETRY_DIALOG = {
     "title": _("Run this job again?"),
@@ -74,6 +86,7 @@ class JobAdmin(ModelAdmin):
     search_fields = ["kind", "requested_by_name", "error", "target__name"]
     list_select_related = ["target"]
     actions = ["cancel_selected", "retry_selected"]
+    actions_list = ["housekeeping_now"]
     actions_detail = ["cancel_detail", "retry_detail"]
     list_before_template = "core/jobs/live_config.html"
     change_form_before_template = "core/jobs/live_config.html"
@@ -139,6 +152,9 @@ class JobAdmin(ModelAdmin):
         return request.user.has_perm("core.change_job") and (
             object_id is None or self._job_is(object_id, finished=True)
         )
+
+    def has_housekeeping_permission(self, request):
+        return request.user.has_perm("core.delete_job")  # it deletes old job runs
 
     @staticmethod
     def _job_is(object_id, finished: bool) -> bool:
@@ -249,6 +265,17 @@ class JobAdmin(ModelAdmin):
         new_job = self._retry(request, job)
         target = new_job.pk if new_job is not None else job.pk
         return _redirect(request, reverse("admin:core_job_change", args=[target]))
+
+    @action(
+        description=_("Delete old history now"),
+        icon="cleaning_services",
+        permissions=["housekeeping"],
+        dialog=HOUSEKEEPING_DIALOG,
+    )
+    def housekeeping_now(self, request, form):
+        job = queue_housekeeping(requested_by=request.user)
+        messages.success(request, _("Job %(id)s deletes the old history.") % {"id": job.pk})
+        return _redirect(request, reverse("admin:core_job_change", args=[job.pk]))
 
     def _cancel(self, request, job, quiet=False) -> bool:
         try:

@@ -1,4 +1,4 @@
-"""/api/v1/jobs: read job runs, cancel and retry them.
+"""/api/v1/jobs: read job runs, cancel and retry them; start the history cleanup now.
 
 Jobs are created by the domain endpoints that start work (e.g. ``POST /targets/{id}/check``),
 never by a raw POST here. The list omits the log; ``GET /jobs/{id}/`` has it.
@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from erpkeeper.accounts.permissions import RolePermission
+from erpkeeper.accounts.permissions import RolePermission, requires
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.models import Job
 
@@ -74,6 +74,14 @@ class JobActionPermission(RolePermission):
     perms_map = {**RolePermission.perms_map, "POST": ["%(app_label)s.change_%(model_name)s"]}
 
 
+class HousekeepingRequestSerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="keep this many days (default: ERPKEEPER_KEEP_HISTORY_DAYS; 0 keeps all)",
+    )
+
+
 FILTERS = [
     OpenApiParameter(
         "status",
@@ -96,6 +104,8 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         return JobSummarySerializer if self.action == "list" else JobSerializer
 
     def get_permissions(self):
+        if self.action == "housekeeping":  # it deletes old job runs
+            return [requires("core.delete_job")()]
         if self.action in ("cancel", "retry"):
             return [JobActionPermission()]
         return super().get_permissions()
@@ -154,6 +164,18 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
                 {"error": "invalid", "detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST
             )
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=HousekeepingRequestSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"])
+    def housekeeping(self, request):
+        """Delete finished job runs and sent notifications older than the kept history, now.
+        Answers with the job; one already queued or running is reused."""
+        from erpkeeper.core.housekeeping import queue_housekeeping
+
+        body = HousekeepingRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = queue_housekeeping(requested_by=request.user, days=body.validated_data.get("days"))
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 def _conflict(exc: Exception) -> Response:
