@@ -410,6 +410,26 @@ def test_local_full_disk_raises_storage_full_and_leaves_nothing(tiny_filesystem,
     storage.check()  # the space is back
 
 
+def test_a_full_disk_under_the_pipeline_surfaces_as_full_when_the_engine_closes_its_writer(
+    tiny_filesystem, leftovers
+):
+    from erpkeeper.backups.services.artifacts import ArtifactSink
+
+    storage = LocalStorage(tiny_filesystem / "backups")
+    sink = ArtifactSink(storage, "demo/1", "database", key=None, level=1, threads=0)
+    writer = sink.open("db.sql")
+
+    # As every engine does: write, and close the writer whatever happens.
+    with pytest.raises(StorageFull, match="is full"):
+        try:
+            for _ in range(32):  # 2 MiB that do not compress
+                writer.write(os.urandom(64 * 1024))
+        finally:
+            writer.close()
+    assert leftovers(storage) == []
+    assert sink.records == []
+
+
 def test_local_objects_cannot_look_like_partial_ones(local):
     with pytest.raises(StorageError, match="not a valid backup object path"):
         local.open_write("demo/1/erp-db.partial")

@@ -59,7 +59,7 @@ class ArtifactWriter:
         self._stored_bytes = 0
         self._index = 0
         self._stats: ArtifactStats | None = None
-        self._failed = False
+        self.failure: BaseException | None = None  # the first write that failed
         header, self._cipher = new_header(key)
         header_bytes = header.to_bytes()
         self._header_digest = header_digest(header_bytes)
@@ -73,8 +73,8 @@ class ArtifactWriter:
         try:
             for chunk in self._chunker.compress(data):
                 self._emit(chunk, final=False)
-        except BaseException:
-            self._failed = True
+        except BaseException as exc:
+            self.failure = self.failure or exc
             raise
         self._raw_bytes += len(data)
         return len(data)
@@ -87,8 +87,8 @@ class ArtifactWriter:
                 for chunk in self._chunker.finish():
                     self._emit(chunk, final=False)
                 self._emit(END_RECORD.pack(self._raw_bytes), final=True)
-            except BaseException:
-                self._failed = True
+            except BaseException as exc:
+                self.failure = self.failure or exc
                 raise
             self._stats = ArtifactStats(self._raw_bytes, self._stored_bytes, self._hash.hexdigest())
         return self._stats
@@ -96,12 +96,12 @@ class ArtifactWriter:
     def close(self) -> ArtifactStats | None:
         """finish(), for engines that close their writers. After a failed write it writes
         nothing and returns None, so cleanup code does not hide the original error."""
-        if self._failed:
+        if self.failure is not None:
             return None
         return self.finish()
 
     def _check_writable(self) -> None:
-        if self._failed:
+        if self.failure is not None:
             raise PipelineError(_("an earlier write to this artifact failed; it is incomplete"))
         if self._stats is not None:
             raise PipelineError(_("this artifact is already finished"))

@@ -76,6 +76,11 @@ class ArtifactHandle:
         if self.closed:
             return
         self.closed = True
+        if self.writer.failure is not None:
+            # Engines close their writers in a finally: a new error here would hide why the
+            # write failed (a full destination would read "an earlier write failed").
+            self.target.abort()
+            raise self.writer.failure
         try:
             stats = self.writer.finish()
             self.target.commit()
