@@ -73,7 +73,9 @@ def _policy_arguments(parser) -> None:
     parser.add_argument("--offsite", metavar="NAME", help="second destination, or 'none'")
     parser.add_argument("--encrypt", dest="encrypt", action="store_true", default=None)
     parser.add_argument("--no-encrypt", dest="encrypt", action="store_false")
-    parser.add_argument("--compression-level", type=int, metavar="1-19")
+    parser.add_argument(
+        "--compression-level", type=int, metavar="1-19", help="zstd level (new policies: 1)"
+    )
     parser.add_argument("--parallel-jobs", type=int, metavar="N")
     parser.add_argument("--verify-cron", metavar="CRON", help="empty string turns it off")
     parser.add_argument("--drill-cron", metavar="CRON", help="empty string turns drills off")
