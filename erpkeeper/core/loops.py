@@ -1,5 +1,6 @@
 """Work the scheduling worker repeats every few seconds in a thread of its own (the scheduler
-only ticks once a minute): the embedded collector, the alert evaluator.
+only ticks once a minute): the embedded collector, the alert evaluator, the notification
+sender.
 
     LOOP = PeriodicLoop("alert evaluator", "ERPKEEPER_ALERT_INTERVAL", 10, make_round)
     LOOP.start(stop_event)  # a thread, or None when the setting is 0

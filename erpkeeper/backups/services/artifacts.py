@@ -76,13 +76,12 @@ class ArtifactHandle:
         if self.closed:
             return
         self.closed = True
-        if self.writer.failure is not None:
-            # Engines close their writers in a finally: a new error here would hide why the
-            # write failed (a full destination would read "an earlier write failed").
-            self.target.abort()
-            raise self.writer.failure
         try:
-            stats = self.writer.finish()
+            stats = self.writer.close()
+            if stats is None:
+                # Engines close their writers in a finally: the failed write's own error, not
+                # a new one that would hide it (a full destination, not "an earlier write").
+                raise self.writer.failure
             self.target.commit()
         except BaseException:
             self.target.abort()

@@ -22,7 +22,6 @@ from erpkeeper.backups.engines.pg.workers import Supervisor, raise_for_exit
 from erpkeeper.backups.engines.pipes import read_blocks
 from erpkeeper.lib.i18n import gettext as _
 
-BLOCK = 1 << 20
 DATABASE_ARTIFACT = "pg-database.json"
 PRE_DATA_ARTIFACT = "pg-pre-data.sql"
 POST_DATA_ARTIFACT = "pg-post-data.sql"

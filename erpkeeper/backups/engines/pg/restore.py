@@ -27,10 +27,10 @@ from erpkeeper.backups.engines.base import (
     Progress,
     Reader,
 )
-from erpkeeper.backups.engines.pg.dump import BLOCK
 from erpkeeper.backups.engines.pg.libpq import Params, one_line
 from erpkeeper.backups.engines.pg.script import RoleFilter, TocItem, executable, toc_items
 from erpkeeper.backups.engines.pg.workers import Supervisor, raise_for_exit, take
+from erpkeeper.backups.engines.pipes import BLOCK
 from erpkeeper.lib.i18n import gettext as _
 
 FIRST_IN_PARALLEL = {"INDEX", "CONSTRAINT"}  # primary keys, unique, check, exclusion
