@@ -5,6 +5,11 @@ A run is given up at once when its worker was on this host and that process no l
 than ``JOBS_STALE_SECONDS`` (60 s); when its worker process here is alive but silent for ten times
 that (hung).
 The scheduler runs this every minute and every worker runs it when it starts.
+
+A job's rows in its domain (a backup "running", partial files at a destination) are the domain's
+business: an app registers a callback for its job kinds (``on_job_reaped("backup.run")``, in its
+``AppConfig.ready``), and the reaper calls it once for every run of those kinds it gave up on, so
+the domain fails its own rows, removes what the run left and raises its own notices.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import socket
+from collections.abc import Callable
 
 import psutil
 from django.conf import settings
@@ -29,6 +35,30 @@ logger = logging.getLogger(__name__)
 STALE_SECONDS = 60
 LOCAL_HUNG_FACTOR = 10  # a live worker process on this host is given up after 10 minutes
 WORKER_LOST = "the worker stopped while running this job (killed or crashed)"
+
+# fn(job, reason): settle what a run of that kind left behind; keyed by job kind.
+ReapHook = Callable[[Job, str], None]
+_reap_hooks: dict[str, list[ReapHook]] = {}
+
+
+def on_job_reaped(*kinds: str) -> Callable[[ReapHook], ReapHook]:
+    """Register ``fn(job, reason)`` to run after a job of one of ``kinds`` was given up on.
+
+    Registering the same function again (a second ``ready()`` in tests) changes nothing.
+    """
+
+    def register(hook: ReapHook) -> ReapHook:
+        for kind in kinds:
+            hooks = _reap_hooks.setdefault(kind, [])
+            if hook not in hooks:
+                hooks.append(hook)
+        return hook
+
+    return register
+
+
+def reap_hooks(kind: str) -> list[ReapHook]:
+    return list(_reap_hooks.get(kind, ()))
 
 
 def stale_seconds() -> float:
@@ -82,7 +112,22 @@ def _fail(job: Job, now: dt.datetime, message: str = WORKER_LOST, same_heartbeat
         updated = rows.update(log=[*(job.log or []), timestamped(message)], **end)
         if updated == 1:
             record_job_change(job, {"status": Job.Status.RUNNING}, end)
+    if updated == 1:
+        run_reap_hooks(job, message)
     return updated == 1
+
+
+def run_reap_hooks(job: Job, reason: str) -> None:
+    """Let the job's domain settle its rows. After the job's own update has committed: a
+    failing hook never leaves the job "running" (the domain's periodic sweep retries it)."""
+    for hook in reap_hooks(job.kind):
+        try:
+            with audit_context(actor_name="system:reaper", source="job"):
+                hook(job, reason)
+        except Exception:  # noqa: BLE001  (one domain's failure must not stop the reaper)
+            logger.exception(
+                "job %s (%s) was marked failed, but settling its rows failed", job.pk, job.kind
+            )
 
 
 def worker_alive(worker: str, started: dt.datetime | None) -> bool:
