@@ -1,24 +1,22 @@
-"""/api/v1: every app registers its viewsets on one router."""
+"""/api/v1: every app's API module registers its viewsets on one router and may add paths.
+
+Apps name their API module on their AppConfig (``api_module``, see erpkeeper.lib.plugins): it
+has ``register(router)`` and, optionally, ``urlpatterns`` for views that are not viewsets.
+"""
+
+import importlib
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from erpkeeper.alerts import api as alerts_api
-from erpkeeper.backups import api as backups_api
-from erpkeeper.core import api_views as core_api
-from erpkeeper.monitoring import api as monitoring_api
-from erpkeeper.notifications import api as notifications_api
-from erpkeeper.targets import api as targets_api
+from erpkeeper.lib.plugins import erpkeeper_apps
 
 router = DefaultRouter()
-targets_api.register(router)
-core_api.register(router)
-backups_api.register(router)
-notifications_api.register(router)
-monitoring_api.register(router)
-alerts_api.register(router)
+extra_patterns = []
+for config in erpkeeper_apps():
+    if config.api_module:
+        module = importlib.import_module(config.api_module)
+        module.register(router)
+        extra_patterns += getattr(module, "urlpatterns", [])
 
-urlpatterns = [
-    path("", include(router.urls)),
-    path("", include("erpkeeper.accounts.api_urls")),
-]
+urlpatterns = [*extra_patterns, path("", include(router.urls))]

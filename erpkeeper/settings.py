@@ -23,6 +23,8 @@ ALLOW_PRIVATE_WEBHOOKS = env.envbool("ERPKEEPER_ALLOW_PRIVATE_WEBHOOKS", False)
 PUBLIC_URL = env.envstr("ERPKEEPER_PUBLIC_URL", "")
 
 INSTALLED_APPS = [
+    # First: its admin/index.html (the dashboard) overrides unfold's and Django's.
+    "erpkeeper.console",
     "unfold",
     "unfold.contrib.filters",
     "django.contrib.admin",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "erpkeeper.notifications",
     "erpkeeper.monitoring",
     "erpkeeper.alerts",
+    "erpkeeper.demo",
 ]
 
 MIDDLEWARE = [
@@ -68,7 +71,7 @@ WSGI_APPLICATION = "erpkeeper.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

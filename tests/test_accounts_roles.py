@@ -10,7 +10,7 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 
 from erpkeeper.accounts import services
 from erpkeeper.accounts.permissions import RolePermission, requires
-from erpkeeper.accounts.roles import ROLE_RULES, PermissionKey, Role, sync_role_permissions
+from erpkeeper.accounts.roles import PermissionKey, Role, role_rules, sync_role_permissions
 from erpkeeper.targets.models import Target
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_sync_is_idempotent_and_undoes_hand_edits_of_roles_but_not_other_groups(
 
 
 def test_rules_match_by_app_action_and_model_patterns():
-    viewer = ROLE_RULES[Role.VIEWER]
+    viewer = role_rules()[Role.VIEWER]
     assert viewer.allows(PermissionKey("backups", "erpkeeper.backups", "backup", "view_backup"))
     assert not viewer.allows(PermissionKey("core", "erpkeeper.core", "secret", "view_secret"))
     assert not viewer.allows(PermissionKey("auth", "django.contrib.auth", "user", "view_user"))

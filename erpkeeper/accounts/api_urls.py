@@ -1,15 +1,12 @@
-"""Accounts endpoints under /api/v1/: me/, me/password/ and tokens/."""
+"""Accounts endpoints under /api/v1/: me/, me/password/ (here) and tokens/ (on the router)."""
 
-from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
 from erpkeeper.accounts import api
 
-router = SimpleRouter()
-api.register(router)
+register = api.register
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("me/password/", api.MePasswordView.as_view(), name="api-me-password"),
-    path("", include(router.urls)),
 ]

@@ -1,12 +1,41 @@
-from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
 
-class AccountsConfig(AppConfig):
+
+class AccountsConfig(ErpKeeperAppConfig):
     name = "erpkeeper.accounts"
     label = "accounts"
     verbose_name = _("Accounts and access")
+    cli_modules = ("erpkeeper.accounts.cli",)
+    api_module = "erpkeeper.accounts.api_urls"
+    navigation = (
+        NavItem(
+            Section.ADMINISTRATION,
+            _("Users"),
+            "person",
+            "admin:auth_user_changelist",
+            "auth.view_user",
+            order=10,
+        ),
+        NavItem(
+            Section.ADMINISTRATION,
+            _("Roles"),
+            "group",
+            "admin:auth_group_changelist",
+            "auth.view_group",
+            order=20,
+        ),
+        NavItem(
+            Section.ADMINISTRATION,
+            _("API tokens"),
+            "key",
+            "admin:accounts_apitoken_changelist",
+            "accounts.view_apitoken",
+            order=30,
+        ),
+    )
 
     def ready(self):
         from erpkeeper.accounts import roles, signals

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
-from erpkeeper.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 
 
 def register(sub) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from erpkeeper.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.units import bytes_human
 
 
 def register(sub) -> None:
@@ -363,12 +364,7 @@ def policy_data(policy) -> dict:
 
 
 def human_bytes(size: int | None) -> str:
-    size = float(size or 0)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TB"
+    return bytes_human(size or 0)
 
 
 def _policy_changes(args) -> dict:

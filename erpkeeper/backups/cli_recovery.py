@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from erpkeeper.backups.cli import find_backup, find_target, start_or_queue
-from erpkeeper.cli import EXIT_NOT_FOUND, CommandError, emit, table
+from erpkeeper.lib.cli import EXIT_NOT_FOUND, CommandError, emit, table
 
 
 def register(sub) -> None:
@@ -53,7 +53,7 @@ def _no_wait(parser) -> None:
 def handle_restore(args) -> int:
     from erpkeeper.backups import services
     from erpkeeper.backups.services.restore import check_restore_request
-    from erpkeeper.cli import EXIT_FAILED
+    from erpkeeper.lib.cli import EXIT_FAILED
     from erpkeeper.core.jobs import enqueue
     from erpkeeper.core.jobs_cli import _actor
     from erpkeeper.lib import crypto, dburl

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from erpkeeper.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit, table
 
 
 def register(sub) -> None:

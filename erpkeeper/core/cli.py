@@ -1,22 +1,11 @@
-"""Core subcommands: manage (Django's commands), plus jobs/worker and audit from their modules."""
+"""Core subcommands: jobs and the worker, the audit trail, housekeeping."""
 
 from __future__ import annotations
 
-from erpkeeper.core import audit_cli, housekeeping_cli, jobs_cli, up
+from erpkeeper.core import audit_cli, housekeeping_cli, jobs_cli
 
 
 def register(sub) -> None:
-    manage = sub.add_parser("manage", help="run a Django management command (for operators)")
-    manage.add_argument("rest", nargs="...", help="the management command and its arguments")
-    manage.set_defaults(handler=run_manage)
-    up.register(sub)
     jobs_cli.register(sub)
     audit_cli.register(sub)
     housekeeping_cli.register(sub)
-
-
-def run_manage(args) -> int:
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(["erpkeeper manage", *args.rest])
-    return 0

@@ -1,6 +1,5 @@
-"""The console's home page: one card per target (reachability, backups, drills, firing alerts),
-job counts, open notifications, firing alerts, this machine's CPU and memory, and a chart of
-recent job runs."""
+"""Core's part of the dashboard: job counts, the job-run chart, each target's last job and the
+open notifications (contributed to the console's board; see erpkeeper.lib.dashboard)."""
 
 from __future__ import annotations
 
@@ -14,181 +13,67 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from erpkeeper.backups.admin.health import backup_health
 from erpkeeper.core import outbox
+from erpkeeper.core.jobs.registry import get_kind
 from erpkeeper.core.models import Job
-from erpkeeper.targets.models import Target
+from erpkeeper.lib.dashboard import Board, Panel, Tile
 
 CHART_DAYS = 14
-# Inline colours: unfold ships a pre-built Tailwind stylesheet without every colour class.
-STATE_COLORS = {"ok": "#16a34a", "warning": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8"}
-STATE_ICONS = {"ok": "check_circle", "warning": "warning", "down": "error", "unknown": "help"}
-STATE_RANK = {"ok": 0, "unknown": 1, "warning": 2, "down": 3}
-# Text on white: a darker amber than the border's reads better.
-REASON_COLORS = {"warning": "#b45309", "down": "#dc2626"}
+RED, GREEN = "#dc2626", "#16a34a"
 
 
-def dashboard_callback(request, context):
-    can_see_targets = request.user.has_perm("targets.view_target")
-    can_see_jobs = request.user.has_perm("core.view_job")
-    can_see_backups = request.user.has_perm("backups.view_backup")
-    can_see_notifications = request.user.has_perm("core.view_outboxmessage")
-    can_see_alerts = request.user.has_perm("alerts.view_alert")
-    cards = target_cards(with_backups=can_see_backups, with_alerts=can_see_alerts)
-    context.update(
-        target_cards=cards if can_see_targets else [],
-        can_see_targets=can_see_targets,
-        can_add_target=request.user.has_perm("targets.add_target"),
-        can_see_jobs=can_see_jobs,
-        job_summary=job_summary() if can_see_jobs else {},
-        job_chart=json.dumps(job_chart()) if can_see_jobs else "",
-        can_see_notifications=can_see_notifications,
-        open_notifications=outbox.open_alerts().count() if can_see_notifications else 0,
-        can_see_alerts=can_see_alerts,
-        firing_alerts=firing_summary() if can_see_alerts else {},
-        machine=machine_card() if request.user.has_perm("monitoring.view_series") else None,
-    )
-    return context
+def contribute(board: Board) -> None:
+    if board.user.has_perm("core.view_job"):
+        _add_jobs(board)
+    if board.user.has_perm("core.view_outboxmessage"):
+        _add_notifications(board)
 
 
-def target_cards(with_backups: bool = True, with_alerts: bool = True) -> list[dict]:
-    targets = list(Target.objects.all())
-    last_jobs = _last_job_per_target([t.pk for t in targets])
-    alerts = firing_alerts_by_target() if with_alerts else {}
-    return [
-        _card(
-            target,
-            last_jobs.get(target.pk),
-            backup_health(target) if with_backups else None,
-            alerts.get(target.pk, []),
-        )
-        for target in targets
-    ]
-
-
-def _card(target: Target, last_job: Job | None, health, alerts=()) -> dict:
-    facts = target.facts or {}
-    reachability = {True: "ok", False: "down", None: "unknown"}[target.last_check_ok]
-    reasons = _reasons(target, last_job, health) + _alert_reasons(alerts)
-    reasons.sort(key=lambda reason: -STATE_RANK[reason["state"]])
-    state = max([reachability, *(reason["state"] for reason in reasons)], key=STATE_RANK.get)
-    return {
-        "target": target,
-        "state": state,
-        "reachability": reachability,
-        "reasons": reasons,
-        "color": STATE_COLORS[state],
-        "icon": STATE_ICONS[state],
-        "erp_version": facts.get("erp_version", ""),
-        "db_engine": facts.get("db_engine", target.database_engine),
-        "db_size": facts.get("db_size_bytes"),
-        "users": (facts.get("counts") or {}).get("users"),
-        "sales": (facts.get("counts") or {}).get("sales"),
-        "modules": len(facts.get("modules") or []),
-        "last_job": last_job,
-        "backups_shown": health is not None,
-        "last_backup": health.newest if health is not None else None,
-        "url": reverse("admin:targets_target_change", args=[target.pk]),
+def _add_jobs(board: Board) -> None:
+    summary = job_summary()
+    queued = ngettext("%(n)d queued", "%(n)d queued", summary["queued"]) % {
+        "n": summary["queued"]
     }
-
-
-def _reasons(target: Target, last_job: Job | None, health) -> list[dict]:
-    """Why a card is not green, worst first, each line in its own colour."""
-    reasons = []
-    if target.last_check_ok is False and target.last_check_error:
-        reasons.append(_reason("down", target.last_check_error))
-    if health is not None:
-        reasons += [_reason(problem.state, problem.text) for problem in health.problems]
-    last_job_failed = last_job is not None and last_job.status == Job.Status.FAILED
-    # A failed backup job is already explained by the backup's own line.
-    if last_job_failed and target.last_check_ok and not reasons:
-        reasons.append(_reason("warning", _("Last job failed: %(kind)s") % {"kind": last_job.kind}))
-    return sorted(reasons, key=lambda reason: -STATE_RANK[reason["state"]])
-
-
-def _reason(state: str, text: str) -> dict:
-    return {"state": state, "text": text, "color": REASON_COLORS[state]}
-
-
-# -- monitoring: firing alerts and this machine ---------------------------------------------------
-
-
-def firing_alerts_by_target() -> dict[int, list]:
-    """Firing alerts per target id: the target's own and those of the hosts it runs on."""
-    from erpkeeper.alerts.models import Alert, AlertState
-    from erpkeeper.monitoring.placement import hosts_running_each
-
-    firing = list(Alert.objects.filter(state=AlertState.FIRING).order_by("severity", "-started"))
-    host_alerts = [alert for alert in firing if not alert.target_id and alert.host_id]
-    by_target: dict[int, list] = {}
-    for alert in firing:
-        if alert.target_id:
-            by_target.setdefault(alert.target_id, []).append(alert)
-    if host_alerts:
-        placed = hosts_running_each(Target.objects.values_list("pk", flat=True))
-        for target_id, hosts in placed.items():
-            for alert in host_alerts:
-                if alert.host_id in hosts:
-                    by_target.setdefault(target_id, []).append(alert)
-    return by_target
-
-
-def _alert_reasons(alerts) -> list[dict]:
-    # A critical alert turns the card red, a warning amber; three lines at most per card.
-    reasons = [
-        _reason("down" if alert.severity == "critical" else "warning", alert.summary)
-        for alert in alerts
+    failed = summary["failed_24h"]
+    board.tiles += [
+        Tile(_("Jobs running"), summary["running"], subtitle=queued, order=20),
+        Tile(_("Succeeded (24 h)"), summary["succeeded_24h"], color=GREEN, order=30),
+        Tile(_("Failed (24 h)"), failed, color=RED if failed else "", order=40),
     ]
-    if len(reasons) > 3:
-        extra = len(reasons) - 2
-        reasons = reasons[:2] + [
-            _reason(
-                reasons[2]["state"],
-                ngettext("and %(n)d more alert", "and %(n)d more alerts", extra) % {"n": extra},
-            )
-        ]
-    return reasons
-
-
-def firing_summary() -> dict:
-    from erpkeeper.alerts.models import Alert, AlertState
-
-    counts = Alert.objects.filter(state=AlertState.FIRING).aggregate(
-        total=Count("id"), critical=Count("id", filter=Q(severity="critical"))
+    board.panels.append(
+        Panel("core/dashboard/job_chart.html", {"job_chart": json.dumps(job_chart())}, wide=True)
     )
-    color = "#dc2626" if counts["critical"] else ("#d97706" if counts["total"] else "")
-    url = reverse("admin:alerts_alert_changelist") + "?state__exact=firing"
-    return {**counts, "color": color, "url": url}
+    board.context.update(can_see_jobs=True, job_summary=summary)
+    for target_id, job in _last_job_per_target(list(board.cards)).items():
+        text = f"{kind_label(job.kind)} · {job.get_status_display()}"
+        board.add_row(target_id, _("Last job"), text)
+        if job.status == Job.Status.FAILED:
+            reason = _("Last job failed: %(kind)s") % {"kind": kind_label(job.kind)}
+            board.add_reason(target_id, "warning", reason, unless_explained=True)
 
 
-def machine_card(now: dt.datetime | None = None) -> dict | None:
-    """CPU and memory of the machine ERPKeeper runs on, over the last 6 hours (None when the
-    embedded collector has not reported: no card rather than an empty one)."""
-    from erpkeeper.alerts.admin.panel import SPARK_SPAN, format_value, sparkline
-    from erpkeeper.monitoring.models import Host, HostKind
-    from erpkeeper.monitoring.storage.query import find_series, latest, series_points
+def kind_label(kind: str) -> str:
+    """A job kind as people read it ("Backup", not "backup.run")."""
+    try:
+        return get_kind(kind).display_name
+    except ValueError:  # a kind whose app was removed
+        return kind
 
-    host = Host.objects.filter(kind=HostKind.EMBEDDED).order_by("pk").first()
-    if host is None:
-        return None
-    now = now or timezone.now()
-    rows = []
-    for metric, title in (("host.cpu.percent", _("CPU")), ("host.memory.percent", _("Memory"))):
-        series = find_series(metric=metric, host=host).filter(target__isnull=True).first()
-        if series is None:
-            continue
-        points = series_points([series.pk], now - SPARK_SPAN, now, max_points=48)[series.pk]
-        value = latest([series.pk]).get(series.pk)
-        rows.append(
-            {
-                "title": title,
-                "text": format_value(value[1] if value else None, "%"),
-                "sparkline": sparkline([mean for _t, _low, mean, _high in points]),
-            }
+
+def _add_notifications(board: Board) -> None:
+    count = outbox.open_alerts().count()
+    board.tiles.append(
+        Tile(
+            _("Open notifications"),
+            count,
+            subtitle=_("Show them"),
+            url=reverse("admin:core_outboxmessage_changelist"),
+            color=RED if count else "",
+            testid="open-notifications",
+            order=50,
         )
-    if not rows:
-        return None
-    return {"host": host, "rows": rows, "url": reverse("monitoring-host-charts", args=[host.pk])}
+    )
+    board.context["open_notifications"] = count
 
 
 def _last_job_per_target(target_ids: list[int]) -> dict[int, Job]:
@@ -197,20 +82,19 @@ def _last_job_per_target(target_ids: list[int]) -> dict[int, Job]:
         return latest
     # One query: newest first, keep the first seen per target (small: bounded by recent jobs).
     recent = Job.objects.filter(target_id__in=target_ids).order_by("-created")[:500]
-    for job in recent.select_related("target"):
+    for job in recent:
         latest.setdefault(job.target_id, job)
     return latest
 
 
 def job_summary() -> dict:
     since = timezone.now() - dt.timedelta(hours=24)
-    counts = Job.objects.aggregate(
+    return Job.objects.aggregate(
         running=Count("id", filter=Q(status=Job.Status.RUNNING)),
         queued=Count("id", filter=Q(status=Job.Status.QUEUED)),
         failed_24h=Count("id", filter=Q(status=Job.Status.FAILED, created__gte=since)),
         succeeded_24h=Count("id", filter=Q(status=Job.Status.SUCCEEDED, created__gte=since)),
     )
-    return counts
 
 
 def job_chart() -> dict:

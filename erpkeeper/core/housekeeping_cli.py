@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from erpkeeper.cli import emit
+from erpkeeper.lib.cli import emit
 
 
 def register(sub) -> None:

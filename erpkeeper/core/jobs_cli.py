@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from erpkeeper.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 
 STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]
 WAIT_POLL_SECONDS = 0.5

@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from erpkeeper.cli import EXIT_FAILED, EXIT_USAGE, CommandError
+from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
 
 DEMO_TARGET_NAME = "demo-tryton"
 ADMIN_USERNAME = "admin"

@@ -42,7 +42,7 @@ def default_paths() -> tuple[str, Path, Path]:
 
 
 def run_demo_erp(args) -> int:
-    from erpkeeper.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit
+    from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit
     from erpkeeper.demo import DemoBuildError, DemoInputError, build_demo
 
     if args.size not in SIZES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from erpkeeper.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 
 
 def register(sub) -> None:

@@ -13,15 +13,14 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.alerts.admin.common import SEVERITY_COLORS, alert_services
 from erpkeeper.alerts.models import AlertState
-from erpkeeper.core.templatetags.humanize_bytes import bytes_human
+from erpkeeper.lib.sparkline import SPARK_SPAN, sparkline
+from erpkeeper.lib.units import format_value
 from erpkeeper.monitoring import forecast
 from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.storage.query import latest, series_points
 from erpkeeper.monitoring.views import target_series
 
-SPARK_SPAN = dt.timedelta(hours=6)
 SPARK_POINTS = 48
-SPARK_WIDTH, SPARK_HEIGHT = 120, 28
 # Older than this, a "latest" value says more about the collector than about the machine.
 STALE_AFTER = dt.timedelta(minutes=5)
 FORECAST_COLORS = {"critical": "#dc2626", "warning": "#d97706", "ok": "#16a34a"}
@@ -124,34 +123,6 @@ def _summed(members, points) -> list[float]:
 
 def _unit(metric: str) -> str:
     return {"db.size_bytes": "B", "erp.rpc.latency_seconds": "s"}.get(metric, "")
-
-
-def format_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return _("no data")
-    if unit == "B":
-        return bytes_human(value)  # decimal units, as on the charts
-    if unit == "s":
-        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-    if unit == "%":
-        return f"{value:.1f} %"
-    return f"{value:g}"
-
-
-def sparkline(values: list[float]) -> str:
-    """SVG polyline points for ``values`` in a SPARK_WIDTH × SPARK_HEIGHT box ("" when fewer
-    than two): drawn on the server, so the panel needs no script."""
-    if len(values) < 2:
-        return ""
-    low, high = min(values), max(values)
-    if high == low:  # a steady value: a line across the middle, not along the floor
-        low, high = low - 1.0, high + 1.0
-    spread = high - low
-    step = SPARK_WIDTH / (len(values) - 1)
-    return " ".join(
-        f"{index * step:.1f},{SPARK_HEIGHT - 2 - (value - low) / spread * (SPARK_HEIGHT - 4):.1f}"
-        for index, value in enumerate(values)
-    )
 
 
 # -- alerts and forecasts -------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def cli_actor_context(username: str | None, command: str = ""):
     if username:
         from django.contrib.auth import get_user_model
 
-        from erpkeeper.cli import EXIT_NOT_FOUND, CommandError
+        from erpkeeper.lib.cli import EXIT_NOT_FOUND, CommandError
 
         try:
             actor = get_user_model().objects.get(username=username, is_active=True)

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from erpkeeper.cli import emit, table
+from erpkeeper.lib.cli import emit, table
 from erpkeeper.monitoring.agent.options import add_arguments
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from erpkeeper.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 
 SPARK = "▁▂▃▄▅▆▇█"
 DURATION = re.compile(r"^(\d+)([smhd])$")

@@ -1,0 +1,7 @@
+"""``python -m erpkeeper.cli`` is the ``erpkeeper`` command."""
+
+import sys
+
+from erpkeeper.cli import main
+
+sys.exit(main())

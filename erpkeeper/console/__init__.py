@@ -1,0 +1,25 @@
+"""The console's shell: django-unfold settings. The sidebar and the dashboard are built from
+what the apps declare on their AppConfig (erpkeeper.lib.plugins); nothing here names an app.
+
+settings.py imports ``UNFOLD`` from here before the apps load: keep this module free of models.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+UNFOLD = {
+    "SITE_TITLE": _("ERPKeeper"),
+    "SITE_HEADER": _("ERPKeeper"),
+    "SITE_SUBHEADER": _("ERP operations"),
+    "SITE_SYMBOL": "health_and_safety",
+    "SHOW_LANGUAGES": True,
+    "SHOW_HISTORY": False,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "erpkeeper.console.dashboard.dashboard_callback",
+    "COMMAND": {"search_models": True, "show_history": False},
+    "SIDEBAR": {
+        "show_search": True,
+        "command_search": True,
+        "show_all_applications": False,
+        "navigation": "erpkeeper.console.navigation.sidebar",
+    },
+}

@@ -1,0 +1,73 @@
+"""The CLI toolkit every app's ``cli.py`` uses: errors with exit codes, output as text or JSON.
+
+It lives in lib so that apps at any layer can use it without importing the command's root
+(``erpkeeper.cli``, the composition layer that imports them all).
+
+Exit codes (documented in docs/cli.md):
+  0 success · 1 the operation ran and failed (e.g. a target is unreachable, a check failed)
+  2 bad input or usage · 3 not found · 4 configuration error · 130 interrupted
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_CONFIG = 4
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """A failure to report as one line on stderr (or JSON) with an exit code, never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILED, code: str = "error"):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.code = code
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise CommandError(f"{self.prog}: {message}", EXIT_USAGE, "usage")
+
+
+def emit(args, data, text: str | None = None) -> None:
+    """Print ``data`` as JSON under --json, else ``text`` (or a readable rendering of data)."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif text is not None:
+        print(text)
+    else:
+        print(render_plain(data))
+
+
+def render_plain(data, indent: int = 0) -> str:
+    pad = "  " * indent
+    if isinstance(data, dict):
+        lines = []
+        for key, value in data.items():
+            if isinstance(value, dict | list) and value:
+                lines.append(f"{pad}{key}:")
+                lines.append(render_plain(value, indent + 1))
+            else:
+                lines.append(f"{pad}{key}: {value}")
+        return "\n".join(lines)
+    if isinstance(data, list):
+        return "\n".join(
+            render_plain(item, indent) if isinstance(item, dict | list) else f"{pad}- {item}"
+            for item in data
+        )
+    return f"{pad}{data}"
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    head = "  ".join(c.upper().ljust(widths[c]) for c in columns)
+    body = ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join([head, *body])
