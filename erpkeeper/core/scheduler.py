@@ -30,6 +30,7 @@ from erpkeeper.core.audit import audit_context
 from erpkeeper.core.jobs.reaper import reap_stale_jobs
 from erpkeeper.core.jobs.registry import get_kind, load_kinds
 from erpkeeper.core.jobs.runner import refresh_connection
+from erpkeeper.core.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -194,9 +195,9 @@ def _targets(schedule: Schedule) -> list:
     if schedule.targets is None:
         return [None]
     if schedule.targets == EACH:
-        from erpkeeper.targets.models import Target
-
-        return list(Target.objects.order_by("name"))
+        # The model jobs point at, reached through Job's foreign key: core knows no domain.
+        target_model = Job._meta.get_field("target").related_model
+        return list(target_model.objects.order_by("name"))
     return list(schedule.targets())
 
 
