@@ -152,6 +152,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "erpkeeper.core.api.exception_handler",
 }
 
+# The OpenAPI schema and its UIs describe every endpoint: readable without signing in only when
+# the operator says so.
+ERPKEEPER_API_SCHEMA_PUBLIC = env.envbool("ERPKEEPER_API_SCHEMA_PUBLIC", False)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "ERPKeeper API",
     "DESCRIPTION": "Operations platform for ERP instances under care.",

@@ -1,16 +1,38 @@
-from django.contrib import admin
-from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+"""URL roots: the API, its schema, the console and each app's pages."""
 
-admin.site.site_url = None
-admin.site.index_title = _("Dashboard")
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+from erpkeeper.lib.api_fallback import api_fallback
+
+
+def _schema_view(view_class, **kwargs):
+    """The schema and its UIs are open to anyone only when ERPKEEPER_API_SCHEMA_PUBLIC is set
+    (read per request). Otherwise the schema answers 401/403 JSON and a UI sends the visitor to
+    sign in first."""
+    public = view_class.as_view(permission_classes=[AllowAny], **kwargs)
+    private = view_class.as_view(permission_classes=[IsAuthenticated], **kwargs)
+    signed_in = login_required(private) if view_class is not SpectacularAPIView else private
+
+    def view(request, *args, **kw):
+        chosen = public if settings.ERPKEEPER_API_SCHEMA_PUBLIC else signed_in
+        return chosen(request, *args, **kw)
+
+    return view
+
 
 urlpatterns = [
     path("api/v1/", include("erpkeeper.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/schema/ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/schema/", _schema_view(SpectacularAPIView), name="schema"),
+    path(
+        "api/schema/ui/", _schema_view(SpectacularSwaggerView, url_name="schema"), name="swagger-ui"
+    ),
+    path("api/schema/redoc/", _schema_view(SpectacularRedocView, url_name="schema"), name="redoc"),
+    re_path(r"^api(?:/(?P<rest>.*))?$", api_fallback),
     path("i18n/", include("erpkeeper.accounts.urls")),
     path("", include("erpkeeper.core.urls")),
     path("", include("erpkeeper.monitoring.prometheus")),  # /metrics
