@@ -3,6 +3,7 @@
 Bad values never raise here; see erpkeeper.lib.env and the erpkeeper.E0xx system checks.
 """
 
+import sys
 from pathlib import Path
 
 from erpkeeper.lib import env
@@ -10,14 +11,17 @@ from erpkeeper.lib import env
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
-HOME = env.home_directory("ERPKEEPER_HOME", Path.cwd() / "var")
+# Plain `pytest` runs as `make test` does: test mode, and a home of its own, never ./var.
+UNDER_PYTEST = "pytest" in sys.modules
+DEFAULT_HOME = PROJECT_DIR / ".cache" / "test-home" if UNDER_PYTEST else Path.cwd() / "var"
+HOME = env.home_directory("ERPKEEPER_HOME", DEFAULT_HOME)
 SECRET_KEY = env.secret_key("ERPKEEPER_SECRET_KEY", HOME)
 DEBUG = env.envbool("ERPKEEPER_DEBUG", False)
 ALLOWED_HOSTS = env.envlist("ERPKEEPER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.envlist("ERPKEEPER_CSRF_TRUSTED_ORIGINS", [])
 TIME_ZONE = env.envtimezone("ERPKEEPER_TIME_ZONE", "UTC")
 REDIS_URL = env.envstr("ERPKEEPER_REDIS_URL", "")
-TESTING = env.envbool("ERPKEEPER_TESTING", False)
+TESTING = env.envbool("ERPKEEPER_TESTING", UNDER_PYTEST)
 # Notification channels (docs/notifications.md): webhooks may not reach private addresses (SSRF).
 ALLOW_PRIVATE_WEBHOOKS = env.envbool("ERPKEEPER_ALLOW_PRIVATE_WEBHOOKS", False)
 PUBLIC_URL = env.envstr("ERPKEEPER_PUBLIC_URL", "")

@@ -46,3 +46,10 @@ def test_secret_key_is_generated_once_with_private_mode(tmp_path):
     key_file = tmp_path / "secret_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert len(key_file.read_text()) >= 50
+
+
+def test_plain_pytest_runs_in_test_mode_with_a_home_of_its_own_never_var():
+    from django.conf import settings
+
+    assert settings.TESTING is True
+    assert settings.HOME.name == "test-home" and settings.HOME.parent.name == ".cache"
