@@ -1,6 +1,7 @@
 """The console pages for targets, through Django's test client as a signed-in person."""
 
 import pytest
+from django.utils.html import strip_tags
 
 from erpkeeper.targets import services
 from erpkeeper.targets.models import Target
@@ -76,3 +77,35 @@ def test_viewer_sees_targets_but_cannot_add(client, victor):
     client.force_login(victor)
     assert client.get("/targets/target/").status_code == 200
     assert client.get("/targets/target/add/").status_code == 403
+
+
+def target_form(name, **extra):
+    return {
+        "name": name,
+        "kind": "tryton",
+        "environment": "staging",
+        "database_url": "postgresql://erp@127.0.0.1:1/tryton",
+        "rpo_minutes": 60,
+        "rto_minutes": 120,
+        **extra,  # "verify" left out: saved without connecting
+    }
+
+
+def test_adding_a_target_names_it_in_the_success_message(client, alice):
+    client.force_login(alice)
+    response = client.post("/targets/target/add/", target_form("warehouse"), follow=True)
+    assert response.status_code == 200
+    text = strip_tags(response.content.decode())  # the name is a link to the target
+    assert "The target “warehouse” was added successfully." in text
+
+
+def test_renaming_a_target_names_the_new_name_in_the_success_message(client, alice):
+    client.force_login(alice)
+    client.post("/targets/target/add/", target_form("warehouse"))
+    target = Target.objects.get(name="warehouse")
+    form = target_form("depot")
+    del form["kind"]  # read-only once added
+    response = client.post(f"/targets/target/{target.pk}/change/", form, follow=True)
+    assert response.status_code == 200
+    text = strip_tags(response.content.decode())
+    assert "The target “depot” was changed successfully." in text

@@ -98,7 +98,9 @@ class TargetAdmin(ModelAdmin):
     def save_model(self, request, obj, form, change):
         saved = services.save_prepared(form.prepared)
         form.instance = saved
-        obj.pk = saved.pk
+        # The service saved its own instance (form.prepared.target), not ``obj``; the admin
+        # goes on with ``obj`` for the success message, the history entry and the redirect.
+        vars(obj).update(vars(saved))
 
     def delete_model(self, request, obj):
         services.remove_target(obj)

@@ -51,15 +51,17 @@ class TargetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from erpkeeper.targets import adapters
 
-        self.fields["kind"] = forms.ChoiceField(
-            label=_("ERP kind"), choices=adapters.kinds(), initial="tryton"
-        )
         if self.instance.pk:
+            # No kind field: it is fixed once added (read-only on the page), and a required
+            # field the page does not show made every edit fail without a visible reason.
             self.fields["windows"].initial = "\n".join(
                 str(w) for w in self.instance.maintenance_windows.all()
             )
             self.fields.pop("verify")
         else:
+            self.fields["kind"] = forms.ChoiceField(
+                label=_("ERP kind"), choices=adapters.kinds(), initial="tryton"
+            )
             self.fields["database_url"].required = True
         self.prepared = None
 
