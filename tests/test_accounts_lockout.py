@@ -83,3 +83,65 @@ def test_api_token_failures_are_plain_401s_not_lockouts(victor, api_client_for):
     for _ in range(10):
         assert bogus.get("/api/v1/me/").status_code == 401
     assert client.get("/api/v1/me/").status_code == 200
+
+
+# --- the API's password change counts wrong current passwords like failed sign-ins -----------
+
+
+def change_password(client, current, address="10.0.0.1"):
+    return client.post(
+        "/api/v1/me/password/",
+        {"current_password": current, "new_password": "purple elephants dance quietly"},
+        format="json",
+        REMOTE_ADDR=address,
+    )
+
+
+def test_a_stolen_token_cannot_guess_the_password_at_full_speed(victor, api_client_for):
+    client = api_client_for(victor)
+    responses = [change_password(client, f"guess number {n}") for n in range(5)]
+    assert [r.status_code for r in responses[:4]] == [400] * 4
+    assert responses[4].status_code == 429
+    assert responses[4].json()["error"] == "locked_out"
+    assert LOCKED in responses[4].json()["detail"]
+
+    right = change_password(client, PERSONA_PASSWORD)
+
+    assert right.status_code == 429 and right.json()["error"] == "locked_out"
+    victor.refresh_from_db()
+    assert victor.check_password(PERSONA_PASSWORD)
+
+
+def test_password_change_failures_lock_sign_in_from_that_address_too(victor, api_client_for):
+    client = api_client_for(victor)
+    for n in range(5):
+        change_password(client, f"guess number {n}")
+    assert sign_in("victor", PERSONA_PASSWORD).status_code == 429
+    assert sign_in("victor", PERSONA_PASSWORD, address="10.0.0.2").status_code == 302
+
+
+def test_sign_in_failures_lock_the_password_change_too(victor, api_client_for):
+    fail_five_times("victor")
+    assert change_password(api_client_for(victor), PERSONA_PASSWORD).status_code == 429
+
+
+def test_unlock_lifts_the_password_change_lockout(victor, api_client_for, capsys):
+    client = api_client_for(victor)
+    for n in range(5):
+        change_password(client, f"guess number {n}")
+    assert main(["user", "unlock", "victor"]) == 0
+    assert change_password(client, PERSONA_PASSWORD).status_code == 204
+
+
+def test_the_console_password_change_counts_failures_too(victor, console_client_for):
+    client = console_client_for(victor)
+    new = "purple elephants dance quietly"
+    for n in range(5):
+        response = client.post(
+            "/password_change/",
+            {"old_password": f"guess number {n}", "new_password1": new, "new_password2": new},
+            REMOTE_ADDR="10.0.0.1",
+        )
+    assert response.status_code == 429
+    assert LOCKED in response.content.decode()
+    assert sign_in("victor", PERSONA_PASSWORD).status_code == 429

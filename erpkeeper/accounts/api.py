@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,7 +78,9 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 
 class MePasswordView(APIView):
-    """Change your own password (the current one is required). 400 lists the policy's reasons."""
+    """Change your own password (the current one is required). 400 lists the reasons (wrong
+    current password, policy, same as the current one); wrong current passwords count as failed
+    sign-ins, and once the account is locked from your address the answer is 429."""
 
     required_permissions = ()
     serializer_class = PasswordChangeSerializer
@@ -87,14 +90,20 @@ class MePasswordView(APIView):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not request.user.check_password(data["current_password"]):
-            message = _("The current password is not correct.")
-            return Response({"current_password": [message]}, status=status.HTTP_400_BAD_REQUEST)
+        # django-axes marks the Django request, the one its middleware sees, not DRF's wrapper.
+        http_request = request._request
         try:
-            services.set_password(request.user, data["new_password"])
+            services.change_own_password(
+                request.user, data["current_password"], data["new_password"], http_request
+            )
         except ValidationError as exc:
-            body = {"new_password": exc.message_dict["password"]}
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
+        except services.AccountLockedOut as exc:
+            body = {"detail": str(exc), "error": "locked_out"}
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        if not isinstance(request.auth, ApiToken):
+            # Keep the browser session that made the change signed in (others are signed out).
+            update_session_auth_hash(http_request, request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -51,20 +52,41 @@ def user_language(user) -> str:
 
 
 class PasswordChangeRequiredMiddleware:
-    """Send a user who signed in with a generated one-time password to choose their own."""
+    """Until a user who signed in with a generated one-time password has chosen their own,
+    their session may only change it and sign out: console pages redirect to the password
+    change page, the API answers 403 JSON. Covers every endpoint, present and future.
 
-    ALLOWED_PREFIXES = ("/static/", "/i18n/", "/api/", "/healthz", "/logout/", "/password_change/")
+    API tokens are not held back: while the flag is set, the one-time password cannot make one
+    (this middleware), so a token such a user has was made on the host (``erpkeeper token
+    create``), e.g. for a service account that never signs in.
+    """
+
+    ALLOWED_PREFIXES = ("/static/", "/i18n/", "/jsi18n/", "/healthz", "/logout/")
+    CONSOLE_CHANGE_PREFIX = "/password_change/"
+    API_PREFIX = "/api/"
+    API_CHANGE_PATH = "/api/v1/me/password/"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._must_change(request) and not request.path.startswith(self.ALLOWED_PREFIXES):
-            messages.warning(
-                request, _("You signed in with a one-time password: choose your own password now.")
+        if not self._must_change(request) or self._allowed(request.path):
+            return self.get_response(request)
+        if request.path.startswith(self.API_PREFIX):
+            return JsonResponse(
+                {"detail": api_message(), "error": "password_change_required"}, status=403
             )
-            return redirect(reverse("admin:password_change"))
-        return self.get_response(request)
+        messages.warning(
+            request, _("You signed in with a one-time password: choose your own password now.")
+        )
+        return redirect(reverse("admin:password_change"))
+
+    def _allowed(self, path: str) -> bool:
+        return (
+            path.startswith(self.ALLOWED_PREFIXES)
+            or path.startswith(self.CONSOLE_CHANGE_PREFIX)
+            or path == self.API_CHANGE_PATH
+        )
 
     @staticmethod
     def _must_change(request) -> bool:
@@ -77,3 +99,10 @@ class PasswordChangeRequiredMiddleware:
             return user.profile.must_change_password
         except Profile.DoesNotExist:
             return False
+
+
+def api_message() -> str:
+    return _(
+        "Change your one-time password first: in the console (Change password) or with "
+        "POST /api/v1/me/password/. Until then this session can do nothing else."
+    )

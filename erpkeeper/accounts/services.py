@@ -19,9 +19,13 @@ import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as reset_lockout
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -29,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from erpkeeper.accounts.lockout import lockout_message
 from erpkeeper.accounts.models import TOKEN_PREFIX, ApiToken, Profile
 from erpkeeper.accounts.roles import Role
 
@@ -169,18 +174,76 @@ def set_role(user, role: Role | str, actor=None) -> None:
 
 
 def set_password(user, password: str, actor=None) -> None:
-    """Validate and store a new password. Signs the user out of other console sessions."""
-    validate_password(password, user)
+    """Validate and store a new password. Signs the user out of other console sessions.
+
+    The new password must differ from the current one: otherwise storing a one-time password
+    again (with a fresh salt) would count as choosing one's own and keep it for good.
+    """
+    validate_new_password(user, password)
     with _acting_as(actor):
         user.set_password(password)
         user.save(update_fields=["password"])
 
 
+def validate_new_password(user, password: str) -> None:
+    """Raise ValidationError({"password": [reasons]}) unless ``password`` passes the policy and
+    differs from the user's current password."""
+    reasons = []
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        reasons.extend(exc.message_dict["password"])
+    if user.has_usable_password() and check_password(password, user.password):
+        reasons.append(_("The new password must differ from the current one."))
+    if reasons:
+        raise ValidationError({"password": reasons})
+
+
+class AccountLockedOut(Exception):
+    """Too many wrong passwords for this account from this address (the sign-in lockout)."""
+
+
+def check_password_change(user, current_password: str, new_password: str, request=None) -> None:
+    """Raise unless ``user`` may replace ``current_password`` by ``new_password``.
+
+    ValidationError({"current_password"|"new_password": [reasons]}) for a wrong current password
+    or a new one that the policy refuses; AccountLockedOut once the account is locked from the
+    request's address. A wrong current password counts as a failed sign-in (django-axes), so a
+    stolen session or API token cannot guess the password at full speed. ``request`` is the
+    Django HttpRequest (its address is half the lockout key); without it nothing is counted.
+    """
+    credentials = {"username": user.get_username()}
+    if request is not None and AxesProxyHandler.is_locked(request, credentials):
+        # As axes' sign-in backend does: its middleware then answers with the lockout page
+        # (or 429 JSON under /api/).
+        request.axes_locked_out = True
+        raise AccountLockedOut(lockout_message(request))
+    if not user.check_password(current_password):
+        if request is not None:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            if getattr(request, "axes_locked_out", False):
+                raise AccountLockedOut(lockout_message(request))
+        message = _("The current password is not correct.")
+        raise ValidationError({"current_password": [message]})
+    try:
+        validate_new_password(user, new_password)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.message_dict["password"]}) from None
+
+
+def change_own_password(
+    user, current_password: str, new_password: str, request=None, actor=None
+) -> None:
+    """A user replaces their own password (the API; the console's form runs the two steps
+    itself): see check_password_change for what is refused. Storing it clears the one-time
+    password flag (signals.py)."""
+    check_password_change(user, current_password, new_password, request)
+    set_password(user, new_password, actor=actor)
+
+
 def unlock_user(username: str) -> int:
     """Lift the sign-in lockout of ``username`` from every address. Returns attempts removed."""
-    from axes.utils import reset
-
-    return reset(username=username)
+    return reset_lockout(username=username)
 
 
 # --- preferences -----------------------------------------------------------------------------
