@@ -1,0 +1,199 @@
+"""Every API route x method x persona answers as the role rules say.
+
+The routes come from the URL conf, so a new endpoint that is not in ``RULES`` below fails
+``test_every_api_route_has_a_rule``: whoever adds an endpoint writes down who may call it.
+
+A persona without the permission gets 403 before anything else happens. One with it gets the
+answer an empty request deserves: 200 for a list, 404 for an object that does not exist
+(``MISSING``), 400 for a create without a body, unless ``ALLOWED_STATUS`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLResolver, get_resolver
+
+from tests.fixtures.personas import PERSONAS
+
+MISSING = 987654  # no object has this id
+SIGNED_IN = ""  # any signed-in user
+HOST_TOKEN = "host-token"  # only a monitoring agent's host token, never a user's
+
+# (url name, method) -> the permission a caller needs.
+RULES = {
+    ("api-root", "get"): SIGNED_IN,
+    ("api-me", "get"): SIGNED_IN,
+    ("api-me", "patch"): SIGNED_IN,
+    ("api-me-password", "post"): SIGNED_IN,
+    ("job-list", "get"): "core.view_job",
+    ("job-detail", "get"): "core.view_job",
+    ("job-cancel", "post"): "core.change_job",
+    ("job-retry", "post"): "core.change_job",
+    ("job-housekeeping", "post"): "core.delete_job",
+    ("audit-list", "get"): "core.view_auditentry",
+    ("audit-detail", "get"): "core.view_auditentry",
+    ("audit-export", "get"): "core.view_auditentry",
+    ("audit-verify", "get"): "core.view_auditentry",
+    ("apitoken-list", "get"): "accounts.view_apitoken",
+    ("apitoken-list", "post"): "accounts.add_apitoken",
+    ("apitoken-detail", "get"): "accounts.view_apitoken",
+    ("apitoken-detail", "delete"): "accounts.change_apitoken",
+    ("apitoken-revoke", "post"): "accounts.change_apitoken",
+    ("target-list", "get"): "targets.view_target",
+    ("target-list", "post"): "targets.add_target",
+    ("target-kinds", "get"): "targets.view_target",
+    ("target-detail", "get"): "targets.view_target",
+    ("target-detail", "put"): "targets.change_target",
+    ("target-detail", "patch"): "targets.change_target",
+    ("target-detail", "delete"): "targets.delete_target",
+    ("target-check", "post"): "targets.view_target",
+    ("backup-destination-list", "get"): "backups.view_destination",
+    ("backup-destination-list", "post"): "backups.add_destination",
+    ("backup-destination-detail", "get"): "backups.view_destination",
+    ("backup-destination-detail", "put"): "backups.change_destination",
+    ("backup-destination-detail", "patch"): "backups.change_destination",
+    ("backup-destination-detail", "delete"): "backups.delete_destination",
+    ("backup-destination-check", "post"): "backups.change_destination",
+    ("backup-policy-list", "get"): "backups.view_backuppolicy",
+    ("backup-policy-detail", "get"): "backups.view_backuppolicy",
+    ("backup-policy-detail", "put"): "backups.change_backuppolicy",
+    ("backup-policy-detail", "patch"): "backups.change_backuppolicy",
+    ("backup-policy-runbook", "get"): "backups.view_backuppolicy",
+    ("backup-list", "get"): "backups.view_backup",
+    ("backup-list", "post"): "backups.add_backup",
+    ("backup-detail", "get"): "backups.view_backup",
+    ("backup-restore", "post"): "backups.restore_backup",
+    ("backup-verify", "post"): "backups.change_backup",
+    ("restore-list", "get"): "backups.view_restore",
+    ("restore-detail", "get"): "backups.view_restore",
+    ("drill-list", "get"): "backups.view_drill",
+    ("drill-list", "post"): "backups.add_drill",
+    ("drill-detail", "get"): "backups.view_drill",
+    ("drill-report", "get"): "backups.view_drill",
+    ("notification-channel-list", "get"): "notifications.view_channel",
+    ("notification-channel-list", "post"): "notifications.add_channel",
+    ("notification-channel-detail", "get"): "notifications.view_channel",
+    ("notification-channel-detail", "put"): "notifications.change_channel",
+    ("notification-channel-detail", "patch"): "notifications.change_channel",
+    ("notification-channel-detail", "delete"): "notifications.delete_channel",
+    ("notification-channel-disable", "post"): "notifications.change_channel",
+    ("notification-channel-enable", "post"): "notifications.change_channel",
+    ("notification-channel-test", "post"): "notifications.change_channel",
+    ("notification-delivery-list", "get"): "notifications.view_delivery",
+    ("notification-delivery-detail", "get"): "notifications.view_delivery",
+    ("host-list", "get"): "monitoring.view_host",
+    ("host-list", "post"): "monitoring.add_host",
+    ("host-detail", "get"): "monitoring.view_host",
+    ("host-detail", "delete"): "monitoring.delete_host",
+    ("host-rotate-token", "post"): "monitoring.change_host",
+    ("metric-series-list", "get"): "monitoring.view_series",
+    ("metric-series-detail", "get"): "monitoring.view_series",
+    ("metric-query-list", "get"): "monitoring.view_series",
+    ("metric-ingest-list", "post"): HOST_TOKEN,
+    ("alert-rule-list", "get"): "alerts.view_alertrule",
+    ("alert-rule-list", "post"): "alerts.add_alertrule",
+    ("alert-rule-detail", "get"): "alerts.view_alertrule",
+    ("alert-rule-detail", "put"): "alerts.change_alertrule",
+    ("alert-rule-detail", "patch"): "alerts.change_alertrule",
+    ("alert-rule-detail", "delete"): "alerts.delete_alertrule",
+    ("alert-list", "get"): "alerts.view_alert",
+    ("alert-detail", "get"): "alerts.view_alert",
+    ("alert-acknowledge", "post"): "alerts.change_alert",
+    ("alert-resolve", "post"): "alerts.change_alert",
+    ("silence-list", "get"): "alerts.view_silence",
+    ("silence-list", "post"): "alerts.add_silence",
+    ("silence-detail", "get"): "alerts.view_silence",
+    ("silence-detail", "put"): "alerts.change_silence",
+    ("silence-detail", "patch"): "alerts.change_silence",
+    ("silence-detail", "delete"): "alerts.delete_silence",
+    ("silence-expire", "post"): "alerts.change_silence",
+}
+
+# What an allowed caller gets for an empty request where the default does not apply.
+ALLOWED_STATUS = {
+    ("api-me-password", "post"): 400,  # no current and new password
+    ("job-housekeeping", "post"): 202,  # queued
+    ("metric-query-list", "get"): 400,  # a query names its series
+    ("api-me", "patch"): 200,  # nothing to change is a valid change
+    ("audit-detail", "get"): 404,
+}
+
+
+def api_routes() -> list[tuple[str, str, str]]:
+    """(url name, method, path) of every route under /api/v1/, one path per name."""
+    routes = {}
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if not route.startswith("api/v1/") or "(?P<format>" in route or "<drf_format" in route:
+            continue
+        callback = pattern.callback
+        actions = getattr(callback, "actions", None)
+        methods = [m for m in actions if m != "head"] if actions else _view_methods(callback)
+        for method in methods:
+            routes[(pattern.name, method)] = _example_path(route)
+    return [(name, method, path) for (name, method), path in sorted(routes.items())]
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def _view_methods(callback) -> list[str]:
+    view_class = callback.cls
+    return [
+        method
+        for method in view_class.http_method_names
+        if method not in ("options", "head") and hasattr(view_class, method)
+    ]
+
+
+def _example_path(route: str) -> str:
+    path = route.replace("^", "").replace("$", "")
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", str(MISSING), path)
+    return "/" + path
+
+
+def expected_status(persona, name: str, method: str, path: str) -> int:
+    needed = RULES[(name, method)]
+    if needed == HOST_TOKEN:
+        return 401  # a user's token is not a host's: not authenticated for this endpoint
+    if needed and not persona.has_perm(needed):
+        return 403
+    if (name, method) in ALLOWED_STATUS:
+        return ALLOWED_STATUS[(name, method)]
+    if str(MISSING) in path:
+        return 404
+    return 400 if method in ("post", "put", "patch") else 200
+
+
+def test_every_api_route_has_a_rule(db):
+    routes = {(name, method) for name, method, _path in api_routes()}
+    assert sorted(routes - set(RULES)) == [], "new API routes need a line in RULES"
+    assert sorted(set(RULES) - routes) == [], "RULES names routes that no longer exist"
+
+
+@pytest.mark.parametrize("username", sorted(PERSONAS))
+def test_each_persona_gets_what_the_role_rules_say_on_every_route(
+    username, personas, api_client_for
+):
+    persona = personas[username]
+    client = api_client_for(persona)
+    wrong = []
+    for name, method, path in api_routes():
+        response = getattr(client, method)(path, {}, format="json")
+        expected = expected_status(persona, name, method, path)
+        if response.status_code != expected:
+            wrong.append(f"{method.upper()} {path} ({name}): {response.status_code} != {expected}")
+    assert wrong == []
+
+
+def test_anonymous_callers_are_refused_everywhere(client, db):
+    refused = {401, 403}
+    for name, method, path in api_routes():
+        response = getattr(client, method)(path, {}, content_type="application/json")
+        assert response.status_code in refused, f"{method.upper()} {path} ({name})"
