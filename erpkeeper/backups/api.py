@@ -329,14 +329,19 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            to_url = data.get("to_url") or services.default_restore_url(backup)
-            check_restore_request(backup, to_url, data["replace"], data.get("confirm", ""))
+            plan = check_restore_request(
+                backup,
+                data.get("to_url", ""),
+                data["replace"],
+                data.get("confirm", ""),
+                data.get("files_to", ""),
+            )
         except (services.RestoreRefused, dburl.DatabaseUrlError) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         params = {
             "backup_id": backup.pk,
-            "to_url_encrypted": crypto.encrypt(to_url),
-            "to_url_masked": dburl.mask(to_url),
+            "to_url_encrypted": crypto.encrypt(plan.url),
+            "to_url_masked": plan.destination.masked(),
             "replace": data["replace"],
             "confirm_name": data.get("confirm", ""),
             "files_to": data.get("files_to", ""),

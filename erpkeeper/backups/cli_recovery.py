@@ -52,7 +52,7 @@ def _no_wait(parser) -> None:
 
 def handle_restore(args) -> int:
     from erpkeeper.backups import services
-    from erpkeeper.backups.services.restore import check_restore_request
+    from erpkeeper.backups.services.restore import check_restore_request, target_at
     from erpkeeper.lib.cli import EXIT_FAILED
     from erpkeeper.core.jobs import enqueue
     from erpkeeper.core.jobs_cli import _actor
@@ -61,23 +61,24 @@ def handle_restore(args) -> int:
     backup = find_backup(args.backup)
     to_url = sys.stdin.readline().strip() if args.to_stdin else (args.to or "")
     try:
-        to_url = to_url or services.default_restore_url(backup)
-        # --replace is the confirmation on the command line (the console asks for the name).
-        confirm = backup.target_name if args.replace else ""
-        check_restore_request(backup, to_url, args.replace, confirm)
+        # --replace is the confirmation on the command line (the console asks for the name):
+        # the name of the target whose database the URL names, never a guess.
+        owner = target_at(to_url) if args.replace and to_url else None
+        confirm = owner.name if owner is not None else ""
+        plan = check_restore_request(backup, to_url, args.replace, confirm, args.files_to or "")
     except (services.RestoreRefused, dburl.DatabaseUrlError) as exc:
         raise CommandError(str(exc), EXIT_FAILED, "refused") from None
     params = {
         "backup_id": backup.pk,
-        "to_url_encrypted": crypto.encrypt(to_url),
-        "to_url_masked": dburl.mask(to_url),
+        "to_url_encrypted": crypto.encrypt(plan.url),
+        "to_url_masked": plan.destination.masked(),
         "replace": args.replace,
         "confirm_name": confirm,
         "files_to": args.files_to or "",
     }
     job = enqueue("backup.restore", target=backup.target, params=params, requested_by=_actor())
     if not args.json:
-        print(f"restoring backup {backup.pk} into {dburl.mask(to_url)}", file=sys.stderr)
+        print(f"restoring backup {backup.pk} into {plan.destination.masked()}", file=sys.stderr)
     return start_or_queue(args, job)
 
 

@@ -181,7 +181,8 @@ class RestoreWizardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.backup = backup
         self.restore_url = ""
-        self.fields["to_url"].initial = dburl.mask(default_restore_url(backup))
+        if backup.target is not None:  # a removed target's backup has no original to go next to
+            self.fields["to_url"].initial = dburl.mask(default_restore_url(backup))
         self.fields["to_url"].help_text = _(
             "Prefilled with a new database next to the original. %(mask)s stands for the "
             "password of the original database (kept only for the same server and user)."
@@ -202,6 +203,7 @@ class RestoreWizardForm(forms.Form):
                 self.restore_url,
                 self.replacing,
                 cleaned.get("confirm_name", "") if self.replacing else "",
+                (cleaned.get("files_to") or "").strip(),
             )
         except dburl.DatabaseUrlError as exc:
             self.add_error("to_url", str(exc))
@@ -210,6 +212,13 @@ class RestoreWizardForm(forms.Form):
         return cleaned
 
     def _destination_url(self) -> str:
+        if self.backup.target is None:
+            if self.replacing:
+                raise RestoreRefused(
+                    _("the backup's target was removed: restore into a new database")
+                )
+            typed = (self.cleaned_data.get("to_url") or "").strip()
+            return fill_masked_password(typed, "") if typed else default_restore_url(self.backup)
         original = self.backup.target.database_url
         if self.replacing:
             return original
@@ -235,6 +244,11 @@ def fill_masked_password(url: str, original_url: str) -> str:
     parsed = dburl.parse(url)
     if parsed.password != dburl.MASK:
         return url
+    if not original_url:  # no original (its target was removed): nothing the mask stands for
+        raise dburl.DatabaseUrlError(
+            _("Type this server's password: %(mask)s only stands for the original's.")
+            % {"mask": dburl.MASK}
+        )
     original = dburl.parse(original_url)
     same_login = (parsed.engine, parsed.host, parsed.port, parsed.user) == (
         original.engine,
