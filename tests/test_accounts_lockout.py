@@ -33,7 +33,7 @@ def test_a_good_password_signs_in(victor):
 def test_a_wrong_password_says_so_without_locking_at_first(victor):
     response = sign_in("victor", "not the password")
     assert response.status_code == 200
-    assert "Please enter the correct username and password" in response.content.decode()
+    assert "Wrong user name or password." in response.content.decode()
 
 
 def test_five_failures_lock_the_account_from_that_address_even_for_the_right_password(victor):

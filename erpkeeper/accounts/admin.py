@@ -19,6 +19,7 @@ from unfold.decorators import action, display
 from unfold.forms import (
     AdminOwnPasswordChangeForm,
     AdminPasswordChangeForm,
+    AuthenticationForm,
     UserChangeForm,
     UserCreationForm,
 )
@@ -386,7 +387,16 @@ class ApiTokenAdmin(ModelAdmin):
         return redirect(change_url)
 
 
-# --- one's own password -------------------------------------------------------
+# --- signing in and one's own password -------------------------------------------------------
+
+
+class ConsoleLoginForm(AuthenticationForm):
+    """The sign-in form, without Django's words about "staff accounts" (every user is staff)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong user name or password. Both are case-sensitive."),
+    }
 
 
 class OwnPasswordChangeForm(AdminOwnPasswordChangeForm):
@@ -445,4 +455,13 @@ def password_change(request, extra_context=None):
     return OwnPasswordChangeView.as_view(**defaults)(request)
 
 
+def without_site_link(context, request):
+    """The console is the whole site: unfold's default SITE_URL ("/") only added "View site"
+    and "Return to site" links that lead back to the dashboard or the sign-in page."""
+    context["site_url"] = None
+    return context
+
+
+admin.site.login_form = ConsoleLoginForm
 admin.site.password_change = password_change
+admin.site.extra_context = without_site_link
