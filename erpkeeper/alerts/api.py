@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -19,9 +21,12 @@ from rest_framework.response import Response
 
 from erpkeeper.alerts import services
 from erpkeeper.alerts.models import Alert, AlertRule, Silence
+from erpkeeper.core.api import Pagination, id_or_name, query_int
 from erpkeeper.monitoring.models import Host
 from erpkeeper.notifications.models import Channel
 from erpkeeper.targets.models import Target
+
+MAX_SILENCE_MINUTES = 10 * 366 * 24 * 60  # ten years: longer is a rule to disable, not a silence
 
 
 def _names(model, many=True, **kwargs):
@@ -64,6 +69,20 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["is_default", "created", "updated"]
         validators: list = []  # the services check the rule as a whole
         extra_kwargs = {"name": {"validators": []}}
+
+    def validate_metric(self, value: str) -> str:
+        """Only metrics something collects (as the console offers); a rule keeps its own."""
+        if self.instance is not None and value == self.instance.metric:
+            return value
+        if value not in services.known_metrics():
+            raise serializers.ValidationError(
+                _(
+                    "No series has the metric %(metric)s and no default rule uses it; "
+                    "GET /api/v1/metrics/series/ lists the metrics collected."
+                )
+                % {"metric": value}
+            )
+        return value
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -109,7 +128,11 @@ class SilenceSerializer(serializers.ModelSerializer):
     starts = serializers.DateTimeField(required=False, help_text="default: now")
     ends = serializers.DateTimeField(required=False)
     duration_minutes = serializers.IntegerField(
-        write_only=True, required=False, min_value=1, help_text="instead of ends"
+        write_only=True,
+        required=False,
+        min_value=1,
+        max_value=MAX_SILENCE_MINUTES,
+        help_text="instead of ends",
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
@@ -131,6 +154,16 @@ class SilenceSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_by", "created"]
 
 
+def _ends(starts: dt.datetime, minutes: int) -> dt.datetime:
+    """When a silence of ``minutes`` from ``starts`` ends; a 400 past the calendar's end."""
+    try:
+        return starts + dt.timedelta(minutes=minutes)
+    except OverflowError:
+        raise serializers.ValidationError(
+            {"duration_minutes": [_("The silence would end after the year 9999.")]}
+        ) from None
+
+
 def _bad_request(exc: ValidationError) -> Response:
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
     return Response(detail, status=status.HTTP_400_BAD_REQUEST)
@@ -143,6 +176,7 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
         "escalation_channel"
     )
     serializer_class = AlertRuleSerializer
+    pagination_class = Pagination
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -187,20 +221,22 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         "rule", "target", "host", "series", "acknowledged_by", "resolved_by"
     )
     serializer_class = AlertSerializer
+    pagination_class = Pagination
     action_permissions = {"acknowledge": "change", "resolve": "change"}
 
     def get_queryset(self):
         queryset = super().get_queryset()
+        if self.action != "list":  # the filters choose what is listed, not what is acted on
+            return queryset
         params = self.request.query_params
         for name in ("state", "severity"):
             if params.get(name):
                 queryset = queryset.filter(**{name: params[name]})
-        if params.get("rule", "").isdigit():
-            queryset = queryset.filter(rule_id=int(params["rule"]))
-        target = params.get("target")
-        if target:
-            field = "target_id" if target.isdigit() else "target__name"
-            queryset = queryset.filter(**{field: target})
+        rule = query_int(params, "rule")
+        if rule is not None:
+            queryset = queryset.filter(rule_id=rule)
+        if params.get("target"):
+            queryset = queryset.filter(**id_or_name("target", params["target"]))
         return queryset
 
     @extend_schema(request=None, responses={200: AlertSerializer})
@@ -238,6 +274,7 @@ class SilenceViewSet(
 
     queryset = Silence.objects.select_related("rule", "target", "host", "created_by")
     serializer_class = SilenceSerializer
+    pagination_class = Pagination
     action_permissions = {"expire": "change"}
 
     def get_queryset(self):
@@ -251,7 +288,7 @@ class SilenceViewSet(
         data = dict(serializer.validated_data)
         minutes = data.pop("duration_minutes", None)
         if minutes:
-            data["duration"] = dt.timedelta(minutes=minutes)
+            data["ends"] = _ends(data.get("starts") or timezone.now(), minutes)
         try:
             silence = services.create_silence(user=request.user, **data)
         except ValidationError as exc:
@@ -266,7 +303,7 @@ class SilenceViewSet(
         data = dict(serializer.validated_data)
         minutes = data.pop("duration_minutes", None)
         if minutes:
-            data["ends"] = data.get("starts", silence.starts) + dt.timedelta(minutes=minutes)
+            data["ends"] = _ends(data.get("starts", silence.starts), minutes)
         try:
             services.update_silence(silence, **data)
         except ValidationError as exc:

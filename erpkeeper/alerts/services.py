@@ -198,6 +198,16 @@ def delete_rule(rule: AlertRule) -> None:
     rule.delete()
 
 
+def known_metrics() -> set[str]:
+    """Metrics a rule can watch: those with series, and those of the default rules (whose series
+    may not exist yet). A rule on any other metric would never fire."""
+    from erpkeeper.alerts.defaults import DEFAULT_RULES
+    from erpkeeper.monitoring.models import Series
+
+    names = set(Series.objects.values_list("metric", flat=True).distinct())
+    return names | {fields["metric"] for fields in DEFAULT_RULES.values()}
+
+
 def _set_relations(rule, targets, hosts, channels) -> None:
     for manager, values in (
         (rule.targets, targets),

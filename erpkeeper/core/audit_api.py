@@ -20,6 +20,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from erpkeeper.core import audit
+from erpkeeper.core.api import Pagination
 from erpkeeper.core.models import AuditEntry
 
 FILTERS = ("actor", "action", "object_type", "object_id", "source", "request_id", "since", "until")
@@ -111,6 +112,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = AuditEntry.objects.order_by("-sequence")
     serializer_class = AuditEntrySerializer
+    pagination_class = Pagination
     lookup_field = "sequence"
     lookup_value_regex = r"\d+"
     action_permissions = {"verify": "view", "export": "view"}

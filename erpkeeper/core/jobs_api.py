@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from erpkeeper.accounts.permissions import RolePermission, requires
+from erpkeeper.core.api import Pagination, id_or_name
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.models import Job
 
@@ -99,6 +100,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Job.objects.select_related("target")
     serializer_class = JobSerializer
+    pagination_class = Pagination
 
     def get_serializer_class(self):
         return JobSummarySerializer if self.action == "list" else JobSerializer
@@ -120,10 +122,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("kind"):
             jobs = jobs.filter(kind=params["kind"])
         if params.get("target"):
-            value = params["target"]
-            jobs = (
-                jobs.filter(target_id=value) if value.isdigit() else jobs.filter(target__name=value)
-            )
+            jobs = jobs.filter(**id_or_name("target", params["target"]))
         return jobs
 
     @staticmethod

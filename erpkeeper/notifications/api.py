@@ -14,6 +14,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from erpkeeper.core.api import Pagination, id_or_name, query_int
 from erpkeeper.notifications import services
 from erpkeeper.notifications.models import Channel, Delivery
 from erpkeeper.targets.models import Target
@@ -119,6 +120,7 @@ class ChannelViewSet(viewsets.ModelViewSet):
 
     queryset = Channel.objects.prefetch_related("targets")
     serializer_class = ChannelSerializer
+    pagination_class = Pagination
     action_permissions = {"test": "change", "enable": "change", "disable": "change"}
 
     def create(self, request, *args, **kwargs):
@@ -211,18 +213,18 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Delivery.objects.select_related("channel", "message")
     serializer_class = DeliverySerializer
+    pagination_class = Pagination
 
     def get_queryset(self):
         queryset = super().get_queryset()
         params = self.request.query_params
-        channel = params.get("channel")
-        if channel:
-            field = "channel_id" if channel.isdigit() else "channel__name"
-            queryset = queryset.filter(**{field: channel})
+        if params.get("channel"):
+            queryset = queryset.filter(**id_or_name("channel", params["channel"]))
         if params.get("ok") in ("true", "false"):
             queryset = queryset.filter(ok=params["ok"] == "true")
-        if params.get("message", "").isdigit():
-            queryset = queryset.filter(message_id=params["message"])
+        message = query_int(params, "message")
+        if message is not None:
+            queryset = queryset.filter(message_id=message)
         return queryset
 
 

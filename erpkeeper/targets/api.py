@@ -9,6 +9,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from erpkeeper.core.api import Pagination
 from erpkeeper.targets import adapters, services
 from erpkeeper.targets.models import Environment, Target
 
@@ -109,6 +110,7 @@ class TargetViewSet(viewsets.ModelViewSet):
 
     queryset = Target.objects.prefetch_related("maintenance_windows")
     serializer_class = TargetSerializer
+    pagination_class = Pagination
     # A check is a read-only probe: whoever may see a target may check it.
     action_permissions = {"check": "view", "kinds": "view"}
 

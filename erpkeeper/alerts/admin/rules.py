@@ -16,7 +16,6 @@ from unfold.widgets import UnfoldAdminSelectWidget
 
 from erpkeeper.alerts.admin.common import alert_services, badge
 from erpkeeper.alerts.models import AlertRule
-from erpkeeper.monitoring.models import Series
 
 RULE_FIELDS = [
     "name",
@@ -41,12 +40,8 @@ MANY_TO_MANY = ("targets", "hosts", "channels")
 
 
 def known_metrics(current: str = "") -> list[tuple[str, str]]:
-    """Metrics with series, those of the default rules (whose series may not exist yet), and the
-    rule's own: a rule on a metric nothing collects would never fire."""
-    from erpkeeper.alerts.defaults import DEFAULT_RULES
-
-    names = set(Series.objects.values_list("metric", flat=True).distinct())
-    names |= {fields["metric"] for fields in DEFAULT_RULES.values()}
+    """The metrics a rule can watch (see alerts.services.known_metrics), and the rule's own."""
+    names = alert_services().known_metrics()
     if current:
         names.add(current)
     return [(name, name) for name in sorted(names)]

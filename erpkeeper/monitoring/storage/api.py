@@ -19,6 +19,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from erpkeeper.core.api import MAX_ID, Pagination
 from erpkeeper.monitoring.models import Host, HostKind, Series
 from erpkeeper.monitoring.storage import query, tokens
 from erpkeeper.monitoring.storage.http import IngestViewSet, agent_command
@@ -81,6 +82,7 @@ class HostViewSet(
 
     queryset = Host.objects.prefetch_related("targets").annotate(series_count=Count("series"))
     serializer_class = HostSerializer
+    pagination_class = Pagination
     action_permissions = {"rotate_token": "change"}
 
     @extend_schema(responses={201: HostCreatedSerializer})
@@ -136,6 +138,7 @@ class SeriesViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Series.objects.all()
     serializer_class = SeriesSerializer
+    pagination_class = Pagination
 
     def get_queryset(self):
         params = self.request.query_params
@@ -206,7 +209,9 @@ def _query_arguments(params) -> tuple[list[int], dt.datetime, dt.datetime, int]:
     try:
         series_ids = [int(part) for part in params.get("series", "").split(",") if part.strip()]
     except ValueError:
-        raise ValueError(_("series: give ids separated by commas, e.g. 1,2,3")) from None
+        series_ids = None
+    if series_ids is None or not all(0 <= sid <= MAX_ID for sid in series_ids):
+        raise ValueError(_("series: give ids separated by commas, e.g. 1,2,3"))
     if not series_ids or len(series_ids) > MAX_QUERY_SERIES:
         raise ValueError(_("series: give 1 to %(max)d ids") % {"max": MAX_QUERY_SERIES})
     end = parse_moment(params.get("end"), "end") or timezone.now()
