@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from erpkeeper.demo.catalog import SIZES
+from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit
+from erpkeeper.lib.progress import Progress
 
 
 def register(sub) -> None:
@@ -42,7 +43,7 @@ def default_paths() -> tuple[str, Path, Path]:
 
 
 def run_demo_erp(args) -> int:
-    from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit
+    # Late: the builder imports Tryton, which every other command can do without.
     from erpkeeper.demo import DemoBuildError, DemoInputError, build_demo
 
     if args.size not in SIZES:
@@ -51,25 +52,14 @@ def run_demo_erp(args) -> int:
         )
     default_url, password_file, base_cache = default_paths()
     db_url = args.db_url or default_url
-    bars = []
-
-    def progress(done, total, message):
-        if not bars:
-            from tqdm import tqdm
-
-            bars.append(tqdm(total=total, file=sys.stderr, bar_format="{l_bar}{bar}| {elapsed}"))
-        bar = bars[0]
-        bar.total = total
-        bar.n = done
-        bar.set_description_str(message[:48].ljust(48))
-        bar.refresh()
+    bar = Progress(bar_format="{l_bar}{bar}| {elapsed}")
 
     try:
         summary = build_demo(
             db_url,
             size=args.size,
             seed=args.seed,
-            progress=None if getattr(args, "json", False) else progress,
+            progress=None if getattr(args, "json", False) else bar.update,
             password_file=password_file,
             base_cache=os.environ.get("ERPKEEPER_DEMO_BASE_CACHE") or base_cache,
         )
@@ -78,8 +68,7 @@ def run_demo_erp(args) -> int:
     except DemoBuildError as exc:
         raise CommandError(str(exc), EXIT_FAILED, "demo_build_failed") from exc
     finally:
-        for bar in bars:
-            bar.close()
+        bar.close()
     emit(args, summary, render(summary))
     return 0
 
