@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from erpkeeper.cli import main
-from erpkeeper.core.housekeeping import prune_history
+from erpkeeper.core.housekeeping import HousekeepingError, prune_history
 from erpkeeper.core.models import AuditEntry, Job, OutboxMessage
 from erpkeeper.core.scheduler import schedules
 from erpkeeper.notifications.models import Delivery
@@ -171,3 +171,21 @@ def test_the_console_jobs_page_starts_it_for_whoever_may_delete_job_runs(
     assert response.status_code in (204, 302)
     assert str(queued.pk) in (response.get("HX-Redirect") or response.get("Location"))
     assert queued.requested_by == olga
+
+
+def test_an_age_beyond_the_calendar_is_refused_before_it_is_queued(api_client_for, olga, capsys):
+    url = "/api/v1/jobs/housekeeping/"
+    for days in (10**12, 36501):
+        bad = api_client_for(olga).post(url, {"days": days}, format="json")
+        assert bad.status_code == 400
+        assert bad.json() == {"days": ["Ensure this value is less than or equal to 36500."]}
+    assert not Job.objects.filter(kind="core.housekeeping").exists()
+    with pytest.raises(HousekeepingError, match="Keep at most 36500 days"):
+        prune_history(days=10**12)
+    assert main(["housekeeping", "--keep-days", str(10**12), "--dry-run"]) == 2
+    assert "must be at most 36500" in capsys.readouterr().err
+
+
+def test_a_huge_setting_falls_back_to_the_default_age(history, monkeypatch):
+    monkeypatch.setenv("ERPKEEPER_KEEP_HISTORY_DAYS", str(10**12))
+    assert prune_history()["jobs"] == 3

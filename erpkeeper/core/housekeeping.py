@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 KEEP_DAYS_SETTING = "ERPKEEPER_KEEP_HISTORY_DAYS"
 DEFAULT_KEEP_DAYS = 180
+MAX_KEEP_DAYS = 36500  # a century; more reaches before year 1 and overflows the date
 BATCH = 500
 
 
@@ -92,6 +93,10 @@ def keep_days() -> int:
 def check_keep_days(days: int) -> int:
     if days < 0:
         raise HousekeepingError(_("Keep at least 0 days (0 keeps everything)."))
+    if days > MAX_KEEP_DAYS:
+        raise HousekeepingError(
+            _("Keep at most %(max)d days (0 keeps everything).") % {"max": MAX_KEEP_DAYS}
+        )
     return days
 
 

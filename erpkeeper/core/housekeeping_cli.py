@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from erpkeeper.core.housekeeping import MAX_KEEP_DAYS
 from erpkeeper.lib.cli import emit
 
 
@@ -49,4 +50,6 @@ def _days(text: str) -> int:
         raise argparse.ArgumentTypeError("must be a whole number of days") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
+    if value > MAX_KEEP_DAYS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_KEEP_DAYS}")
     return value

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from erpkeeper.accounts.permissions import RolePermission, requires
 from erpkeeper.core.api import Pagination, id_or_name
+from erpkeeper.core.housekeeping import MAX_KEEP_DAYS
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.models import Job
 
@@ -79,6 +80,7 @@ class HousekeepingRequestSerializer(serializers.Serializer):
     days = serializers.IntegerField(
         required=False,
         min_value=0,
+        max_value=MAX_KEEP_DAYS,
         help_text="keep this many days (default: ERPKEEPER_KEEP_HISTORY_DAYS; 0 keeps all)",
     )
 
