@@ -146,3 +146,47 @@ def test_target_panel_shows_a_disk_filling_within_two_weeks_in_amber(olga, clien
     assert lines[0]["text"] in ("full in 9 days", "full in 10 days"), lines
     assert lines[0]["state"] == "warning" and lines[0]["color"] == "#d97706"
     assert 'data-state="warning"' in page.content.decode()
+
+
+# -- the host's page ---------------------------------------------------------------------------
+
+
+def test_a_hosts_page_shows_labels_as_lines_and_links_to_its_charts(olga, client, erp_host):
+    Host.objects.filter(pk=erp_host.pk).update(labels={"site": "shanghai", "rack": "3"})
+    client.force_login(olga)
+    page = client.get(f"/monitoring/host/{erp_host.pk}/change/").content.decode()
+    assert "rack=3\nsite=shanghai" in page
+    assert f'href="/monitoring/charts/host/{erp_host.pk}/"' in page
+    listing = client.get("/monitoring/host/").content.decode()
+    assert f'href="/monitoring/charts/host/{erp_host.pk}/"' in listing
+
+
+def test_saving_a_hosts_labels_takes_key_value_lines_and_refuses_other_lines(
+    olga, client, erp_host, shop
+):
+    client.force_login(olga)
+    url = f"/monitoring/host/{erp_host.pk}/change/"
+    form = {"targets": [shop.pk], "labels": "site = shanghai\n\nrack=3\n"}
+    assert client.post(url, form).status_code == 302
+    erp_host.refresh_from_db()
+    assert erp_host.labels == {"site": "shanghai", "rack": "3"}
+
+    refused = client.post(url, {**form, "labels": "site=shanghai\njust words"})
+    assert refused.status_code == 200
+    assert "Line 2 is not key=value: just words" in refused.content.decode()
+    erp_host.refresh_from_db()
+    assert erp_host.labels == {"site": "shanghai", "rack": "3"}
+
+
+def test_a_target_whose_host_name_is_the_hosts_name_shows_on_the_hosts_charts(olga, client, shop):
+    from erpkeeper.monitoring.placement import hosts_running
+
+    host = Host.objects.create(name="ERP2.example.com", kind=HostKind.AGENT)
+    shop.host_name = "erp2.example.com"
+    shop.save()
+    client.force_login(olga)
+    host_page = client.get(f"/monitoring/charts/host/{host.pk}/").content.decode()
+    assert f'href="/monitoring/charts/target/{shop.pk}/"' in host_page
+    assert hosts_running(shop.pk) == [host.pk]
+    target_page = client.get(f"/monitoring/charts/target/{shop.pk}/").content.decode()
+    assert f'href="/monitoring/charts/host/{host.pk}/"' in target_page

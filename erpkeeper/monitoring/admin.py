@@ -47,7 +47,40 @@ TOKEN_PAGE = engines["django"].from_string(
 )
 
 
-class HostAddForm(forms.ModelForm):
+class LabelsField(forms.CharField):
+    """Labels as people write them, one ``key=value`` a line, instead of a JSON box."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text", _("One label a line, key=value (for example: site=shanghai).")
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            return "\n".join(f"{key}={text}" for key, text in sorted(value.items()))
+        return value
+
+    def to_python(self, value) -> dict:
+        labels = {}
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, equals, text = line.partition("=")
+            if not equals or not key.strip():
+                raise forms.ValidationError(
+                    _("Line %(number)d is not key=value: %(line)s"),
+                    params={"number": number, "line": line.strip()},
+                )
+            labels[key.strip()] = text.strip()
+        return labels
+
+
+class HostForm(forms.ModelForm):
+    labels = LabelsField(label=_("labels"))
+
     class Meta:
         model = Host
         fields = ["name", "targets", "labels"]
@@ -55,24 +88,43 @@ class HostAddForm(forms.ModelForm):
 
 @admin.register(Host)
 class HostAdmin(ModelAdmin):
-    list_display = ["name", "kind", "last_seen_display", "series_count", "agent_version"]
+    list_display = [
+        "name",
+        "kind",
+        "last_seen_display",
+        "series_count",
+        "agent_version",
+        "charts_link",
+    ]
     list_filter = ["kind"]
     search_fields = ["name"]
     filter_horizontal = ["targets"]
-    readonly_fields = ["kind", "last_seen_display", "last_batch_seq", "agent_version", "created"]
+    form = HostForm
+    readonly_fields = [
+        "kind",
+        "last_seen_display",
+        "last_batch_seq",
+        "agent_version",
+        "created",
+        "charts_link",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(series_total=Count("series"))
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = HostAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
-
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["name", "targets", "labels"]
-        return ["name", "kind", "targets", "labels", *self.readonly_fields[1:]]
+        return ["charts_link", "name", "kind", "targets", "labels", *self.readonly_fields[1:-1]]
+
+    @display(description=_("Charts"))
+    def charts_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        url = reverse("monitoring-host-charts", args=[obj.pk])
+        return format_html(
+            '<a class="text-primary-600 font-medium" href="{}">{}</a>', url, _("Show charts")
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # The name is what the agent sends: renaming would lock it out.

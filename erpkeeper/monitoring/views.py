@@ -24,7 +24,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.monitoring.models import Host, Series
-from erpkeeper.monitoring.placement import hosts_running
+from erpkeeper.monitoring.placement import hosts_running, targets_on
 from erpkeeper.monitoring.storage.query import latest, series_points
 from erpkeeper.targets.models import Target
 
@@ -265,7 +265,7 @@ def host_charts(request, pk: int):
     links = [(_("Host settings"), reverse("admin:monitoring_host_change", args=[host.pk]))]
     links += [
         (target.name, reverse("monitoring-target-charts", args=[target.pk]))
-        for target in host.targets.all()
+        for target in targets_on(host)
     ]
     return _page(
         request,
