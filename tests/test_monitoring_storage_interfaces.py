@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from erpkeeper.cli import main
@@ -135,3 +136,36 @@ def test_console_adds_a_host_and_shows_the_token_once(alice, console_client_for)
     listing = client.get("/monitoring/host/").content.decode()
     assert "db1" in listing and token not in listing
     assert client.get("/monitoring/series/").status_code == 200
+
+
+@pytest.mark.parametrize("labels", [5, "rack=a", True, [1], ["rack", "a"], {"rack": {"row": 1}}])
+def test_host_labels_other_than_text_to_text_are_a_400_naming_them(olga, api_client_for, labels):
+    client = api_client_for(olga)
+    response = client.post("/api/v1/hosts/", {"name": "db1", "labels": labels}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["labels"]
+    assert not Host.objects.exists()
+
+
+def test_host_labels_sent_as_a_form_are_a_400_naming_them(olga, api_client_for):
+    response = api_client_for(olga).post("/api/v1/hosts/", {"name": "db1", "labels": "rack"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["labels"]
+
+
+def test_host_labels_map_text_to_text(olga, api_client_for):
+    labels = {"rack": "a", "room": "2"}
+    response = api_client_for(olga).post(
+        "/api/v1/hosts/", {"name": "db1", "labels": labels}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert Host.objects.get(name="db1").labels == labels
+
+
+@pytest.mark.parametrize("labels", [5, "rack", {"rack": 1}, {f"k{i}": "v" for i in range(17)}])
+def test_create_host_refuses_labels_other_than_text_to_text(labels):
+    with pytest.raises(ValidationError) as caught:
+        create_host("db1", labels=labels)
+    assert caught.value.message_dict == {
+        "labels": ['Labels must map text to text, at most 16 of them, e.g. {"rack": "a"}.']
+    }

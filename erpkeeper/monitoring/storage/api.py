@@ -14,7 +14,12 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,8 +28,16 @@ from erpkeeper.core.api import MAX_ID, Pagination
 from erpkeeper.monitoring.models import Host, HostKind, Series
 from erpkeeper.monitoring.storage import query, tokens
 from erpkeeper.monitoring.storage.http import IngestViewSet, agent_command
+from erpkeeper.monitoring.storage.ingest import MAX_LABELS
 
 MAX_QUERY_SERIES = 200
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": MAX_LABELS}
+)
+class LabelsField(serializers.JSONField):
+    """Any JSON in, checked by tokens.create_host (one message for the API and the CLI)."""
 
 
 class HostSerializer(serializers.ModelSerializer):
@@ -36,6 +49,7 @@ class HostSerializer(serializers.ModelSerializer):
     target_names = serializers.ListField(
         child=serializers.CharField(), write_only=True, required=False, help_text="target names"
     )
+    labels = LabelsField(required=False, help_text='text to text, e.g. {"rack": "a"}')
     series_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from erpkeeper.monitoring.models import Host, HostKind
+from erpkeeper.monitoring.storage.ingest import MAX_LABELS
 
 HOST_TOKEN_PREFIX = "ekh"  # noqa: S105 - the visible kind of token, not a secret
 PREFIX_LENGTH = 8
@@ -30,10 +31,11 @@ def create_host(
 ) -> tuple[Host, str]:
     """A new host and its token (the only time the token is seen in clear)."""
     name = (name or "").strip()
-    validate_new_host(name, kind)
+    labels = {} if labels is None else labels
+    validate_new_host(name, kind, labels)
     token = _new_token()
     with transaction.atomic():
-        host = Host(name=name, kind=kind, labels=dict(labels or {}))
+        host = Host(name=name, kind=kind, labels=dict(labels))
         _apply_token(host, token)
         host.save()
         if targets:
@@ -41,8 +43,13 @@ def create_host(
     return host, token
 
 
-def validate_new_host(name: str, kind: str) -> None:
+def validate_new_host(name: str, kind: str, labels=None) -> None:
     errors = {}
+    if labels is not None and not valid_labels(labels):
+        errors["labels"] = [
+            _('Labels must map text to text, at most %(max)d of them, e.g. {"rack": "a"}.')
+            % {"max": MAX_LABELS}
+        ]
     if not name:
         errors["name"] = [_("Give the host a name, e.g. its hostname.")]
     elif len(name) > Host._meta.get_field("name").max_length:
@@ -53,6 +60,15 @@ def validate_new_host(name: str, kind: str) -> None:
         errors["kind"] = [_("Unknown host kind.")]
     if errors:
         raise ValidationError(errors)
+
+
+def valid_labels(labels) -> bool:
+    """Text to text, as the samples' labels (an API body may send any JSON value)."""
+    return (
+        type(labels) is dict
+        and len(labels) <= MAX_LABELS
+        and all(type(k) is str and type(v) is str for k, v in labels.items())
+    )
 
 
 def resolve_targets(targets: Iterable) -> list:
