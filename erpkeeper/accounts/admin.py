@@ -455,13 +455,5 @@ def password_change(request, extra_context=None):
     return OwnPasswordChangeView.as_view(**defaults)(request)
 
 
-def without_site_link(context, request):
-    """The console is the whole site: unfold's default SITE_URL ("/") only added "View site"
-    and "Return to site" links that lead back to the dashboard or the sign-in page."""
-    context["site_url"] = None
-    return context
-
-
 admin.site.login_form = ConsoleLoginForm
 admin.site.password_change = password_change
-admin.site.extra_context = without_site_link

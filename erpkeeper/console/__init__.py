@@ -11,6 +11,9 @@ UNFOLD = {
     "SITE_HEADER": _("ERPKeeper"),
     "SITE_SUBHEADER": _("ERP operations"),
     "SITE_SYMBOL": "health_and_safety",
+    # The console is the whole site: unfold's default ("/") added "View site" and "Return to
+    # site" links that led back to the dashboard or the sign-in page.
+    "SITE_URL": None,
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": False,
     "SHOW_VIEW_ON_SITE": False,
