@@ -149,7 +149,7 @@ REST_FRAMEWORK = {
         "erpkeeper.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["erpkeeper.accounts.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["erpkeeper.lib.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,

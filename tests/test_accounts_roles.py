@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from erpkeeper.accounts import services
-from erpkeeper.accounts.permissions import RolePermission, requires
+from erpkeeper.lib.permissions import RolePermission, requires
 from erpkeeper.accounts.roles import PermissionKey, Role, role_rules, sync_role_permissions
 from erpkeeper.targets.models import Target
 

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from erpkeeper.accounts.permissions import RolePermission, requires
+from erpkeeper.lib.permissions import RolePermission, requires
 from erpkeeper.core.api import Pagination, id_or_name
 from erpkeeper.core.housekeeping import MAX_KEEP_DAYS
 from erpkeeper.core.jobs import JobStateError, cancel, retry

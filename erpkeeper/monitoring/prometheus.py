@@ -21,7 +21,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from erpkeeper.accounts.authentication import ApiTokenAuthentication
-from erpkeeper.accounts.permissions import requires
+from erpkeeper.lib.permissions import requires
 from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.storage.query import with_latest
 
