@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -310,8 +311,11 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
     def verify(self, request, pk=None):
         """Re-read every artifact, compare checksums, decrypt to the end."""
         backup = self.get_object()
-        if backup.status != BackupStatus.SUCCEEDED or backup.target is None:
-            return _conflict(f"backup {backup.pk} is {backup.status}; it cannot be verified")
+        if backup.status != BackupStatus.SUCCEEDED:
+            return _conflict(
+                _("backup %(id)s is %(status)s; only succeeded backups can be verified")
+                % {"id": backup.pk, "status": backup.get_status_display()}
+            )
         job = enqueue(
             "backup.verify",
             target=backup.target,

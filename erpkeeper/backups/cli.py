@@ -157,7 +157,7 @@ def handle_verify(args) -> int:
     from erpkeeper.core.jobs import enqueue
 
     backup = find_backup(args.id)
-    if backup.status != "succeeded" or backup.target is None:
+    if backup.status != "succeeded":
         raise CommandError(
             f"backup {backup.pk} is {backup.status}; it cannot be verified", EXIT_FAILED, "conflict"
         )

@@ -53,10 +53,10 @@ def _no_wait(parser) -> None:
 def handle_restore(args) -> int:
     from erpkeeper.backups import services
     from erpkeeper.backups.services.restore import check_restore_request, target_at
-    from erpkeeper.lib.cli import EXIT_FAILED
     from erpkeeper.core.jobs import enqueue
     from erpkeeper.core.jobs_cli import _actor
     from erpkeeper.lib import crypto, dburl
+    from erpkeeper.lib.cli import EXIT_FAILED
 
     backup = find_backup(args.backup)
     to_url = sys.stdin.readline().strip() if args.to_stdin else (args.to or "")

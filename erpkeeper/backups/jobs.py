@@ -36,7 +36,9 @@ def backup_job(ctx):
     ctx.progress(100, "done")
 
 
-@job_kind("backup.verify", label=_("Verify backup"), needs_target=True, expected_errors=EXPECTED)
+# Verify and restore need no target: backups outlive theirs (a removed target's backups stay,
+# restorable into a given database); the job names the backup in its parameters.
+@job_kind("backup.verify", label=_("Verify backup"), expected_errors=EXPECTED)
 def verify_job(ctx):
     if not ctx.params.get("backup_id") and not _has_succeeded_backup(ctx.target):
         ctx.log(f"{ctx.target.name} has no succeeded backup yet: nothing to verify")
@@ -47,7 +49,7 @@ def verify_job(ctx):
     ctx.log(f"backup {backup.pk} verified")
 
 
-@job_kind("backup.restore", label=_("Restore backup"), needs_target=True, expected_errors=EXPECTED)
+@job_kind("backup.restore", label=_("Restore backup"), expected_errors=EXPECTED)
 def restore_job(ctx):
     backup = _backup_from_params(ctx)
     encrypted_url = ctx.params.get("to_url_encrypted", "")
@@ -94,14 +96,20 @@ def offpeak_job(ctx):
 
 def _backup_from_params(ctx) -> Backup:
     backup_id = ctx.params.get("backup_id")
-    queryset = Backup.objects.filter(target=ctx.target)
-    if backup_id:
-        backup = queryset.filter(pk=backup_id).first()
-    else:
-        backup_id = "(newest)"
-        backup = queryset.filter(status=BackupStatus.SUCCEEDED).order_by("-started").first()
+    if backup_id:  # by id alone: its target may have been removed
+        backup = Backup.objects.filter(pk=backup_id).first()
+        if backup is None:
+            raise JobError(_("there is no backup %(id)s") % {"id": backup_id})
+        return backup
+    if ctx.target is None:
+        raise JobError(_("name a backup or a target"))
+    backup = (
+        Backup.objects.filter(target=ctx.target, status=BackupStatus.SUCCEEDED)
+        .order_by("-started")
+        .first()
+    )
     if backup is None:
-        raise JobError(f"no backup {backup_id} of {ctx.target.name}")
+        raise JobError(_("%(target)s has no succeeded backup") % {"target": ctx.target.name})
     return backup
 
 

@@ -192,6 +192,8 @@ class BackupStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
     PRUNED = "pruned", _("Removed by retention")
+    # Only when its target was removed with "delete its backups" chosen; the row stays as history.
+    DELETED = "deleted", _("Deleted with its target")
 
 
 class Backup(models.Model):

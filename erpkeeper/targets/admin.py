@@ -3,6 +3,7 @@ the backups panel (chart, storage, schedule, newest backup and drill, buttons) a
 monitoring panel (latest values, open alerts, disk and database forecast, link to the charts)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,6 +36,7 @@ class TargetAdmin(ModelAdmin):
     actions_detail = ["check_now"]
     actions_row = ["check_row"]
     change_form_outer_before_template = "targets/admin/target_panels.html"
+    delete_confirmation_template = "targets/admin/delete_confirmation.html"
     readonly_fields = [
         "database_url_masked",
         "database_engine",
@@ -102,12 +104,44 @@ class TargetAdmin(ModelAdmin):
         # goes on with ``obj`` for the success message, the history entry and the redirect.
         vars(obj).update(vars(saved))
 
-    def delete_model(self, request, obj):
-        services.remove_target(obj)
+    def get_actions(self, request):
+        # One target at a time, through the page that asks what to do with its backups.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
-    def delete_queryset(self, request, queryset):
-        for target in queryset:
-            services.remove_target(target)
+    def get_deleted_objects(self, objs, request):
+        # What goes with a target (its backup policy, windows, alert rules) goes through
+        # remove_target, not through those rows' own pages, some of which allow no deletion:
+        # whoever may remove the target may remove them with it.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """The confirmation asks whether to keep the target's backups (the default) or delete
+        them. The removal runs outside the admin's transaction: deleted backup objects are gone
+        from storage whatever happens, so their rows must say so even if the removal fails."""
+        target = self.get_object(request, unquote(object_id))
+        if target is None or not self.has_delete_permission(request, target):
+            return super().delete_view(request, object_id, extra_context)
+        if request.method == "POST" and request.POST.get("post"):
+            return self._remove(request, target)
+        extra_context = {
+            **(extra_context or {}),
+            # The reverse relation of backups' Backup.target: counted without importing it.
+            "backups_held": target.backups.filter(status="succeeded").count(),
+        }
+        return super().delete_view(request, object_id, extra_context)
+
+    def _remove(self, request, target):
+        delete_backups = request.POST.get("backups") == "delete"
+        try:
+            summary = services.remove_target(target, delete_backups=delete_backups)
+        except services.TargetRemovalFailed as exc:
+            messages.error(request, str(exc))
+            return redirect(reverse("admin:targets_target_change", args=[target.pk]))
+        messages.success(request, removal_message(summary))
+        return redirect(reverse("admin:targets_target_changelist"))
 
     @display(
         description=_("Environment"),
@@ -165,3 +199,16 @@ class TargetAdmin(ModelAdmin):
             messages.error(
                 request, _("%(name)s: %(reason)s") % {"name": result.target, "reason": result.error}
             )
+
+
+def removal_message(summary: dict) -> str:
+    text = _("Target %(name)s removed; the ERP itself was not touched.") % {
+        "name": summary["removed"]
+    }
+    if summary.get("backups_deleted"):
+        text += " " + _("%(count)d backups deleted.") % {"count": summary["backups_deleted"]}
+    if summary.get("backups_kept"):
+        text += " " + _(
+            "%(count)d backups kept: they stay under Backups, restorable into a new database."
+        ) % {"count": summary["backups_kept"]}
+    return str(text)

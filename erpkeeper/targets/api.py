@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +18,9 @@ from rest_framework.response import Response
 from erpkeeper.core.api import Pagination
 from erpkeeper.targets import adapters, services
 from erpkeeper.targets.models import Environment, Target
+
+# Removing a target: what to do with its backups (kept unless deleting them is asked for).
+BACKUP_CHOICES = ("keep", "delete")
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -143,8 +152,30 @@ class TargetViewSet(viewsets.ModelViewSet):
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
         return Response(self.get_serializer(target).data)
 
-    def perform_destroy(self, instance):
-        services.remove_target(instance)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "backups",
+                str,
+                enum=["keep", "delete"],
+                description="what to do with the target's backups: keep them (the default; "
+                "they stay restorable into a given database) or delete them",
+            )
+        ],
+        responses={204: None, 400: None, 409: None},
+    )
+    def destroy(self, request, *args, **kwargs):
+        """Stop caring for a target (the ERP is untouched); its backups stay unless
+        ``?backups=delete``. 409 when they could not be deleted (nothing was removed)."""
+        choice = request.query_params.get("backups", "keep")
+        if choice not in BACKUP_CHOICES:
+            detail = _("Choose keep or delete.")
+            return Response({"backups": [detail]}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            services.remove_target(self.get_object(), delete_backups=choice == "delete")
+        except services.TargetRemovalFailed as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: TargetCheckSerializer, 422: TargetCheckSerializer})
     @action(detail=True, methods=["post"])

@@ -41,6 +41,11 @@ def register(sub) -> None:
     remove = actions.add_parser("remove", help="stop caring for a target (the ERP is untouched)")
     remove.add_argument("name")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    remove.add_argument(
+        "--delete-backups",
+        action="store_true",
+        help="also delete its backups (default: keep them, restorable with restore --to)",
+    )
     remove.set_defaults(handler=handle_remove)
 
 
@@ -197,19 +202,43 @@ def handle_check(args) -> int:
 
 
 def handle_remove(args) -> int:
-    from erpkeeper.targets.services import remove_target
+    from erpkeeper.targets.services import TargetRemovalFailed, remove_target
 
     target = _find(args.name)
     if not args.yes:
-        if not sys.stdin.isatty():
-            raise CommandError("refusing to remove without --yes (no terminal to ask)", EXIT_USAGE)
-        answer = input(f"Remove target {target.name}? The ERP itself is not touched. [y/N] ")
-        if answer.strip().lower() not in {"y", "yes"}:
-            raise CommandError("not removed", EXIT_FAILED, "aborted")
-    name = target.name
-    remove_target(target)
-    emit(args, {"removed": name}, f"removed target {name}")
+        _confirm_removal(target, args.delete_backups)
+    try:
+        summary = remove_target(target, delete_backups=args.delete_backups)
+    except TargetRemovalFailed as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "not_removed") from None
+    emit(args, summary, _removal_text(summary))
     return 0
+
+
+def _confirm_removal(target, delete_backups: bool) -> None:
+    if not sys.stdin.isatty():
+        raise CommandError("refusing to remove without --yes (no terminal to ask)", EXIT_USAGE)
+    # The reverse relation of backups' Backup.target: counted without importing that app.
+    held = target.backups.filter(status="succeeded").count()
+    fate = "DELETED" if delete_backups else "kept (without --delete-backups)"
+    answer = input(
+        f"Remove target {target.name}? The ERP itself is not touched; its {held} backups "
+        f"will be {fate}. [y/N] "
+    )
+    if answer.strip().lower() not in {"y", "yes"}:
+        raise CommandError("not removed", EXIT_FAILED, "aborted")
+
+
+def _removal_text(summary: dict) -> str:
+    text = f"removed target {summary['removed']}"
+    if summary.get("backups_deleted"):
+        text += f"; deleted {summary['backups_deleted']} backups"
+    if summary.get("backups_kept"):
+        text += (
+            f"; kept {summary['backups_kept']} backups "
+            "(erpkeeper backup list, erpkeeper restore ID --to URL)"
+        )
+    return text
 
 
 def _summary(target) -> dict:

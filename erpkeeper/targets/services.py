@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,10 +144,28 @@ def update_target(
     )
 
 
-def remove_target(target: Target) -> None:
-    """Stop caring for a target. The ERP itself is never touched; job history is kept."""
+class TargetRemovalFailed(Exception):
+    """The target was not removed: what an app holds for it could not be settled as asked."""
+
+
+# Sent before a target is removed, with ``target`` and ``delete_backups``. Apps above this one
+# (backups) keep or delete what they hold for it and return a summary dict such as
+# {"backups_kept": 3}; a receiver raises TargetRemovalFailed to stop the removal.
+target_removing = Signal()
+
+
+def remove_target(target: Target, *, delete_backups: bool = False) -> dict:
+    """Stop caring for a target. The ERP itself is never touched; job history is kept, and so
+    are its backups (restorable into a given database) unless ``delete_backups`` is asked for.
+    Returns what happened to them, e.g. {"removed": "shop", "backups_kept": 3}."""
+    summary = {"removed": target.name}
+    for _receiver, answer in target_removing.send(
+        sender=Target, target=target, delete_backups=delete_backups
+    ):
+        summary.update(answer or {})
     # The windows go with it by cascade; Django's collector audits each deletion.
     target.delete()
+    return summary
 
 
 def check_target(target: Target) -> CheckResult:

@@ -228,12 +228,10 @@ class BackupAdmin(ModelAdmin):
 
 
 def _restorable(object_id) -> bool:
-    """On a backup's page: only a succeeded backup whose target still exists (jobs need one)."""
+    """On a backup's page: only a succeeded backup (its target may have been removed)."""
     if object_id is None:
         return True
-    return Backup.objects.filter(
-        pk=object_id, status=BackupStatus.SUCCEEDED, target__isnull=False
-    ).exists()
+    return Backup.objects.filter(pk=object_id, status=BackupStatus.SUCCEEDED).exists()
 
 
 @admin.register(Restore)

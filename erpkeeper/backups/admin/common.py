@@ -52,11 +52,14 @@ def start_job(
         )
         return navigate(request, job_url(running))
     job = enqueue(kind, target=target, params=params or {}, requested_by=request.user)
-    messages.success(
-        request,
-        _("Job %(id)s queued for %(target)s; its progress shows below.")
-        % {"id": job.pk, "target": target.name},
-    )
+    if target is None:  # a backup whose target was removed (verify, restore)
+        text = _("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
+    else:
+        text = _("Job %(id)s queued for %(target)s; its progress shows below.") % {
+            "id": job.pk,
+            "target": target.name,
+        }
+    messages.success(request, text)
     return navigate(request, job_url(job))
 
 

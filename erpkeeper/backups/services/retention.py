@@ -97,14 +97,52 @@ def apply_retention(target, policy: BackupPolicy | None = None) -> list[Backup]:
 def _prune(backup: Backup) -> bool:
     """Delete the backup's objects everywhere, then mark it pruned (the row stays as history)."""
     try:
-        for copy in backup.copies.filter(status=CopyStatus.COPIED):
-            open_destination(copy.destination).delete_prefix(backup.location + "/")
-            copy.status = CopyStatus.PRUNED
-            copy.save(update_fields=["status"])
-        open_destination(backup.destination).delete_prefix(backup.location + "/")
+        _remove_objects(backup)
     except StorageError as exc:
         logger.warning("retention could not remove backup %s: %s", backup.pk, exc)
         return False
     backup.status = BackupStatus.PRUNED
     backup.save(update_fields=["status"])
     return True
+
+
+class BackupDeletionFailed(Exception):
+    """Some backups of a removed target could not be deleted; the message names them."""
+
+
+def delete_backups(target) -> list[Backup]:
+    """Delete every backup of ``target`` that holds data (asked for explicitly when the target
+    is removed); the rows stay as history, marked deleted. Raises BackupDeletionFailed naming
+    those whose objects could not be removed, after trying them all."""
+    deleted, failed = [], []
+    # Rows already marked deleted are tried again: a failed or interrupted run may have left
+    # objects behind, and removing an empty prefix costs nothing.
+    holding = Backup.objects.filter(target=target).exclude(status=BackupStatus.PRUNED)
+    for backup in holding:
+        # Marked first: a run killed halfway leaves a row that no longer claims a usable backup.
+        was_holding = backup.status != BackupStatus.DELETED
+        backup.status = BackupStatus.DELETED
+        backup.save(update_fields=["status"])
+        try:
+            _remove_objects(backup)
+        except StorageError as exc:
+            failed.append(f"{backup.pk}: {' '.join(str(exc).split())}")
+            continue
+        if was_holding:
+            deleted.append(backup)
+    if failed:
+        raise BackupDeletionFailed(
+            _("could not delete the objects of backups %(failed)s; the target was not removed")
+            % {"failed": "; ".join(failed)}
+        )
+    return deleted
+
+
+def _remove_objects(backup: Backup) -> None:
+    for copy in backup.copies.filter(status=CopyStatus.COPIED):
+        if copy.destination is not None:
+            open_destination(copy.destination).delete_prefix(backup.location + "/")
+        copy.status = CopyStatus.PRUNED
+        copy.save(update_fields=["status"])
+    if backup.destination is not None:
+        open_destination(backup.destination).delete_prefix(backup.location + "/")
