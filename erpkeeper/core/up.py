@@ -6,15 +6,21 @@ creates an administrator whose one-time password is printed once. Later starts r
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
+
+logger = logging.getLogger("erpkeeper.up")
 
 DEMO_TARGET_NAME = "demo-tryton"
 ADMIN_USERNAME = "admin"
@@ -161,10 +167,84 @@ def ensure_administrator() -> None:
     say("")
 
 
-def start_worker() -> subprocess.Popen:
-    # A child process, not a thread: a job that crashes or hangs never takes the console down.
-    command = [sys.executable, "-m", "erpkeeper", "worker"]
-    return subprocess.Popen(command, start_new_session=True)
+def start_worker() -> WorkerSupervisor:
+    supervisor = WorkerSupervisor()
+    supervisor.start()
+    return supervisor
+
+
+class WorkerSupervisor:
+    """Keeps ``erpkeeper worker`` running: a worker that dies (killed, out of memory, a crash)
+    is started again after 1 s, then 2, 4 … up to 60 s while it keeps dying; a worker that ran
+    for a minute starts the count again. Without it the console went on, green, while nothing
+    was backed up, collected, evaluated or sent.
+
+    A child process, not a thread: a job that crashes or hangs never takes the console down.
+    """
+
+    FIRST_DELAY = 1.0
+    MAX_DELAY = 60.0
+    STABLE_SECONDS = 60.0
+
+    def __init__(self, command: list[str] | None = None):
+        self.command = command or [sys.executable, "-m", "erpkeeper", "worker"]
+        self.process: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()  # stop() and a restart never cross
+        self.restarts = 0
+        self.thread = threading.Thread(target=self.watch, daemon=True, name="worker-watch")
+
+    def start(self) -> None:
+        self.spawn()
+        self.thread.start()
+
+    def spawn(self) -> None:
+        with self.lock:
+            if not self.stopping.is_set():
+                self.process = subprocess.Popen(self.command, start_new_session=True)
+
+    def watch(self) -> None:
+        delay = self.FIRST_DELAY
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            if time.monotonic() - started >= self.STABLE_SECONDS:
+                delay = self.FIRST_DELAY
+            message = _(
+                "the job worker stopped unexpectedly (exit %(code)s); restarting it in %(delay)d s"
+            )
+            warn(message % {"code": code, "delay": delay})
+            if self.stopping.wait(delay):
+                return
+            self.spawn()
+            self.restarts += 1
+            warn(_("job worker restarted (pid %(pid)s)") % {"pid": self.process.pid})
+            delay = min(delay * 2, self.MAX_DELAY)
+
+    def poll(self):
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, timeout: float = 15) -> None:
+        """SIGTERM to the worker's process group, SIGKILL after ``timeout``."""
+        with self.lock:
+            self.stopping.set()
+            process = self.process
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        say("✓ stopped")
+
+
+def warn(message: str) -> None:
+    """A warning in the log (stderr, with a timestamp): someone should look at why it died."""
+    logger.warning("%s", message)
 
 
 def serve(host: str, port: int, threads: int, worker) -> None:
@@ -174,8 +254,6 @@ def serve(host: str, port: int, threads: int, worker) -> None:
 
     server = create_server(application, host=host, port=port, threads=threads, ident="ERPKeeper")
     say(f"✓ console on http://{host}:{port}/  ·  API http://{host}:{port}/api/v1/  ·  Ctrl-C stops")
-    if worker is not None:
-        watch_worker(worker)
 
     def shutdown(signum, frame):
         raise KeyboardInterrupt
@@ -191,22 +269,6 @@ def serve(host: str, port: int, threads: int, worker) -> None:
         server.close()
 
 
-def watch_worker(worker: subprocess.Popen) -> None:
-    def watch():
-        code = worker.wait()
-        if code not in (0, -signal.SIGTERM, -signal.SIGINT):
-            print(f"the job worker stopped unexpectedly (exit {code})", file=sys.stderr)
-
-    threading.Thread(target=watch, daemon=True, name="worker-watch").start()
-
-
-def stop(worker) -> None:
-    if worker is None or worker.poll() is not None:
-        return
-    os.killpg(worker.pid, signal.SIGTERM)
-    try:
-        worker.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-    say("✓ stopped")
+def stop(worker: WorkerSupervisor | None) -> None:
+    if worker is not None:
+        worker.stop()

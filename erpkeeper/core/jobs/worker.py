@@ -18,6 +18,7 @@ import sys
 from huey.consumer import Consumer, Scheduler
 
 from erpkeeper.core.jobs.context import worker_stopping
+from erpkeeper.core.jobs.liveness import Beater, Part, beat, beat_seconds
 
 logger = logging.getLogger("erpkeeper.worker")
 
@@ -33,9 +34,11 @@ class JobScheduler(Scheduler):
         from erpkeeper.core.scheduler import MinuteTicker
 
         self.ticker = MinuteTicker()
+        self.beat = Beater(Part.SCHEDULER)
 
     def loop(self, now=None):
         if self.periodic:
+            self.beat()  # /healthz tells a dead scheduler from a quiet one by this
             self.ticker.poll()
         super().loop(now)
 
@@ -50,6 +53,17 @@ class JobConsumer(Consumer):
         self._signal_actions = {signal.SIGINT: (False, True), signal.SIGTERM: (False, True)}
         if hasattr(signal, "SIGHUP"):
             self._signal_actions[signal.SIGHUP] = (False, True)
+
+    def start(self):
+        super().start()
+        beat(Part.WORKER)
+
+    def check_worker_health(self):
+        # Huey's main loop calls this every 10 s and replaces dead worker threads here: a
+        # heartbeat written after it says this worker takes jobs (read by /healthz).
+        healthy = super().check_worker_health()
+        beat(Part.WORKER)
+        return healthy
 
     def stop(self, graceful=False):
         # Running handlers notice this at their next progress()/check_cancelled() and end.
@@ -91,6 +105,7 @@ def run_worker(
         worker_type="thread",
         max_delay=max_delay,
         shutdown_timeout=shutdown_timeout,
+        health_check_interval=beat_seconds(),  # also the worker's heartbeat (liveness.py)
     )
     logger.info(
         "worker started: pid %s, %d thread(s), scheduler %s, queue %s, %d job kinds",
