@@ -176,7 +176,9 @@ def test_agent_pushes_a_batch_and_gets_202(client, agent):
     assert response.status_code == 202, response.content
     assert response.json() == {"accepted": 2, "duplicates": 0, "seq": 9}
     again = push(client, token, batch(seq=9, samples=samples))
-    assert again.json() == {"accepted": 0, "duplicates": 2, "seq": 9}
+    assert again.json() == {
+        "accepted": 0, "duplicates": 2, "seq": 9, "replay": True, "last_seq": 9
+    }  # fmt: skip
     assert Sample.objects.count() == 2
 
 

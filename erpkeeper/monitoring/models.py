@@ -50,6 +50,35 @@ class Host(models.Model):
         return self.name
 
 
+class AgentInstance(models.Model):
+    """One agent reporting for a host, told apart by the random id it keeps in its state
+    directory. Its batch numbers are its own: a second agent under the same host name (a new
+    machine given the old name, a reinstall beside the old one) used to have every batch
+    dropped as a replay because the first one's numbers were higher."""
+
+    audit_exclude = True  # recorded by ingest as batches arrive
+
+    host = models.ForeignKey(
+        Host, verbose_name=_("host"), on_delete=models.CASCADE, related_name="agent_instances"
+    )
+    instance = models.CharField(_("agent instance"), max_length=64)
+    last_batch_seq = models.BigIntegerField(_("last batch"), default=0)
+    agent_version = models.CharField(_("agent version"), max_length=64, blank=True)
+    first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["host", "-last_seen"]
+        verbose_name = _("agent instance")
+        verbose_name_plural = _("agent instances")
+        constraints = [
+            models.UniqueConstraint(fields=["host", "instance"], name="agent_instance_per_host")
+        ]
+
+    def __str__(self):
+        return f"{self.host} {self.instance[:8]}"
+
+
 class Series(models.Model):
     """One metric with one set of labels on one host (and target, when it is about one)."""
 

@@ -2,6 +2,9 @@
 
 Layout of the buffer directory::
 
+    instance                this agent's random id, made once: the server keeps batch numbers
+                            per agent instance, so two agents under one host name do not
+                            silence each other
     seq                     the last batch number given out (a batch keeps its number forever;
                             the first is the clock in milliseconds, see ``_first_seq``)
     delivered               the last buffered batch number the server has answered for
@@ -21,6 +24,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +48,7 @@ class DiskBuffer:
         self.segment_bytes = max(4096, min(MAX_SEGMENT_BYTES, max_bytes // 8))
         self.last_seq = self._read_number("seq") or _first_seq()
         self.delivered = self._read_number("delivered")
+        self.instance = self._instance_id()
 
     # ------------------------------------------------------------------ batch numbers
 
@@ -52,6 +57,11 @@ class DiskBuffer:
         self.last_seq += 1
         self._write_number("seq", self.last_seq)
         return self.last_seq
+
+    def next_seq_above(self, number: int) -> int:
+        """A new batch number above ``number`` (the server's last from this agent)."""
+        self.last_seq = max(self.last_seq, number)
+        return self.next_seq()
 
     def mark_delivered(self, seq: int) -> None:
         self.delivered = seq
@@ -132,6 +142,18 @@ class DiskBuffer:
                 if batch is not None:
                     yield batch
 
+    def _instance_id(self) -> str:
+        path = self.directory / "instance"
+        try:
+            found = path.read_text().strip()
+        except FileNotFoundError:
+            found = ""
+        if found:
+            return found
+        made = secrets.token_hex(16)
+        self._write_text("instance", made)
+        return made
+
     def _read_number(self, name: str) -> int:
         try:
             return int((self.directory / name).read_text().strip() or 0)
@@ -139,11 +161,14 @@ class DiskBuffer:
             return 0
 
     def _write_number(self, name: str, value: int) -> None:
-        # Written aside then renamed: a crash leaves the old number or the new one, never half.
+        self._write_text(name, str(value))
+
+    def _write_text(self, name: str, value: str) -> None:
+        # Written aside then renamed: a crash leaves the old value or the new one, never half.
         path = self.directory / name
         temporary = path.with_suffix(".tmp")
         with open(temporary, "w") as handle:
-            handle.write(str(value))
+            handle.write(value)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -40,6 +40,7 @@ class Agent:
         self.agent_version = agent_version
         self.stop = threading.Event()
         self.online = True  # for logging the changes only, not every failed attempt
+        self.renumbered = False  # the first renumbering is a warning, the next ones debug
 
     def run(self) -> None:
         logger.info(
@@ -81,6 +82,7 @@ class Agent:
                 "host": self.host_name,
                 "seq": self.buffer.next_seq(),
                 "agent_version": self.agent_version,
+                "instance": self.buffer.instance,
                 "samples": [as_json(s) for s in samples[start : start + MAX_SAMPLES_PER_BATCH]],
             }
             for start in range(0, max(len(samples), 1), MAX_SAMPLES_PER_BATCH)
@@ -126,7 +128,29 @@ class Agent:
             self.drop_targets(unknown)
             batch["samples"] = kept  # also for batches buffered before the collectors stopped
             outcome, detail = self.pusher.send(batch)
+        if outcome is Outcome.DELIVERED and self.pusher.answer.get("replay"):
+            outcome, detail = self.renumber(batch, self.pusher.answer)
         return outcome, detail
+
+    def renumber(self, batch: dict, answer: dict) -> tuple[Outcome, str]:
+        """The server already took a batch with this number from this agent and stored none of
+        it: the numbers went back (a buffer directory restored or copied to another machine),
+        or the answer to a send was lost. Send the samples again under a number above the
+        server's last: samples are stored once per series and time, so nothing is doubled and
+        nothing is dropped. ``batch`` keeps its number for the buffer's bookkeeping."""
+        last = int(answer.get("last_seq") or 0)
+        again = {**batch, "seq": self.buffer.next_seq_above(last)}
+        level = logging.DEBUG if self.renumbered else logging.WARNING
+        logger.log(
+            level,
+            "the server refused batch %d as already taken (its last from this agent is %d): "
+            "sent again as batch %d; is another agent using this buffer directory's instance id?",
+            batch["seq"],
+            last,
+            again["seq"],
+        )
+        self.renumbered = True
+        return self.pusher.send(again)
 
     def drop_targets(self, names: set[str]) -> None:
         dropped = [c for c in self.collectors if c.target in names]

@@ -32,17 +32,20 @@ class Pusher:
         handlers = [urllib.request.HTTPSHandler(context=context)] if context else []
         self.opener = urllib.request.build_opener(*handlers)
         self.unknown_targets: list[str] = []
+        self.answer: dict = {}  # the JSON of the last 2xx answer
 
     def send(self, batch: dict) -> tuple[Outcome, str]:
         """Post ``batch``; the outcome and a one-line description of the answer.
         ``unknown_targets`` then lists the targets a 422 named as unknown to the server."""
         self.unknown_targets = []
+        self.answer = {}
         request = urllib.request.Request(  # noqa: S310  (http(s) only, checked in __init__)
             self.url, data=json.dumps(batch).encode(), headers=self.headers, method="POST"
         )
         try:
             with self.opener.open(request, timeout=TIMEOUT_S) as response:
                 answer = response.read(65536)
+                self.answer = json_object(answer)
                 return (
                     Outcome.DELIVERED,
                     f"{response.status} {answer[:200].decode(errors='replace')}",
@@ -56,6 +59,14 @@ class Pusher:
             return Outcome.REJECTED, " ".join(detail.split())
         except (OSError, urllib.error.URLError) as exc:  # refused, timeout, DNS, TLS
             return Outcome.RETRY, str(getattr(exc, "reason", exc))
+
+
+def json_object(body: bytes) -> dict:
+    try:
+        found = json.loads(body)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def unknown_targets(status: int, body: bytes) -> list[str]:

@@ -1,14 +1,16 @@
 """``POST /api/v1/metrics/ingest/``: where agents push their batches, with their host token.
 
     Authorization: Bearer ekh_…
-    {"host": "db1", "seq": 42, "agent_version": "0.1.0",
+    {"host": "db1", "seq": 42, "agent_version": "0.1.0", "instance": "<the agent's random id>",
      "samples": [{"metric": "host.cpu.percent", "value": 12.5, "time": 1732460000.0,
                   "labels": {}, "target": null, "unit": "%"}]}
 
-Answers ``202 {"accepted", "duplicates", "seq"}``; otherwise ``{"detail": "<one line>"}`` with
-401 (no or wrong token, or a host name that is not the token's), 400 (not JSON, wrong shape),
-413 (over 5,000 samples or 2 MB) or 422 (invalid samples; with ``"unknown_targets": [names]``
-when samples name targets the server does not have), and nothing is stored.
+Answers ``202 {"accepted", "duplicates", "seq"}`` (a replay, nothing stored, adds ``"replay": true``
+and ``"last_seq"``, the agent instance's last number, so that the agent renumbers); otherwise
+``{"detail": "<one line>"}`` with 401 (no or wrong token, or a host name that is not the
+token's), 400 (not JSON, wrong shape), 413 (over 5,000 samples or 2 MB) or 422 (invalid
+samples; with ``"unknown_targets": [names]`` when samples name targets the server does not
+have), and nothing is stored.
 
 The body is read and parsed here, not by DRF's parsers: this endpoint takes the most traffic,
 and the size must be checked before the body is read.
@@ -87,6 +89,8 @@ IngestAnswer = inline_serializer(
         "accepted": serializers.IntegerField(),
         "duplicates": serializers.IntegerField(),
         "seq": serializers.IntegerField(allow_null=True),
+        "replay": serializers.BooleanField(required=False),
+        "last_seq": serializers.IntegerField(required=False),
     },
 )
 IngestBatch = inline_serializer(
@@ -95,6 +99,7 @@ IngestBatch = inline_serializer(
         "host": serializers.CharField(),
         "seq": serializers.IntegerField(required=False),
         "agent_version": serializers.CharField(required=False),
+        "instance": serializers.CharField(required=False, max_length=64),
         "samples": serializers.ListField(child=serializers.DictField(), max_length=MAX_SAMPLES),
     },
 )
@@ -115,7 +120,11 @@ class IngestViewSet(viewsets.ViewSet):
                 raise BadBatch(_("This token belongs to another host."), 401)
             samples = parse_samples(batch["samples"])
             result = ingest(
-                host, samples, batch_seq=batch["seq"], agent_version=batch["agent_version"]
+                host,
+                samples,
+                batch_seq=batch["seq"],
+                agent_version=batch["agent_version"],
+                instance=batch["instance"],
             )
         except BadBatch as exc:
             return Response({"detail": str(exc)}, status=exc.status_code)
@@ -124,10 +133,10 @@ class IngestViewSet(viewsets.ViewSet):
             if exc.unknown_targets:
                 answer["unknown_targets"] = exc.unknown_targets
             return Response(answer, status=exc.status)
-        return Response(
-            {"accepted": result.accepted, "duplicates": result.duplicates, "seq": batch["seq"]},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        answer = {"accepted": result.accepted, "duplicates": result.duplicates, "seq": batch["seq"]}
+        if result.replay:
+            answer.update(replay=True, last_seq=result.last_seq)
+        return Response(answer, status=status.HTTP_202_ACCEPTED)
 
 
 def read_batch(request) -> dict:
@@ -157,9 +166,12 @@ def checked_shape(batch) -> dict:
     version = batch.get("agent_version") or ""
     if not isinstance(version, str):
         raise BadBatch(_("agent_version must be text."), 400)
+    instance = batch.get("instance") or ""
+    if not isinstance(instance, str) or len(instance) > 64:
+        raise BadBatch(_("instance must be text of at most 64 characters."), 400)
     if len(batch["samples"]) > MAX_SAMPLES:
         raise BadBatch(_("More than 5,000 samples in one batch; send smaller batches."), 413)
-    return {**batch, "seq": seq, "agent_version": version}
+    return {**batch, "seq": seq, "agent_version": version, "instance": instance}
 
 
 def parse_samples(items: list) -> list[MetricSample]:

@@ -5,10 +5,12 @@
     ingest(host, [MetricSample("host.cpu.percent", 12.5, now)], batch_seq=42)
 
 A batch is all or nothing: one invalid sample raises ``IngestError`` and stores nothing. The
-agent numbers its batches; a batch whose number is not above the host's last one is a replay
-(the agent resends what it buffered when it cannot tell whether the server stored it) and is
-answered as all duplicates without touching the database. Samples are unique per (series, time),
-so a sample sent twice is stored once.
+agent numbers its batches; a batch whose number is not above the last one of that agent instance
+(the random id it keeps in its state directory; the host's, for agents that send none) is a
+replay (the agent resends what it buffered when it cannot tell whether the server stored it) and
+is answered as all duplicates, with ``replay`` and the last number, storing nothing: an agent
+whose numbers fell behind renumbers above it instead of being ignored for good. Samples are
+unique per (series, time), so a sample sent twice is stored once.
 
 Speed matters (an agent pushes 5,000 samples in one request): series ids are cached per process,
 and the samples go in with one statement (PostgreSQL: ``unnest`` of three arrays; SQLite: one
@@ -28,11 +30,11 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, F, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erpkeeper.monitoring.models import Host, HostKind, Sample, Series
+from erpkeeper.monitoring.models import AgentInstance, Host, HostKind, Sample, Series
 
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_.]{0,127}$")
 MAX_LABELS = 16
@@ -57,6 +59,17 @@ class MetricSample:
 class IngestResult:
     accepted: int
     duplicates: int
+    replay: bool = False  # refused as already taken: nothing stored
+    last_seq: int | None = None  # with ``replay``: the last batch number taken from that agent
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Who sent a batch and its number: ``instance`` is the agent's id ("" for older agents)."""
+
+    seq: int | None = None
+    agent_version: str = ""
+    instance: str = ""
 
 
 class IngestError(Exception):
@@ -86,17 +99,19 @@ def ingest(
     *,
     batch_seq: int | None = None,
     agent_version: str = "",
+    instance: str = "",
 ) -> IngestResult:
     samples = list(samples)
-    if batch_seq is not None and batch_seq <= host.last_batch_seq:
-        return IngestResult(0, len(samples))
+    batch = Batch(batch_seq, agent_version, instance[:64])
+    if batch_seq is not None and not instance and batch_seq <= host.last_batch_seq:
+        return IngestResult(0, len(samples), replay=True, last_seq=host.last_batch_seq)
     rows = validated_rows(samples, timezone.now())
     target_ids = target_ids_by_name({s.target for s in samples if s.target is not None})
     try:
-        return _store(host, samples, rows, target_ids, batch_seq, agent_version)
+        return _store(host, samples, rows, target_ids, batch)
     except IntegrityError:
         forget_series_ids()  # a cached series was deleted by another process
-        return _store(host, samples, rows, target_ids, batch_seq, agent_version)
+        return _store(host, samples, rows, target_ids, batch)
 
 
 def embedded_host() -> Host:
@@ -166,19 +181,21 @@ def target_ids_by_name(names: set[str]) -> dict[str, int]:
 # -- storing ----------------------------------------------------------------------------------
 
 
-def _store(host, samples, rows, target_ids, batch_seq, agent_version) -> IngestResult:
+def _store(host, samples, rows, target_ids, batch: Batch) -> IngestResult:
     created: dict[tuple, int] = {}
     with transaction.atomic():
         relax_commit()
-        if not _claim_batch(host, batch_seq, agent_version, rows):
-            return IngestResult(0, len(samples))
+        last_seq = _claim_batch(host, batch, rows)
+        if last_seq is not None:
+            transaction.set_rollback(True)  # nothing of a replay is kept, not even last_seen
+            return IngestResult(0, len(samples), replay=True, last_seq=last_seq)
         series_ids = _series_ids_for(host, samples, target_ids, created)
         accepted = insert_samples(
             [(sid, moment, value) for sid, (moment, value) in zip(series_ids, rows, strict=True)]
         )
     _series_ids.update(created)
-    if batch_seq is not None:
-        host.last_batch_seq = batch_seq
+    if batch.seq is not None and not batch.instance:
+        host.last_batch_seq = batch.seq
     return IngestResult(accepted, len(samples) - accepted)
 
 
@@ -192,25 +209,49 @@ def relax_commit() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _claim_batch(host, batch_seq, agent_version, rows) -> bool:
+def _claim_batch(host, batch: Batch, rows) -> int | None:
     """Record the batch on the host row (which also serialises a host's batches and the
-    rollup job); False when another request already stored this or a later batch."""
+    rollup job) and on its agent instance; the last batch number taken from that agent when
+    this one is not above it (a replay), else None."""
     now = timezone.now()
     changes = {"last_seen": now}
-    if batch_seq is not None:
-        changes["last_batch_seq"] = batch_seq
-    if agent_version:
-        changes["agent_version"] = agent_version[:64]
+    if batch.seq is not None:
+        # Without an instance the host's number decides; with one, it is only the newest seen.
+        changes["last_batch_seq"] = (
+            batch.seq if not batch.instance else Greatest(F("last_batch_seq"), Value(batch.seq))
+        )
+    if batch.agent_version:
+        changes["agent_version"] = batch.agent_version[:64]
     if rows:
         earliest = Value(min(moment for moment, _value in rows), output_field=DateTimeField())
         changes["minutes_dirty_from"] = Least(Coalesce(F("minutes_dirty_from"), earliest), earliest)
     hosts = Host.objects.filter(pk=host.pk)
-    if batch_seq is not None:
-        hosts = hosts.filter(last_batch_seq__lt=batch_seq)
+    if batch.seq is not None and not batch.instance:
+        hosts = hosts.filter(last_batch_seq__lt=batch.seq)
     if not hosts.update(**changes):
-        return False
+        return Host.objects.filter(pk=host.pk).values_list("last_batch_seq", flat=True).get()
     host.last_seen = now
-    return True
+    return _claim_for_instance(host, batch, now) if batch.instance else None
+
+
+def _claim_for_instance(host, batch: Batch, now) -> int | None:
+    """The instance's number check; the host row, updated just before, is locked by this
+    transaction, so two requests of one instance never both create its row."""
+    found = AgentInstance.objects.filter(host=host, instance=batch.instance)
+    fields = {"last_seen": now, "agent_version": batch.agent_version[:64]}
+    if batch.seq is None:
+        if not found.update(**fields):
+            AgentInstance.objects.create(host=host, instance=batch.instance, **fields)
+        return None
+    if found.filter(last_batch_seq__lt=batch.seq).update(last_batch_seq=batch.seq, **fields):
+        return None
+    last = found.values_list("last_batch_seq", flat=True).first()
+    if last is not None:
+        return last
+    AgentInstance.objects.create(
+        host=host, instance=batch.instance, last_batch_seq=batch.seq, **fields
+    )
+    return None
 
 
 def _series_ids_for(host, samples, target_ids, created) -> list[int]:
