@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from django.utils import timezone
@@ -12,12 +13,17 @@ from erpkeeper.backups.pipeline import PipelineError, verify
 from erpkeeper.backups.services.copies import manifest_artifacts
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import repository_key
+from erpkeeper.backups.services.running import MANIFEST_NAME
 from erpkeeper.backups.storage.base import StorageError
 from erpkeeper.core import outbox
 
 
 class VerificationFailed(Exception):
     """The backup cannot be trusted; the message names the artifact and what is wrong."""
+
+
+class ManifestMismatch(Exception):
+    """The manifest.json next to the artifacts is missing, unreadable or differs."""
 
 
 def verify_backup(backup: Backup, progress: Callable[[float, str], None] | None = None) -> Backup:
@@ -31,7 +37,8 @@ def verify_backup(backup: Backup, progress: Callable[[float, str], None] | None 
     error = ""
     try:
         _verify_artifacts(backup, progress)
-    except (PipelineError, StorageError, OSError) as exc:
+        _verify_stored_manifest(backup)
+    except (PipelineError, StorageError, OSError, ManifestMismatch) as exc:
         error = " ".join(str(exc).split())
     Backup.objects.filter(pk=backup.pk).update(
         verified_at=timezone.now(), verify_ok=not error, verify_error=error
@@ -73,3 +80,42 @@ def _verify_artifacts(backup: Backup, progress) -> None:
             source.close()
         done += artifact["stored_bytes"]
     progress(100, _("verified"))
+
+
+def _verify_stored_manifest(backup: Backup) -> None:
+    """The manifest.json next to the artifacts is what a recovery without the platform reads:
+    it must say exactly what the platform database's copy says."""
+    stored = _read_stored_manifest(backup)
+    ours = backup.manifest or {}
+    differing = sorted(
+        key for key in stored.keys() | ours.keys() if stored.get(key) != ours.get(key)
+    )
+    if differing:
+        raise ManifestMismatch(
+            _("%(name)s next to the artifacts differs from the platform's copy in: %(keys)s")
+            % {"name": MANIFEST_NAME, "keys": ", ".join(differing)}
+        )
+
+
+def _read_stored_manifest(backup: Backup) -> dict:
+    storage = open_destination(backup.destination)
+    try:
+        handle = storage.open_read(f"{backup.location}/{MANIFEST_NAME}")
+        try:
+            data = handle.read()
+        finally:
+            handle.close()
+    except (StorageError, OSError) as exc:
+        raise ManifestMismatch(
+            _("%(name)s next to the artifacts cannot be read: %(error)s")
+            % {"name": MANIFEST_NAME, "error": " ".join(str(exc).split())}
+        ) from None
+    try:
+        stored = json.loads(data)
+    except ValueError:
+        stored = None
+    if not isinstance(stored, dict):
+        raise ManifestMismatch(
+            _("%(name)s next to the artifacts is not a JSON manifest") % {"name": MANIFEST_NAME}
+        )
+    return stored
