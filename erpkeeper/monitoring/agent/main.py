@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import signal
 import socket
+import stat
 import sys
 import threading
 import time
@@ -15,7 +17,7 @@ from pathlib import Path
 from erpkeeper import __version__
 from erpkeeper.lib import dburl
 from erpkeeper.monitoring.agent.buffer import DiskBuffer
-from erpkeeper.monitoring.agent.options import add_arguments
+from erpkeeper.monitoring.agent.options import TARGETS_ENV, add_arguments
 from erpkeeper.monitoring.agent.push import Outcome, Pusher
 from erpkeeper.monitoring.collectors.base import Collector, Sample, collect_safely
 from erpkeeper.monitoring.collectors.registry import TargetSpec, host_collectors, target_collectors
@@ -198,7 +200,7 @@ def build_agent(args: argparse.Namespace) -> Agent:
     except (ValueError, OSError) as exc:  # a bad URL, or a CA file that cannot be read
         raise UsageError(str(exc)) from None
     collectors = host_collectors()
-    for spec in target_specs(args.target, args.erp_server):
+    for spec in target_specs(all_targets(args), args.erp_server):
         collectors.extend(target_collectors(spec))
     buffer = DiskBuffer(
         args.buffer_dir, int(args.buffer_max_mb * 1024 * 1024), args.buffer_max_hours * 3600
@@ -223,6 +225,49 @@ def read_token(args: argparse.Namespace) -> str:
     if not token.startswith("ekh_"):
         raise UsageError("give this host's token (ekh_…) with --token, --token-file or the env")
     return token
+
+
+def all_targets(args: argparse.Namespace) -> list[str]:
+    """``NAME=DBURL`` items from $ERPKEEPER_AGENT_TARGETS, --targets-file and --target.
+
+    A password on the command line is visible to every local user (``ps``): warned about."""
+    items = os.environ.get(TARGETS_ENV, "").split()
+    if args.targets_file:
+        items += read_targets_file(Path(args.targets_file))
+    for item in args.target:
+        warn_about_password(item)
+    return items + list(args.target)
+
+
+def read_targets_file(path: Path) -> list[str]:
+    """One ``NAME=DBURL`` a line; blank lines and ``#`` comments skipped. A file that every
+    user of the machine may read is refused: it holds the databases' passwords."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text()
+    except OSError as exc:
+        raise UsageError(f"cannot read --targets-file {path}: {exc.strerror}") from None
+    if mode & (stat.S_IROTH | stat.S_IWOTH):
+        raise UsageError(
+            f"--targets-file {path} may be read or changed by every user of this machine and "
+            f"holds passwords: chmod 600 {path} (or 640 with a group for the agent)"
+        )
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def warn_about_password(item: str) -> None:
+    name, _sep, url = item.partition("=")
+    try:
+        password = dburl.parse(url.strip()).password
+    except dburl.DatabaseUrlError:
+        return  # reported as a usage error by target_specs
+    if password:
+        print(
+            f"warning: --target {name.strip()} has a password on the command line, visible to "
+            f"every user of this machine in the process list; use --targets-file or ${TARGETS_ENV}",
+            file=sys.stderr,
+        )
 
 
 def target_specs(targets: list[str], erp_servers: list[str]) -> list[TargetSpec]:

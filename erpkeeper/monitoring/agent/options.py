@@ -11,6 +11,7 @@ from pathlib import Path
 
 DEFAULT_INTERVAL = 10
 TOKEN_ENV = "ERPKEEPER_AGENT_TOKEN"  # noqa: S105  (the name of a variable)
+TARGETS_ENV = "ERPKEEPER_AGENT_TARGETS"
 
 
 def default_buffer_dir() -> Path:
@@ -63,7 +64,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=DBURL",
-        help="also collect this target's database (and Tryton) metrics; repeatable",
+        help="also collect this target's database (and Tryton) metrics; repeatable. A password "
+        "here is visible in the process list: prefer --targets-file or $" + TARGETS_ENV,
+    )
+    parser.add_argument(
+        "--targets-file",
+        metavar="PATH",
+        help="targets, one NAME=DBURL a line (# comments); readable by its owner (and group) "
+        "only, as it holds passwords",
     )
     parser.add_argument(
         "--erp-server",
