@@ -21,6 +21,9 @@ ALLOWED_HOSTS = env.envlist("ERPKEEPER_ALLOWED_HOSTS", ["127.0.0.1", "localhost"
 CSRF_TRUSTED_ORIGINS = env.envlist("ERPKEEPER_CSRF_TRUSTED_ORIGINS", [])
 TIME_ZONE = env.envtimezone("ERPKEEPER_TIME_ZONE", "UTC")
 REDIS_URL = env.envstr("ERPKEEPER_REDIS_URL", "")
+# Where `erpkeeper up` listens (its --host and --port override these).
+LISTEN_HOST = env.envstr("ERPKEEPER_HOST", "127.0.0.1")
+LISTEN_PORT = env.envint("ERPKEEPER_PORT", 8000, minimum=1)
 TESTING = env.envbool("ERPKEEPER_TESTING", UNDER_PYTEST)
 # Notification channels (docs/notifications.md): webhooks may not reach private addresses (SSRF).
 ALLOW_PRIVATE_WEBHOOKS = env.envbool("ERPKEEPER_ALLOW_PRIVATE_WEBHOOKS", False)

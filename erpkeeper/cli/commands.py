@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from erpkeeper.core import up
+from erpkeeper.cli import up
 
 
 def register(sub) -> None:

@@ -16,9 +16,21 @@ import threading
 import time
 from pathlib import Path
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.wsgi import get_wsgi_application
 from django.utils.translation import gettext as _
+from waitress import create_server
 
+from erpkeeper.accounts import services as accounts
+from erpkeeper.accounts.roles import Role
+from erpkeeper.core.jobs import enqueue
+from erpkeeper.demo import build_demo
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
+from erpkeeper.lib.progress import Progress
+from erpkeeper.targets import services as targets
+from erpkeeper.targets.models import Target
 
 logger = logging.getLogger("erpkeeper.up")
 
@@ -30,8 +42,10 @@ def register(sub) -> None:
     up = sub.add_parser(
         "up", help="set up on first start, then run the console, worker and scheduler"
     )
-    up.add_argument("--host", default=os.environ.get("ERPKEEPER_HOST", "127.0.0.1"))
-    up.add_argument("--port", type=int, default=int(os.environ.get("ERPKEEPER_PORT", "8000")))
+    up.add_argument("--host", default=settings.LISTEN_HOST, help="default: $ERPKEEPER_HOST")
+    up.add_argument(
+        "--port", type=int, default=settings.LISTEN_PORT, help="default: $ERPKEEPER_PORT or 8000"
+    )
     up.add_argument("--no-demo", action="store_true", help="do not build the demo Tryton ERP")
     up.add_argument("--no-worker", action="store_true", help="run the console only")
     up.add_argument("--threads", type=int, default=8, help="web server threads")
@@ -39,8 +53,6 @@ def register(sub) -> None:
 
 
 def handle_up(args) -> int:
-    from django.conf import settings
-
     say(f"ERPKeeper · home {settings.HOME}")
     ensure_port_free(args.host, args.port)
     migrate()
@@ -74,18 +86,11 @@ def ensure_port_free(host: str, port: int) -> None:
 
 
 def migrate() -> None:
-    from django.core.management import call_command
-
     call_command("migrate", interactive=False, verbosity=0)
     say("✓ platform database ready")
 
 
 def ensure_demo_target() -> None:
-    from django.conf import settings
-
-    from erpkeeper.targets import services
-    from erpkeeper.targets.models import Target
-
     if Target.objects.exists():
         say(f"✓ {Target.objects.count()} target(s) under care")
         return
@@ -93,7 +98,7 @@ def ensure_demo_target() -> None:
     url = f"sqlite://{path}"
     if not path.exists():
         build_demo_with_progress(url)
-    target = services.add_target(
+    target = targets.add_target(
         name=DEMO_TARGET_NAME,
         database_url=url,
         environment="test",
@@ -111,33 +116,21 @@ def ensure_demo_target() -> None:
 def queue_first_protection(target) -> None:
     """A new install shows a protected ERP at once: its off-peak hour, a first backup and,
     after it, a first recovery drill (the worker runs them in the background)."""
-    from erpkeeper.core.jobs import enqueue
-
     enqueue("backup.offpeak", target=target, note="first start")
     enqueue("backup.run", target=target, params={"then_drill": True}, note="first start")
     say("✓ first backup and recovery drill queued (see Jobs in the console)")
 
 
 def build_demo_with_progress(url: str) -> None:
-    from tqdm import tqdm
-
-    from erpkeeper.demo import build_demo
-
     say("Building the demo Tryton ERP (first start only, about a minute)…")
-    bar = tqdm(total=100, unit="%", file=sys.stderr, dynamic_ncols=True)
-
-    def progress(done: int, total: int, message: str = "") -> None:
-        bar.n = round(100 * done / total) if total else 0
-        bar.set_description_str(message[:40])
-        bar.refresh()
-
+    bar = Progress()
     try:
         folder = Path(url.removeprefix("sqlite://")).parent
         build_demo(
             url,
             size="small",
             seed=1,
-            progress=progress,
+            progress=bar.update,
             # Kept (mode 0600) so the operator can sign in to the demo Tryton itself.
             password_file=folder / "admin-password",
         )
@@ -148,18 +141,13 @@ def build_demo_with_progress(url: str) -> None:
 
 
 def ensure_administrator() -> None:
-    from django.contrib.auth import get_user_model
-
-    from erpkeeper.accounts import services
-    from erpkeeper.accounts.roles import Role
-
     users = get_user_model().objects
     if (
         users.filter(is_superuser=True).exists()
         or users.filter(groups__name=Role.ADMINISTRATOR).exists()
     ):
         return
-    user, password = services.create_user(ADMIN_USERNAME, email="", role=Role.ADMINISTRATOR)
+    user, password = accounts.create_user(ADMIN_USERNAME, email="", role=Role.ADMINISTRATOR)
     say("")
     say("  Administrator account created (this password is shown once; store it now):")
     say(f"    user:     {user.get_username()}")
@@ -248,11 +236,9 @@ def warn(message: str) -> None:
 
 
 def serve(host: str, port: int, threads: int, worker) -> None:
-    from waitress import create_server
-
-    from erpkeeper.wsgi import application
-
-    server = create_server(application, host=host, port=port, threads=threads, ident="ERPKeeper")
+    server = create_server(
+        get_wsgi_application(), host=host, port=port, threads=threads, ident="ERPKeeper"
+    )
     say(f"✓ console on http://{host}:{port}/  ·  API http://{host}:{port}/api/v1/  ·  Ctrl-C stops")
 
     def shutdown(signum, frame):
