@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -26,6 +27,7 @@ from erpkeeper.backups.models import (
     Restore,
     StorageKind,
 )
+from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.restore import check_restore_request
 from erpkeeper.backups.services.runbook import build_runbook
 from erpkeeper.core.jobs import enqueue
@@ -439,7 +441,9 @@ class DrillViewSet(viewsets.ReadOnlyModelViewSet):
     def report(self, request, pk=None):
         """The drill's report as a printable HTML file (the archived evidence)."""
         drill = self.get_object()
-        response = HttpResponse(drill.report_html, content_type="text/html; charset=utf-8")
+        # In the requesting user's language (the token's user's, activated on authentication).
+        html = render_report(drill, translation.get_language())
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
         filename = f"drill-{drill.pk}-{drill.target_name}.html"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response

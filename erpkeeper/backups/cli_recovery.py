@@ -1,18 +1,38 @@
-"""``erpkeeper restore BACKUP --to URL [--replace]``; ``erpkeeper drill run|list|show|report``."""
+"""``erpkeeper restore BACKUP --to URL [--replace]``, ``erpkeeper restore list|show``;
+``erpkeeper drill run|list|show|report``."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 
 from erpkeeper.backups.cli import find_backup, find_target, start_or_queue
-from erpkeeper.lib.cli import EXIT_NOT_FOUND, CommandError, emit, table
+from erpkeeper.lib.cli import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    table,
+)
+
+REPORT_LANGUAGES = ("en", "zh-hans")
 
 
 def register(sub) -> None:
     restore = sub.add_parser(
         "restore", help="restore a backup into a new database (default) or over the original"
     )
-    restore.add_argument("backup", type=int, help="backup id (see: erpkeeper backup list)")
+    # "restore 42" restores; "restore list" and "restore show ID" read the restores done.
+    restore.add_argument(
+        "backup",
+        metavar="BACKUP|list|show",
+        help="backup id to restore (see: erpkeeper backup list); 'list' or 'show ID' for restores",
+    )
+    restore.add_argument("id", nargs="?", type=int, help="with show: the restore's id")
+    restore.add_argument("--target", metavar="NAME", help="with list: restores of its backups")
+    restore.add_argument("--limit", type=int, default=30, help="with list: at most N (30)")
     where = restore.add_mutually_exclusive_group()
     where.add_argument("--to", metavar="URL", help="database to restore into (default: new)")
     where.add_argument(
@@ -25,7 +45,7 @@ def register(sub) -> None:
     )
     restore.add_argument("--files-to", metavar="DIR", help="also restore the file store here")
     _no_wait(restore)
-    restore.set_defaults(handler=handle_restore)
+    restore.set_defaults(handler=handle_restore_command)
 
     drill = sub.add_parser("drill", help="disaster-recovery drills: run, list, show, report")
     actions = drill.add_subparsers(dest="action", metavar="ACTION")
@@ -43,11 +63,30 @@ def register(sub) -> None:
     report = actions.add_parser("report", help="write the drill's HTML report (evidence)")
     report.add_argument("id", type=int)
     report.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    report.add_argument(
+        "--language",
+        choices=REPORT_LANGUAGES,
+        help="language of the report (default: the --as user's, else the platform's)",
+    )
     report.set_defaults(handler=handle_drill_report)
 
 
 def _no_wait(parser) -> None:
     parser.add_argument("--no-wait", action="store_true", help="queue for the worker and return")
+
+
+def handle_restore_command(args) -> int:
+    if args.backup == "list":
+        return handle_restore_list(args)
+    if args.backup == "show":
+        if args.id is None:
+            raise CommandError("restore show needs the restore's id", EXIT_USAGE, "usage")
+        return handle_restore_show(args)
+    if not args.backup.isdigit():
+        raise CommandError(
+            f"restore: {args.backup!r} is no backup id (nor list, show)", EXIT_USAGE, "usage"
+        )
+    return handle_restore(args)
 
 
 def handle_restore(args) -> int:
@@ -56,9 +95,8 @@ def handle_restore(args) -> int:
     from erpkeeper.core.jobs import enqueue
     from erpkeeper.core.jobs_cli import _actor
     from erpkeeper.lib import crypto, dburl
-    from erpkeeper.lib.cli import EXIT_FAILED
 
-    backup = find_backup(args.backup)
+    backup = find_backup(int(args.backup))
     to_url = sys.stdin.readline().strip() if args.to_stdin else (args.to or "")
     try:
         # --replace is the confirmation on the command line (the console asks for the name):
@@ -82,6 +120,58 @@ def handle_restore(args) -> int:
     return start_or_queue(args, job)
 
 
+def handle_restore_list(args) -> int:
+    from erpkeeper.backups.models import Restore
+
+    restores = Restore.objects.select_related("backup")
+    if args.target:
+        restores = restores.filter(backup__target_name=args.target)
+    rows = [restore_row(restore) for restore in restores[: max(args.limit, 1)]]
+    columns = ["id", "backup", "target", "into", "replace", "status", "started", "warnings"]
+    emit(args, rows, table(rows, columns))
+    return 0
+
+
+def handle_restore_show(args) -> int:
+    from erpkeeper.backups.models import Restore
+
+    restore = Restore.objects.select_related("backup").filter(pk=args.id).first()
+    if restore is None:
+        raise CommandError(f"no restore with id {args.id}", EXIT_NOT_FOUND, "not_found")
+    data = restore_row(restore)
+    data.update(
+        warnings=list(restore.warnings or []),
+        error=restore.error,
+        safety_backup=restore.safety_backup_id,
+        job=restore.job_id,
+        finished=restore.finished.isoformat(timespec="seconds") if restore.finished else "",
+    )
+    emit(args, data, _format_restore(data))
+    return 0
+
+
+def restore_row(restore) -> dict:
+    return {
+        "id": restore.pk,
+        "backup": restore.backup_id,
+        "target": restore.backup.target_name,
+        "into": restore.destination_masked,
+        "replace": restore.replace,
+        "status": restore.status,
+        "started": restore.started.isoformat(timespec="seconds"),
+        "warnings": len(restore.warnings or []),
+    }
+
+
+def _format_restore(data: dict) -> str:
+    lines = [f"restore {data['id']}  {data['target']}  {data['status']}  {data['started']}"]
+    for key in ("backup", "into", "replace", "safety_backup", "job", "finished", "error"):
+        if data.get(key) not in (None, ""):
+            lines.append(f"  {key + ':':15}{data[key]}")
+    lines.extend(f"  warning: {warning}" for warning in data["warnings"])
+    return "\n".join(lines)
+
+
 def handle_drill_run(args) -> int:
     from erpkeeper.core.jobs import enqueue
     from erpkeeper.core.jobs_cli import _actor
@@ -89,7 +179,35 @@ def handle_drill_run(args) -> int:
     job = enqueue(
         "backup.drill", target=find_target(args.target), requested_by=_actor(), reuse_active=True
     )
-    return start_or_queue(args, job)
+    if args.no_wait:
+        return start_or_queue(args, job)
+    # The job runner's own closing line says only "job N succeeded": the drill's verdict, RTO
+    # and RPO are what the operator runs it for (the progress bar still shows on stderr).
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = start_or_queue(args, job)
+    return _drill_outcome(args, job, code)
+
+
+def _drill_outcome(args, job, code: int) -> int:
+    from erpkeeper.backups.models import Drill
+
+    job.refresh_from_db()
+    drill = Drill.objects.filter(job=job).order_by("-pk").first()
+    if drill is None:  # the job failed before the drill began (or it runs elsewhere)
+        reason = f": {job.error}" if job.error else ""
+        emit(
+            args,
+            {"job": job.pk, "status": job.status, "error": job.error},
+            f"job {job.pk} {job.status}{reason}",
+        )
+        return code or (0 if job.status == job.Status.SUCCEEDED else EXIT_FAILED)
+    data = drill_row(drill)
+    data.update(job=job.pk, error=drill.error, checks=drill.checks)
+    lines = [f"drill {drill.pk} {drill.status}: RTO {data['rto']}; RPO {data['rpo']}"]
+    if drill.error:
+        lines.append(f"  {drill.error}")
+    emit(args, data, "\n".join(lines))
+    return 0 if drill.status == "passed" else EXIT_FAILED
 
 
 def handle_drill_list(args) -> int:
@@ -122,13 +240,25 @@ def handle_drill_show(args) -> int:
 
 
 def handle_drill_report(args) -> int:
+    from erpkeeper.backups.services.drills import language_of, render_report
+    from erpkeeper.core.jobs_cli import _actor
+
     drill = _find_drill(args.id)
-    if args.output:
+    if not drill.report_html:
+        raise CommandError(f"drill {drill.pk} has no report yet", EXIT_FAILED, "not_ready")
+    html = render_report(drill, args.language or language_of(_actor()))
+    if not args.output:
+        sys.stdout.write(html)
+        return 0
+    try:
         with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(drill.report_html)
-        emit(args, {"written": args.output}, f"report written to {args.output}")
-    else:
-        sys.stdout.write(drill.report_html)
+            handle.write(html)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CommandError(
+            f"cannot write the report to {args.output}: {reason}", EXIT_FAILED, "unwritable"
+        ) from None
+    emit(args, {"written": args.output}, f"report written to {args.output}")
     return 0
 
 

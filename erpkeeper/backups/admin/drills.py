@@ -4,9 +4,10 @@ stored report), "Run drill now", and the report printable or downloaded as HTML.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -23,6 +24,7 @@ from erpkeeper.backups.admin.common import (
 )
 from erpkeeper.backups.forms import TargetDialogForm
 from erpkeeper.backups.models import Drill
+from erpkeeper.backups.services.drills import render_report
 
 DRILL_DIALOG = {
     "title": _("Run a recovery drill now?"),
@@ -161,8 +163,20 @@ class DrillAdmin(ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="drill-{drill.pk}-{stamp}.html"'
         return response
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The report frame shows the drill in the reader's language, as the download does.
+        drill = self.get_object(request, unquote(object_id))
+        if drill is not None and drill.report_html:
+            extra_context = {**(extra_context or {}), "report_html": report_in(drill)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @staticmethod
     def _report_response(drill: Drill) -> HttpResponse:
-        response = HttpResponse(drill.report_html, content_type="text/html; charset=utf-8")
+        # In the requesting user's language (the middleware activated it); stored: the platform's.
+        response = HttpResponse(report_in(drill), content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = REPORT_CSP
         return response
+
+
+def report_in(drill: Drill) -> str:
+    return render_report(drill, translation.get_language())

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
@@ -94,10 +95,10 @@ def _restore_scratch(backup: Backup, scratch: Scratch, progress, checks: list[di
     if files is not None:
         quiet = lambda done, message: None  # noqa: E731  (the database's bar covers it)
         warnings += restore_into(backup, files, scratch.files_path, quiet, replace=False)
-    detail = _("backup %(id)s") % {"id": backup.pk}
+    detail = [_text(gettext_noop("backup %(id)s"), id=backup.pk)]
     if warnings:
-        detail += "; " + "; ".join(warnings)  # e.g. events disabled in the scratch copy
-    checks.append(_check(_("Backup restored"), True, detail))
+        detail.append("; " + "; ".join(warnings))  # e.g. events disabled in the scratch copy
+    checks.append(_check([_text(gettext_noop("Backup restored"))], True, detail))
 
 
 def _check_scratch(target, backup: Backup, scratch: Scratch, progress, checks) -> None:
@@ -107,55 +108,56 @@ def _check_scratch(target, backup: Backup, scratch: Scratch, progress, checks) -
     actual = get_engine(component["engine"])(scratch.database_url).row_counts(scratch.database_url)
     differing = sorted(t for t in expected if expected[t] != actual.get(t))
     detail = (
-        _("%(count)d tables, all equal") % {"count": len(expected)}
+        [_text(gettext_noop("%(count)d tables, all equal"), count=len(expected))]
         if not differing
-        else "; ".join(f"{t}: {expected[t]} → {actual.get(t)}" for t in differing[:10])
+        else ["; ".join(f"{t}: {expected[t]} → {actual.get(t)}" for t in differing[:10])]
     )
-    checks.append(_check(_("Row counts match the manifest"), not differing, detail))
+    name = [_text(gettext_noop("Row counts match the manifest"))]
+    checks.append(_check(name, not differing, detail))
     progress(85, _("running the ERP's invariants"))
     with open_adapter(target.kind, scratch.database_url, scratch.files_path) as adapter:
         for result in adapter.invariants():
-            detail = _("%(checked)d checked, %(failed)d failed") % {
-                "checked": result.checked,
-                "failed": result.failed,
-            }
+            detail = [
+                _text(
+                    gettext_noop("%(checked)d checked, %(failed)d failed"),
+                    checked=result.checked,
+                    failed=result.failed,
+                )
+            ]
             if result.examples:
-                detail += ": " + ", ".join(result.examples[:3])
-            checks.append(_check(result.description or result.name, result.passed, detail))
+                detail.append(": " + ", ".join(result.examples[:3]))  # data, never translated
+            # The adapter's description is its msgid: translated where the catalog has it.
+            name = [_text(result.description or result.name)]
+            checks.append(_check(name, result.passed, detail))
 
 
 def _check_objectives(drill: Drill, checks: list[dict]) -> None:
-    checks.append(
-        _check(
-            _("RTO within objective"),
+    for label, measured, objective, met in (
+        (
+            gettext_noop("RTO within objective"),
+            drill.rto_seconds,
+            drill.rto_target_seconds,
             drill.rto_met,
-            _("%(measured)s against %(target)s")
-            % {
-                "measured": format_duration(drill.rto_seconds),
-                "target": format_duration(drill.rto_target_seconds),
-            },
-        )
-    )
-    checks.append(
-        _check(
-            _("RPO within objective"),
+        ),
+        (
+            gettext_noop("RPO within objective"),
+            drill.rpo_seconds,
+            drill.rpo_target_seconds,
             drill.rpo_met,
-            _("%(measured)s against %(target)s")
-            % {
-                "measured": format_duration(drill.rpo_seconds),
-                "target": format_duration(drill.rpo_target_seconds),
-            },
+        ),
+    ):
+        detail = _text(
+            gettext_noop("%(measured)s against %(target)s"),
+            measured={"seconds": measured},
+            target={"seconds": objective},
         )
-    )
+        checks.append(_check([_text(label)], met, [detail]))
 
 
 def _conclude(drill: Drill, checks: list[dict]) -> Drill:
     failed = [c for c in checks if not c["passed"]]
     if not drill.error and failed:
-        drill.error = _("%(count)d checks failed: %(names)s") % {
-            "count": len(failed),
-            "names": ", ".join(c["name"] for c in failed[:5]),
-        }
+        drill.error = _failed_summary([c["name"] for c in failed])
     drill.status = DrillStatus.FAILED if drill.error else DrillStatus.PASSED
     drill.finished = timezone.now()
     drill.checks = checks
@@ -175,14 +177,19 @@ def _conclude(drill: Drill, checks: list[dict]) -> Drill:
     return drill
 
 
-def render_report(drill: Drill) -> str:
-    """The printable HTML evidence, in the platform's default language (it is archived)."""
-    with translation.override(settings.LANGUAGE_CODE):
+def render_report(drill: Drill, language: str | None = None) -> str:
+    """The printable HTML evidence in ``language`` (en or zh-hans; default: the platform's).
+    The stored copy is in the platform's language; whoever asks gets it in theirs, rendered
+    from the same recorded checks and measurements."""
+    language = language or settings.LANGUAGE_CODE
+    with translation.override(language):
         return render_to_string(
             "backups/drill_report.html",
             {
+                "LANGUAGE_CODE": language,
                 "drill": drill,
-                "checks": drill.checks,
+                "verdict": _report_error(drill),
+                "checks": [_checked(check) for check in drill.checks],
                 "rto": format_duration(drill.rto_seconds),
                 "rpo": format_duration(drill.rpo_seconds),
                 "rto_target": format_duration(drill.rto_target_seconds),
@@ -191,6 +198,41 @@ def render_report(drill: Drill) -> str:
                 "generated": timezone.now(),
             },
         )
+
+
+def _checked(check: dict) -> dict:
+    """A stored check in the active language; checks stored before messages were kept as
+    msgids (no "i18n" key) show as they were written."""
+    parts = check.get("i18n")
+    if not parts:
+        return check
+    return {
+        "name": render_text(parts["name"]),
+        "passed": check["passed"],
+        "detail": render_text(parts["detail"]),
+    }
+
+
+def _report_error(drill: Drill) -> str:
+    failed = [check for check in drill.checks if not check["passed"]]
+    if failed:
+        return _failed_summary([_checked(check)["name"] for check in failed])
+    # An error without failed checks (no backup, a restore that broke) was recorded as text;
+    # a message of ours is its own msgid and translates, an engine's stays as it was.
+    return _(drill.error) if drill.error else ""
+
+
+def _failed_summary(names: list[str]) -> str:
+    return _("%(count)d checks failed: %(names)s") % {
+        "count": len(names),
+        "names": ", ".join(names[:5]),
+    }
+
+
+def language_of(user) -> str:
+    """The report language for ``user``: their chosen one, else the platform's."""
+    profile = getattr(user, "profile", None) if user is not None else None
+    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
 
 
 class Scratch:
@@ -235,20 +277,52 @@ class Scratch:
         shutil.rmtree(Path(self.files_path).parent, ignore_errors=True)
 
 
-def _check(name: str, passed, detail: str) -> dict:
-    return {"name": str(name), "passed": bool(passed), "detail": str(detail)}
+def _text(msgid: str, **params) -> dict:
+    """A message kept as its English msgid and parameters, so that the report can be rendered
+    later in the reader's language. A parameter {"seconds": n} is a duration."""
+    return {"msgid": str(msgid), "params": params}
+
+
+def render_text(parts: list) -> str:
+    """Messages from ``_text`` in the active language, and plain strings (data) as they are."""
+    out = []
+    for part in parts:
+        if not isinstance(part, dict):
+            out.append(str(part))
+            continue
+        params = {key: _param(value) for key, value in part["params"].items()}
+        text = _(part["msgid"])
+        out.append(text % params if params else text)
+    return "".join(out)
+
+
+def _param(value):
+    if isinstance(value, dict) and "seconds" in value:
+        return format_duration(value["seconds"])
+    return value
+
+
+def _check(name: list, passed, detail: list) -> dict:
+    # name and detail as written now (the console, the API, the CLI show these), and their
+    # messages for rendering the report in another language.
+    return {
+        "name": render_text(name),
+        "passed": bool(passed),
+        "detail": render_text(detail),
+        "i18n": {"name": name, "detail": detail},
+    }
 
 
 def format_duration(seconds) -> str:
     if seconds is None:
         return "–"
     if seconds < 10:
-        return f"{seconds:.1f} s"
+        return _("%(seconds).1f s") % {"seconds": seconds}
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes:02d} min"
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
     if minutes:
-        return f"{minutes} min {secs:02d} s"
-    return f"{secs} s"
+        return _("%(minutes)d min %(seconds)02d s") % {"minutes": minutes, "seconds": secs}
+    return _("%(seconds)d s") % {"seconds": secs}
