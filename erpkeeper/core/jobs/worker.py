@@ -19,6 +19,7 @@ from huey.consumer import Consumer, Scheduler
 
 from erpkeeper.core.jobs.context import worker_stopping
 from erpkeeper.core.jobs.liveness import Beater, Part, beat, beat_seconds
+from erpkeeper.lib.plugins import collect, load
 
 logger = logging.getLogger("erpkeeper.worker")
 
@@ -127,28 +128,13 @@ def run_worker(
     return 0
 
 
-# Work that must run more often than the scheduler's once-a-minute tick, in the worker that runs
-# the scheduler: "module:function(stop_event) -> Thread | None".
-BACKGROUND_LOOPS = (
-    "erpkeeper.monitoring.collectors.jobs:start_embedded_collector",
-    "erpkeeper.alerts.runner:start_alert_evaluator",
-    "erpkeeper.notifications.loop:start_sender",
-)
-
-
 def start_background_loops() -> list:
-    import importlib
-
+    """Start the work that must run more often than the scheduler's once-a-minute tick, in the
+    worker that runs the scheduler: each app's ``loops`` ("module:function(stop_event) ->
+    Thread | None", see erpkeeper.lib.plugins)."""
     threads = []
-    for spec in BACKGROUND_LOOPS:
-        module_name, function_name = spec.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # that part is not installed
-        thread = getattr(module, function_name)(worker_stopping)
+    for spec in collect("loops"):
+        thread = load(spec)(worker_stopping)
         if thread is not None:
             threads.append(thread)
     return threads
