@@ -31,6 +31,7 @@ TRIAL_APP = {
             dashboard = ("trialdomain.dashboard:contribute",)
             role_rules = {Role.VIEWER: (Rule(app="trialdomain", action="view"),)}
             loops = ("trialdomain.loops:start",)
+            target_panels = ("trialdomain.dashboard:panel",)
     """,
     "trialdomain/cli.py": """
         from erpkeeper.lib.cli import emit
@@ -56,6 +57,10 @@ TRIAL_APP = {
 
         def contribute(board):
             board.tiles.append(Tile("Trial", 42))
+
+
+        def panel(request, target):
+            return None
     """,
     "trialdomain/loops.py": """
         def start(stop_event):
@@ -90,6 +95,7 @@ print(json.dumps({
     "viewer_rule": any(r.app == "trialdomain" for r in role_rules()[Role.VIEWER].grant),
     "loops": [spec for spec in collect("loops") if spec.startswith("trialdomain")],
     "dashboard": [spec for spec in collect("dashboard") if spec.startswith("trialdomain")],
+    "panels": [spec for spec in collect("target_panels") if spec.startswith("trialdomain")],
 }))
 """
 
@@ -125,7 +131,17 @@ def test_a_trial_domain_registers_everything_from_its_own_folder(tmp_path):
     assert found["viewer_rule"] is True
     assert found["loops"] == ["trialdomain.loops:start"]
     assert found["dashboard"] == ["trialdomain.dashboard:contribute"]
+    assert found["panels"] == ["trialdomain.dashboard:panel"]
 
     command = _run(tmp_path, "-m", "erpkeeper", "trial", "--json")
     assert command.returncode == 0, command.stderr
     assert json.loads(command.stdout) == {"trial": "ok"}
+
+
+def test_every_erpkeeper_app_is_loaded_with_its_own_config():
+    from django.apps import apps
+
+    from erpkeeper.lib.plugins import ErpKeeperAppConfig
+
+    ours = [config for config in apps.get_app_configs() if config.name.startswith("erpkeeper.")]
+    assert ours and all(isinstance(config, ErpKeeperAppConfig) for config in ours)

@@ -20,6 +20,7 @@ class AlertsConfig(ErpKeeperAppConfig):
             Section.OPERATE, _("Silences"), "notifications_off", "alerts.silence", 52
         ),
     )
+    target_panels = ("erpkeeper.alerts.admin.panel:target_panel",)
     dashboard = ("erpkeeper.alerts.dashboard:contribute",)
     role_rules = {Role.OPS_ENGINEER: (Rule(app="alerts"),)}
     loops = ("erpkeeper.alerts.runner:start_alert_evaluator",)

@@ -25,6 +25,7 @@ class BackupsConfig(ErpKeeperAppConfig):
             Section.OPERATE, _("Destinations"), "cloud_upload", "backups.destination", 24
         ),
     )
+    target_panels = ("erpkeeper.backups.admin.panel:target_panel",)
     dashboard = ("erpkeeper.backups.dashboard:contribute",)
     role_rules = {
         Role.OPS_ENGINEER: (Rule(app="backups"),),

@@ -15,6 +15,7 @@ from the app registry, in INSTALLED_APPS order. Nothing here imports an app.
         dashboard = ("erpkeeper.backups.dashboard:contribute",)
         role_rules = {Role.DBA: (Rule(app="backups", action=("view", "add", "change")),)}
         loops = ("erpkeeper.backups.loops:start",)        # fn(stop_event) -> Thread | None
+        target_panels = ("erpkeeper.backups.admin.panel:target_panel",)
 """
 
 from __future__ import annotations
@@ -84,11 +85,22 @@ class ErpKeeperAppConfig(AppConfig):
     dashboard: tuple[str, ...] = ()
     role_rules: dict[Role, tuple[Rule, ...]] = {}
     loops: tuple[str, ...] = ()
-
+    # "module:function(request, target) -> TargetPanel | None": a section above a target's page.
+    target_panels: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.default = cls.__dict__.get("default", True)
+
+
+@dataclass(frozen=True)
+class TargetPanel:
+    """A section above a target's page: ``template`` rendered with ``context`` under the name
+    ``name`` (the template reads its data from that variable)."""
+
+    name: str
+    template: str
+    context: dict
 
 
 def erpkeeper_apps() -> list[ErpKeeperAppConfig]:

@@ -1,6 +1,5 @@
 """Console pages for targets: list, add, edit, facts, a "check now" button, and above the form
-the backups panel (chart, storage, schedule, newest backup and drill, buttons) and the
-monitoring panel (latest values, open alerts, disk and database forecast, link to the charts)."""
+the panels other apps contribute (``target_panels`` on their AppConfig: backups, monitoring)."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -11,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from erpkeeper.alerts.admin.panel import target_monitoring_context
-from erpkeeper.backups.admin.panel import target_panel_context
+from erpkeeper.lib.plugins import collect, load
 from erpkeeper.targets import services
 from erpkeeper.targets.facts import count_rows
 from erpkeeper.targets.forms import TargetForm
@@ -85,10 +83,11 @@ class TargetAdmin(ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}
         target = self.get_object(request, object_id) if object_id else None
-        if target is not None and request.user.has_perm("backups.view_backup"):
-            extra_context["backup_panel"] = target_panel_context(request, target)
-        if target is not None and request.user.has_perm("monitoring.view_series"):
-            extra_context["monitoring_panel"] = target_monitoring_context(request, target)
+        if target is not None:
+            panels = [load(spec)(request, target) for spec in collect("target_panels")]
+            panels = [panel for panel in panels if panel is not None]
+            extra_context.update({panel.name: panel.context for panel in panels})
+            extra_context["target_panel_templates"] = [panel.template for panel in panels]
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):

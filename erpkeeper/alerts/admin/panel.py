@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.alerts.admin.common import SEVERITY_COLORS, alert_services
 from erpkeeper.alerts.models import AlertState
+from erpkeeper.lib.plugins import TargetPanel
 from erpkeeper.lib.sparkline import SPARK_SPAN, sparkline
 from erpkeeper.lib.units import format_value
 from erpkeeper.monitoring import forecast
@@ -45,6 +46,14 @@ def metric_titles() -> dict[str, str]:
         "db.connections": _("DB connections"),
         "erp.rpc.latency_seconds": _("ERP RPC latency"),
     }
+
+
+def target_panel(request, target) -> TargetPanel | None:
+    """The monitoring panel above a target's page, for those who may see metrics."""
+    if not request.user.has_perm("monitoring.view_series"):
+        return None
+    context = target_monitoring_context(request, target)
+    return TargetPanel("monitoring_panel", "alerts/admin/target_panel.html", context)
 
 
 def target_monitoring_context(request, target, now: dt.datetime | None = None) -> dict:

@@ -17,9 +17,18 @@ from erpkeeper.backups.admin.drills import objective_text
 from erpkeeper.backups.admin.health import backup_health, minutes_text
 from erpkeeper.backups.admin.policies import SCHEDULED_KINDS, next_runs, schedule_text
 from erpkeeper.backups.models import Backup, BackupPolicy, BackupStatus
+from erpkeeper.lib.plugins import TargetPanel
 
 TIMELINE_DAYS = 30
 SIZE_UNITS = [("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)]
+
+
+def target_panel(request, target) -> TargetPanel | None:
+    """The backups panel above a target's page, for those who may see backups."""
+    if not request.user.has_perm("backups.view_backup"):
+        return None
+    context = target_panel_context(request, target)
+    return TargetPanel("backup_panel", "backups/admin/target_panel.html", context)
 
 
 def target_panel_context(request, target) -> dict:
