@@ -15,6 +15,7 @@ up: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	ERPKEEPER_HOME=$(TEST_HOME) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-cache
 	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true scripts/test-platform-postgres
 
@@ -29,6 +30,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 messages: $(STAMP)
 	$(BIN)/python -m erpkeeper.lib.messages update

@@ -26,6 +26,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.lib.plugins import collect, load
+
 logger = logging.getLogger(__name__)
 
 KEEP_DAYS_SETTING = "ERPKEEPER_KEEP_HISTORY_DAYS"
@@ -59,22 +61,13 @@ def _old_notifications(cutoff: dt.datetime) -> QuerySet:
     return OutboxMessage.objects.filter(state__in=done, updated__lt=cutoff)
 
 
-def _old_deliveries(cutoff: dt.datetime) -> QuerySet:
-    from erpkeeper.core.models import OutboxMessage
-    from erpkeeper.notifications.models import Delivery
-
-    # The attempts of a pending notification decide its retries: they stay with it.
-    return Delivery.objects.filter(started__lt=cutoff).exclude(
-        message__state=OutboxMessage.State.PENDING
-    )
+CORE_HISTORIES = [History("notifications", _old_notifications), History("jobs", _old_jobs)]
 
 
-# Deliveries first: most go with their notification otherwise, uncounted.
-HISTORIES = [
-    History("deliveries", _old_deliveries),
-    History("notifications", _old_notifications),
-    History("jobs", _old_jobs),
-]
+def histories() -> list[History]:
+    """What may be pruned: the apps' histories (``histories`` on their AppConfig) first, since
+    theirs hang on core's rows (a notification's delivery attempts), then core's own."""
+    return [*(load(spec) for spec in collect("histories")), *CORE_HISTORIES]
 
 
 def keep_days() -> int:
@@ -120,10 +113,10 @@ def prune_history(
     With ``dry_run``, only count. Batches of 500, each in its own transaction."""
     days = keep_days() if days is None else check_keep_days(days)
     if days == 0:
-        return {history.name: 0 for history in HISTORIES}
+        return {history.name: 0 for history in histories()}
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     counts = {}
-    for history in HISTORIES:
+    for history in histories():
         if dry_run:
             counts[history.name] = history.old(cutoff).count()
         else:

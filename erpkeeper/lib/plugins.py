@@ -87,6 +87,8 @@ class ErpKeeperAppConfig(AppConfig):
     loops: tuple[str, ...] = ()
     # "module:function(request, target) -> TargetPanel | None": a section above a target's page.
     target_panels: tuple[str, ...] = ()
+    # "module:name" of core.housekeeping.History rows the daily housekeeping prunes.
+    histories: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -30,3 +30,4 @@ class NotificationsConfig(ErpKeeperAppConfig):
     )
     role_rules = {Role.OPS_ENGINEER: (Rule(app="notifications"),)}
     loops = ("erpkeeper.notifications.loop:start_sender",)
+    histories = ("erpkeeper.notifications.housekeeping:DELIVERIES",)
