@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "erpkeeper.core.api.exception_handler",
+    "EXCEPTION_HANDLER": "erpkeeper.lib.api.exception_handler",
 }
 
 # The OpenAPI schema and its UIs describe every endpoint: readable without signing in only when

@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from erpkeeper.accounts import services
-from erpkeeper.lib.permissions import RolePermission, requires
 from erpkeeper.accounts.roles import PermissionKey, Role, role_rules, sync_role_permissions
+from erpkeeper.lib.permissions import RolePermission, requires
 from erpkeeper.targets.models import Target
 
 pytestmark = pytest.mark.django_db

@@ -134,7 +134,7 @@ def test_wait_follows_a_job_to_its_end(capsys, monkeypatch):
         polls.append(seconds)
         run_job(job.pk, heartbeat=False)
 
-    monkeypatch.setattr("erpkeeper.core.jobs_cli.time.sleep", sleep)
+    monkeypatch.setattr("erpkeeper.core.jobs.cli.time.sleep", sleep)
     code, out, _ = run(capsys, "job", "wait", str(job.pk))
     assert code == 0 and polls[0] == 0.5
 

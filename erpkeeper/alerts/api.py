@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from erpkeeper.alerts import services
 from erpkeeper.alerts.models import Alert, AlertRule, Silence
-from erpkeeper.core.api import Pagination, id_or_name, query_int
+from erpkeeper.lib.api import Pagination, id_or_name, query_int
 from erpkeeper.monitoring.models import Host
 from erpkeeper.notifications.models import Channel
 from erpkeeper.targets.models import Target

@@ -31,7 +31,7 @@ from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.restore import check_restore_request
 from erpkeeper.backups.services.runbook import build_runbook
 from erpkeeper.core.jobs import enqueue
-from erpkeeper.core.jobs_api import JobSummarySerializer
+from erpkeeper.core.jobs.api import JobSummarySerializer
 from erpkeeper.lib import crypto, dburl
 from erpkeeper.targets.models import Target
 

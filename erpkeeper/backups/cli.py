@@ -291,7 +291,7 @@ def handle_destination_remove(args) -> int:
 
 
 def start_or_queue(args, job) -> int:
-    from erpkeeper.core.jobs_cli import describe, run_here
+    from erpkeeper.core.jobs.cli import describe, run_here
 
     if getattr(args, "no_wait", False):
         emit(args, describe(job, with_log=False), f"queued job {job.pk} ({job.kind})")
@@ -453,6 +453,6 @@ def _name(destination) -> str:
 
 
 def _actor():
-    from erpkeeper.core.jobs_cli import _actor as jobs_actor
+    from erpkeeper.core.jobs.cli import _actor as jobs_actor
 
     return jobs_actor()

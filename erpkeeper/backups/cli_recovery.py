@@ -93,7 +93,7 @@ def handle_restore(args) -> int:
     from erpkeeper.backups import services
     from erpkeeper.backups.services.restore import check_restore_request, target_at
     from erpkeeper.core.jobs import enqueue
-    from erpkeeper.core.jobs_cli import _actor
+    from erpkeeper.core.jobs.cli import _actor
     from erpkeeper.lib import crypto, dburl
 
     backup = find_backup(int(args.backup))
@@ -174,7 +174,7 @@ def _format_restore(data: dict) -> str:
 
 def handle_drill_run(args) -> int:
     from erpkeeper.core.jobs import enqueue
-    from erpkeeper.core.jobs_cli import _actor
+    from erpkeeper.core.jobs.cli import _actor
 
     job = enqueue(
         "backup.drill", target=find_target(args.target), requested_by=_actor(), reuse_active=True
@@ -241,7 +241,7 @@ def handle_drill_show(args) -> int:
 
 def handle_drill_report(args) -> int:
     from erpkeeper.backups.services.drills import language_of, render_report
-    from erpkeeper.core.jobs_cli import _actor
+    from erpkeeper.core.jobs.cli import _actor
 
     drill = _find_drill(args.id)
     if not drill.report_html:

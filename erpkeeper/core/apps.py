@@ -11,7 +11,7 @@ class CoreConfig(ErpKeeperAppConfig):
     label = "core"
     verbose_name = _("Core")
     cli_modules = ("erpkeeper.core.cli",)
-    api_module = "erpkeeper.core.api_views"
+    api_module = "erpkeeper.core.api"
     navigation = (
         NavItem(
             Section.OPERATE,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from erpkeeper.core import audit_cli, housekeeping_cli, jobs_cli
+from erpkeeper.core.audit import cli as audit_cli
+from erpkeeper.core.housekeeping import cli as housekeeping_cli
+from erpkeeper.core.jobs import cli as jobs_cli
 
 
 def register(sub) -> None:

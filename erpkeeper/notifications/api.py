@@ -14,7 +14,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.core.api import Pagination, id_or_name, query_int
+from erpkeeper.lib.api import Pagination, id_or_name, query_int
 from erpkeeper.notifications import services
 from erpkeeper.notifications.models import Channel, Delivery
 from erpkeeper.targets.models import Target

@@ -15,7 +15,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.core.api import Pagination
+from erpkeeper.lib.api import Pagination
 from erpkeeper.targets import adapters, services
 from erpkeeper.targets.models import Environment, Target
 

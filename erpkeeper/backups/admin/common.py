@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from erpkeeper.core.jobs import active_job, enqueue
-from erpkeeper.core.jobs_cli import format_seconds
+from erpkeeper.core.jobs.cli import format_seconds
 
 OK_COLOR = "#16a34a"
 BAD_COLOR = "#dc2626"

@@ -24,7 +24,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.core.api import MAX_ID, Pagination
+from erpkeeper.lib.api import MAX_ID, Pagination
 from erpkeeper.monitoring.models import Host, HostKind, Series
 from erpkeeper.monitoring.storage import query, tokens
 from erpkeeper.monitoring.storage.http import IngestViewSet, agent_command

@@ -24,7 +24,7 @@ from unfold.enums import ActionVariant
 
 from erpkeeper.core.housekeeping import queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
-from erpkeeper.core.jobs_cli import format_seconds
+from erpkeeper.core.jobs.cli import format_seconds
 from erpkeeper.core.models import Job
 
 STATUS_VARIANTS = {

@@ -29,7 +29,7 @@ def register(sub) -> None:
 
 def handle_housekeeping(args) -> int:
     from erpkeeper.core.housekeeping import prune_history, queue_housekeeping
-    from erpkeeper.core.jobs_cli import _actor, describe, run_here
+    from erpkeeper.core.jobs.cli import _actor, describe, run_here
 
     if args.dry_run:
         counts = prune_history(days=args.keep_days, dry_run=True)

@@ -15,11 +15,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from erpkeeper.lib.permissions import RolePermission, requires
-from erpkeeper.core.api import Pagination, id_or_name
 from erpkeeper.core.housekeeping import MAX_KEEP_DAYS
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.models import Job
+from erpkeeper.lib.api import Pagination, id_or_name
+from erpkeeper.lib.permissions import RolePermission, requires
 
 
 class JobSerializer(serializers.ModelSerializer):

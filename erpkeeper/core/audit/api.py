@@ -20,8 +20,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from erpkeeper.core import audit
-from erpkeeper.core.api import Pagination
 from erpkeeper.core.models import AuditEntry
+from erpkeeper.lib.api import Pagination
 
 FILTERS = ("actor", "action", "object_type", "object_id", "source", "request_id", "since", "until")
 
