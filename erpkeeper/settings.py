@@ -27,7 +27,23 @@ LISTEN_PORT = env.envint("ERPKEEPER_PORT", 8000, minimum=1)
 TESTING = env.envbool("ERPKEEPER_TESTING", UNDER_PYTEST)
 # Notification channels (docs/notifications.md): webhooks may not reach private addresses (SSRF).
 ALLOW_PRIVATE_WEBHOOKS = env.envbool("ERPKEEPER_ALLOW_PRIVATE_WEBHOOKS", False)
+# The console's address (https://erpkeeper.example.com), to make links in notifications absolute.
 PUBLIC_URL = env.envstr("ERPKEEPER_PUBLIC_URL", "")
+NOTIFICATION_CONNECT_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_CONNECT_TIMEOUT", 5.0, 0.1)
+NOTIFICATION_READ_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_READ_TIMEOUT", 10.0, 0.1)
+
+# Backups (docs/backups.md): the repository key lives outside the database; empty means
+# <home>/keys/backup.key. Staging: where a SQLite snapshot is written before it is streamed.
+BACKUP_KEY_FILE = env.envstr("ERPKEEPER_BACKUP_KEY_FILE", "")
+BACKUP_STAGING = env.envstr("ERPKEEPER_BACKUP_STAGING", "")
+
+# Jobs and the worker (docs/jobs.md). Seconds; an interval of 0 turns that loop off.
+KEEP_HISTORY_DAYS = env.envint("ERPKEEPER_KEEP_HISTORY_DAYS", 180, minimum=0, maximum=36500)
+HEALTH_BEAT_SECONDS = env.envfloat("ERPKEEPER_HEALTH_BEAT_SECONDS", 10.0, minimum=0.1)
+HEALTH_STALE_SECONDS = env.envfloat("ERPKEEPER_HEALTH_STALE_SECONDS", 60.0, minimum=0.1)
+COLLECT_INTERVAL = env.envfloat("ERPKEEPER_COLLECT_INTERVAL", 10.0, minimum=0)
+ALERT_INTERVAL = env.envfloat("ERPKEEPER_ALERT_INTERVAL", 10.0, minimum=0)
+DELIVERY_INTERVAL = env.envfloat("ERPKEEPER_DELIVERY_INTERVAL", 5.0, minimum=0)
 
 INSTALLED_APPS = [
     # First: its admin/index.html (the dashboard) overrides unfold's and Django's.

@@ -49,13 +49,17 @@ def test_the_thread_evaluates_every_interval_and_delivers(disk_rule_host):
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("", 10), ("2.5", 2.5), ("0", 0), ("x", 10)])
-def test_alert_interval_setting(monkeypatch, raw, expected):
-    monkeypatch.setenv(runner.INTERVAL_SETTING, raw)
+def test_alert_interval_setting(monkeypatch, settings, raw, expected):
+    from erpkeeper.lib import env
+
+    monkeypatch.setattr(env, "CONFIG_ERRORS", [])
+    monkeypatch.setenv("ERPKEEPER_ALERT_INTERVAL", raw)
+    settings.ALERT_INTERVAL = env.envfloat("ERPKEEPER_ALERT_INTERVAL", 10.0, minimum=0)
     assert runner.LOOP.interval() == expected
 
 
-def test_interval_0_turns_the_evaluator_off(monkeypatch):
-    monkeypatch.setenv(runner.INTERVAL_SETTING, "0")
+def test_interval_0_turns_the_evaluator_off(settings):
+    settings.ALERT_INTERVAL = 0
     assert runner.start_alert_evaluator(threading.Event()) is None
 
 

@@ -149,11 +149,11 @@ def test_a_writer_committing_during_the_dump_never_tears_the_image(
     assert SqliteEngine(str(restored)).row_counts(str(restored)) == result.row_counts
 
 
-def test_the_wal_snapshot_is_staged_privately_and_removed(tryton_sqlite_db, tmp_path, monkeypatch):
+def test_the_wal_snapshot_is_staged_privately_and_removed(tryton_sqlite_db, tmp_path, settings):
     add_pairs_table(path_of(tryton_sqlite_db), "wal")
     staging = tmp_path / "staging"
     staging.mkdir()
-    monkeypatch.setenv("ERPKEEPER_BACKUP_STAGING", str(staging))
+    settings.BACKUP_STAGING = str(staging)
     seen = []
 
     def inspect_staging(done, message):
@@ -170,12 +170,12 @@ def test_the_wal_snapshot_is_staged_privately_and_removed(tryton_sqlite_db, tmp_
 
 @pytest.mark.parametrize("journal_mode", ["delete", "wal"])
 def test_cancelling_the_dump_leaves_no_staged_copy_and_closes_the_writer(
-    tryton_sqlite_db, tmp_path, monkeypatch, journal_mode
+    tryton_sqlite_db, tmp_path, settings, journal_mode
 ):
     add_pairs_table(path_of(tryton_sqlite_db), journal_mode)
     staging = tmp_path / "staging"
     staging.mkdir()
-    monkeypatch.setenv("ERPKEEPER_BACKUP_STAGING", str(staging))
+    settings.BACKUP_STAGING = str(staging)
     sink = FileSink(tmp_path)
 
     def cancel(done, message):

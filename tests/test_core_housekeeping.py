@@ -112,11 +112,21 @@ def test_dry_run_counts_and_deletes_nothing_and_0_days_keeps_everything(history)
     assert before == after
 
 
-def test_the_setting_sets_the_default_age(history, monkeypatch):
-    monkeypatch.setenv("ERPKEEPER_KEEP_HISTORY_DAYS", "500")
+def test_the_setting_sets_the_default_age(history, settings):
+    settings.KEEP_HISTORY_DAYS = 500
     assert prune_history() == {"deliveries": 0, "notifications": 0, "jobs": 0}
-    monkeypatch.setenv("ERPKEEPER_KEEP_HISTORY_DAYS", "soon")  # not a number: the default, 180
+    settings.KEEP_HISTORY_DAYS = 180
     assert prune_history()["jobs"] == 3
+
+
+@pytest.mark.parametrize("value", ["soon", str(10**12), "-1"])
+def test_a_bad_setting_is_a_configuration_error_and_the_default_age_applies(value, monkeypatch):
+    from erpkeeper.lib import env
+
+    monkeypatch.setattr(env, "CONFIG_ERRORS", [])
+    monkeypatch.setenv("ERPKEEPER_KEEP_HISTORY_DAYS", value)
+    assert env.envint("ERPKEEPER_KEEP_HISTORY_DAYS", 180, minimum=0, maximum=36500) == 180
+    assert [error.variable for error in env.CONFIG_ERRORS] == ["ERPKEEPER_KEEP_HISTORY_DAYS"]
 
 
 @pytest.mark.django_db(transaction=True)  # the CLI runs the job in a thread of its own
@@ -185,7 +195,3 @@ def test_an_age_beyond_the_calendar_is_refused_before_it_is_queued(api_client_fo
     assert main(["housekeeping", "--keep-days", str(10**12), "--dry-run"]) == 2
     assert "must be at most 36500" in capsys.readouterr().err
 
-
-def test_a_huge_setting_falls_back_to_the_default_age(history, monkeypatch):
-    monkeypatch.setenv("ERPKEEPER_KEEP_HISTORY_DAYS", str(10**12))
-    assert prune_history()["jobs"] == 3

@@ -105,8 +105,8 @@ def test_a_changed_target_gets_new_collectors(demo_targets):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_thread_collects_every_interval_and_stops(monkeypatch):
-    monkeypatch.setenv(jobs.INTERVAL_SETTING, "1")
+def test_the_thread_collects_every_interval_and_stops(monkeypatch, settings):
+    settings.COLLECT_INTERVAL = 1
     monkeypatch.setattr(jobs.LOOP, "thread", None)
     stop = threading.Event()
     thread = jobs.start_embedded_collector(stop)
@@ -125,11 +125,16 @@ def test_the_thread_collects_every_interval_and_stops(monkeypatch):
 @pytest.mark.parametrize(
     ("raw", "expected"), [("", 10), ("30", 30), ("0", 0), ("soon", 10), ("-5", 10)]
 )
-def test_collect_interval_setting(monkeypatch, raw, expected):
-    monkeypatch.setenv(jobs.INTERVAL_SETTING, raw)
+def test_collect_interval_setting(monkeypatch, settings, raw, expected):
+    from erpkeeper.lib import env
+
+    monkeypatch.setattr(env, "CONFIG_ERRORS", [])
+    monkeypatch.setenv("ERPKEEPER_COLLECT_INTERVAL", raw)
+    settings.COLLECT_INTERVAL = env.envfloat("ERPKEEPER_COLLECT_INTERVAL", 10.0, minimum=0)
     assert jobs.LOOP.interval() == expected
+    assert len(env.CONFIG_ERRORS) == (1 if raw in ("soon", "-5") else 0)
 
 
-def test_interval_0_turns_the_collector_off(monkeypatch):
-    monkeypatch.setenv(jobs.INTERVAL_SETTING, "0")
+def test_interval_0_turns_the_collector_off(settings):
+    settings.COLLECT_INTERVAL = 0
     assert jobs.start_embedded_collector(threading.Event()) is None

@@ -14,8 +14,7 @@ from erpkeeper.core.loops import PeriodicLoop, Round
 
 logger = logging.getLogger(__name__)
 
-INTERVAL_SETTING = "ERPKEEPER_ALERT_INTERVAL"
-DEFAULT_INTERVAL = 10
+INTERVAL_SETTING = "ALERT_INTERVAL"
 
 
 def evaluation_round() -> Round:
@@ -29,7 +28,7 @@ def evaluation_round() -> Round:
     return run_round, lambda: None
 
 
-LOOP = PeriodicLoop("alert evaluator", INTERVAL_SETTING, DEFAULT_INTERVAL, evaluation_round)
+LOOP = PeriodicLoop("alert evaluator", INTERVAL_SETTING, evaluation_round)
 
 
 def start_alert_evaluator(

@@ -2,7 +2,7 @@
 only ticks once a minute): the embedded collector, the alert evaluator, the notification
 sender.
 
-    LOOP = PeriodicLoop("alert evaluator", "ERPKEEPER_ALERT_INTERVAL", 10, make_round)
+    LOOP = PeriodicLoop("alert evaluator", "ALERT_INTERVAL", make_round)
     LOOP.start(stop_event)  # a thread, or None when the setting is 0
 
 ``make_round()`` runs in the thread and returns ``(run_round, close)``. A failed round is logged
@@ -12,10 +12,11 @@ and the next one runs on time: the database may be restarting, a target may be d
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
+
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +25,9 @@ Round = tuple[Callable[[], None], Callable[[], None]]
 
 
 class PeriodicLoop:
-    def __init__(self, label: str, setting: str, default: float, make_round: Callable[[], Round]):
+    def __init__(self, label: str, setting: str, make_round: Callable[[], Round]):
         self.label = label
-        self.setting = setting
-        self.default = default
+        self.setting = setting  # the name in settings.py, read from $ERPKEEPER_<setting>
         self.make_round = make_round
         self.thread: threading.Thread | None = None
         self._nudged = threading.Event()
@@ -41,20 +41,8 @@ class PeriodicLoop:
         self._nudged.set()
 
     def interval(self) -> float:
-        """Seconds between rounds from the setting; 0 = off; not a number of seconds: default."""
-        raw = os.environ.get(self.setting, "").strip()
-        if not raw:
-            return self.default
-        try:
-            value = float(raw)
-        except ValueError:
-            value = -1
-        if value < 0:
-            logger.warning(
-                "%s=%r is not a number of seconds; using %s", self.setting, raw, self.default
-            )
-            return self.default
-        return value
+        """Seconds between rounds; 0 = off (a bad value is a start-up configuration error)."""
+        return float(getattr(settings, self.setting))
 
     def start(
         self, stop_event: threading.Event, interval: float | None = None
@@ -62,7 +50,7 @@ class PeriodicLoop:
         """Start the thread (once per process); it ends when ``stop_event`` is set."""
         interval = self.interval() if interval is None else interval
         if interval == 0:
-            logger.info("%s off (%s=0)", self.label, self.setting)
+            logger.info("%s off (ERPKEEPER_%s=0)", self.label, self.setting)
             return None
         if self.running:
             return self.thread

@@ -61,19 +61,34 @@ def envbool(name: str, default: bool) -> bool:
     return default
 
 
-def envint(name: str, default: int, minimum: int | None = None) -> int:
+def envint(
+    name: str, default: int, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    return _number(name, default, int, "an integer", minimum, maximum)
+
+
+def envfloat(
+    name: str, default: float, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    return _number(name, default, float, "a number", minimum, maximum)
+
+
+def _number(name, default, kind, kind_text, minimum, maximum):
     value = _raw(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
     try:
-        number = int(value)
+        number = kind(value)
     except ValueError:
         CONFIG_ERRORS.append(
-            ConfigError("erpkeeper.E001", name, f"expected an integer, got {value!r}")
+            ConfigError("erpkeeper.E001", name, f"expected {kind_text}, got {value!r}")
         )
         return default
     if minimum is not None and number < minimum:
         CONFIG_ERRORS.append(ConfigError("erpkeeper.E001", name, f"must be at least {minimum}"))
+        return default
+    if maximum is not None and number > maximum:
+        CONFIG_ERRORS.append(ConfigError("erpkeeper.E001", name, f"must be at most {maximum}"))
         return default
     return number
 

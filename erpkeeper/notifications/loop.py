@@ -15,8 +15,7 @@ from erpkeeper.core.loops import PeriodicLoop, Round
 
 logger = logging.getLogger(__name__)
 
-INTERVAL_SETTING = "ERPKEEPER_DELIVERY_INTERVAL"
-DEFAULT_INTERVAL = 5
+INTERVAL_SETTING = "DELIVERY_INTERVAL"
 
 
 def delivery_round() -> Round:
@@ -30,7 +29,7 @@ def delivery_round() -> Round:
     return run_round, lambda: None
 
 
-LOOP = PeriodicLoop("notification sender", INTERVAL_SETTING, DEFAULT_INTERVAL, delivery_round)
+LOOP = PeriodicLoop("notification sender", INTERVAL_SETTING, delivery_round)
 
 
 def start_sender(stop_event: threading.Event, interval: float | None = None):

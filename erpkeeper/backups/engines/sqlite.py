@@ -29,6 +29,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
+from django.conf import settings
+
 from erpkeeper.backups.engines import register
 from erpkeeper.backups.engines.base import (
     ArtifactSink,
@@ -118,7 +120,7 @@ class SqliteEngine(Engine):
     def __init__(self, url: str, *, staging_dir: str | None = None):
         super().__init__(url)
         self.path = database_path(url)
-        self.staging_dir = staging_dir or os.environ.get("ERPKEEPER_BACKUP_STAGING") or None
+        self.staging_dir = staging_dir or staging_setting() or None
 
     def estimate_bytes(self) -> int:
         wal = self.path.with_name(self.path.name + "-wal")
@@ -299,3 +301,9 @@ def swap_into_place(partial: Path, target: Path) -> None:
     fsync_directory(target.parent)
     for _old, moved in aside:
         moved.unlink(missing_ok=True)
+
+
+def staging_setting() -> str:
+    """ERPKEEPER_BACKUP_STAGING through the settings; engines also run without Django set up
+    (benchmarks), where there is none."""
+    return getattr(settings, "BACKUP_STAGING", "") if settings.configured else ""

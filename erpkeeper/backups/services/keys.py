@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -11,7 +10,7 @@ from erpkeeper.backups.pipeline import RepositoryKey
 
 
 def key_path() -> Path:
-    configured = os.environ.get("ERPKEEPER_BACKUP_KEY_FILE", "")
+    configured = settings.BACKUP_KEY_FILE
     if configured:
         return Path(configured).expanduser()
     return Path(settings.HOME) / "keys" / "backup.key"

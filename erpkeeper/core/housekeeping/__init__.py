@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -30,8 +30,6 @@ from erpkeeper.lib.plugins import collect, load
 
 logger = logging.getLogger(__name__)
 
-KEEP_DAYS_SETTING = "ERPKEEPER_KEEP_HISTORY_DAYS"
-DEFAULT_KEEP_DAYS = 180
 MAX_KEEP_DAYS = 36500  # a century; more reaches before year 1 and overflows the date
 BATCH = 500
 
@@ -71,16 +69,9 @@ def histories() -> list[History]:
 
 
 def keep_days() -> int:
-    raw = os.environ.get(KEEP_DAYS_SETTING, "").strip()
-    if not raw:
-        return DEFAULT_KEEP_DAYS
-    try:
-        return check_keep_days(int(raw))
-    except (ValueError, HousekeepingError):
-        logger.warning(
-            "%s=%r is not a number of days; using %d", KEEP_DAYS_SETTING, raw, DEFAULT_KEEP_DAYS
-        )
-        return DEFAULT_KEEP_DAYS
+    """settings.KEEP_HISTORY_DAYS ($ERPKEEPER_KEEP_HISTORY_DAYS): a value out of range is
+    refused at start by the erpkeeper.E001 system check, and the default used."""
+    return settings.KEEP_HISTORY_DAYS
 
 
 def check_keep_days(days: int) -> int:

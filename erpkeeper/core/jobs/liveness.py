@@ -12,7 +12,6 @@ than ``HEALTH_STALE_SECONDS`` (60 s), or missing.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass
 
@@ -24,8 +23,6 @@ from erpkeeper.core.jobs.runner import worker_identity
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "erpkeeper:alive:"
-BEAT_SECONDS = 10.0
-STALE_SECONDS = 60.0
 
 
 class Part(models.TextChoices):
@@ -33,24 +30,12 @@ class Part(models.TextChoices):
     SCHEDULER = "scheduler", "scheduler"
 
 
-def seconds_setting(name: str, default: float) -> float:
-    """``settings.<name>``, else ``$ERPKEEPER_<name>``, else ``default`` (seconds, above 0)."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get("ERPKEEPER_" + name, "").strip() or default
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return default
-    return seconds if seconds > 0 else default
-
-
 def stale_seconds() -> float:
-    return seconds_setting("HEALTH_STALE_SECONDS", STALE_SECONDS)
+    return float(settings.HEALTH_STALE_SECONDS)
 
 
 def beat_seconds() -> float:
-    return seconds_setting("HEALTH_BEAT_SECONDS", BEAT_SECONDS)
+    return float(settings.HEALTH_BEAT_SECONDS)
 
 
 def _huey():

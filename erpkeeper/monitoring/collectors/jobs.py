@@ -11,8 +11,7 @@ import threading
 
 from erpkeeper.core.loops import PeriodicLoop, Round
 
-INTERVAL_SETTING = "ERPKEEPER_COLLECT_INTERVAL"
-DEFAULT_INTERVAL = 10
+INTERVAL_SETTING = "COLLECT_INTERVAL"
 
 
 def collection_round() -> Round:
@@ -22,7 +21,7 @@ def collection_round() -> Round:
     return lambda: collector.collect_and_ingest(dt.datetime.now(dt.UTC)), collector.close
 
 
-LOOP = PeriodicLoop("embedded collector", INTERVAL_SETTING, DEFAULT_INTERVAL, collection_round)
+LOOP = PeriodicLoop("embedded collector", INTERVAL_SETTING, collection_round)
 
 
 def start_embedded_collector(stop_event: threading.Event) -> threading.Thread | None:
