@@ -87,3 +87,9 @@ def test_a_body_over_the_upload_limit_is_a_413_json(admin, body, content_type):
         "error": "too_large",
         "detail": "The request body is larger than 2.5 MB.",
     }
+
+
+def test_an_audit_actor_too_big_for_an_id_is_a_name_that_matches_nothing(admin):
+    response = admin.get("/api/v1/audit/", {"actor": HUGE})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 0

@@ -58,7 +58,7 @@ def filter_entries(
     queryset = AuditEntry.objects.all() if queryset is None else queryset
     if actor:
         match = Q(actor_name__iexact=actor)
-        if str(actor).isdigit():
+        if str(actor).isdigit() and int(actor) <= MAX_USER_ID:  # bigger: a name, not an id
             match |= Q(actor_id=int(actor))
         queryset = queryset.filter(match)
     if action:
@@ -78,6 +78,8 @@ def filter_entries(
         queryset = queryset.filter(time__lt=parse_when(until, end=True))
     return queryset
 
+
+MAX_USER_ID = 2**63 - 1  # a bigger number overflows the database driver
 
 CSV_COLUMNS = [
     "sequence",
