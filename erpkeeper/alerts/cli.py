@@ -14,7 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.alerts.values import alert_value_text, rule_unit, value_text
+from erpkeeper.lib.cli import (
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    render_plain,
+    table,
+)
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -124,15 +132,24 @@ def handle_list(args) -> int:
         alerts = alerts.filter(target=find(Target, args.target))
     if args.severity:
         alerts = alerts.filter(severity=args.severity)
-    rows = [alert_row(alert) for alert in alerts[: args.limit]]
-    columns = ["id", "state", "severity", "summary", "since", "acknowledged", "held_back"]
-    emit(args, rows, table(rows, columns))
+    alerts = list(alerts[: args.limit])
+    rows = [alert_row(alert) for alert in alerts]
+    columns = ["id", "state", "severity", "summary", "value", "since", "acknowledged", "held_back"]
+    shown = [readable(row, alert) for row, alert in zip(rows, alerts, strict=True)]
+    emit(args, rows, table(shown, columns))
     return 0
 
 
 def handle_show(args) -> int:
-    emit(args, alert_row(find_alert(args.id)))
+    alert = find_alert(args.id)
+    row = alert_row(alert)
+    emit(args, row, render_plain(readable(row, alert)))
     return 0
+
+
+def readable(row: dict, alert) -> dict:
+    """The row for people: the value in its unit ("6.8 MB"); --json keeps the number."""
+    return {**row, "value": "" if alert.value is None else alert_value_text(alert)}
 
 
 def handle_ack(args) -> int:
@@ -272,8 +289,9 @@ def rule_fields(args) -> dict:
 
 
 def rule_row(rule) -> dict:
+    unit = rule_unit(rule)
     thresholds = [
-        f"{label} {rule.operator} {value:g}"
+        f"{label} {rule.operator} {value_text(value, unit)}"
         for label, value in (
             ("warning", rule.warning_threshold),
             ("critical", rule.critical_threshold),

@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from erpkeeper.alerts.models import Alert, AlertState, Silence
+from erpkeeper.alerts.values import alert_unit, value_text
 from erpkeeper.core import outbox
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.notifications import delivery
@@ -279,18 +280,19 @@ def detail(alert: Alert) -> str:
     rule = alert.rule
     if alert.no_data:
         return _("No sample for %(n)s intervals.") % {"n": rule.no_data_intervals}
+    unit = alert_unit(alert)
     text = _("%(metric)s = %(value)s (warning %(warning)s, critical %(critical)s), since %(since)s")
     return text % {
         "metric": rule.metric,
-        "value": "—" if alert.value is None else f"{alert.value:g}",
-        "warning": _threshold_text(rule.operator, rule.warning_threshold),
-        "critical": _threshold_text(rule.operator, rule.critical_threshold),
+        "value": "—" if alert.value is None else value_text(alert.value, unit),
+        "warning": threshold_text(rule.operator, rule.warning_threshold, unit),
+        "critical": threshold_text(rule.operator, rule.critical_threshold, unit),
         "since": f"{alert.started:%Y-%m-%d %H:%M:%S %Z}",
     }
 
 
-def _threshold_text(op: str, threshold: float | None) -> str:
-    return "—" if threshold is None else f"{op} {threshold:g}"
+def threshold_text(op: str, threshold: float | None, unit: str) -> str:
+    return "—" if threshold is None else f"{op} {value_text(threshold, unit)}"
 
 
 def alert_link(alert: Alert) -> str:

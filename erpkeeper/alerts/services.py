@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.alerts import notify
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Silence
+from erpkeeper.alerts.values import rule_unit, value_text
 from erpkeeper.monitoring.placement import hosts_running
 from erpkeeper.monitoring.storage.ingest import METRIC_NAME
 
@@ -260,7 +261,8 @@ def threshold_problems(rule: AlertRule) -> list[tuple[str, str]]:
             if above
             else _("The recovery threshold must be at or above %(threshold)s.")
         )
-        problems.append(("recovery_threshold", text % {"threshold": f"{first:g}"}))
+        shown = value_text(first, rule_unit(rule))
+        problems.append(("recovery_threshold", text % {"threshold": shown}))
     return problems
 
 

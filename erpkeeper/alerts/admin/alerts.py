@@ -25,6 +25,7 @@ from erpkeeper.alerts.admin.common import (
     badge,
 )
 from erpkeeper.alerts.models import Alert, AlertState
+from erpkeeper.alerts.values import alert_value_text
 
 ACKNOWLEDGE_DIALOG = {
     "title": _("Acknowledge this alert?"),
@@ -98,7 +99,7 @@ class AlertAdmin(ModelAdmin):
                     "target_link",
                     "host_link",
                     "series",
-                    "value",
+                    "value_display",
                 ]
             },
         ),
@@ -168,6 +169,10 @@ class AlertAdmin(ModelAdmin):
     @display(description=_("Severity"), ordering="severity")
     def severity_badge(self, obj):
         return badge(SEVERITY_VARIANTS.get(obj.severity), obj.get_severity_display())
+
+    @display(description=_("value"))
+    def value_display(self, obj):
+        return "–" if obj.value is None else alert_value_text(obj)
 
     @display(description=_("Rule"))
     def rule_link(self, obj):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.alerts.admin.common import SEVERITY_COLORS, alert_services
 from erpkeeper.alerts.models import AlertState
+from erpkeeper.alerts.values import metric_unit
 from erpkeeper.lib.plugins import TargetPanel
 from erpkeeper.lib.sparkline import SPARK_SPAN, sparkline
 from erpkeeper.lib.units import format_value
@@ -114,7 +115,7 @@ def _tile(key, members, values, points, now, hosts) -> dict:
         "title": title,
         "metric": metric,
         "value": value,
-        "text": format_value(value, first.unit or _unit(metric)),
+        "text": format_value(value, metric_unit(metric, first)),
         "stale": moment is None or now - moment > STALE_AFTER,
         "time": moment,
         "sparkline": sparkline(_summed(members, points)),
@@ -128,10 +129,6 @@ def _summed(members, points) -> list[float]:
         for moment, _low, mean, _high in points.get(one.pk, []):
             by_time[moment] = by_time.get(moment, 0.0) + mean
     return [by_time[moment] for moment in sorted(by_time)]
-
-
-def _unit(metric: str) -> str:
-    return {"db.size_bytes": "B", "erp.rpc.latency_seconds": "s"}.get(metric, "")
 
 
 # -- alerts and forecasts -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from unfold.widgets import UnfoldAdminSelectWidget
 
 from erpkeeper.alerts.admin.common import alert_services, badge
 from erpkeeper.alerts.models import AlertRule
+from erpkeeper.alerts.values import rule_unit, value_text
 
 RULE_FIELDS = [
     "name",
@@ -171,8 +172,9 @@ class AlertRuleAdmin(ModelAdmin):
 
     @display(description=_("Condition"))
     def condition(self, obj):
+        unit = rule_unit(obj)
         levels = [
-            f"{label} {obj.operator} {value:g}"
+            f"{label} {obj.operator} {value_text(value, unit)}"
             for label, value in (
                 (_("warning"), obj.warning_threshold),
                 (_("critical"), obj.critical_threshold),
