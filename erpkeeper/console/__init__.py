@@ -4,6 +4,7 @@ what the apps declare on their AppConfig (erpkeeper.lib.plugins); nothing here n
 settings.py imports ``UNFOLD`` from here before the apps load: keep this module free of models.
 """
 
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 UNFOLD = {
@@ -17,6 +18,8 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": False,
     "SHOW_VIEW_ON_SITE": False,
+    # The utilities unfold's prebuilt stylesheet lacks, and the console's layout rules.
+    "STYLES": [lambda request: static("console/console.css")],
     "DASHBOARD_CALLBACK": "erpkeeper.console.dashboard.dashboard_callback",
     "COMMAND": {"search_models": True, "show_history": False},
     "SIDEBAR": {
