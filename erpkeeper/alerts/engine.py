@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.alerts import notify, sources
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Severity
-from erpkeeper.core.audit import audit_context
+from erpkeeper.core.audit import audit_context, options_for, record_change
 from erpkeeper.monitoring.storage import query
 
 logger = logging.getLogger(__name__)
@@ -222,22 +222,48 @@ def _open(rule, series, key, value, now, report, severity=Severity.CRITICAL) -> 
         alert.state, alert.fired_at = AlertState.FIRING, now
     try:
         with transaction.atomic():
-            alert.save()
+            if alert.state == AlertState.FIRING:
+                alert.save()
+            else:
+                Alert.objects.bulk_create([alert])  # pending: no audit entry (see below)
     except IntegrityError:
         return  # another evaluation (a manual run) opened it at the same moment
     report.record("firing" if alert.state == AlertState.FIRING else "pending", alert)
 
 
+# A pending alert is the evaluator's note that a condition started, not yet anything people
+# hear of: most are dropped again within minutes, and auditing each one wrote a create/delete
+# pair into the audit trail every minute. So pending alerts are written past the model signals,
+# and an alert enters the audit trail once, when it fires.
+
+
 def _advance_pending(rule, alert, severity, value, now, report) -> None:
     if severity is None:
         report.record("dropped", alert)
-        alert.delete()
+        # A plain DELETE without signals (nothing refers to an alert); the row never was audited.
+        Alert.objects.filter(pk=alert.pk)._raw_delete(Alert.objects.db)
         return
     alert.severity, alert.value, alert.last_evaluated = severity, value, now
-    if now - alert.started >= dt.timedelta(seconds=rule.for_seconds):
-        alert.state, alert.fired_at = AlertState.FIRING, now
-        report.record("firing", alert)
-    alert.save()
+    if now - alert.started < dt.timedelta(seconds=rule.for_seconds):
+        Alert.objects.filter(pk=alert.pk).update(severity=severity, value=value, last_evaluated=now)
+        return
+    alert.state, alert.fired_at = AlertState.FIRING, now
+    report.record("firing", alert)
+    with transaction.atomic():
+        Alert.objects.filter(pk=alert.pk).update(
+            severity=severity, value=value, last_evaluated=now, state=alert.state, fired_at=now
+        )
+        record_change(alert, None, audited_fields(alert))
+
+
+def audited_fields(alert: Alert) -> dict:
+    """The alert's fields as the audit trail records a creation (bookkeeping left out)."""
+    ignored = options_for(Alert).ignore
+    return {
+        f.name: f.value_from_object(alert)
+        for f in Alert._meta.concrete_fields
+        if f.name not in ignored
+    }
 
 
 def _update_firing(alert, severity, value, now, report) -> None:

@@ -226,6 +226,25 @@ def close_message_if_done(message_id: int, alert: Alert) -> None:
         )
 
 
+def close_rule_notices(rule) -> int:
+    """Before a rule is deleted: its alerts' open notifications leave the open ones (a message
+    shared with another rule's firing alert stays). Returns how many were resolved."""
+    alerts = list(Alert.objects.filter(rule=rule).select_related("target"))
+    closed = 0
+    for message_id in {alert.last_message_id for alert in alerts if alert.last_message_id}:
+        others = Alert.objects.filter(last_message_id=message_id, state=AlertState.FIRING)
+        if others.exclude(rule=rule).exists():
+            continue
+        message = OutboxMessage.objects.filter(pk=message_id).first()
+        closed += bool(message and outbox.resolve_message(message))
+    for alert in alerts:
+        if alert.escalated_at:
+            closed += outbox.resolve_alerts(
+                source=SOURCE, event=f"escalated:{alert.fingerprint[:48]}", target=alert.target
+            )
+    return closed
+
+
 def close_escalation(alert: Alert) -> None:
     if alert.escalated_at:
         outbox.resolve_alerts(

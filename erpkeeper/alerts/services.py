@@ -193,10 +193,13 @@ def update_rule(rule: AlertRule, *, targets=None, hosts=None, channels=None, **c
 
 
 def delete_rule(rule: AlertRule) -> None:
-    """Remove a rule with its alerts. A default rule can only be disabled."""
+    """Remove a rule with its alerts, and resolve their open notifications (nothing would
+    close them once the alerts are gone). A default rule can only be disabled."""
     if rule.is_default:
         raise ValidationError(_("A default rule cannot be deleted; disable it instead."))
-    rule.delete()
+    with transaction.atomic():
+        notify.close_rule_notices(rule)
+        rule.delete()
 
 
 def known_metrics() -> set[str]:

@@ -15,7 +15,7 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from erpkeeper.alerts.admin.common import alert_services, badge
-from erpkeeper.alerts.models import AlertRule
+from erpkeeper.alerts.models import Alert, AlertRule
 from erpkeeper.alerts.values import rule_unit, value_text
 
 RULE_FIELDS = [
@@ -166,6 +166,13 @@ class AlertRuleAdmin(ModelAdmin):
     def save_related(self, request, form, formsets, change):
         # The services set the many-to-many fields with the rule (and audit them together).
         pass
+
+    def get_deleted_objects(self, objs, request):
+        # A rule's alerts go with it (services.delete_rule). Nobody may delete alerts one by
+        # one, so Django's check would refuse every rule that ever raised one.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(str(Alert._meta.verbose_name))
+        return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
         alert_services().delete_rule(obj)
