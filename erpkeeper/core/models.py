@@ -109,8 +109,9 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-sequence"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit trail")
+        # "63 audit trail" lacked its noun: the list's count line names what it counts.
+        verbose_name = _("audit trail entry")
+        verbose_name_plural = _("audit trail entries")
 
     def __str__(self):
         return (

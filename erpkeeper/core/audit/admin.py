@@ -14,7 +14,8 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import (
@@ -65,14 +66,14 @@ class ObjectTypeFilter(_DistinctValuesFilter):
 class AuditEntryAdmin(ModelAdmin):
     list_display = [
         "sequence",
-        "time",
+        "time_display",
         "actor_display",
         "source_badge",
         "action_badge",
         "object_display",
         "request_id",
     ]
-    list_display_links = ["sequence", "time"]
+    list_display_links = ["sequence", "time_display"]
     list_filter = [
         ("action", ChoicesDropdownFilter),
         SourceFilter,
@@ -118,6 +119,11 @@ class AuditEntryAdmin(ModelAdmin):
         return False
 
     # --- columns -----------------------------------------------------------------------------
+
+    @display(description=_("Time"), ordering="time")
+    def time_display(self, obj):
+        # Without nowrap the narrow column broke the date and time into five lines.
+        return format_html('<span class="whitespace-nowrap">{}</span>', when_text(obj.time))
 
     @display(description=_("Actor"), ordering="actor_name")
     def actor_display(self, obj):
@@ -188,6 +194,11 @@ class AuditEntryAdmin(ModelAdmin):
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
+
+
+def when_text(moment) -> str:
+    """Date and time to the second, in the viewer's time zone and language."""
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i:s")
 
 
 def change_rows(entry) -> list[dict]:
