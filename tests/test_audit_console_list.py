@@ -34,7 +34,7 @@ def test_the_count_line_names_entries(sam, some_entries, console_client_for):
 
 
 def test_every_model_has_a_countable_plural():
-    """"63 audit trail" read wrong: a plural must name what is counted, not the collection."""
+    """A plural names what is counted, not the collection ("63 audit trail" read wrong)."""
     collections = {"trail", "history", "log", "list", "set", "catalog"}
     wrong = [
         model._meta.label
