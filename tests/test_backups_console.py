@@ -201,6 +201,30 @@ def test_back_up_now_queues_one_backup_job_and_shows_it(
     assert Job.objects.count() == 1  # a second click opens the queued job
 
 
+def test_back_up_now_after_a_worker_died_mid_backup_starts_a_new_backup(
+    olga, console_client_for, sqlite_backup_target
+):
+    # A backup job left "running" by a worker that was killed (no heartbeat for ten minutes).
+    dead = Job.objects.create(
+        kind="backup.run",
+        target=sqlite_backup_target,
+        status=Job.Status.RUNNING,
+        worker="another-host:4242",
+        started=timezone.now() - dt.timedelta(minutes=15),
+        heartbeat=timezone.now() - dt.timedelta(minutes=10),
+    )
+    client = console_client_for(olga)
+    data = {"_form_submitted": "on", "target": sqlite_backup_target.pk}
+
+    response = client.post("/backups/backup/back_up_now/", data)
+
+    dead.refresh_from_db()
+    assert dead.status == Job.Status.FAILED
+    new = Job.objects.exclude(pk=dead.pk).get()
+    assert new.kind == "backup.run" and new.status == Job.Status.QUEUED
+    assert response.url == f"/core/job/{new.pk}/change/"
+
+
 def test_back_up_now_dialog_preselects_the_target_from_its_page(
     olga, console_client_for, sqlite_backup_target
 ):
@@ -249,9 +273,10 @@ def test_restore_wizard_replaces_with_the_name_and_keeps_the_url_encrypted(
     assert job.kind == "backup.restore" and job.params["replace"] is True
     live = backup.target.database_url
     assert crypto.decrypt(job.params["to_url_encrypted"]) == live
-    assert live not in json.dumps(job.params) and dburl.parse(live).path not in json.dumps(
-        job.params
-    )
+    # In the clear only the masked form (no password), as the API and the CLI store it.
+    assert job.params["to_url_masked"] == dburl.parse(live).masked()
+    others = {key: value for key, value in job.params.items() if key != "to_url_masked"}
+    assert dburl.parse(live).path not in json.dumps(others)
 
 
 def test_restore_wizard_defaults_to_a_new_database_next_to_the_original(

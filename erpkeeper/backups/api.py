@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import translation
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -21,18 +20,22 @@ from erpkeeper.backups.models import (
     Backup,
     BackupCopy,
     BackupPolicy,
-    BackupStatus,
     Destination,
     Drill,
     Restore,
     StorageKind,
 )
 from erpkeeper.backups.services.drills import render_report
-from erpkeeper.backups.services.restore import check_restore_request
+from erpkeeper.backups.services.requests import (
+    NotVerifiable,
+    request_backup,
+    request_drill,
+    request_restore,
+    request_verify,
+)
 from erpkeeper.backups.services.runbook import build_runbook
-from erpkeeper.core.jobs import enqueue
 from erpkeeper.core.jobs.api import JobSummarySerializer
-from erpkeeper.lib import crypto, dburl
+from erpkeeper.lib import dburl
 from erpkeeper.targets.models import Target
 
 
@@ -300,31 +303,18 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
     def create(self, request):
         serializer = BackupRunSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = enqueue(
-            "backup.run",
-            target=serializer.validated_data["target"],
-            requested_by=request.user,
-            reuse_active=True,
-        )
-        return _accepted(job)
+        target = serializer.validated_data["target"]
+        return _accepted(request_backup(target, requested_by=request.user).job)
 
     @extend_schema(request=None, responses={202: JobSummarySerializer})
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """Re-read every artifact, compare checksums, decrypt to the end."""
         backup = self.get_object()
-        if backup.status != BackupStatus.SUCCEEDED:
-            return _conflict(
-                _("backup %(id)s is %(status)s; only succeeded backups can be verified")
-                % {"id": backup.pk, "status": backup.get_status_display()}
-            )
-        job = enqueue(
-            "backup.verify",
-            target=backup.target,
-            params={"backup_id": backup.pk},
-            requested_by=request.user,
-        )
-        return _accepted(job)
+        try:
+            return _accepted(request_verify(backup, requested_by=request.user).job)
+        except NotVerifiable as exc:
+            return _conflict(str(exc))
 
     @extend_schema(request=RestoreRequestSerializer, responses={202: JobSummarySerializer})
     @action(detail=True, methods=["post"])
@@ -335,27 +325,17 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            plan = check_restore_request(
+            asked = request_restore(
                 backup,
                 data.get("to_url", ""),
-                data["replace"],
-                data.get("confirm", ""),
-                data.get("files_to", ""),
+                replace=data["replace"],
+                confirm=data.get("confirm", ""),
+                files_to=data.get("files_to", ""),
+                requested_by=request.user,
             )
         except (services.RestoreRefused, dburl.DatabaseUrlError) as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        params = {
-            "backup_id": backup.pk,
-            "to_url_encrypted": crypto.encrypt(plan.url),
-            "to_url_masked": plan.destination.masked(),
-            "replace": data["replace"],
-            "confirm_name": data.get("confirm", ""),
-            "files_to": data.get("files_to", ""),
-        }
-        job = enqueue(
-            "backup.restore", target=backup.target, params=params, requested_by=request.user
-        )
-        return _accepted(job)
+        return _accepted(asked.job)
 
 
 class RestoreSerializer(serializers.ModelSerializer):
@@ -428,13 +408,8 @@ class DrillViewSet(viewsets.ReadOnlyModelViewSet):
     def create(self, request):
         serializer = BackupRunSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        job = enqueue(
-            "backup.drill",
-            target=serializer.validated_data["target"],
-            requested_by=request.user,
-            reuse_active=True,
-        )
-        return _accepted(job)
+        target = serializer.validated_data["target"]
+        return _accepted(request_drill(target, requested_by=request.user).job)
 
     @extend_schema(responses={(200, "text/html"): str})
     @action(detail=True, methods=["get"])

@@ -9,8 +9,27 @@ from __future__ import annotations
 
 import sys
 
+from django.core.exceptions import ValidationError
+
+from erpkeeper.backups.models import Backup, Destination
+from erpkeeper.backups.services import (
+    apply_retention,
+    check_destination,
+    create_destination,
+    policy_for,
+    remove_destination,
+    update_policy,
+    usage_by_destination,
+)
+from erpkeeper.backups.services.keys import key_path, repository_key
+from erpkeeper.backups.services.policies import EDITABLE_FIELDS
+from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
+from erpkeeper.backups.services.runbook import build_runbook
+from erpkeeper.core.jobs.cli import _actor as jobs_actor
+from erpkeeper.core.jobs.cli import describe, run_here
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 from erpkeeper.lib.units import bytes_human
+from erpkeeper.targets.models import Target
 
 
 def register(sub) -> None:
@@ -115,16 +134,11 @@ def _register_destinations(actions) -> None:
 
 
 def handle_run(args) -> int:
-    from erpkeeper.core.jobs import enqueue
-
-    target = find_target(args.target)
-    job = enqueue("backup.run", target=target, requested_by=_actor(), reuse_active=True)
-    return start_or_queue(args, job)
+    asked = request_backup(find_target(args.target), requested_by=_actor())
+    return start_or_queue(args, asked.job)
 
 
 def handle_list(args) -> int:
-    from erpkeeper.backups.models import Backup
-
     queryset = Backup.objects.select_related("destination")
     if args.target:
         queryset = queryset.filter(target_name=find_target(args.target).name)
@@ -154,25 +168,14 @@ def handle_show(args) -> int:
 
 
 def handle_verify(args) -> int:
-    from erpkeeper.core.jobs import enqueue
-
-    backup = find_backup(args.id)
-    if backup.status != "succeeded":
-        raise CommandError(
-            f"backup {backup.pk} is {backup.status}; it cannot be verified", EXIT_FAILED, "conflict"
-        )
-    job = enqueue(
-        "backup.verify",
-        target=backup.target,
-        params={"backup_id": backup.pk},
-        requested_by=_actor(),
-    )
-    return start_or_queue(args, job)
+    try:
+        asked = request_verify(find_backup(args.id), requested_by=_actor())
+    except NotVerifiable as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "conflict") from None
+    return start_or_queue(args, asked.job)
 
 
 def handle_prune(args) -> int:
-    from erpkeeper.backups.services import apply_retention
-
     pruned = apply_retention(find_target(args.target))
     emit(
         args,
@@ -184,10 +187,6 @@ def handle_prune(args) -> int:
 
 
 def handle_policy(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.backups.services import policy_for, update_policy
-
     policy = policy_for(find_target(args.target))
     changes = _policy_changes(args)
     if changes:
@@ -201,16 +200,12 @@ def handle_policy(args) -> int:
 
 
 def handle_runbook(args) -> int:
-    from erpkeeper.backups.services.runbook import build_runbook
-
     book = build_runbook(find_target(args.target))
     emit(args, book.as_dict(), book.as_text())
     return 0
 
 
 def handle_key(args) -> int:
-    from erpkeeper.backups.services.keys import key_path, repository_key
-
     key = repository_key()
     data = {"path": str(key_path()), "fingerprint": key.fingerprint}
     emit(
@@ -223,10 +218,6 @@ def handle_key(args) -> int:
 
 
 def handle_destination_add(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.backups.services import create_destination
-
     if args.path:
         fields = {"kind": "local", "path": args.path}
     else:
@@ -248,9 +239,6 @@ def handle_destination_add(args) -> int:
 
 
 def handle_destination_list(args) -> int:
-    from erpkeeper.backups.models import Destination
-    from erpkeeper.backups.services import usage_by_destination
-
     usage = {row["destination"]: row for row in usage_by_destination()}
     rows = []
     for destination in Destination.objects.all():
@@ -263,8 +251,6 @@ def handle_destination_list(args) -> int:
 
 
 def handle_destination_check(args) -> int:
-    from erpkeeper.backups.services import check_destination
-
     destination = find_destination(args.name)
     error = check_destination(destination)
     if error:
@@ -274,10 +260,6 @@ def handle_destination_check(args) -> int:
 
 
 def handle_destination_remove(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.backups.services import remove_destination
-
     destination = find_destination(args.name)
     try:
         remove_destination(destination)
@@ -291,8 +273,6 @@ def handle_destination_remove(args) -> int:
 
 
 def start_or_queue(args, job) -> int:
-    from erpkeeper.core.jobs.cli import describe, run_here
-
     if getattr(args, "no_wait", False):
         emit(args, describe(job, with_log=False), f"queued job {job.pk} ({job.kind})")
         return 0
@@ -300,8 +280,6 @@ def start_or_queue(args, job) -> int:
 
 
 def find_target(name: str):
-    from erpkeeper.targets.models import Target
-
     target = Target.objects.filter(name=name).first()
     if target is None:
         raise CommandError(f"no target named {name!r}", EXIT_NOT_FOUND, "not_found")
@@ -309,8 +287,6 @@ def find_target(name: str):
 
 
 def find_backup(backup_id: int):
-    from erpkeeper.backups.models import Backup
-
     backup = Backup.objects.select_related("destination", "target").filter(pk=backup_id).first()
     if backup is None:
         raise CommandError(f"no backup with id {backup_id}", EXIT_NOT_FOUND, "not_found")
@@ -318,8 +294,6 @@ def find_backup(backup_id: int):
 
 
 def find_destination(name: str):
-    from erpkeeper.backups.models import Destination
-
     destination = Destination.objects.filter(name=name).first()
     if destination is None:
         raise CommandError(f"no destination named {name!r}", EXIT_NOT_FOUND, "not_found")
@@ -353,8 +327,6 @@ def destination_row(destination) -> dict:
 
 
 def policy_data(policy) -> dict:
-    from erpkeeper.backups.services.policies import EDITABLE_FIELDS
-
     data = {"target": policy.target.name, "backup_cron": policy.backup_cron()}
     for name in EDITABLE_FIELDS:
         value = getattr(policy, name)
@@ -453,6 +425,4 @@ def _name(destination) -> str:
 
 
 def _actor():
-    from erpkeeper.core.jobs.cli import _actor as jobs_actor
-
     return jobs_actor()

@@ -7,7 +7,14 @@ import contextlib
 import io
 import sys
 
+from erpkeeper.backups import services
 from erpkeeper.backups.cli import find_backup, find_target, start_or_queue
+from erpkeeper.backups.models import Drill, Restore
+from erpkeeper.backups.services.drills import format_duration, language_of, render_report
+from erpkeeper.backups.services.requests import request_drill, request_restore
+from erpkeeper.backups.services.restore import target_at
+from erpkeeper.core.jobs.cli import _actor
+from erpkeeper.lib import dburl
 from erpkeeper.lib.cli import (
     EXIT_FAILED,
     EXIT_NOT_FOUND,
@@ -90,12 +97,6 @@ def handle_restore_command(args) -> int:
 
 
 def handle_restore(args) -> int:
-    from erpkeeper.backups import services
-    from erpkeeper.backups.services.restore import check_restore_request, target_at
-    from erpkeeper.core.jobs import enqueue
-    from erpkeeper.core.jobs.cli import _actor
-    from erpkeeper.lib import crypto, dburl
-
     backup = find_backup(int(args.backup))
     to_url = sys.stdin.readline().strip() if args.to_stdin else (args.to or "")
     try:
@@ -103,26 +104,23 @@ def handle_restore(args) -> int:
         # the name of the target whose database the URL names, never a guess.
         owner = target_at(to_url) if args.replace and to_url else None
         confirm = owner.name if owner is not None else ""
-        plan = check_restore_request(backup, to_url, args.replace, confirm, args.files_to or "")
+        asked = request_restore(
+            backup,
+            to_url,
+            replace=args.replace,
+            confirm=confirm,
+            files_to=args.files_to or "",
+            requested_by=_actor(),
+        )
     except (services.RestoreRefused, dburl.DatabaseUrlError) as exc:
         raise CommandError(str(exc), EXIT_FAILED, "refused") from None
-    params = {
-        "backup_id": backup.pk,
-        "to_url_encrypted": crypto.encrypt(plan.url),
-        "to_url_masked": plan.destination.masked(),
-        "replace": args.replace,
-        "confirm_name": confirm,
-        "files_to": args.files_to or "",
-    }
-    job = enqueue("backup.restore", target=backup.target, params=params, requested_by=_actor())
     if not args.json:
-        print(f"restoring backup {backup.pk} into {plan.destination.masked()}", file=sys.stderr)
-    return start_or_queue(args, job)
+        into = asked.job.params["to_url_masked"]
+        print(f"restoring backup {backup.pk} into {into}", file=sys.stderr)
+    return start_or_queue(args, asked.job)
 
 
 def handle_restore_list(args) -> int:
-    from erpkeeper.backups.models import Restore
-
     restores = Restore.objects.select_related("backup")
     if args.target:
         restores = restores.filter(backup__target_name=args.target)
@@ -133,8 +131,6 @@ def handle_restore_list(args) -> int:
 
 
 def handle_restore_show(args) -> int:
-    from erpkeeper.backups.models import Restore
-
     restore = Restore.objects.select_related("backup").filter(pk=args.id).first()
     if restore is None:
         raise CommandError(f"no restore with id {args.id}", EXIT_NOT_FOUND, "not_found")
@@ -173,12 +169,7 @@ def _format_restore(data: dict) -> str:
 
 
 def handle_drill_run(args) -> int:
-    from erpkeeper.core.jobs import enqueue
-    from erpkeeper.core.jobs.cli import _actor
-
-    job = enqueue(
-        "backup.drill", target=find_target(args.target), requested_by=_actor(), reuse_active=True
-    )
+    job = request_drill(find_target(args.target), requested_by=_actor()).job
     if args.no_wait:
         return start_or_queue(args, job)
     # The job runner's own closing line says only "job N succeeded": the drill's verdict, RTO
@@ -189,8 +180,6 @@ def handle_drill_run(args) -> int:
 
 
 def _drill_outcome(args, job, code: int) -> int:
-    from erpkeeper.backups.models import Drill
-
     job.refresh_from_db()
     drill = Drill.objects.filter(job=job).order_by("-pk").first()
     if drill is None:  # the job failed before the drill began (or it runs elsewhere)
@@ -211,8 +200,6 @@ def _drill_outcome(args, job, code: int) -> int:
 
 
 def handle_drill_list(args) -> int:
-    from erpkeeper.backups.models import Drill
-
     queryset = Drill.objects.all()
     if args.target:
         queryset = queryset.filter(target_name=find_target(args.target).name)
@@ -240,9 +227,6 @@ def handle_drill_show(args) -> int:
 
 
 def handle_drill_report(args) -> int:
-    from erpkeeper.backups.services.drills import language_of, render_report
-    from erpkeeper.core.jobs.cli import _actor
-
     drill = _find_drill(args.id)
     if not drill.report_html:
         raise CommandError(f"drill {drill.pk} has no report yet", EXIT_FAILED, "not_ready")
@@ -263,8 +247,6 @@ def handle_drill_report(args) -> int:
 
 
 def drill_row(drill) -> dict:
-    from erpkeeper.backups.services.drills import format_duration
-
     def versus(measured, objective, met):
         mark = {True: "met", False: "MISSED", None: ""}[met]
         return f"{format_duration(measured)} / {format_duration(objective)} {mark}".strip()
@@ -281,8 +263,6 @@ def drill_row(drill) -> dict:
 
 
 def _find_drill(drill_id: int):
-    from erpkeeper.backups.models import Drill
-
     drill = Drill.objects.filter(pk=drill_id).first()
     if drill is None:
         raise CommandError(f"no drill with id {drill_id}", EXIT_NOT_FOUND, "not_found")

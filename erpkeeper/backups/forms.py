@@ -21,12 +21,13 @@ from unfold.widgets import (
 from erpkeeper.backups.models import Backup, BackupPolicy, Destination
 from erpkeeper.backups.services import destinations as destination_services
 from erpkeeper.backups.services import policies as policy_services
+from erpkeeper.backups.services.requests import JobRequest, request_restore
 from erpkeeper.backups.services.restore import (
     RestoreRefused,
     check_restore_request,
     default_restore_url,
 )
-from erpkeeper.lib import crypto, dburl
+from erpkeeper.lib import dburl
 from erpkeeper.targets.models import Target
 
 
@@ -227,15 +228,16 @@ class RestoreWizardForm(forms.Form):
             return default_restore_url(self.backup)
         return fill_masked_password(typed, original)
 
-    def job_params(self) -> dict:
-        """Parameters of the backup.restore job; the URL only ever encrypted."""
-        return {
-            "backup_id": self.backup.pk,
-            "to_url_encrypted": crypto.encrypt(self.restore_url),
-            "replace": self.replacing,
-            "confirm_name": self.cleaned_data.get("confirm_name", "") if self.replacing else "",
-            "files_to": (self.cleaned_data.get("files_to") or "").strip(),
-        }
+    def request_restore(self, requested_by) -> JobRequest:
+        """Queue the restore the form describes, through the service every interface uses."""
+        return request_restore(
+            self.backup,
+            self.restore_url,
+            replace=self.replacing,
+            confirm=self.cleaned_data.get("confirm_name", "") if self.replacing else "",
+            files_to=self.cleaned_data.get("files_to") or "",
+            requested_by=requested_by,
+        )
 
 
 def fill_masked_password(url: str, original_url: str) -> str:

@@ -29,6 +29,18 @@ def seconds_human(value: float) -> str:
     return f"{value * 1000:.0f} ms" if abs(value) < 1 else f"{value:.2f} s"
 
 
+def duration_short(seconds: float) -> str:
+    """A compact duration for tables and progress lines: 42s, 3m05s, 2h07m."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
 def number_human(value: float) -> str:
     """A plain number without exponent notation: 6815740 -> '6,815,740', 0.25 -> '0.25'."""
     if float(value).is_integer():

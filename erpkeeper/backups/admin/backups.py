@@ -4,8 +4,7 @@ restore wizard queue jobs, whose page then shows the live progress."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import filesizeformat
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -20,12 +19,14 @@ from erpkeeper.backups.admin.common import (
     badge,
     duration_text,
     mark,
-    start_job,
+    show_job,
     when_text,
     without_bulk_delete,
 )
 from erpkeeper.backups.forms import RestoreMode, RestoreWizardForm, TargetDialogForm
 from erpkeeper.backups.models import Backup, BackupStatus, Restore
+from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
+from erpkeeper.lib.units import bytes_human
 
 BACK_UP_DIALOG = {
     "title": _("Back up now?"),
@@ -150,7 +151,7 @@ class BackupAdmin(ModelAdmin):
     def size_display(self, obj):
         if obj.status == BackupStatus.FAILED:
             return "–"
-        return f"{filesizeformat(obj.stored_bytes)} / {filesizeformat(obj.raw_bytes)}"
+        return f"{bytes_human(obj.stored_bytes)} / {bytes_human(obj.raw_bytes)}"
 
     @display(description=_("Verified"), ordering="verify_ok")
     def verified_mark(self, obj):
@@ -192,12 +193,16 @@ class BackupAdmin(ModelAdmin):
         dialog=BACK_UP_DIALOG,
     )
     def back_up_now(self, request, form):
-        return start_job(request, "backup.run", form.cleaned_data["target"], one_at_a_time=True)
+        return show_job(request, request_backup(form.cleaned_data["target"], request.user))
 
     @action(description=_("Verify"), icon="verified", permissions=["verify"], dialog=VERIFY_DIALOG)
     def verify(self, request, form, object_id):
         backup = get_object_or_404(Backup, pk=object_id)
-        return start_job(request, "backup.verify", backup.target, {"backup_id": backup.pk})
+        try:
+            return show_job(request, request_verify(backup, request.user))
+        except NotVerifiable as exc:
+            messages.error(request, str(exc))
+            return redirect(reverse("admin:backups_backup_change", args=[backup.pk]))
 
     @action(
         description=_("Restore…"),
@@ -212,7 +217,7 @@ class BackupAdmin(ModelAdmin):
         form = RestoreWizardForm(backup, request.POST or None)
         if request.method == "POST":
             if form.is_valid():
-                return start_job(request, "backup.restore", backup.target, form.job_params())
+                return show_job(request, form.request_restore(request.user))
             messages.error(request, _("The restore was not started: see the reasons below."))
         context = {
             **self.admin_site.each_context(request),

@@ -11,8 +11,8 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from erpkeeper.core.jobs import active_job, enqueue
-from erpkeeper.core.jobs.cli import format_seconds
+from erpkeeper.backups.services.requests import JobRequest
+from erpkeeper.lib.units import duration_short
 
 OK_COLOR = "#16a34a"
 BAD_COLOR = "#dc2626"
@@ -36,28 +36,20 @@ def badge(status: str, text) -> str:
     )
 
 
-def start_job(
-    request, kind: str, target, params: dict | None = None, *, one_at_a_time: bool = False
-) -> HttpResponse:
-    """Queue ``kind`` for ``target`` and show its job page with the live progress.
-
-    With ``one_at_a_time`` a second click while the same work is queued or running opens that
-    job instead (two backups of one database at once only slow each other down).
-    """
-    running = active_job(kind, target) if one_at_a_time else None
-    if running is not None:
-        messages.info(
-            request,
-            _("This is already queued or running as job %(id)s.") % {"id": running.pk},
-        )
-        return navigate(request, job_url(running))
-    job = enqueue(kind, target=target, params=params or {}, requested_by=request.user)
-    if target is None:  # a backup whose target was removed (verify, restore)
+def show_job(request, asked: JobRequest) -> HttpResponse:
+    """Open the job page of a job just requested (``request_backup`` ...), with its live
+    progress; when the same work was already queued or running, say so and open that one."""
+    job = asked.job
+    if asked.reused:
+        text = _("This is already queued or running as job %(id)s.") % {"id": job.pk}
+        messages.info(request, text)
+        return navigate(request, job_url(job))
+    if job.target is None:  # a backup whose target was removed (verify, restore)
         text = _("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
     else:
         text = _("Job %(id)s queued for %(target)s; its progress shows below.") % {
             "id": job.pk,
-            "target": target.name,
+            "target": job.target.name,
         }
     messages.success(request, text)
     return navigate(request, job_url(job))
@@ -96,7 +88,7 @@ def duration_text(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     # Drills of small databases take under a second: "0s" would read as "not measured".
-    return f"{seconds:.1f}s" if seconds < 10 else format_seconds(seconds)
+    return f"{seconds:.1f}s" if seconds < 10 else duration_short(seconds)
 
 
 def admin_link(url_name: str, pk, text) -> str:

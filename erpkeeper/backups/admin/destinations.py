@@ -7,7 +7,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.shortcuts import redirect
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +18,7 @@ from erpkeeper.backups import services
 from erpkeeper.backups.admin.common import BAD_COLOR, mark, without_bulk_delete
 from erpkeeper.backups.forms import DestinationForm
 from erpkeeper.backups.models import Destination
+from erpkeeper.lib.units import bytes_human
 
 
 @admin.register(Destination)
@@ -122,7 +122,7 @@ class DestinationAdmin(ModelAdmin):
         count = ngettext("%(count)d backup", "%(count)d backups", usage["backups"]) % {
             "count": usage["backups"]
         }
-        return f"{filesizeformat(usage['bytes'])} · {count}"
+        return f"{bytes_human(usage['bytes'])} · {count}"
 
     # -- check now --------------------------------------------------------------------------------
 

@@ -19,12 +19,13 @@ from erpkeeper.backups.admin.common import (
     badge,
     duration_text,
     mark,
-    start_job,
+    show_job,
     without_bulk_delete,
 )
 from erpkeeper.backups.forms import TargetDialogForm
 from erpkeeper.backups.models import Drill
 from erpkeeper.backups.services.drills import render_report
+from erpkeeper.backups.services.requests import request_drill
 
 DRILL_DIALOG = {
     "title": _("Run a recovery drill now?"),
@@ -144,7 +145,7 @@ class DrillAdmin(ModelAdmin):
         dialog=DRILL_DIALOG,
     )
     def run_drill_now(self, request, form):
-        return start_job(request, "backup.drill", form.cleaned_data["target"], one_at_a_time=True)
+        return show_job(request, request_drill(form.cleaned_data["target"], request.user))
 
     @action(
         description=_("Printable report"),

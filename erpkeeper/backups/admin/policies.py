@@ -17,9 +17,10 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from erpkeeper.backups import services
-from erpkeeper.backups.admin.common import admin_link, start_job, when_text, without_bulk_delete
+from erpkeeper.backups.admin.common import admin_link, show_job, when_text, without_bulk_delete
 from erpkeeper.backups.forms import BackupPolicyForm
 from erpkeeper.backups.models import BackupPolicy, ScheduleMode
+from erpkeeper.backups.services.requests import request_offpeak
 from erpkeeper.backups.services.runbook import build_runbook
 from erpkeeper.core.scheduler import schedules
 
@@ -223,7 +224,7 @@ class BackupPolicyAdmin(ModelAdmin):
     )
     def find_offpeak_hour(self, request, form, object_id):
         policy = get_object_or_404(BackupPolicy, pk=object_id)
-        return start_job(request, "backup.offpeak", policy.target, one_at_a_time=True)
+        return show_job(request, request_offpeak(policy.target, request.user))
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

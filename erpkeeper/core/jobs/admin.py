@@ -24,8 +24,8 @@ from unfold.enums import ActionVariant
 
 from erpkeeper.core.housekeeping import queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
-from erpkeeper.core.jobs.cli import format_seconds
 from erpkeeper.core.models import Job
+from erpkeeper.lib.units import duration_short
 
 STATUS_VARIANTS = {
     Job.Status.QUEUED: "info",
@@ -208,7 +208,7 @@ class JobAdmin(ModelAdmin):
     def duration_display(self, job):
         text = ""
         if job.started:
-            text = format_seconds(((job.finished or timezone.now()) - job.started).total_seconds())
+            text = duration_short(((job.finished or timezone.now()) - job.started).total_seconds())
         return format_html('<span data-job-duration="{}">{}</span>', job.pk, text or "–")
 
     @display(description=_("Error"))

@@ -8,6 +8,7 @@ import sys
 import time
 
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.units import duration_short
 
 STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]
 WAIT_POLL_SECONDS = 0.5
@@ -317,18 +318,7 @@ def _duration(job) -> str:
     if not job.started:
         return ""
     seconds = ((job.finished or timezone.now()) - job.started).total_seconds()
-    return format_seconds(seconds)
-
-
-def format_seconds(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    return duration_short(seconds)
 
 
 def summary(job) -> dict:

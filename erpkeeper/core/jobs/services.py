@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.core.audit import current_context
 from erpkeeper.core.jobs.context import timestamped
+from erpkeeper.core.jobs.reaper import reap_stale_jobs
 from erpkeeper.core.jobs.registry import get_kind
 from erpkeeper.core.models import Job
 
@@ -40,18 +41,44 @@ def enqueue(
     With ``reuse_active`` an already queued or running job of the same kind and target is
     returned instead of a second one. ``note`` becomes the log's second line.
     """
+    if reuse_active:
+        job, _reused = enqueue_once(
+            kind,
+            target=target,
+            params=params,
+            requested_by=requested_by,
+            requested_by_name=requested_by_name,
+            note=note,
+        )
+        return job
+    return _create(kind, target, params, requested_by, requested_by_name, note)
+
+
+def enqueue_once(
+    kind: str,
+    *,
+    target=None,
+    params: dict | None = None,
+    requested_by=None,
+    requested_by_name: str = "",
+    note: str = "",
+) -> tuple[Job, bool]:
+    """``(job, reused)``: the queued or running job of this kind and target if there is one
+    (``reused`` True), else a new one. A run whose process died is failed first, never reused."""
+    get_kind(kind)  # an unknown kind fails here, before anything is reaped or written
+    reap_stale_jobs()
+    active = active_job(kind, target)
+    if active is not None:
+        return active, True
+    return _create(kind, target, params, requested_by, requested_by_name, note), False
+
+
+def _create(kind, target, params, requested_by, requested_by_name, note) -> Job:
     job_kind = get_kind(kind)
     if job_kind.needs_target and target is None:
         raise ValueError(f"job kind {kind!r} needs a target")
     if params is not None and not isinstance(params, dict):
         raise ValueError("job parameters must be a JSON object")
-    if reuse_active:
-        from erpkeeper.core.jobs.reaper import reap_stale_jobs
-
-        reap_stale_jobs()  # a run whose process was killed is not active: never reuse it
-        active = active_job(kind, target)
-        if active is not None:
-            return active
     name = requested_by_name or _actor_name(requested_by)
     job = Job.objects.create(
         kind=kind,
