@@ -44,7 +44,7 @@ def test_list_shows_a_table_and_filters(capsys, done, failed):
     code, out, _ = run(capsys, "job", "list")
     assert code == 0
     assert out.splitlines()[0].split()[:4] == ["ID", "KIND", "TARGET", "STATUS"]
-    assert "core.test.fail" in out and "core.test.sleep" in out
+    assert "Fail (tests only)" in out and "Sleep (tests only)" in out  # the kinds' labels
     code, out, _ = run(capsys, "job", "list", "--status", "failed", "--json")
     assert code == 0
     rows = json.loads(out)

@@ -63,6 +63,13 @@ class Job(models.Model):
         return f"{self.kind} #{self.pk}"
 
     @property
+    def kind_label(self) -> str:
+        # Imported here: the jobs package imports these models.
+        from erpkeeper.core.jobs.registry import kind_label
+
+        return kind_label(self.kind)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
 

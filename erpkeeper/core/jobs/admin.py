@@ -72,7 +72,7 @@ def status_badge_html(status: str) -> str:
 class JobAdmin(ModelAdmin):
     list_display = [
         "id",
-        "kind",
+        "kind_display",
         "target_link",
         "status_badge",
         "progress_bar",
@@ -81,7 +81,7 @@ class JobAdmin(ModelAdmin):
         "started",
         "duration_display",
     ]
-    list_display_links = ["id", "kind"]
+    list_display_links = ["id", "kind_display"]
     list_filter = ["status", "kind", "target", "created"]
     search_fields = ["kind", "requested_by_name", "error", "target__name"]
     list_select_related = ["target"]
@@ -210,6 +210,10 @@ class JobAdmin(ModelAdmin):
         if job.started:
             text = duration_short(((job.finished or timezone.now()) - job.started).total_seconds())
         return format_html('<span data-job-duration="{}">{}</span>', job.pk, text or "–")
+
+    @display(description=_("kind"), ordering="kind")
+    def kind_display(self, job):
+        return job.kind_label  # "Backup", not "backup.run"
 
     @display(description=_("Error"))
     def error_display(self, job):

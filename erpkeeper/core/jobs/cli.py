@@ -120,7 +120,9 @@ def handle_list(args) -> int:
         jobs = jobs.filter(target__name=args.target)
     rows = [summary(job) for job in jobs[: args.limit]]
     columns = ["id", "kind", "target", "status", "progress", "requested_by", "created", "duration"]
-    text_rows = [{**row, "progress": f"{row['progress']:.0f}%"} for row in rows]
+    text_rows = [
+        {**row, "kind": row["kind_label"], "progress": f"{row['progress']:.0f}%"} for row in rows
+    ]
     emit(args, rows, table(text_rows, columns))
     return 0
 
@@ -325,6 +327,7 @@ def summary(job) -> dict:
     return {
         "id": job.pk,
         "kind": job.kind,
+        "kind_label": job.kind_label,
         "target": job.target.name if job.target else "",
         "status": job.status,
         "progress": round(job.progress or 0, 1),

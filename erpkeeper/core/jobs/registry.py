@@ -87,6 +87,15 @@ def get_kind(name: str) -> JobKind:
         raise ValueError(f"unknown job kind {name!r} (known kinds: {known})") from None
 
 
+def kind_label(name: str) -> str:
+    """A job kind as people read it ("Backup", not "backup.run"), in the active language; the
+    name itself for a kind no longer registered (its app was removed)."""
+    try:
+        return get_kind(name).display_name
+    except ValueError:
+        return name
+
+
 def kinds() -> list[JobKind]:
     load_kinds()
     return [_kinds[name] for name in sorted(_kinds)]
