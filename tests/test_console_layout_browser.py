@@ -70,3 +70,29 @@ def test_a_long_target_name_does_not_widen_any_page(
         if extra > 0:
             overflowing[title] = extra
     assert overflowing == {}, f"pages wider than {WIDTHS[device]} px: {overflowing}"
+
+
+def test_labels_and_values_of_a_backups_contents_stand_apart(live_server, browser_page, alice):
+    """The manifest once read "Compressionzstd": its label column had no gap."""
+    backup = Backup.objects.create(
+        target_name="shop",
+        trigger=BackupTrigger.MANUAL,
+        status=BackupStatus.SUCCEEDED,
+        location="/backups/shop/1",
+        started=timezone.now(),
+        finished=timezone.now(),
+        manifest={
+            "format": 1,
+            "ERPKEEPER_VERSION": "1.0",
+            "target": {"kind": "tryton", "erp_version": "8.2", "modules": ["sale"]},
+            "compression": {"algorithm": "zstd", "level": 3},
+            "encrypted": False,
+            "components": [],
+        },
+    )
+    sign_in(browser_page, live_server.url, "alice", PERSONA_PASSWORD)
+    browser_page.goto(live_server.url + reverse("admin:backups_backup_change", args=[backup.pk]))
+    manifest = browser_page.locator("[data-testid=backup-manifest] dl")
+    label = manifest.locator("dt", has_text="Compression").bounding_box()
+    value = manifest.locator("dt:has-text('Compression') + dd").bounding_box()
+    assert value["x"] - (label["x"] + label["width"]) >= 8
