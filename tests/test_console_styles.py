@@ -9,7 +9,10 @@ ones, and this test names any new one.
 import re
 from pathlib import Path
 
+import pytest
 import unfold
+from django.contrib.staticfiles import finders
+from django.test import Client
 
 import erpkeeper
 
@@ -44,3 +47,17 @@ def test_every_utility_class_in_our_templates_is_defined():
     defined = defined_classes() | OWN_CLASSES
     missing = {name: sorted(paths) for name, paths in used_classes().items() if name not in defined}
     assert missing == {}, "add these to console/static/console/console.css: " + str(missing)
+
+
+@pytest.mark.django_db
+def test_every_console_page_loads_the_console_stylesheet_and_a_favicon(olga):
+    client = Client()
+    client.force_login(olga)
+    page = client.get("/").content.decode()
+    assert "console/console.css" in page
+    icon = re.search(r'<link[^>]+rel="icon"[^>]+href="([^"]+)"', page)
+    assert icon, "no favicon link: browsers ask /favicon.ico and get a 404"
+    assert finders.find("console/favicon.svg")
+    assert "console/favicon.svg" in icon.group(1)
+    # The sign-in page too, before anybody is signed in.
+    assert "console/favicon.svg" in Client().get("/login/").content.decode()

@@ -18,6 +18,14 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "SHOW_HISTORY": False,
     "SHOW_VIEW_ON_SITE": False,
+    # Without an icon link every page load asked for /favicon.ico and logged a 404.
+    "SITE_FAVICONS": [
+        {
+            "rel": "icon",
+            "type": "image/svg+xml",
+            "href": lambda request: static("console/favicon.svg"),
+        }
+    ],
     # The utilities unfold's prebuilt stylesheet lacks, and the console's layout rules.
     "STYLES": [lambda request: static("console/console.css")],
     "DASHBOARD_CALLBACK": "erpkeeper.console.dashboard.dashboard_callback",
