@@ -9,7 +9,9 @@ JOBS_RUN = Rule(app="core", action=("add", "change"), model="job")  # change = c
 class CoreConfig(ErpKeeperAppConfig):
     name = "erpkeeper.core"
     label = "core"
-    verbose_name = _("Core")
+    # The console's breadcrumb and app list: jobs, notifications and the audit trail are
+    # records of what the platform did, which "Core" did not tell anyone.
+    verbose_name = _("Operations records")
     cli_modules = ("erpkeeper.core.cli",)
     api_module = "erpkeeper.core.api"
     navigation = (

@@ -11,6 +11,8 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _DURATION = re.compile(r"^(?P<n>\d+)(?P<unit>[mh]?)$", re.IGNORECASE)
 
@@ -36,8 +38,11 @@ def parse_window(text: str, default_time_zone: str = "UTC") -> WindowSpec:
     parts = (text or "").split()
     if len(parts) not in (3, 4):
         raise WindowSyntaxError(
-            f"{text!r} is not a maintenance window: use 'DAY HH:MM DURATION [TIME_ZONE]', "
-            "e.g. 'sun 02:00 4h Asia/Shanghai'"
+            _(
+                "%(text)s is not a maintenance window: use 'DAY HH:MM DURATION [TIME_ZONE]', "
+                "e.g. 'sun 02:00 4h Asia/Shanghai'"
+            )
+            % {"text": repr(text)}
         )
     weekday = _parse_day(parts[0])
     start = _parse_time(parts[1])
@@ -53,23 +58,29 @@ def _parse_day(text: str) -> int:
         return DAYS.index(lowered)
     if text.isdigit() and 1 <= int(text) <= 7:
         return int(text) - 1
-    raise WindowSyntaxError(f"unknown day {text!r}: use mon, tue, wed, thu, fri, sat or sun")
+    raise WindowSyntaxError(
+        _("unknown day %(text)s: use mon, tue, wed, thu, fri, sat or sun") % {"text": repr(text)}
+    )
 
 
 def _parse_time(text: str) -> dt.time:
     try:
         return dt.time.fromisoformat(text if len(text) > 2 else f"{int(text):02d}:00")
     except ValueError:
-        raise WindowSyntaxError(f"{text!r} is not a time of day: use HH:MM (24-hour)") from None
+        raise WindowSyntaxError(
+            _("%(text)s is not a time of day: use HH:MM (24-hour)") % {"text": repr(text)}
+        ) from None
 
 
 def _parse_duration(text: str) -> int:
     match = _DURATION.match(text)
     if not match:
-        raise WindowSyntaxError(f"{text!r} is not a duration: use minutes (90m) or hours (4h)")
+        raise WindowSyntaxError(
+            _("%(text)s is not a duration: use minutes (90m) or hours (4h)") % {"text": repr(text)}
+        )
     minutes = int(match["n"]) * (60 if match["unit"].lower() == "h" else 1)
     if not 1 <= minutes <= 7 * 24 * 60:
-        raise WindowSyntaxError("a maintenance window lasts between 1 minute and 7 days")
+        raise WindowSyntaxError(_("a maintenance window lasts between 1 minute and 7 days"))
     return minutes
 
 
@@ -78,7 +89,7 @@ def _validate_time_zone(name: str) -> None:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise WindowSyntaxError(
-            f"unknown time zone {name!r}: use e.g. Asia/Shanghai or UTC"
+            _("unknown time zone %(name)s: use e.g. Asia/Shanghai or UTC") % {"name": repr(name)}
         ) from None
 
 
