@@ -1,0 +1,37 @@
+"""Console-wide details: breadcrumbs show names as typed, empty lists say so plainly."""
+
+import pytest
+from django.urls import reverse
+
+from erpkeeper.targets import services as targets
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_target(tmp_path):
+    return targets.add_target(
+        name="demo-tryton", database_url=f"sqlite:///{tmp_path / 'erp.sqlite'}", verify=False
+    )
+
+
+def test_breadcrumbs_show_an_objects_name_as_typed(olga, demo_target, console_client_for):
+    url = reverse("admin:targets_target_change", args=[demo_target.pk])
+    html = console_client_for(olga).get(url).content.decode()
+    assert "Demo-tryton" not in html
+    assert "demo-tryton" in html
+    assert "Targets" in html  # the list's crumb still starts with a capital
+
+
+def test_an_empty_list_says_nothing_is_here_yet(olga, console_client_for):
+    html = console_client_for(olga).get(reverse("admin:targets_target_changelist")).content
+    text = " ".join(html.decode().split())
+    assert "yielded" not in text
+    assert "Nothing here yet." in text
+
+
+def test_an_empty_filtered_list_says_nothing_matches(olga, demo_target, console_client_for):
+    url = reverse("admin:targets_target_changelist") + "?q=no-such-target"
+    text = " ".join(console_client_for(olga).get(url).content.decode().split())
+    assert "Nothing matches these filters." in text
+    assert "Reset filters" in text
