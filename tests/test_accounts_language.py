@@ -104,3 +104,24 @@ def test_api_token_users_get_answers_in_their_language(api_client_for, victor):
     response = api_client_for(victor).post("/api/v1/tokens/", {}, format="json")
     assert response.status_code == 400
     assert response.json()["name"] == ["该字段是必填项。"]  # DRF's "This field is required."
+
+
+def test_an_api_request_that_sends_accept_language_gets_that_language(api_client_for, victor):
+    services.set_language(victor, "zh-hans")
+    client = api_client_for(victor)
+    response = client.post("/api/v1/tokens/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["name"] == ["This field is required."]
+    assert response["Content-Language"] == "en"
+
+
+def test_an_api_request_in_an_unsupported_language_gets_the_owners(api_client_for, victor):
+    services.set_language(victor, "zh-hans")
+    client = api_client_for(victor)
+    response = client.post("/api/v1/tokens/", {}, format="json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()["name"] == ["该字段是必填项。"]
+
+
+def test_a_token_user_without_a_language_follows_accept_language(api_client_for, victor):
+    client = api_client_for(victor)
+    response = client.post("/api/v1/tokens/", {}, format="json", HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    assert response.json()["name"] == ["该字段是必填项。"]

@@ -9,6 +9,7 @@ lockout.
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -52,11 +53,29 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     @staticmethod
     def _apply_language(request, user) -> None:
-        # UserLanguageMiddleware ran before DRF knew the user; answer in their language too.
+        # UserLanguageMiddleware ran before DRF knew the user; answer in their language too,
+        # unless the request asks for a language: a client that sends Accept-Language says what
+        # it can read (LocaleMiddleware has already chosen it), a script that sends none gets
+        # its owner's language. (Browsers use sessions, where the profile wins.)
+        if requested_language(request):
+            return
         language = services.get_profile(user).language
         if language:
             translation.activate(language)
             request._request.LANGUAGE_CODE = language
+
+
+def requested_language(request) -> str:
+    """The supported language the Accept-Language header asks for first, or ""."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return ""
 
 
 def attribute_to(request, user) -> None:
