@@ -21,7 +21,8 @@ from erpkeeper.core import outbox
 from erpkeeper.core.models import OutboxMessage
 
 SEVERITY_VARIANTS = {"info": "info", "warning": "warning", "critical": "danger"}
-STATE_VARIANTS = {"pending": "danger", "sent": "warning", "resolved": "success"}
+# Pending only means "not sent yet": amber, not the red of a failure (severity says how bad).
+STATE_VARIANTS = {"pending": "warning", "sent": "info", "resolved": "success"}
 RESOLVE_DIALOG = {
     "title": _("Mark this notification resolved?"),
     "description": _(
