@@ -37,3 +37,20 @@ def test_the_console_calls_core_operations_records(alice, client):
     html = client.get("/core/job/").content.decode()
     assert "Operations records" in html
     assert ">Core<" not in html
+
+
+@pytest.mark.django_db
+def test_default_rule_names_follow_the_reader_and_renamed_ones_stay(olga, client):
+    from erpkeeper.accounts.services import set_language
+    from erpkeeper.alerts import services
+    from erpkeeper.alerts.models import AlertRule
+
+    disk = AlertRule.objects.get(default_key="disk")
+    assert disk.name == "Disk almost full"  # stored as the msgid, whatever the platform language
+    set_language(olga, "zh-hans")
+    client.force_login(olga)
+    html = client.get("/alerts/alertrule/").content.decode()
+    assert "磁盘" in html and "Disk almost full" not in html
+    services.update_rule(disk, name="Platte fast voll")
+    html = client.get("/alerts/alertrule/").content.decode()
+    assert "Platte fast voll" in html

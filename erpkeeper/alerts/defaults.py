@@ -3,13 +3,15 @@
 They have no targets or hosts selected, so they watch every target and every host. People may
 change their thresholds or disable them, but not delete them (``services.delete_rule``); a
 default rule that was changed is never put back, only missing ones are created.
+
+Names and descriptions are stored as their English msgids (``gettext_noop``) and translated
+when shown (``AlertRule.display_name``): stored text cannot follow each reader's language. A
+rule people renamed shows the name they gave it.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as _
 
 # key -> fields. Recovery thresholds are explicit where the metric is 0/1 or a count: with the
 # default (the threshold itself) "above 0" would resolve only below 0, that is never.
@@ -87,19 +89,21 @@ def ensure_default_rules() -> int:
 
     existing = set(AlertRule.objects.filter(is_default=True).values_list("default_key", flat=True))
     created = 0
-    with (
-        translation.override(settings.LANGUAGE_CODE),
-        audit_context(actor_name="system:alerts", source="system"),
-    ):
+    with audit_context(actor_name="system:alerts", source="system"):
         for key, fields in DEFAULT_RULES.items():
             if key in existing:
                 continue
-            values = {k: str(v) if k in ("name", "description") else v for k, v in fields.items()}
+            values = dict(fields)
             if AlertRule.objects.filter(name=values["name"]).exists():
                 values["name"] = f"{values['name']} ({key})"  # a rule of people's own has it
             AlertRule.objects.create(is_default=True, default_key=key, **values)
             created += 1
     return created
+
+
+def default_text(key: str, field: str) -> str:
+    """The msgid a default rule was created with ("" for other rules)."""
+    return DEFAULT_RULES.get(key, {}).get(field, "")
 
 
 def create_default_rules_after_migrate(sender, **kwargs) -> None:

@@ -312,7 +312,7 @@ def place(series, known_labels=()) -> str:
 
 
 def summary(rule, series, no_data: bool) -> str:
-    values = {"rule": rule.name, "place": place(series, rule.label_selector)}
+    values = {"rule": rule.display_name, "place": place(series, rule.label_selector)}
     if no_data:
         return (_("%(rule)s: no data from %(place)s") % values)[:255]
     return (_("%(rule)s on %(place)s") % values)[:255]

@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+
+from erpkeeper.alerts.defaults import default_text
 
 
 class Operator(models.TextChoices):
@@ -109,7 +111,23 @@ class AlertRule(models.Model):
         verbose_name_plural = _("alert rules")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: a default rule's stored msgid is translated, a
+        name people gave (or a renamed default) is shown as written."""
+        return self._shown("name")
+
+    @property
+    def display_description(self) -> str:
+        return self._shown("description")
+
+    def _shown(self, field: str) -> str:
+        value = getattr(self, field)
+        if self.is_default and value and value == default_text(self.default_key, field):
+            return gettext(value)
+        return value
 
 
 class AlertState(models.TextChoices):

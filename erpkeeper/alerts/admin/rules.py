@@ -98,7 +98,7 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
 class AlertRuleAdmin(ModelAdmin):
     form = AlertRuleForm
     list_display = [
-        "name",
+        "name_display",
         "metric",
         "condition",
         "for_seconds",
@@ -176,6 +176,10 @@ class AlertRuleAdmin(ModelAdmin):
 
     def delete_model(self, request, obj):
         alert_services().delete_rule(obj)
+
+    @display(description=_("name"), ordering="name")
+    def name_display(self, obj):
+        return obj.display_name  # a default rule's name in the reader's language
 
     @display(description=_("Condition"))
     def condition(self, obj):
