@@ -15,7 +15,8 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
@@ -53,6 +54,11 @@ HOUSEKEEPING_DIALOG = {
     "form_class": None,
     "form_submit_text": _("Yes, delete old history"),
 }
+# Only a job that did not finish its work may be retried; a succeeded one offers no retry.
+RETRYABLE = (Job.Status.FAILED, Job.Status.CANCELLED)
+ENCRYPTED_SUFFIX = "_encrypted"
+MAX_OUTPUTS = 20  # per kind of row: a job makes one or a few; the page must stay short
+
 RETRY_DIALOG = {
     "title": _("Run this job again?"),
     "description": _("A new job with the same kind, target and parameters is queued."),
@@ -89,7 +95,7 @@ class JobAdmin(ModelAdmin):
     actions_list = ["housekeeping_now"]
     actions_detail = ["cancel_detail", "retry_detail"]
     list_before_template = "core/jobs/live_config.html"
-    change_form_before_template = "core/jobs/live_config.html"
+    change_form_before_template = "core/jobs/job_top.html"
     fieldsets = [
         (
             None,
@@ -149,8 +155,9 @@ class JobAdmin(ModelAdmin):
         )
 
     def has_retry_permission(self, request, object_id=None):
+        # A succeeded job has nothing to retry (run the work anew from its own page instead).
         return request.user.has_perm("core.change_job") and (
-            object_id is None or self._job_is(object_id, finished=True)
+            object_id is None or Job.objects.filter(pk=object_id, status__in=RETRYABLE).exists()
         )
 
     def has_housekeeping_permission(self, request):
@@ -166,6 +173,9 @@ class JobAdmin(ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         context = {**(extra_context or {}), **self._live(object_id)}
+        job = Job.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if job is not None:
+            context["job_outputs"] = job_outputs(job, request, self.admin_site)
         return super().changeform_view(request, object_id, form_url, context)
 
     def _live(self, object_id) -> dict:
@@ -227,7 +237,7 @@ class JobAdmin(ModelAdmin):
 
     @display(description=_("Parameters"))
     def params_display(self, job):
-        return _json_block(job.params)
+        return params_html(job.params)
 
     @display(description=_("Result"))
     def result_display(self, job):
@@ -247,7 +257,8 @@ class JobAdmin(ModelAdmin):
 
     @admin.action(description=_("Retry selected jobs"), permissions=["retry"])
     def retry_selected(self, request, queryset):
-        done = sum(self._retry(request, job, quiet=True) is not None for job in queryset)
+        retryable = queryset.filter(status__in=RETRYABLE)
+        done = sum(self._retry(request, job, quiet=True) is not None for job in retryable)
         text = ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", done)
         messages.info(request, text % {"count": done})
 
@@ -314,6 +325,49 @@ def _mark_safe(html: str):
     from django.utils.safestring import mark_safe
 
     return mark_safe(html)  # noqa: S308  (rendered from our own template)
+
+
+def params_html(params: dict) -> str:
+    """The job's parameters as name and value, secrets left out: a ``*_encrypted`` value (the
+    restore's destination URL) is a ciphertext nobody can read, so only its name shows."""
+    if not params:
+        return "–"
+    rows = []
+    for name in sorted(params):
+        value = params[name]
+        if name.endswith(ENCRYPTED_SUFFIX):
+            name, value = name.removesuffix(ENCRYPTED_SUFFIX), _("(encrypted, not shown)")
+        elif isinstance(value, dict | list):
+            value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        elif value in ("", None):
+            value = "–"
+        rows.append((name, value))
+    items = format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows)
+    return format_html('<dl class="ek-job-params" data-job-params>{}</dl>', items)
+
+
+def job_outputs(job: Job, request, admin_site) -> list[dict]:
+    """The rows this job made (a backup, a restore, a drill ...), found through the foreign keys
+    other apps hold to Job, so core names none of them; only those the user may view."""
+    outputs = []
+    for relation in Job._meta.related_objects:
+        model = relation.related_model
+        model_admin = admin_site._registry.get(model)
+        if not relation.one_to_many or model_admin is None:
+            continue
+        if not model_admin.has_view_permission(request):
+            continue
+        made = model._default_manager.filter(**{relation.field.name: job})[:MAX_OUTPUTS]
+        url_name = f"{admin_site.name}:{model._meta.app_label}_{model._meta.model_name}_change"
+        outputs += [
+            {
+                "kind": capfirst(model._meta.verbose_name),
+                "text": str(row),
+                "url": reverse(url_name, args=[row.pk]),
+            }
+            for row in made
+        ]
+    return outputs
 
 
 def _json_block(value, attrs: str = "") -> str:
