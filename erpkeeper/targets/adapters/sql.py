@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import os
 import re
+import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -530,15 +531,45 @@ def _postgres_connect_error(exc: Exception, url: dburl.DatabaseUrl) -> AdapterEr
             % names
         )
     if "timeout" in lowered or "timed out" in lowered:
-        return ServerUnreachable(
-            _("cannot reach %(where)s: no answer within %(seconds)s s (host down or firewall)")
-            % {"where": where, "seconds": CONNECT_TIMEOUT_S}
-        )
+        return _postgres_timeout_error(url, where)
     if "ssl negotiation" in lowered or "invalid response" in lowered:
         return ServerUnreachable(_("%(where)s answered, but it is not a PostgreSQL server") % names)
     if "network is unreachable" in lowered or "no route to host" in lowered:
         return ServerUnreachable(_("cannot reach %(where)s: %(error)s") % names)
     return AdapterError(_("cannot connect to %(where)s: %(error)s") % names)
+
+
+def _postgres_timeout_error(url: dburl.DatabaseUrl, where: str) -> ServerUnreachable:
+    """libpq says "timeout expired" both when the TCP connection is never accepted (host down,
+    packets dropped) and when it is accepted but nothing answers (an overloaded server, or a
+    silent service on that port); a plain TCP connect tells which, so the message is true."""
+    names = {"where": where, "seconds": CONNECT_TIMEOUT_S}
+    host = url.host or ""
+    if not host or host.startswith("/"):  # a Unix socket: no TCP to probe
+        return ServerUnreachable(_("%(where)s did not answer within %(seconds)s s") % names)
+    if _tcp_accepts(host, url.port or 5432):
+        return ServerUnreachable(
+            _(
+                "%(where)s accepted the connection but sent no answer within %(seconds)s s "
+                "(the server is overloaded, or what listens there is not PostgreSQL)"
+            )
+            % names
+        )
+    return ServerUnreachable(
+        _(
+            "cannot reach %(where)s: the connection was not accepted within %(seconds)s s "
+            "(the host is down, or a firewall drops the packets)"
+        )
+        % names
+    )
+
+
+def _tcp_accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
+            return True
+    except OSError:
+        return False
 
 
 def _postgres_query_error(exc: Exception, url: dburl.DatabaseUrl) -> AdapterError:
