@@ -127,11 +127,12 @@ def test_cli_lists_series_and_queries_a_metric(capsys):
 
 def test_console_adds_a_host_and_shows_the_token_once(alice, console_client_for):
     client = console_client_for(alice)
-    response = client.post("/monitoring/host/add/", {"name": "db1", "labels": "{}"})
+    response = client.post("/monitoring/host/add/", {"name": "db1", "labels": "rack=a"})
     assert response.status_code == 200, response.content[:500]
     page = response.content.decode()
     token = page.split('id="host-token"')[1].split(">")[1].split("<")[0]
     assert host_for_token(token).name == "db1"
+    assert host_for_token(token).labels == {"rack": "a"}
     assert "no-store" in response["Cache-Control"]
     listing = client.get("/monitoring/host/").content.decode()
     assert "db1" in listing and token not in listing

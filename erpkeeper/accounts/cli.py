@@ -11,8 +11,16 @@ import getpass
 import sys
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.accounts import services
+from erpkeeper.accounts.models import ApiToken
+from erpkeeper.accounts.roles import Role, ensure_all_permissions, sync_role_permissions
 from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 
 
@@ -96,8 +104,6 @@ def _register_role(sub) -> None:
 
 
 def _role_names() -> str:
-    from erpkeeper.accounts.roles import Role
-
     return ", ".join(f"'{r.value}'" for r in Role)
 
 
@@ -112,10 +118,6 @@ def _validation_error(exc) -> CommandError:
 
 
 def _find_user(username: str):
-    from django.contrib.auth import get_user_model
-
-    from erpkeeper.accounts import services
-
     try:
         return services.get_user(username)
     except get_user_model().DoesNotExist:
@@ -124,8 +126,6 @@ def _find_user(username: str):
 
 
 def _role(text: str):
-    from erpkeeper.accounts.roles import Role
-
     try:
         return Role.parse(text)
     except ValueError:
@@ -153,8 +153,6 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def describe_user(user) -> dict:
-    from erpkeeper.accounts import services
-
     return {
         "id": user.pk,
         "username": user.get_username(),
@@ -187,10 +185,6 @@ def describe_token(token) -> dict:
 
 
 def handle_user_create(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.accounts import services
-
     role = _role(args.role)
     password = _read_password(True) if args.password_stdin else None
     try:
@@ -214,8 +208,6 @@ def handle_user_create(args) -> int:
 
 
 def handle_user_list(args) -> int:
-    from django.contrib.auth import get_user_model
-
     users = get_user_model().objects.order_by("username").prefetch_related("groups")
     rows = [describe_user(u) for u in users.select_related("profile")]
     plain = [
@@ -227,8 +219,6 @@ def handle_user_list(args) -> int:
 
 
 def handle_user_set_role(args) -> int:
-    from erpkeeper.accounts import services
-
     user = _find_user(args.username)
     role = _role(args.role)
     services.set_role(user, role)
@@ -241,10 +231,6 @@ def handle_user_set_role(args) -> int:
 
 
 def handle_user_set_password(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.accounts import services
-
     user = _find_user(args.username)
     password = _read_password(args.password_stdin)
     try:
@@ -259,8 +245,6 @@ def handle_user_set_password(args) -> int:
 
 
 def handle_user_unlock(args) -> int:
-    from erpkeeper.accounts import services
-
     user = _find_user(args.username)
     removed = services.unlock_user(user.get_username())
     if removed:
@@ -279,11 +263,6 @@ def handle_user_unlock(args) -> int:
 
 
 def handle_token_create(args) -> int:
-    from django.core.exceptions import ValidationError
-    from django.utils import timezone
-
-    from erpkeeper.accounts import services
-
     user = _find_user(args.user)
     expires = None
     if args.expires_days is not None:
@@ -311,8 +290,6 @@ def handle_token_create(args) -> int:
 
 
 def handle_token_list(args) -> int:
-    from erpkeeper.accounts.models import ApiToken
-
     tokens = ApiToken.objects.select_related("user").order_by("user__username", "-created")
     if args.user:
         tokens = tokens.filter(user=_find_user(args.user))
@@ -323,9 +300,6 @@ def handle_token_list(args) -> int:
 
 
 def handle_token_revoke(args) -> int:
-    from erpkeeper.accounts import services
-    from erpkeeper.accounts.models import ApiToken
-
     try:
         token = ApiToken.objects.select_related("user").get(pk=args.id)
     except ApiToken.DoesNotExist:
@@ -341,11 +315,6 @@ def handle_token_revoke(args) -> int:
 
 
 def handle_role_list(args) -> int:
-    from django.contrib.auth.models import Group
-    from django.db.models import Count
-
-    from erpkeeper.accounts.roles import Role
-
     groups = {
         g.name: g
         for g in Group.objects.annotate(
@@ -369,8 +338,6 @@ def handle_role_list(args) -> int:
 
 
 def handle_role_show(args) -> int:
-    from django.contrib.auth.models import Group
-
     role = _role(args.role)
     group = Group.objects.filter(name=role.value).first()
     perms = []
@@ -384,8 +351,6 @@ def handle_role_show(args) -> int:
 
 
 def handle_role_sync(args) -> int:
-    from erpkeeper.accounts.roles import ensure_all_permissions, sync_role_permissions
-
     ensure_all_permissions()
     counts = sync_role_permissions()
     rows = [{"role": name, "permissions": count} for name, count in counts.items()]

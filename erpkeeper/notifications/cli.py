@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import sys
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.notifications import services
+from erpkeeper.notifications.delivery import deliver_pending
+from erpkeeper.notifications.models import Channel, Delivery
+from erpkeeper.targets.models import Target
 
 KINDS = ["email", "webhook", "slack", "dingtalk", "wecom", "feishu"]
 SEVERITIES = ["info", "warning", "critical"]
@@ -72,10 +79,6 @@ def _register_add(actions) -> None:
 
 
 def handle_add(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.notifications import services
-
     secrets = _secrets_from_stdin(args)
     try:
         channel = services.create_channel(
@@ -95,8 +98,6 @@ def handle_add(args) -> int:
 
 
 def handle_list(args) -> int:
-    from erpkeeper.notifications.models import Channel
-
     rows = [channel_row(c) for c in Channel.objects.all()]
     columns = ["name", "kind", "destination", "min_severity", "state", "last_delivery"]
     emit(args, rows, table(rows, columns))
@@ -109,8 +110,6 @@ def handle_show(args) -> int:
 
 
 def handle_test(args) -> int:
-    from erpkeeper.notifications import services
-
     channel = find_channel(args.name)
     delivery = services.send_test(channel)
     data = delivery_row(delivery)
@@ -123,32 +122,24 @@ def handle_test(args) -> int:
 
 
 def handle_enable(args) -> int:
-    from erpkeeper.notifications import services
-
     channel = services.enable_channel(find_channel(args.name))
     emit(args, channel_data(channel), f"{channel.name}: enabled")
     return 0
 
 
 def handle_disable(args) -> int:
-    from erpkeeper.notifications import services
-
     channel = services.disable_channel(find_channel(args.name))
     emit(args, channel_data(channel), f"{channel.name}: disabled")
     return 0
 
 
 def handle_remove(args) -> int:
-    from erpkeeper.notifications import services
-
     services.remove_channel(find_channel(args.name))
     emit(args, {"removed": args.name}, f"removed channel {args.name}")
     return 0
 
 
 def handle_deliveries(args) -> int:
-    from erpkeeper.notifications.models import Delivery
-
     deliveries = Delivery.objects.select_related("channel", "message")
     if args.name:
         deliveries = deliveries.filter(channel=find_channel(args.name))
@@ -161,8 +152,6 @@ def handle_deliveries(args) -> int:
 
 
 def handle_deliver(args) -> int:
-    from erpkeeper.notifications.delivery import deliver_pending
-
     run = deliver_pending()
     text = f"{run.delivered} delivered, {run.failed} failed"
     if run.disabled:
@@ -201,8 +190,6 @@ def _secrets_from_stdin(args) -> dict:
 
 
 def find_channel(name: str):
-    from erpkeeper.notifications.models import Channel
-
     channel = Channel.objects.filter(name=name).first()
     if channel is None:
         raise CommandError(f"no channel named {name!r}", EXIT_NOT_FOUND, "not_found")
@@ -210,8 +197,6 @@ def find_channel(name: str):
 
 
 def _find_target(name: str):
-    from erpkeeper.targets.models import Target
-
     target = Target.objects.filter(name=name).first()
     if target is None:
         raise CommandError(f"no target named {name!r}", EXIT_NOT_FOUND, "not_found")
@@ -219,8 +204,6 @@ def _find_target(name: str):
 
 
 def channel_row(channel) -> dict:
-    from erpkeeper.notifications import services
-
     last = services.last_delivery(channel)
     if channel.enabled:
         state = "enabled"
@@ -269,8 +252,6 @@ def delivery_row(delivery) -> dict:
 
 
 def _local_time(moment) -> str:
-    from django.utils import timezone
-
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 

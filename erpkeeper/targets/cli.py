@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from django.core.exceptions import ValidationError
+
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.targets import services
+from erpkeeper.targets.models import Target
+from erpkeeper.targets.services import TargetRemovalFailed, check_target, get_target, remove_target
 
 
 def register(sub) -> None:
@@ -102,9 +107,6 @@ def _fields(args) -> dict:
 
 
 def _find(name: str):
-    from erpkeeper.targets.models import Target
-    from erpkeeper.targets.services import get_target
-
     try:
         return get_target(name)
     except Target.DoesNotExist:
@@ -119,10 +121,6 @@ def _validation_error(exc) -> CommandError:
 
 
 def handle_add(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.targets import services
-
     fields = _fields(args)
     fields.setdefault("environment", "production")
     try:
@@ -147,10 +145,6 @@ def handle_add(args) -> int:
 
 
 def handle_update(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.targets import services
-
     target = _find(args.name)
     fields = _fields(args)
     if args.rename:
@@ -165,8 +159,6 @@ def handle_update(args) -> int:
 
 
 def handle_list(args) -> int:
-    from erpkeeper.targets.models import Target
-
     rows = [_summary(t) for t in Target.objects.all()]
     columns = [
         "name",
@@ -188,8 +180,6 @@ def handle_show(args) -> int:
 
 
 def handle_check(args) -> int:
-    from erpkeeper.targets.services import check_target
-
     target = _find(args.name)
     result = check_target(target)
     if not result.ok:
@@ -202,8 +192,6 @@ def handle_check(args) -> int:
 
 
 def handle_remove(args) -> int:
-    from erpkeeper.targets.services import TargetRemovalFailed, remove_target
-
     target = _find(args.name)
     if not args.yes:
         _confirm_removal(target, args.delete_backups)

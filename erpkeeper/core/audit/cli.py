@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 
+from erpkeeper.core import audit
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit, table
 
 
@@ -50,8 +51,6 @@ def _filter_arguments(parser) -> None:
 
 
 def _entries(args):
-    from erpkeeper.core import audit
-
     try:
         return audit.filter_entries(
             actor=args.actor,
@@ -68,8 +67,6 @@ def _entries(args):
 
 
 def handle_verify(args) -> int:
-    from erpkeeper.core import audit
-
     anchor = _parse_anchor(args.anchor) if args.anchor else None
     result = audit.verify(anchor=anchor)
     lines = [result.summary()]
@@ -90,8 +87,6 @@ def _parse_anchor(text: str) -> tuple[int, str]:
 
 
 def handle_list(args) -> int:
-    from erpkeeper.core import audit
-
     if args.limit < 1:
         raise CommandError("--limit must be at least 1", EXIT_USAGE, "usage")
     entries = list(_entries(args).order_by("-sequence")[: args.limit])
@@ -114,8 +109,6 @@ def handle_list(args) -> int:
 
 
 def handle_export(args) -> int:
-    from erpkeeper.core import audit
-
     lines = audit.csv_lines(_entries(args))
     if args.output == "-":
         with contextlib.suppress(BrokenPipeError):  # e.g. piped into head

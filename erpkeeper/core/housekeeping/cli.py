@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from erpkeeper.core.housekeeping import MAX_KEEP_DAYS
+from erpkeeper.core.housekeeping import MAX_KEEP_DAYS, prune_history, queue_housekeeping
+from erpkeeper.core.jobs.cli import _actor, describe, run_here
 from erpkeeper.lib.cli import emit
 
 
@@ -28,9 +29,6 @@ def register(sub) -> None:
 
 
 def handle_housekeeping(args) -> int:
-    from erpkeeper.core.housekeeping import prune_history, queue_housekeeping
-    from erpkeeper.core.jobs.cli import _actor, describe, run_here
-
     if args.dry_run:
         counts = prune_history(days=args.keep_days, dry_run=True)
         text = ", ".join(f"{name}: {count} would be deleted" for name, count in counts.items())

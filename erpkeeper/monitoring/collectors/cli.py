@@ -9,6 +9,8 @@ import time
 
 from erpkeeper.lib.cli import emit, table
 from erpkeeper.monitoring.agent.options import add_arguments
+from erpkeeper.monitoring.collectors.embedded import EmbeddedCollector
+from erpkeeper.monitoring.storage.ingest import MetricSample, embedded_host, ingest
 
 
 def register(sub) -> None:
@@ -38,8 +40,6 @@ def agent_words(argv: list[str]) -> list[str]:
 
 
 def handle_collect(args) -> None:
-    from erpkeeper.monitoring.collectors.embedded import EmbeddedCollector
-
     collector = EmbeddedCollector()
     try:
         # CPU use and the rates compare two readings: take a first one and wait a second.
@@ -48,8 +48,6 @@ def handle_collect(args) -> None:
         samples = collector.collect(dt.datetime.now(dt.UTC))
         stored = None
         if args.store:
-            from erpkeeper.monitoring.storage.ingest import MetricSample, embedded_host, ingest
-
             result = ingest(embedded_host(), [MetricSample(**vars(s)) for s in samples])
             stored = {"accepted": result.accepted, "duplicates": result.duplicates}
     finally:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils import timezone
+
 from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.monitoring.models import Host
+from erpkeeper.monitoring.storage.http import agent_command
+from erpkeeper.monitoring.storage.query import find_series, series_points, with_latest
+from erpkeeper.monitoring.storage.tokens import create_host, remove_host, rotate_token
 
 SPARK = "▁▂▃▄▅▆▇█"
 DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -50,11 +58,6 @@ def register(sub) -> None:
 
 
 def handle_host_add(args) -> int:
-    from django.core.exceptions import ValidationError
-
-    from erpkeeper.monitoring.storage.http import agent_command
-    from erpkeeper.monitoring.storage.tokens import create_host
-
     try:
         host, token = create_host(args.name, targets=args.target)
     except ValidationError as exc:
@@ -72,10 +75,6 @@ def handle_host_add(args) -> int:
 
 
 def handle_host_list(args) -> int:
-    from django.db.models import Count
-
-    from erpkeeper.monitoring.models import Host
-
     hosts = Host.objects.annotate(series_count=Count("series")).prefetch_related("targets")
     rows = [host_row(host) for host in hosts]
     emit(args, rows, table(rows, ["name", "kind", "last_seen", "series", "agent", "targets"]))
@@ -83,8 +82,6 @@ def handle_host_list(args) -> int:
 
 
 def handle_host_remove(args) -> int:
-    from erpkeeper.monitoring.storage.tokens import remove_host
-
     host = find_host(args.name)
     remove_host(host)
     emit(args, {"removed": host.name}, f"removed host {host.name} and its metrics")
@@ -92,9 +89,6 @@ def handle_host_remove(args) -> int:
 
 
 def handle_rotate(args) -> int:
-    from erpkeeper.monitoring.storage.http import agent_command
-    from erpkeeper.monitoring.storage.tokens import rotate_token
-
     host = find_host(args.name)
     token = rotate_token(host)
     command = agent_command(host.name, token)
@@ -108,8 +102,6 @@ def handle_rotate(args) -> int:
 
 
 def find_host(name: str):
-    from erpkeeper.monitoring.models import Host
-
     host = Host.objects.filter(name=name).first()
     if host is None:
         raise CommandError(f"no host named {name!r}", EXIT_NOT_FOUND, "not_found")
@@ -131,8 +123,6 @@ def host_row(host) -> dict:
 
 
 def handle_metrics_list(args) -> int:
-    from erpkeeper.monitoring.storage.query import find_series, with_latest
-
     series = with_latest(find_series(host=args.host, target=args.target)).order_by("metric", "id")
     rows = [
         {
@@ -151,10 +141,6 @@ def handle_metrics_list(args) -> int:
 
 
 def handle_metrics_query(args) -> int:
-    from django.utils import timezone
-
-    from erpkeeper.monitoring.storage.query import find_series, series_points
-
     since = parse_duration(args.since)
     series = list(find_series(metric=args.metric, host=args.host))
     if not series:
