@@ -142,9 +142,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "erpkeeper.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 
-LANGUAGE_CODE = "en"
 # Each language named in itself, as language pickers do.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The platform's language: the sign-in page before a choice, notifications, scheduled jobs'
+# messages and anyone who has not chosen one (each user's own choice wins for them).
+LANGUAGE_CODE = env.envchoice("ERPKEEPER_LANGUAGE", "en", [code for code, _name in LANGUAGES])
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -53,3 +53,15 @@ def test_plain_pytest_runs_in_test_mode_with_a_home_of_its_own_never_var():
 
     assert settings.TESTING is True
     assert settings.HOME.name == "test-home" and settings.HOME.parent.name == ".cache"
+
+
+def test_the_platform_language_comes_from_erpkeeper_language(monkeypatch):
+    from erpkeeper.lib import env
+
+    monkeypatch.setattr(env, "CONFIG_ERRORS", [])
+    choices = ["en", "zh-hans"]
+    monkeypatch.setenv("ERPKEEPER_LANGUAGE", "zh-Hans")
+    assert env.envchoice("ERPKEEPER_LANGUAGE", "en", choices) == "zh-hans"
+    monkeypatch.setenv("ERPKEEPER_LANGUAGE", "klingon")
+    assert env.envchoice("ERPKEEPER_LANGUAGE", "en", choices) == "en"
+    assert [error.variable for error in env.CONFIG_ERRORS] == ["ERPKEEPER_LANGUAGE"]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from erpkeeper.core import outbox
-from erpkeeper.core.jobs.registry import get_kind
+from erpkeeper.core.jobs.registry import kind_label
 from erpkeeper.core.models import Job
 from erpkeeper.lib.dashboard import Board, Panel, Tile
 
@@ -50,14 +50,6 @@ def _add_jobs(board: Board) -> None:
         if job.status == Job.Status.FAILED:
             reason = _("Last job failed: %(kind)s") % {"kind": kind_label(job.kind)}
             board.add_reason(target_id, "warning", reason, unless_explained=True)
-
-
-def kind_label(kind: str) -> str:
-    """A job kind as people read it ("Backup", not "backup.run")."""
-    try:
-        return get_kind(kind).display_name
-    except ValueError:  # a kind whose app was removed
-        return kind
 
 
 def _add_notifications(board: Board) -> None:

@@ -93,6 +93,19 @@ def _number(name, default, kind, kind_text, minimum, maximum):
     return number
 
 
+def envchoice(name: str, default: str, choices: list[str]) -> str:
+    value = _raw(name)
+    if value is None or not value.strip():
+        return default
+    wanted = value.strip().lower()
+    if wanted not in choices:
+        CONFIG_ERRORS.append(
+            ConfigError("erpkeeper.E001", name, f"expected one of {', '.join(choices)}")
+        )
+        return default
+    return wanted
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
     if value is None:
