@@ -46,7 +46,9 @@ def test_a_list_page_shows_unfolds_strings_in_chinese(console_client_for, olga):
     assert "Search apps and models" not in page
     assert "显示计数" in page and "Show counts" not in page  # the filters' panel
     assert "注销" in page and "修改密码" in page  # the user menu (Django's words)
-    assert "重置筛选" in page and "Reset filters" not in page  # the empty list
+    assert "这里还没有内容" in page and "Nothing here yet" not in page  # the empty list
+    searched = _page(console_client_for(olga), LIST_PAGE + "?q=nothing-like-this")
+    assert "重置筛选" in searched and "Reset filters" not in searched  # and when searched
 
 
 @pytest.mark.django_db
