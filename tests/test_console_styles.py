@@ -25,6 +25,9 @@ UTILITY = re.compile(r"^[a-z0-9:/\[\]().#%*_-]+$")
 # report's inline styles); they are not Tailwind's.
 OWN_PREFIXES = ("ek-", "runbook", "material-symbols")
 OWN_CLASSES = {"ok", "bad", "muted", "verdict"}
+# Tailwind's group and peer markers (group/button) name an element for group-hover/button:
+# variants; no stylesheet defines them.
+MARKER = re.compile(r"^(group|peer)(/[\w-]+)?$")
 
 
 def defined_classes() -> set[str]:
@@ -38,6 +41,8 @@ def used_classes() -> dict[str, set[str]]:
     for path in [*root.rglob("templates/**/*.html"), *root.rglob("*.py")]:
         for attribute in CLASS_ATTRIBUTE.findall(path.read_text(encoding="utf-8")):
             for name in attribute.split():
+                if MARKER.match(name):
+                    continue
                 if UTILITY.match(name) and not name.startswith(OWN_PREFIXES):
                     used.setdefault(name, set()).add(str(path.relative_to(root)))
     return used
