@@ -172,7 +172,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["erpkeeper.lib.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "erpkeeper.lib.api.Pagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "erpkeeper.lib.api.exception_handler",
 }

@@ -93,3 +93,9 @@ def test_an_audit_actor_too_big_for_an_id_is_a_name_that_matches_nothing(admin):
     response = admin.get("/api/v1/audit/", {"actor": HUGE})
     assert response.status_code == 200, response.content
     assert response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tokens/", "/api/v1/backups/", "/api/v1/restores/"])
+def test_a_huge_limit_is_capped_on_every_list_by_default(path, olga, api_client_for):
+    response = api_client_for(olga).get(path + "?limit=99999999999999999999")
+    assert response.status_code == 200

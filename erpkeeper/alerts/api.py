@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from erpkeeper.alerts import services
 from erpkeeper.alerts.models import Alert, AlertRule, Silence
-from erpkeeper.lib.api import Pagination, id_or_name, query_int
+from erpkeeper.lib.api import id_or_name, query_int
 from erpkeeper.monitoring.models import Host
 from erpkeeper.notifications.models import Channel
 from erpkeeper.targets.models import Target
@@ -176,7 +176,6 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
         "escalation_channel"
     )
     serializer_class = AlertRuleSerializer
-    pagination_class = Pagination
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -221,7 +220,6 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         "rule", "target", "host", "series", "acknowledged_by", "resolved_by"
     )
     serializer_class = AlertSerializer
-    pagination_class = Pagination
     action_permissions = {"acknowledge": "change", "resolve": "change"}
 
     def get_queryset(self):
@@ -274,7 +272,6 @@ class SilenceViewSet(
 
     queryset = Silence.objects.select_related("rule", "target", "host", "created_by")
     serializer_class = SilenceSerializer
-    pagination_class = Pagination
     action_permissions = {"expire": "change"}
 
     def get_queryset(self):

@@ -14,7 +14,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.lib.api import Pagination, id_or_name, query_int
+from erpkeeper.lib.api import id_or_name, query_int
 from erpkeeper.notifications import services
 from erpkeeper.notifications.models import Channel, Delivery
 from erpkeeper.targets.models import Target
@@ -120,7 +120,6 @@ class ChannelViewSet(viewsets.ModelViewSet):
 
     queryset = Channel.objects.prefetch_related("targets")
     serializer_class = ChannelSerializer
-    pagination_class = Pagination
     action_permissions = {"test": "change", "enable": "change", "disable": "change"}
 
     def create(self, request, *args, **kwargs):
@@ -213,7 +212,6 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Delivery.objects.select_related("channel", "message")
     serializer_class = DeliverySerializer
-    pagination_class = Pagination
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -15,7 +15,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.lib.api import Pagination
 from erpkeeper.targets import adapters, services
 from erpkeeper.targets.models import Environment, Target
 
@@ -119,7 +118,6 @@ class TargetViewSet(viewsets.ModelViewSet):
 
     queryset = Target.objects.prefetch_related("maintenance_windows")
     serializer_class = TargetSerializer
-    pagination_class = Pagination
     # A check is a read-only probe: whoever may see a target may check it.
     action_permissions = {"check": "view", "kinds": "view"}
 

@@ -21,7 +21,6 @@ from rest_framework.response import Response
 
 from erpkeeper.core import audit
 from erpkeeper.core.models import AuditEntry
-from erpkeeper.lib.api import Pagination
 
 FILTERS = ("actor", "action", "object_type", "object_id", "source", "request_id", "since", "until")
 
@@ -112,7 +111,6 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = AuditEntry.objects.order_by("-sequence")
     serializer_class = AuditEntrySerializer
-    pagination_class = Pagination
     lookup_field = "sequence"
     lookup_value_regex = r"\d+"
     action_permissions = {"verify": "view", "export": "view"}

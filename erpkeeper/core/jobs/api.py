@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from erpkeeper.core.housekeeping import MAX_KEEP_DAYS
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.models import Job
-from erpkeeper.lib.api import Pagination, id_or_name
+from erpkeeper.lib.api import id_or_name
 from erpkeeper.lib.permissions import RolePermission, requires
 
 
@@ -102,7 +102,6 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Job.objects.select_related("target")
     serializer_class = JobSerializer
-    pagination_class = Pagination
 
     def get_serializer_class(self):
         return JobSummarySerializer if self.action == "list" else JobSerializer

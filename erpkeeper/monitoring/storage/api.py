@@ -24,7 +24,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.lib.api import MAX_ID, Pagination
+from erpkeeper.lib.api import MAX_ID
 from erpkeeper.monitoring.models import Host, HostKind, Series
 from erpkeeper.monitoring.storage import query, tokens
 from erpkeeper.monitoring.storage.http import IngestViewSet, agent_command
@@ -96,7 +96,6 @@ class HostViewSet(
 
     queryset = Host.objects.prefetch_related("targets").annotate(series_count=Count("series"))
     serializer_class = HostSerializer
-    pagination_class = Pagination
     action_permissions = {"rotate_token": "change"}
 
     @extend_schema(responses={201: HostCreatedSerializer})
@@ -152,7 +151,6 @@ class SeriesViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Series.objects.all()
     serializer_class = SeriesSerializer
-    pagination_class = Pagination
 
     def get_queryset(self):
         params = self.request.query_params
