@@ -60,6 +60,8 @@ def test_drill_report_in_the_language_asked_or_the_users(capsys, drill, tmp_path
     assert 'lang="zh-hans"' in out
     # The chrome and the checks recorded during an English run, all in Chinese.
     assert "恢复目标" in out and "行数与清单一致" in out and "Row counts match" not in out
+    # The ERP's own integrity checks too: the report is evidence, in one language throughout.
+    assert "每张已过账的会计凭证借贷平衡" in out and "Every posted account move" not in out
 
     code, out, err = run(capsys, "drill", "report", str(drill.pk), "--language", "en")
     assert "Row counts match the manifest" in out and "行数" not in out

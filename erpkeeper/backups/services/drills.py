@@ -126,6 +126,13 @@ def _check_scratch(target, backup: Backup, scratch: Scratch, progress, checks) -
             ]
             if result.examples:
                 detail.append(": " + ", ".join(result.examples[:3]))  # data, never translated
+            if result.skipped:
+                detail = [
+                    _text(
+                        gettext_noop("not available: %(missing)s not installed"),
+                        missing=result.skipped,
+                    )
+                ]
             # The adapter's description is its msgid: translated where the catalog has it.
             name = [_text(result.description or result.name)]
             checks.append(_check(name, result.passed, detail))
