@@ -94,7 +94,7 @@ def due_attempts(now) -> list[DueAttempt]:
 def matching_channels(message: OutboxMessage, channels=None) -> list[Channel]:
     """The enabled channels that want ``message`` (severity and target filter).
 
-    This is the hook for the monitoring module's alert rules and escalation: whatever else
+    This is the hook for the alerts app's rules and escalation: whatever else
     decides who hears about a message (rules, on-call, escalation after N minutes) narrows or
     extends this list.
     """

@@ -35,8 +35,8 @@ class Channel(models.Model):
     path or query holds the robot's token), the signing secret and the SMTP password are kept
     together, encrypted, in ``secrets_encrypted``; ``destination_masked`` is what people see.
 
-    Escalation (a later channel when nobody reacts within N minutes) belongs to the monitoring
-    module's alert rules: it selects channels through ``services.matching_channels``.
+    Escalation (a later channel when nobody reacts within N minutes) belongs to the alerts
+    app's rules: it selects channels through ``services.matching_channels``.
     """
 
     class Kind(models.TextChoices):

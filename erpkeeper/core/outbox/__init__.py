@@ -1,6 +1,6 @@
 """The notification outbox: one function to raise an alert, one to resolve it.
 
-Backups, verifications and drills report failures here; the monitoring module's channels
+Backups, verifications, drills and alerts report here; the notifications app's channels
 (email, webhooks, DingTalk, WeCom, Feishu) send what is pending. A failure that repeats while
 its message is still open increments ``occurrences`` instead of piling up copies.
 """
