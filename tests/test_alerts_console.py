@@ -71,7 +71,7 @@ def test_every_alert_page_renders_for_an_ops_engineer(olga, client, disk_alert, 
 def test_alert_list_shows_state_severity_where_and_since(olga, client, disk_alert):
     client.force_login(olga)
     html = client.get("/alerts/alert/").content.decode()
-    assert disk_alert.summary in html and "Firing" in html and "Critical" in html
+    assert disk_alert.summary_text in html and "Firing" in html and "Critical" in html
     assert "erp1" in html
 
 
@@ -259,7 +259,7 @@ def test_target_panel_has_latest_values_open_alerts_and_forecast(olga, client, d
     assert tiles["Disk /"]["text"] == "71.0 %" and tiles["CPU"]["sparkline"]
     assert tiles["DB connections"]["text"] == "3"
     assert [row["alert"] for row in panel["alerts"]] == [disk_alert]
-    assert "<polyline" in html and disk_alert.summary in html and "2.0 GB" in html
+    assert "<polyline" in html and disk_alert.summary_text in html and "2.0 GB" in html
     assert 'data-testid="monitoring-forecast"' in html and "too little history yet" in html
     assert f"/monitoring/charts/target/{target.pk}/" in html
 
@@ -269,7 +269,7 @@ def test_dashboard_card_turns_red_with_a_critical_firing_alert(olga, client, dis
     page = client.get("/")
     card = next(c for c in page.context["target_cards"] if c["target"].name == "shop")
     assert card["state"] == "down" and card["color"] == "#dc2626"
-    assert disk_alert.summary in [reason["text"] for reason in card["reasons"]]
+    assert disk_alert.summary_text in [reason["text"] for reason in card["reasons"]]
     assert page.context["firing_alerts"]["total"] == 1
     html = page.content.decode()
     assert 'data-testid="firing-alerts"' in html and "/alerts/alert/?state__exact=firing" in html
@@ -336,3 +336,16 @@ def test_an_unlinked_target_takes_the_embedded_hosts_alerts_on_its_card(
     client.force_login(olga)
     card = next(c for c in client.get("/").context["target_cards"] if c["target"].name == "shop")
     assert card["state"] == "down"
+
+
+def test_an_alert_reads_in_the_readers_language_wherever_it_shows(olga, client, disk_alert):
+    from erpkeeper.accounts.services import set_language
+
+    set_language(olga, "zh-hans")
+    client.force_login(olga)
+    chinese = "磁盘即将写满（erp1 /）"
+    assert chinese in client.get("/alerts/alert/").content.decode()
+    card = client.get("/").context["target_cards"][0]
+    assert chinese in [reason["text"] for reason in card["reasons"]]
+    target = disk_alert.target
+    assert chinese in client.get(f"/targets/target/{target.pk}/change/").content.decode()

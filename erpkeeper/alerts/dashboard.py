@@ -55,7 +55,11 @@ def firing_summary() -> dict:
 
 def firing_alerts_by_target(target_ids: list[int]) -> dict[int, list]:
     """Firing alerts per target id: the target's own and those of the hosts it runs on."""
-    firing = list(Alert.objects.filter(state=AlertState.FIRING).order_by("severity", "-started"))
+    firing = list(
+        Alert.objects.filter(state=AlertState.FIRING)
+        .select_related("rule", "series__host", "series__target")
+        .order_by("severity", "-started")
+    )
     host_alerts = [alert for alert in firing if not alert.target_id and alert.host_id]
     by_target: dict[int, list] = {}
     for alert in firing:
@@ -72,7 +76,8 @@ def firing_alerts_by_target(target_ids: list[int]) -> dict[int, list]:
 def _alert_reasons(alerts) -> list[tuple[str, str]]:
     # A critical alert turns the card red, a warning amber; three lines at most per card.
     reasons = [
-        ("down" if alert.severity == "critical" else "warning", alert.summary) for alert in alerts
+        ("down" if alert.severity == "critical" else "warning", alert.summary_text)
+        for alert in alerts
     ]
     if len(reasons) > MAX_LINES:
         extra = len(reasons) - (MAX_LINES - 1)

@@ -245,7 +245,19 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return self.summary
+        return self.summary_text
+
+    @property
+    def summary_text(self) -> str:
+        """The summary in the reader's language, rebuilt from the rule and the series (a rule's
+        name and "on"/"no data from" translate; the place is data). ``summary`` keeps the text
+        written when it was raised, for search and for an alert whose series is gone."""
+        if self.series_id is None or self.series is None:
+            return self.summary
+        # Late: the engine imports these models.
+        from erpkeeper.alerts.engine import summary  # noqa: PLC0415
+
+        return summary(self.rule, self.series, self.no_data)
 
 
 class Silence(models.Model):

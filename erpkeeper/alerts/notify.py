@@ -290,7 +290,7 @@ def tag_for(why: str) -> str:
 def alert_line(alert: Alert, why: str) -> str:
     return _("[%(tag)s] %(summary)s (%(severity)s)") % {
         "tag": tag_for(why),
-        "summary": alert.summary,
+        "summary": alert.summary_text,
         "severity": alert.get_severity_display(),
     }
 
@@ -343,7 +343,7 @@ def deliver_to(message: OutboxMessage, channels) -> None:
 
 def escalate(alert: Alert, now: dt.datetime) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("[ESCALATED] %(summary)s") % {"summary": alert.summary}
+        subject = _("[ESCALATED] %(summary)s") % {"summary": alert.summary_text}
         body = _("Firing since %(fired)s and not acknowledged.") % {
             "fired": f"{alert.fired_at:%Y-%m-%d %H:%M:%S %Z}"
         }

@@ -75,16 +75,23 @@ class AlertAdmin(ModelAdmin):
     list_display = [
         "state_badge",
         "severity_badge",
-        "summary",
+        "summary_display",
         "target",
         "host",
         "started",
         "acknowledged_by",
         "suppressed_reason",
     ]
-    list_display_links = ["summary"]
+    list_display_links = ["summary_display"]
     list_filter = ["state", "severity", "target", "host", "rule"]
-    list_select_related = ["target", "host", "acknowledged_by", "rule"]
+    list_select_related = [
+        "target",
+        "host",
+        "acknowledged_by",
+        "rule",
+        "series__host",
+        "series__target",
+    ]
     search_fields = ["summary", "rule__name"]
     actions_detail = ["acknowledge", "resolve"]
     fieldsets = [
@@ -94,7 +101,7 @@ class AlertAdmin(ModelAdmin):
                 "fields": [
                     "state_badge",
                     "severity_badge",
-                    "summary",
+                    "summary_display",
                     "rule_link",
                     "target_link",
                     "host_link",
@@ -166,6 +173,10 @@ class AlertAdmin(ModelAdmin):
     def state_badge(self, obj):
         return badge(STATE_VARIANTS.get(obj.state), obj.get_state_display())
 
+    @display(description=_("summary"), ordering="summary")
+    def summary_display(self, obj):
+        return obj.summary_text
+
     @display(description=_("Severity"), ordering="severity")
     def severity_badge(self, obj):
         return badge(SEVERITY_VARIANTS.get(obj.severity), obj.get_severity_display())
@@ -215,7 +226,7 @@ class AlertAdmin(ModelAdmin):
     def acknowledge(self, request, form, object_id):
         alert = get_object_or_404(Alert, pk=object_id)
         alert_services().acknowledge(alert, request.user)
-        messages.success(request, _("Acknowledged: %(alert)s") % {"alert": alert.summary})
+        messages.success(request, _("Acknowledged: %(alert)s") % {"alert": alert.summary_text})
         return back_to(request, reverse("admin:alerts_alert_change", args=[alert.pk]))
 
     @action(
@@ -224,7 +235,7 @@ class AlertAdmin(ModelAdmin):
     def resolve(self, request, form, object_id):
         alert = get_object_or_404(Alert, pk=object_id)
         alert_services().resolve(alert, request.user)
-        messages.success(request, _("Resolved: %(alert)s") % {"alert": alert.summary})
+        messages.success(request, _("Resolved: %(alert)s") % {"alert": alert.summary_text})
         return back_to(request, reverse("admin:alerts_alert_change", args=[alert.pk]))
 
 
