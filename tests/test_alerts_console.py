@@ -347,5 +347,5 @@ def test_an_alert_reads_in_the_readers_language_wherever_it_shows(olga, client, 
     assert chinese in client.get("/alerts/alert/").content.decode()
     card = client.get("/").context["target_cards"][0]
     assert chinese in [reason["text"] for reason in card["reasons"]]
-    target = disk_alert.target
+    target = disk_alert.host.targets.get()
     assert chinese in client.get(f"/targets/target/{target.pk}/change/").content.decode()
