@@ -4,10 +4,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from erpkeeper.lib.api_fallback import api_fallback
+
+# The console's home is the dashboard, not Django's "Site administration".
+admin.site.index_title = _("Dashboard")
 
 
 def _schema_view(view_class, **kwargs):

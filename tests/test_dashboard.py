@@ -27,3 +27,10 @@ def test_chart_counts_succeeded_and_failed_runs_per_day():
     assert len(chart["labels"]) == CHART_DAYS
     assert succeeded[-1] == 2 and sum(succeeded) == 2
     assert failed[-2] == 1 and sum(failed) == 1
+
+
+def test_the_dashboard_is_titled_dashboard_not_site_administration(client, olga):
+    client.force_login(olga)
+    page = client.get("/").content.decode()
+    assert "Site administration" not in page
+    assert page.count("Dashboard") >= 2  # the header and the sidebar
