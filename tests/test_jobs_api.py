@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from erpkeeper.core.jobs import enqueue, run_job
 from erpkeeper.core.models import Job
@@ -11,32 +10,19 @@ from erpkeeper.core.models import Job
 pytestmark = pytest.mark.django_db
 
 
-def _user(django_user_model, name, *codenames):
-    user = django_user_model.objects.create_user(name, password="a long enough password")
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return user
+@pytest.fixture
+def reader(victor):
+    return victor  # Viewer: sees jobs, may not cancel or retry them
 
 
 @pytest.fixture
-def reader(django_user_model):
-    return _user(django_user_model, "reader", "view_job")
+def operator(olga):
+    return olga  # Ops engineer: cancels and retries
 
 
 @pytest.fixture
-def operator(django_user_model):
-    return _user(django_user_model, "operator", "view_job", "change_job")
-
-
-@pytest.fixture
-def client_for():
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        client.force_authenticate(user)
-        return client
-
-    return make
+def client_for(api_client_for):
+    return api_client_for  # a real API token per persona
 
 
 @pytest.fixture
@@ -137,7 +123,7 @@ def test_cancel_a_queued_job(client_for, operator, jobs):
     response = client_for(operator).post(f"/api/v1/jobs/{jobs['queued'].pk}/cancel/")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    assert response.json()["cancelled_by_name"] == "operator"
+    assert response.json()["cancelled_by_name"] == "olga"
 
 
 def test_cancel_a_finished_job_is_a_409(client_for, operator, jobs):
@@ -158,7 +144,7 @@ def test_retry_a_failed_job(client_for, operator, jobs):
     data = response.json()
     assert data["id"] != jobs["failed"].pk and data["status"] == "queued"
     assert data["kind"] == "core.test.fail" and data["target_name"] == "erp-prod"
-    assert data["requested_by_name"] == "operator"
+    assert data["requested_by_name"] == "olga"
 
 
 def test_retry_of_an_active_job_is_a_409(client_for, operator, jobs):
