@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from erpkeeper.core.jobs import enqueue, run_job
 from erpkeeper.core.models import Job
@@ -12,24 +10,14 @@ from erpkeeper.core.models import Job
 pytestmark = pytest.mark.django_db
 
 
-def _staff(django_user_model, name, *codenames):
-    user = django_user_model.objects.create_user(
-        name, password="a long enough password", is_staff=True
-    )
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    client = Client()
-    client.force_login(user)
-    return client
+@pytest.fixture
+def viewer(victor, console_client_for):
+    return console_client_for(victor)  # Viewer: sees jobs only
 
 
 @pytest.fixture
-def viewer(django_user_model):
-    return _staff(django_user_model, "viewer", "view_job")
-
-
-@pytest.fixture
-def operator(django_user_model):
-    return _staff(django_user_model, "operator", "view_job", "change_job")
+def operator(olga, console_client_for):
+    return console_client_for(olga)  # Ops engineer: cancels and retries
 
 
 @pytest.fixture
@@ -93,7 +81,7 @@ def test_cancel_from_the_detail_page_asks_first_then_cancels(operator, jobs):
     assert response.status_code == 204
     assert response["HX-Redirect"] == f"/core/job/{job.pk}/change/"
     job.refresh_from_db()
-    assert job.status == Job.Status.CANCELLED and job.cancelled_by_name == "operator"
+    assert job.status == Job.Status.CANCELLED and job.cancelled_by_name == "olga"
 
 
 def test_cancel_of_a_running_job_asks_it_to_stop(operator, jobs):
