@@ -94,8 +94,7 @@ def test_cancel_a_queued_job_then_refuse_twice(capsys):
     assert code == 1 and "already finished" in err
 
 
-def test_cancel_as_a_user_records_that_user(capsys, django_user_model):
-    django_user_model.objects.create_user("olga", password="a long enough password")
+def test_cancel_as_a_user_records_that_user(capsys, olga):
     job = enqueue("core.test.sleep")
     code, out, _ = run(capsys, "--as", "olga", "--json", "job", "cancel", str(job.pk))
     assert code == 0 and json.loads(out)["cancelled_by"] == "olga"
