@@ -8,6 +8,7 @@ pytest_plugins = [
     "tests.fixtures.tryton",
     "tests.fixtures.backups",
     "tests.fixtures.browser",
+    "tests.fixtures.monitoring",
 ]
 
 
