@@ -7,9 +7,10 @@ Compiled .mo files are committed so that an install needs no gettext tools.
 ``python -m erpkeeper.lib.messages unfold`` re-extracts the strings of django-unfold (which ships
 no catalogs) into the console's own catalog, erpkeeper/console/locale/zh_Hans, keeping the
 translations already there (new strings come out untranslated or fuzzy, so ``check`` and
-tests/console/test_catalogs.py fail until they are translated), and compiles it. Run it after upgrading
-django-unfold or Django. It also names the strings of the admin's JavaScript that Django's own
-zh_Hans djangojs catalog lacks: add those to ``JS_CATALOG_TEMPLATE`` (see that template).
+tests/console/test_catalogs.py fail until they are translated), and compiles it. Run it after
+upgrading django-unfold or Django. It also names the strings of the admin's JavaScript that
+Django's own zh_Hans djangojs catalog lacks: add those to ``JS_CATALOG_TEMPLATE``
+(see that template).
 """
 
 from __future__ import annotations
