@@ -96,7 +96,7 @@ def measure(crossings: int, interval: float) -> list[float]:
     from erpkeeper.alerts.models import AlertRule
     from erpkeeper.alerts.runner import start_alert_evaluator
     from erpkeeper.monitoring.models import Host, HostKind
-    from erpkeeper.monitoring.storage.ingest import MetricSample, ingest
+    from erpkeeper.monitoring.tsdb.ingest import MetricSample, ingest
     from erpkeeper.notifications import services as channels
     from erpkeeper.notifications.loop import start_sender
 

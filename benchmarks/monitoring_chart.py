@@ -74,7 +74,7 @@ def fill() -> tuple[list[int], dt.datetime]:
     from django.db import connection, transaction
 
     from erpkeeper.monitoring.models import Rollup, Sample, Series
-    from erpkeeper.monitoring.storage.tokens import create_host
+    from erpkeeper.monitoring.services import create_host
 
     host, _token = create_host("bench")
     Series.objects.bulk_create(
@@ -147,7 +147,7 @@ def insert(connection, model, rows) -> None:
 
 
 def report(database: str, series_ids: list[int], end: dt.datetime) -> None:
-    from erpkeeper.monitoring.storage.query import series_points
+    from erpkeeper.monitoring.tsdb.query import series_points
 
     for label, span in (("7 days", dt.timedelta(days=DAYS)), ("6 hours", dt.timedelta(hours=6))):
         best, points = math.inf, {}

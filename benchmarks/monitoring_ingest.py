@@ -83,7 +83,7 @@ def database_url(kind: str, home: Path):
 def create_hosts(env, count: int) -> dict[str, str]:
     code = (
         "import django, json; django.setup()\n"
-        "from erpkeeper.monitoring.storage.tokens import create_host\n"
+        "from erpkeeper.monitoring.tsdb.tokens import create_host\n"
         f"names = [f'agent{{i}}' for i in range({count})]\n"
         "print(json.dumps({name: create_host(name)[1] for name in names}))"
     )

@@ -16,6 +16,6 @@ pytest_plugins = [
 def _fresh_series_cache():
     """Ingest caches series ids per process; a test's rolled-back series must not reach the
     next test in the same worker (SQLite checks foreign keys only at commit)."""
-    from erpkeeper.monitoring.storage.ingest import forget_series_ids
+    from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 
     forget_series_ids()

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from erpkeeper.alerts import notify, sources
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Severity
 from erpkeeper.core.audit import audit_context, options_for, record_change
-from erpkeeper.monitoring.storage import query
+from erpkeeper.monitoring.tsdb import query
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from erpkeeper.alerts import notify
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Silence
 from erpkeeper.alerts.values import rule_unit, value_text
 from erpkeeper.monitoring.placement import hosts_running
-from erpkeeper.monitoring.storage.ingest import METRIC_NAME
+from erpkeeper.monitoring.tsdb.ingest import METRIC_NAME
 
 OPEN_STATES = (AlertState.PENDING, AlertState.FIRING)
 RULE_FIELDS = (

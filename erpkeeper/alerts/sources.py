@@ -22,7 +22,7 @@ import datetime as dt
 from django.db.models import OuterRef, Subquery
 
 from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
-from erpkeeper.monitoring.storage.ingest import MetricSample, embedded_host, ingest
+from erpkeeper.monitoring.tsdb.ingest import MetricSample, embedded_host, ingest
 from erpkeeper.targets.models import Target
 
 # Alerts on these are about the target, not the series: keyed by target, they survive the

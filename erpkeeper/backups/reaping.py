@@ -28,6 +28,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.models import (
     Backup,
@@ -45,7 +46,6 @@ from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.policies import drill_database_url
 from erpkeeper.backups.services.restore import RESTORE_ERRORS
 from erpkeeper.backups.services.running import raise_backup_alert
-from erpkeeper.backups.storage.base import StorageError
 from erpkeeper.core import outbox
 from erpkeeper.core.jobs.reaper import on_job_reaped
 from erpkeeper.core.models import Job

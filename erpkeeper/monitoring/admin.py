@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
+from erpkeeper.monitoring import services as monitoring_services
 from erpkeeper.monitoring.models import Host, HostKind, Series
-from erpkeeper.monitoring.storage import tokens
-from erpkeeper.monitoring.storage.http import agent_command
+from erpkeeper.monitoring.tsdb.http import agent_command
 
 OK_COLOR = "#16a34a"
 STALE_COLOR = "#d97706"
@@ -148,7 +148,7 @@ class HostAdmin(ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
-        host, token = tokens.create_host(
+        host, token = monitoring_services.create_host(
             form.cleaned_data["name"],
             kind=HostKind.AGENT,
             targets=form.cleaned_data.get("targets") or (),
@@ -186,11 +186,11 @@ class HostAdmin(ModelAdmin):
         return response
 
     def delete_model(self, request, obj):
-        tokens.remove_host(obj)
+        monitoring_services.remove_host(obj)
 
     def delete_queryset(self, request, queryset):
         for host in queryset:
-            tokens.remove_host(host)
+            monitoring_services.remove_host(host)
 
 
 def is_stale(host: Host, now: dt.datetime) -> bool:

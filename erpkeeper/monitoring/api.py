@@ -2,7 +2,7 @@
 
 import importlib
 
-PARTS = ("erpkeeper.monitoring.storage.api", "erpkeeper.monitoring.collectors.api")
+PARTS = ("erpkeeper.monitoring.tsdb.api", "erpkeeper.monitoring.collectors.api")
 
 
 def register(router) -> None:

@@ -2,7 +2,7 @@
 
 import importlib
 
-PARTS = ("erpkeeper.monitoring.storage.cli", "erpkeeper.monitoring.collectors.cli")
+PARTS = ("erpkeeper.monitoring.tsdb.cli", "erpkeeper.monitoring.collectors.cli")
 
 
 def register(sub) -> None:

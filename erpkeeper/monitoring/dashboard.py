@@ -13,7 +13,7 @@ from erpkeeper.lib.dashboard import Board, Panel
 from erpkeeper.lib.sparkline import SPARK_SPAN, sparkline
 from erpkeeper.lib.units import format_value
 from erpkeeper.monitoring.models import Host, HostKind
-from erpkeeper.monitoring.storage.query import find_series, latest, series_points
+from erpkeeper.monitoring.tsdb.query import find_series, latest, series_points
 
 
 def contribute(board: Board) -> None:

@@ -122,7 +122,7 @@ def database_headroom(series: Series) -> float | None:
     """Free bytes of the disk the database most probably lives on. ERPKeeper cannot see the
     database's data directory, so: the "/" mount of a host that runs the target, else the mount
     with the most free space (a small /boot must not make every database look full)."""
-    from erpkeeper.monitoring.storage.query import latest
+    from erpkeeper.monitoring.tsdb.query import latest
 
     if series.target_id is None:
         return None

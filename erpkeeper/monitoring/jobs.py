@@ -2,7 +2,7 @@
 
 import importlib
 
-PARTS = ("erpkeeper.monitoring.storage.jobs", "erpkeeper.monitoring.collectors.jobs")
+PARTS = ("erpkeeper.monitoring.tsdb.jobs", "erpkeeper.monitoring.collectors.jobs")
 
 for _name in PARTS:
     try:

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from erpkeeper.accounts.authentication import ApiTokenAuthentication
 from erpkeeper.lib.permissions import requires
 from erpkeeper.monitoring.models import Series
-from erpkeeper.monitoring.storage.query import with_latest
+from erpkeeper.monitoring.tsdb.query import with_latest
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 FRESHNESS = dt.timedelta(minutes=10)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.monitoring.models import Host, Series
 from erpkeeper.monitoring.placement import hosts_running, targets_on
-from erpkeeper.monitoring.storage.query import latest, series_points
+from erpkeeper.monitoring.tsdb.query import latest, series_points
 from erpkeeper.targets.models import Target
 
 VIEW_PERMISSION = "monitoring.view_series"

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Severity, Silence
-from erpkeeper.monitoring.storage.query import find_series
+from erpkeeper.monitoring.tsdb.query import find_series
 
 pytestmark = pytest.mark.django_db
 POSTED = {"_form_submitted": "on"}  # what unfold's dialog form posts
@@ -290,7 +290,7 @@ def test_dashboard_card_turns_amber_with_a_warning_and_ignores_pending(
 
 
 def test_dashboard_shows_this_machine_when_the_embedded_host_reports(olga, client):
-    from erpkeeper.monitoring.storage.ingest import (
+    from erpkeeper.monitoring.tsdb.ingest import (
         MetricSample,
         embedded_host,
         forget_series_ids,
@@ -321,7 +321,7 @@ def test_an_unlinked_target_takes_the_embedded_hosts_alerts_on_its_card(
     shop,  # noqa: F811
     disk_rule,
 ):
-    from erpkeeper.monitoring.storage.ingest import (
+    from erpkeeper.monitoring.tsdb.ingest import (
         MetricSample,
         embedded_host,
         forget_series_ids,

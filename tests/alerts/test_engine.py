@@ -12,7 +12,7 @@ from erpkeeper.alerts import services
 from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState
 from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
-from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import (
     STEP,
     alert_messages,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Silence
 from erpkeeper.cli import EXIT_NOT_FOUND, EXIT_USAGE, main
-from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import (
     feed,
     make_host,

@@ -11,7 +11,7 @@ from erpkeeper.alerts.models import AlertRule, AlertState
 from erpkeeper.cli import main
 from erpkeeper.core import outbox
 from erpkeeper.core.models import AuditEntry, OutboxMessage
-from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import (
     STEP,
     alert_messages,

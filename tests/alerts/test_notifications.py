@@ -11,7 +11,7 @@ from erpkeeper.alerts import services
 from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState
 from erpkeeper.core.models import OutboxMessage
-from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from erpkeeper.notifications.models import Delivery
 from erpkeeper.targets.models import MaintenanceWindow
 from tests.fixtures.alerts import (

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from erpkeeper.alerts import runner
 from erpkeeper.alerts.models import Alert, AlertRule
-from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import feed, make_host, make_rule, webhook
 from tests.fixtures.receivers import HttpReceiver, Reply
 

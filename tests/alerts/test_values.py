@@ -12,7 +12,7 @@ from erpkeeper.alerts.models import AlertRule
 from erpkeeper.alerts.notify import detail
 from erpkeeper.alerts.values import metric_unit, value_text
 from erpkeeper.cli import main
-from erpkeeper.monitoring.storage.ingest import MetricSample, forget_series_ids, ingest
+from erpkeeper.monitoring.tsdb.ingest import MetricSample, forget_series_ids, ingest
 from tests.fixtures.alerts import alert_messages, make_host, make_rule, only_alert, start_time
 
 pytestmark = pytest.mark.django_db

@@ -35,7 +35,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from erpkeeper.monitoring.storage.ingest import forget_series_ids
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def world(alice, api_client_for, tmp_path, settings):
     """One of each object an {id} path can name, and Alice's token."""
     from erpkeeper.alerts import services as alerts
     from erpkeeper.core.jobs import enqueue
-    from erpkeeper.monitoring.storage.tokens import create_host
+    from erpkeeper.monitoring.services import create_host
     from erpkeeper.notifications import services as channels
     from erpkeeper.targets.models import Target
 

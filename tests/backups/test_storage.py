@@ -14,15 +14,15 @@ import boto3
 import pytest
 import requests
 
-from erpkeeper.backups.storage import (
+from erpkeeper.backups.destinations import (
     ObjectMissing,
     StorageError,
     StorageFull,
     open_storage,
     storage_kinds,
 )
-from erpkeeper.backups.storage.local import LocalStorage
-from erpkeeper.backups.storage.s3 import PART_SIZE
+from erpkeeper.backups.destinations.local import LocalStorage
+from erpkeeper.backups.destinations.s3 import PART_SIZE
 
 MiB = 1024 * 1024
 BUCKET = "erp-backups"

@@ -303,7 +303,7 @@ def test_delivered_batches_are_skipped_and_their_segments_removed(tmp_path):
 
 def test_end_to_end_against_the_ingest_endpoint(live_server, tmp_path):
     from erpkeeper.monitoring.models import Sample
-    from erpkeeper.monitoring.storage.tokens import create_host
+    from erpkeeper.monitoring.services import create_host
 
     host, token = create_host("branch-e2e")
     log = run_until_cpu_stored(live_server, host, token, tmp_path)
@@ -320,7 +320,7 @@ def test_a_target_the_server_lacks_is_dropped_and_the_host_metrics_go_on(live_se
     import sqlite3
 
     from erpkeeper.monitoring.models import Sample
-    from erpkeeper.monitoring.storage.tokens import create_host
+    from erpkeeper.monitoring.services import create_host
 
     erp_file = tmp_path / "ghost.sqlite"
     sqlite3.connect(erp_file).close()

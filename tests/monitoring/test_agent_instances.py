@@ -19,8 +19,8 @@ import pytest
 from django.utils import timezone
 
 from erpkeeper.monitoring.models import AgentInstance, Sample
-from erpkeeper.monitoring.storage.ingest import forget_series_ids
-from erpkeeper.monitoring.storage.tokens import create_host
+from erpkeeper.monitoring.services import create_host
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 
 URL = "/api/v1/metrics/ingest/"
 

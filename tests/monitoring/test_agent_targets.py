@@ -12,7 +12,7 @@ import time
 import pytest
 
 from erpkeeper.monitoring.models import Sample
-from erpkeeper.monitoring.storage.tokens import create_host
+from erpkeeper.monitoring.services import create_host
 
 AGENT = [sys.executable, "-m", "erpkeeper.monitoring.agent"]
 

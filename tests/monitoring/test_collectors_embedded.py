@@ -78,7 +78,7 @@ def test_one_round_stores_host_database_and_erp_metrics(demo_targets):
 
 @pytest.mark.slow
 def test_targets_linked_to_the_embedded_host_limit_the_collection(demo_targets):
-    from erpkeeper.monitoring.storage.ingest import embedded_host
+    from erpkeeper.monitoring.tsdb.ingest import embedded_host
 
     demo, _gone = demo_targets
     embedded_host().targets.set([demo])

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from erpkeeper.monitoring.models import Host, HostKind, Sample
-from erpkeeper.monitoring.storage.query import find_series
+from erpkeeper.monitoring.tsdb.query import find_series
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def add_week_of_samples(series, days: int, now=None) -> None:
     """A sample a minute for ``days`` days (older than ingest accepts: an agent's backlog),
     then rolled up by the storage's own job, as in production."""
-    from erpkeeper.monitoring.storage.rollups import roll_up
+    from erpkeeper.monitoring.tsdb.rollups import roll_up
 
     now = now or timezone.now()
     start = now - dt.timedelta(days=days)

@@ -8,8 +8,8 @@ import pytest
 
 from erpkeeper.accounts import services as accounts
 from erpkeeper.monitoring.models import Host, HostKind
-from erpkeeper.monitoring.storage.ingest import forget_series_ids, ingest
-from erpkeeper.monitoring.storage.rollups import roll_up
+from erpkeeper.monitoring.tsdb.ingest import forget_series_ids, ingest
+from erpkeeper.monitoring.tsdb.rollups import roll_up
 from tests.fixtures.browser import BROWSER_MARKS, sign_in
 from tests.fixtures.monitoring import recent_samples
 from tests.fixtures.personas import PERSONA_PASSWORD

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from erpkeeper.monitoring.models import Host, Sample, Series
-from erpkeeper.monitoring.storage.ingest import (
+from erpkeeper.monitoring.services import create_host, rotate_token
+from erpkeeper.monitoring.tsdb.ingest import (
     IngestError,
     IngestResult,
     MetricSample,
@@ -17,7 +18,7 @@ from erpkeeper.monitoring.storage.ingest import (
     forget_series_ids,
     ingest,
 )
-from erpkeeper.monitoring.storage.tokens import create_host, host_for_token, rotate_token
+from erpkeeper.monitoring.tsdb.tokens import host_for_token
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/metrics/ingest/"

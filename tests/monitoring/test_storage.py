@@ -9,16 +9,16 @@ import pytest
 from django.utils import timezone
 
 from erpkeeper.monitoring.models import Host, Resolution, Rollup, Sample, Series
-from erpkeeper.monitoring.storage.ingest import MetricSample, forget_series_ids, ingest
-from erpkeeper.monitoring.storage.query import (
+from erpkeeper.monitoring.services import create_host
+from erpkeeper.monitoring.tsdb.ingest import MetricSample, forget_series_ids, ingest
+from erpkeeper.monitoring.tsdb.query import (
     RAW,
     choose_resolution,
     find_series,
     latest,
     series_points,
 )
-from erpkeeper.monitoring.storage.rollups import apply_retention, roll_up
-from erpkeeper.monitoring.storage.tokens import create_host
+from erpkeeper.monitoring.tsdb.rollups import apply_retention, roll_up
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -116,7 +116,7 @@ def test_closed_hours_roll_from_minutes_weighted_by_count(host):
 
 
 def test_retention_deletes_only_what_is_old(host, monkeypatch):
-    from erpkeeper.monitoring.storage import rollups
+    from erpkeeper.monitoring.tsdb import rollups
 
     monkeypatch.setattr(rollups, "DELETE_BATCH", 2)  # several batches
     now = timezone.now()

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from erpkeeper.cli import main
 from erpkeeper.monitoring.models import Host, Sample
-from erpkeeper.monitoring.storage.ingest import MetricSample, forget_series_ids, ingest
-from erpkeeper.monitoring.storage.tokens import create_host, host_for_token
+from erpkeeper.monitoring.services import create_host
+from erpkeeper.monitoring.tsdb.ingest import MetricSample, forget_series_ids, ingest
+from erpkeeper.monitoring.tsdb.tokens import host_for_token
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from erpkeeper.lib.sparkline import SPARK_SPAN, sparkline
 from erpkeeper.lib.units import format_value
 from erpkeeper.monitoring import forecast
 from erpkeeper.monitoring.models import Series
-from erpkeeper.monitoring.storage.query import latest, series_points
+from erpkeeper.monitoring.tsdb.query import latest, series_points
 from erpkeeper.monitoring.views import target_series
 
 SPARK_POINTS = 48

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext as _
 
+from erpkeeper.backups.destinations.base import Storage
 from erpkeeper.backups.pipeline import ArtifactWriter, IntegrityError, open_reader
-from erpkeeper.backups.storage.base import Storage
 
 READ_BLOCK = 1 << 20
 

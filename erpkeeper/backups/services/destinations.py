@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.backups.destinations import open_storage
+from erpkeeper.backups.destinations.base import Storage, StorageError
 from erpkeeper.backups.models import (
     Backup,
     BackupCopy,
@@ -18,8 +20,6 @@ from erpkeeper.backups.models import (
     Destination,
     StorageKind,
 )
-from erpkeeper.backups.storage import open_storage
-from erpkeeper.backups.storage.base import Storage, StorageError
 
 DEFAULT_DESTINATION_NAME = "local"
 EDITABLE_FIELDS = (

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import EngineError
 from erpkeeper.backups.models import Backup, BackupStatus, BackupTrigger, Restore, RunStatus
@@ -20,7 +21,6 @@ from erpkeeper.backups.pipeline import PipelineError
 from erpkeeper.backups.services.artifacts import ArtifactSource
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import key_path, repository_key
-from erpkeeper.backups.storage.base import StorageError
 from erpkeeper.lib import dburl
 from erpkeeper.lib.crypto import SecretDecryptionError
 from erpkeeper.targets.models import Target

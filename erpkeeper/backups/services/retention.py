@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.models import (
     Backup,
     BackupPolicy,
@@ -21,7 +22,6 @@ from erpkeeper.backups.models import (
     CopyStatus,
 )
 from erpkeeper.backups.services.destinations import open_destination
-from erpkeeper.backups.storage.base import StorageError
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper import __version__
+from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import EngineError
 from erpkeeper.backups.models import (
@@ -34,7 +35,6 @@ from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import repository_key
 from erpkeeper.backups.services.platform import platform_database, platform_settings
 from erpkeeper.backups.services.policies import policy_for
-from erpkeeper.backups.storage.base import StorageError
 from erpkeeper.core import outbox
 from erpkeeper.core.models import Job
 

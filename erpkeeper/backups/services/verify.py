@@ -8,13 +8,13 @@ from collections.abc import Callable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.models import Backup, BackupStatus
 from erpkeeper.backups.pipeline import PipelineError, verify
 from erpkeeper.backups.services.copies import manifest_artifacts
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import repository_key
 from erpkeeper.backups.services.running import MANIFEST_NAME
-from erpkeeper.backups.storage.base import StorageError
 from erpkeeper.core import outbox
 
 

@@ -10,7 +10,7 @@ import time
 from erpkeeper.lib.cli import emit, table
 from erpkeeper.monitoring.agent.options import add_arguments
 from erpkeeper.monitoring.collectors.embedded import EmbeddedCollector
-from erpkeeper.monitoring.storage.ingest import MetricSample, embedded_host, ingest
+from erpkeeper.monitoring.tsdb.ingest import MetricSample, embedded_host, ingest
 
 
 def register(sub) -> None:

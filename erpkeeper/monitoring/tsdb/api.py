@@ -25,10 +25,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from erpkeeper.lib.api import MAX_ID
+from erpkeeper.monitoring import services as monitoring_services
 from erpkeeper.monitoring.models import Host, HostKind, Series
-from erpkeeper.monitoring.storage import query, tokens
-from erpkeeper.monitoring.storage.http import IngestViewSet, agent_command
-from erpkeeper.monitoring.storage.ingest import MAX_LABELS
+from erpkeeper.monitoring.tsdb import query
+from erpkeeper.monitoring.tsdb.http import IngestViewSet, agent_command
+from erpkeeper.monitoring.tsdb.ingest import MAX_LABELS
 
 MAX_QUERY_SERIES = 200
 
@@ -37,7 +38,7 @@ MAX_QUERY_SERIES = 200
     {"type": "object", "additionalProperties": {"type": "string"}, "maxProperties": MAX_LABELS}
 )
 class LabelsField(serializers.JSONField):
-    """Any JSON in, checked by tokens.create_host (one message for the API and the CLI)."""
+    """Any JSON in, checked by services.create_host (one message for the API and the CLI)."""
 
 
 class HostSerializer(serializers.ModelSerializer):
@@ -69,7 +70,7 @@ class HostSerializer(serializers.ModelSerializer):
             "created",
         ]
         read_only_fields = ["interval_seconds", "last_seen", "last_batch_seq", "agent_version"]
-        extra_kwargs = {"name": {"validators": []}}  # checked once, by tokens.create_host
+        extra_kwargs = {"name": {"validators": []}}  # checked once, by services.create_host
 
 
 class HostCreatedSerializer(HostSerializer):
@@ -104,7 +105,7 @@ class HostViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            host, token = tokens.create_host(
+            host, token = monitoring_services.create_host(
                 data["name"],
                 kind=data["kind"],
                 targets=data.get("target_names", ()),
@@ -117,14 +118,14 @@ class HostViewSet(
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance):
-        tokens.remove_host(instance)
+        monitoring_services.remove_host(instance)
 
     @extend_schema(request=None, responses={200: TokenSerializer})
     @action(detail=True, methods=["post"], url_path="rotate-token")
     def rotate_token(self, request, pk=None):
         """A new token for the host; the old one stops working at once."""
         host = self.get_object()
-        token = tokens.rotate_token(host)
+        token = monitoring_services.rotate_token(host)
         return Response({"token": token, "agent_command": agent_command(host.name, token, request)})
 
 

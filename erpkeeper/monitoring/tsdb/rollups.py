@@ -25,7 +25,7 @@ from django.db.models.functions import TruncHour, TruncMinute
 from django.utils import timezone
 
 from erpkeeper.monitoring.models import Host, Resolution, Rollup, Sample, Series
-from erpkeeper.monitoring.storage.query import bucket_sql, bucket_start
+from erpkeeper.monitoring.tsdb.query import bucket_sql, bucket_start
 
 UTC = dt.UTC
 MINUTE = dt.timedelta(minutes=1)

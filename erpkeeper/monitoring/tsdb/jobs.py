@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.jobs import job_kind
 from erpkeeper.core.scheduler import register_periodic
-from erpkeeper.monitoring.storage.rollups import apply_retention, roll_up
+from erpkeeper.monitoring.tsdb.rollups import apply_retention, roll_up
 
 
 @job_kind("monitoring.retention", label=_("Delete old metrics"))

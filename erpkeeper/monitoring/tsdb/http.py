@@ -31,8 +31,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from erpkeeper.monitoring.models import Host
-from erpkeeper.monitoring.storage.ingest import IngestError, MetricSample, ingest
-from erpkeeper.monitoring.storage.tokens import host_for_token
+from erpkeeper.monitoring.tsdb.ingest import IngestError, MetricSample, ingest
+from erpkeeper.monitoring.tsdb.tokens import host_for_token
 
 MAX_SAMPLES = 5_000
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -71,7 +71,7 @@ class IsHost(BasePermission):
 
 
 class HostTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "erpkeeper.monitoring.storage.http.HostTokenAuthentication"
+    target_class = "erpkeeper.monitoring.tsdb.http.HostTokenAuthentication"
     name = "hostToken"
 
     def get_security_definition(self, auto_schema):

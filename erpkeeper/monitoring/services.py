@@ -1,16 +1,7 @@
-"""Hosts and their push tokens: ``ekh_<prefix>_<secret>``, shown once and stored as a SHA-256.
-
-The format and hashing follow the users' API tokens (erpkeeper.accounts.services): 256 random
-bits, so a hash lookup needs no lockout. A host token only lets its host push samples; it is not
-a user token and opens nothing else.
-"""
+"""Monitoring operations for every interface (console, API, CLI): hosts and their tokens."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
-import string
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -18,12 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from erpkeeper.monitoring.models import Host, HostKind
-from erpkeeper.monitoring.storage.ingest import MAX_LABELS
-
-HOST_TOKEN_PREFIX = "ekh"  # noqa: S105 - the visible kind of token, not a secret
-PREFIX_LENGTH = 8
-SECRET_LENGTH = 43  # 43 characters from 62 carry 256 bits
-ALPHANUMERIC = string.ascii_letters + string.digits
+from erpkeeper.monitoring.tsdb.ingest import MAX_LABELS, forget_series_ids
+from erpkeeper.monitoring.tsdb.tokens import apply_token, new_token
+from erpkeeper.targets.models import Target
 
 
 def create_host(
@@ -33,10 +21,10 @@ def create_host(
     name = (name or "").strip()
     labels = {} if labels is None else labels
     validate_new_host(name, kind, labels)
-    token = _new_token()
+    token = new_token()
     with transaction.atomic():
         host = Host(name=name, kind=kind, labels=dict(labels))
-        _apply_token(host, token)
+        apply_token(host, token)
         host.save()
         if targets:
             host.targets.set(resolve_targets(targets))
@@ -73,8 +61,6 @@ def valid_labels(labels) -> bool:
 
 def resolve_targets(targets: Iterable) -> list:
     """Target objects from objects or names; ValidationError naming the unknown ones."""
-    from erpkeeper.targets.models import Target
-
     items = list(targets)
     names = [t for t in items if isinstance(t, str)]
     found = {t.name: t for t in Target.objects.filter(name__in=names)}
@@ -88,48 +74,13 @@ def resolve_targets(targets: Iterable) -> list:
 
 def rotate_token(host: Host) -> str:
     """Replace the host's token: the old one stops working at once."""
-    token = _new_token()
-    _apply_token(host, token)
+    token = new_token()
+    apply_token(host, token)
     host.save(update_fields=["token_prefix", "token_hash"])
     return token
 
 
-def host_for_token(token: str) -> Host | None:
-    """The host a token belongs to, or None. Looked up by its prefix, then the hashes are
-    compared in constant time."""
-    parts = (token or "").split("_")
-    if (
-        len(parts) != 3
-        or parts[0] != HOST_TOKEN_PREFIX
-        or len(parts[1]) != PREFIX_LENGTH
-        or len(parts[2]) != SECRET_LENGTH
-    ):
-        return None
-    digest = hash_token(token)
-    for host in Host.objects.filter(token_prefix=parts[1]):
-        if host.token_hash and hmac.compare_digest(host.token_hash, digest):
-            return host
-    return None
-
-
 def remove_host(host: Host) -> None:
     """Delete a host with its series, samples and rollups."""
-    from erpkeeper.monitoring.storage.ingest import forget_series_ids
-
     host.delete()
     forget_series_ids()
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _new_token() -> str:
-    prefix = "".join(secrets.choice(ALPHANUMERIC) for _ in range(PREFIX_LENGTH))
-    secret = "".join(secrets.choice(ALPHANUMERIC) for _ in range(SECRET_LENGTH))
-    return f"{HOST_TOKEN_PREFIX}_{prefix}_{secret}"
-
-
-def _apply_token(host: Host, token: str) -> None:
-    host.token_prefix = token.split("_")[1]
-    host.token_hash = hash_token(token)

@@ -14,7 +14,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from erpkeeper.backups.storage.base import ObjectMissing, StorageError, StorageFull
+from erpkeeper.backups.destinations.base import ObjectMissing, StorageError, StorageFull
 from erpkeeper.lib.i18n import gettext as _
 
 _BUCKET_MISSING = frozenset({"NoSuchBucket"})

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 from erpkeeper.monitoring.models import Host
-from erpkeeper.monitoring.storage.http import agent_command
-from erpkeeper.monitoring.storage.query import find_series, series_points, with_latest
-from erpkeeper.monitoring.storage.tokens import create_host, remove_host, rotate_token
+from erpkeeper.monitoring.services import create_host, remove_host, rotate_token
+from erpkeeper.monitoring.tsdb.http import agent_command
+from erpkeeper.monitoring.tsdb.query import find_series, series_points, with_latest
 
 SPARK = "▁▂▃▄▅▆▇█"
 DURATION = re.compile(r"^(\d+)([smhd])$")

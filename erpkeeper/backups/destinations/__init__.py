@@ -10,7 +10,7 @@ Pure Python, no Django imports. See base.py for the contract.
 
 from __future__ import annotations
 
-from erpkeeper.backups.storage.base import (
+from erpkeeper.backups.destinations.base import (
     ObjectInfo,
     ObjectMissing,
     Storage,
@@ -46,11 +46,11 @@ def open_storage(kind: str, options: dict) -> Storage:
 def _storage_class(kind: str) -> type:
     # Imported on use so that boto3 is loaded only by processes with an S3 destination.
     if kind == "local":
-        from erpkeeper.backups.storage.local import LocalStorage
+        from erpkeeper.backups.destinations.local import LocalStorage
 
         return LocalStorage
     if kind == "s3":
-        from erpkeeper.backups.storage.s3 import S3Storage
+        from erpkeeper.backups.destinations.s3 import S3Storage
 
         return S3Storage
     raise StorageError(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from erpkeeper.backups.storage.base import StorageError
+from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.lib.i18n import gettext as _
 
 

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from erpkeeper.backups.storage.base import (
+from erpkeeper.backups.destinations.base import (
     ObjectInfo,
     ObjectMissing,
     Storage,
@@ -25,7 +25,7 @@ from erpkeeper.backups.storage.base import (
     StorageWriter,
     require_directory_prefix,
 )
-from erpkeeper.backups.storage.options import read_options
+from erpkeeper.backups.destinations.options import read_options
 from erpkeeper.lib.i18n import gettext as _
 
 PARTIAL_SUFFIX = ".partial"

@@ -1,6 +1,6 @@
 """Storing samples: validate a whole batch, then one INSERT for all of it.
 
-    from erpkeeper.monitoring.storage.ingest import MetricSample, ingest, embedded_host
+    from erpkeeper.monitoring.tsdb.ingest import MetricSample, ingest, embedded_host
 
     ingest(host, [MetricSample("host.cpu.percent", 12.5, now)], batch_seq=42)
 

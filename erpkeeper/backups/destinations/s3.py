@@ -20,15 +20,15 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from erpkeeper.backups.storage.base import (
+from erpkeeper.backups.destinations.base import (
     ObjectInfo,
     Storage,
     StorageError,
     StorageWriter,
     require_directory_prefix,
 )
-from erpkeeper.backups.storage.options import read_options
-from erpkeeper.backups.storage.s3_errors import s3_error
+from erpkeeper.backups.destinations.options import read_options
+from erpkeeper.backups.destinations.s3_errors import s3_error
 from erpkeeper.lib.i18n import gettext as _
 
 PART_SIZE = 8 * 1024 * 1024
