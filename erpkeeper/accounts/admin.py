@@ -27,6 +27,7 @@ from unfold.forms import (
 from erpkeeper.accounts import services
 from erpkeeper.accounts.models import ApiToken, Profile
 from erpkeeper.accounts.roles import Role, role_label
+from erpkeeper.lib.admin import ServiceSaveMixin
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -66,7 +67,7 @@ class ProfileInline(StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
+class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserAddForm
     change_password_form = AdminPasswordChangeForm
@@ -125,9 +126,9 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     def roles(self, obj):
         return ", ".join(role_label(g.name) for g in obj.groups.all())
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            return None
         # New users go through the same service as the CLI: staff, profile, role.
         user, _generated = services.create_user(
             obj.username,
@@ -135,7 +136,7 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
             form.cleaned_data["role"],
             password=form.cleaned_data["password1"],
         )
-        vars(obj).update(vars(user))  # the admin goes on with ``obj`` (messages, redirect)
+        return user
 
 
 # --- roles -----------------------------------------------------------------------------------
@@ -250,7 +251,7 @@ class TokenStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(ModelAdmin):
+class ApiTokenAdmin(ServiceSaveMixin, ModelAdmin):
     """Everyone manages their own tokens here; view_any/revoke_any_apitoken reach all users'."""
 
     form = ApiTokenForm
@@ -329,14 +330,14 @@ class ApiTokenAdmin(ModelAdmin):
     def status_badge(self, obj):
         return obj.status, ApiToken.Status(obj.status).label
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            return None
         token, plaintext = services.create_api_token(
             request.user, form.cleaned_data["name"], form.cleaned_data.get("expires")
         )
-        vars(obj).update(vars(token))
         request.erpkeeper_new_token = plaintext
+        return token
 
     def response_add(self, request, obj, post_url_continue=None):
         plaintext = getattr(request, "erpkeeper_new_token", None)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
+from erpkeeper.lib.admin import ServiceSaveMixin
 from erpkeeper.monitoring import services as monitoring_services
 from erpkeeper.monitoring.models import Host, HostKind, Series
 from erpkeeper.monitoring.tsdb.http import agent_command
@@ -87,7 +88,7 @@ class HostForm(forms.ModelForm):
 
 
 @admin.register(Host)
-class HostAdmin(ModelAdmin):
+class HostAdmin(ServiceSaveMixin, ModelAdmin):
     list_display = [
         "name",
         "kind",
@@ -145,17 +146,17 @@ class HostAdmin(ModelAdmin):
     def series_count(self, obj):
         return obj.series_total
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            return None
         host, token = monitoring_services.create_host(
             form.cleaned_data["name"],
             kind=HostKind.AGENT,
             targets=form.cleaned_data.get("targets") or (),
             labels=form.cleaned_data.get("labels"),
         )
-        vars(obj).update(vars(host))
         request.erpkeeper_host_token = token
+        return host
 
     def save_related(self, request, form, formsets, change):
         if change:  # a new host got its targets in create_host

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from erpkeeper.lib.admin import ServiceSaveMixin
 from erpkeeper.notifications import services
 from erpkeeper.notifications.forms import ChannelForm, conditional_fields
 from erpkeeper.notifications.models import Channel, Delivery
@@ -30,7 +31,7 @@ def mark(ok: bool | None) -> str:
 
 
 @admin.register(Channel)
-class ChannelAdmin(ModelAdmin):
+class ChannelAdmin(ServiceSaveMixin, ModelAdmin):
     form = ChannelForm
     conditional_fields = conditional_fields()
     list_display = [
@@ -65,19 +66,17 @@ class ChannelAdmin(ModelAdmin):
 
     # -- saving and removing go through the services --------------------------------------------
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         changes = form.changes()
         targets = changes.pop("targets")
         if change:
-            saved = services.update_channel(
+            return services.update_channel(
                 Channel.objects.get(pk=obj.pk),
                 secrets=form.new_secrets(),
                 targets=targets,
                 **changes,
             )
-        else:
-            saved = services.create_channel(secrets=form.new_secrets(), targets=targets, **changes)
-        vars(obj).update(vars(saved))
+        return services.create_channel(secrets=form.new_secrets(), targets=targets, **changes)
 
     def save_related(self, request, form, formsets, change):
         pass  # the targets were set by the service in save_model

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
+from erpkeeper.lib.admin import ServiceSaveMixin
 from erpkeeper.lib.plugins import collect, load
 from erpkeeper.targets import services
 from erpkeeper.targets.facts import count_rows
@@ -18,7 +19,7 @@ from erpkeeper.targets.models import Target
 
 
 @admin.register(Target)
-class TargetAdmin(ModelAdmin):
+class TargetAdmin(ServiceSaveMixin, ModelAdmin):
     form = TargetForm
     list_display = [
         "name",
@@ -96,12 +97,10 @@ class TargetAdmin(ModelAdmin):
             fields.append("kind")
         return fields
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         saved = services.save_prepared(form.prepared)
         form.instance = saved
-        # The service saved its own instance (form.prepared.target), not ``obj``; the admin
-        # goes on with ``obj`` for the success message, the history entry and the redirect.
-        vars(obj).update(vars(saved))
+        return saved
 
     def get_actions(self, request):
         # One target at a time, through the page that asks what to do with its backups.

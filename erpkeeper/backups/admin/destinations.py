@@ -18,11 +18,12 @@ from erpkeeper.backups import services
 from erpkeeper.backups.admin.common import BAD_COLOR, mark, without_bulk_delete
 from erpkeeper.backups.forms import DestinationForm
 from erpkeeper.backups.models import Destination
+from erpkeeper.lib.admin import ServiceSaveMixin
 from erpkeeper.lib.units import bytes_human
 
 
 @admin.register(Destination)
-class DestinationAdmin(ModelAdmin):
+class DestinationAdmin(ServiceSaveMixin, ModelAdmin):
     form = DestinationForm
     list_display = ["name", "kind", "location_display", "check_display", "usage_display"]
     list_filter = ["kind"]
@@ -61,18 +62,16 @@ class DestinationAdmin(ModelAdmin):
 
     # -- saving and removing go through the services --------------------------------------------
 
-    def save_model(self, request, obj, form, change):
+    def save_through_service(self, request, obj, form, change):
         if change:
-            saved = services.update_destination(
+            return services.update_destination(
                 Destination.objects.get(pk=obj.pk),
                 secret_access_key=form.new_secret(),
                 **form.changes(),
             )
-        else:
-            saved = services.create_destination(
-                secret_access_key=form.new_secret() or "", **form.changes()
-            )
-        vars(obj).update(vars(saved))
+        return services.create_destination(
+            secret_access_key=form.new_secret() or "", **form.changes()
+        )
 
     def delete_view(self, request, object_id, extra_context=None):
         """GET asks for confirmation; POST removes through the service, which may refuse."""

@@ -23,6 +23,7 @@ from erpkeeper.backups.models import BackupPolicy, ScheduleMode
 from erpkeeper.backups.services.requests import request_offpeak
 from erpkeeper.backups.services.runbook import build_runbook
 from erpkeeper.core.scheduler import schedules
+from erpkeeper.lib.admin import ServiceSaveMixin
 
 COMMAND_PREFIX = "erpkeeper "
 SCHEDULED_KINDS = {
@@ -52,7 +53,7 @@ def schedule_text(policy: BackupPolicy) -> str:
 
 
 @admin.register(BackupPolicy)
-class BackupPolicyAdmin(ModelAdmin):
+class BackupPolicyAdmin(ServiceSaveMixin, ModelAdmin):
     form = BackupPolicyForm
     list_display = [
         "target",
@@ -137,13 +138,12 @@ class BackupPolicyAdmin(ModelAdmin):
             for title, options in self.fieldsets
         ]
 
-    def save_model(self, request, obj, form, change):
-        saved = services.update_policy(
+    def save_through_service(self, request, obj, form, change):
+        return services.update_policy(
             BackupPolicy.objects.get(pk=obj.pk),
             drill_database_url=form.drill_server(),
             **form.changes(),
         )
-        vars(obj).update(vars(saved))
 
     # -- columns and read-only fields ------------------------------------------------------------
 
