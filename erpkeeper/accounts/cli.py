@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from erpkeeper.accounts import services
 from erpkeeper.accounts.models import ApiToken
 from erpkeeper.accounts.roles import Role, ensure_all_permissions, sync_role_permissions
-from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import (
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    table,
+    validation_error,
+)
 
 
 def register(sub) -> None:
@@ -110,13 +117,6 @@ def _role_names() -> str:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _validation_error(exc) -> CommandError:
-    parts = [
-        f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in exc.message_dict.items()
-    ]
-    return CommandError("; ".join(parts), EXIT_USAGE, "invalid")
-
-
 def _find_user(username: str):
     try:
         return services.get_user(username)
@@ -192,7 +192,7 @@ def handle_user_create(args) -> int:
             args.username, args.email, role, password=password, language=args.language
         )
     except ValidationError as exc:
-        raise _validation_error(exc) from None
+        raise validation_error(exc) from None
     data = describe_user(user)
     text = _("created user %(user)s with role %(role)s") % {
         "user": user.get_username(),
@@ -272,7 +272,7 @@ def handle_token_create(args) -> int:
     try:
         token, plaintext = services.create_api_token(user, args.name, expires)
     except ValidationError as exc:
-        raise _validation_error(exc) from None
+        raise validation_error(exc) from None
     data = {**describe_token(token), "token": plaintext}
     text = "\n".join(
         [

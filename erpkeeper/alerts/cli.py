@@ -15,6 +15,7 @@ import datetime as dt
 import re
 
 from erpkeeper.alerts.values import alert_value_text, rule_unit, value_text
+from erpkeeper.core.audit import acting_user
 from erpkeeper.lib.cli import (
     EXIT_NOT_FOUND,
     EXIT_USAGE,
@@ -22,6 +23,7 @@ from erpkeeper.lib.cli import (
     emit,
     render_plain,
     table,
+    validation_error,
 )
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -155,7 +157,7 @@ def readable(row: dict, alert) -> dict:
 def handle_ack(args) -> int:
     from erpkeeper.alerts import services
 
-    alert = _apply(services.acknowledge, find_alert(args.id), acting_user(args))
+    alert = _apply(services.acknowledge, find_alert(args.id), acting_user())
     emit(args, alert_row(alert), f"alert {alert.pk} acknowledged")
     return 0
 
@@ -163,7 +165,7 @@ def handle_ack(args) -> int:
 def handle_resolve(args) -> int:
     from erpkeeper.alerts import services
 
-    alert = _apply(services.resolve, find_alert(args.id), acting_user(args))
+    alert = _apply(services.resolve, find_alert(args.id), acting_user())
     emit(args, alert_row(alert), f"alert {alert.pk} resolved")
     return 0
 
@@ -322,7 +324,7 @@ def handle_silence_add(args) -> int:
     silence = _apply(
         lambda: services.create_silence(
             comment=args.comment,
-            user=acting_user(args),
+            user=acting_user(),
             target=find(Target, args.target) if args.target else None,
             host=find(Host, args.host) if args.host else None,
             rule=find_rule(args.rule) if args.rule else None,
@@ -349,7 +351,7 @@ def handle_silence_expire(args) -> int:
     from erpkeeper.alerts.models import Silence
 
     silence = find(Silence, args.id, by="pk")
-    silence = services.expire_silence(silence, acting_user(args))
+    silence = services.expire_silence(silence, acting_user())
     emit(args, silence_row(silence), f"silence {silence.pk} expired")
     return 0
 
@@ -399,21 +401,9 @@ def _apply(operation, *arguments):
     try:
         return operation(*arguments)
     except ValidationError as exc:
-        messages = (
-            [f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items()]
-            if hasattr(exc, "error_dict")
-            else exc.messages
-        )
-        raise CommandError("; ".join(messages), EXIT_USAGE, "invalid") from None
+        raise validation_error(exc) from None
 
 
-def acting_user(args):
-    """The ``--as`` user, recorded as who acknowledged or silenced; None otherwise."""
-    from django.contrib.auth import get_user_model
-
-    if not getattr(args, "actor", None):
-        return None
-    return get_user_model().objects.filter(username=args.actor).first()
 
 
 def find(model, key, by="name"):

@@ -25,11 +25,19 @@ from erpkeeper.backups.services.keys import key_path, repository_key
 from erpkeeper.backups.services.policies import EDITABLE_FIELDS
 from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
 from erpkeeper.backups.services.runbook import build_runbook
-from erpkeeper.core.jobs.cli import _actor as jobs_actor
+from erpkeeper.core.audit import acting_user
 from erpkeeper.core.jobs.cli import describe, run_here
-from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    table,
+    validation_text,
+)
 from erpkeeper.lib.units import bytes_human
-from erpkeeper.targets.models import Target
+from erpkeeper.targets.cli import find_target
 
 
 def register(sub) -> None:
@@ -134,7 +142,7 @@ def _register_destinations(actions) -> None:
 
 
 def handle_run(args) -> int:
-    asked = request_backup(find_target(args.target), requested_by=_actor())
+    asked = request_backup(find_target(args.target), requested_by=acting_user())
     return start_or_queue(args, asked.job)
 
 
@@ -169,7 +177,7 @@ def handle_show(args) -> int:
 
 def handle_verify(args) -> int:
     try:
-        asked = request_verify(find_backup(args.id), requested_by=_actor())
+        asked = request_verify(find_backup(args.id), requested_by=acting_user())
     except NotVerifiable as exc:
         raise CommandError(str(exc), EXIT_FAILED, "conflict") from None
     return start_or_queue(args, asked.job)
@@ -193,7 +201,7 @@ def handle_policy(args) -> int:
         try:
             update_policy(policy, **changes)
         except ValidationError as exc:
-            raise CommandError(_validation_text(exc), EXIT_USAGE, "invalid") from None
+            raise CommandError(validation_text(exc), EXIT_USAGE, "invalid") from None
     data = policy_data(policy)
     emit(args, data)
     return 0
@@ -233,7 +241,7 @@ def handle_destination_add(args) -> int:
     try:
         destination = create_destination(name=args.name, secret_access_key=secret, **fields)
     except ValidationError as exc:
-        raise CommandError(_validation_text(exc), EXIT_USAGE, "invalid") from None
+        raise CommandError(validation_text(exc), EXIT_USAGE, "invalid") from None
     emit(args, destination_row(destination), f"added destination {destination.name}")
     return 0
 
@@ -279,11 +287,6 @@ def start_or_queue(args, job) -> int:
     return run_here(args, job)
 
 
-def find_target(name: str):
-    target = Target.objects.filter(name=name).first()
-    if target is None:
-        raise CommandError(f"no target named {name!r}", EXIT_NOT_FOUND, "not_found")
-    return target
 
 
 def find_backup(backup_id: int):
@@ -383,12 +386,6 @@ def _policy_changes(args) -> dict:
     return changes
 
 
-def _validation_text(exc) -> str:
-    if hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    return " ".join(exc.messages)
-
-
 def _format_backup(data: dict) -> str:
     lines = [f"backup {data['id']}  {data['target']}  {data['status']}  {data['started']}"]
     for key in (
@@ -424,5 +421,3 @@ def _name(destination) -> str:
     return destination.name if destination is not None else "(removed)"
 
 
-def _actor():
-    return jobs_actor()

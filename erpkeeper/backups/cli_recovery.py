@@ -8,12 +8,12 @@ import io
 import sys
 
 from erpkeeper.backups import services
-from erpkeeper.backups.cli import find_backup, find_target, start_or_queue
+from erpkeeper.backups.cli import find_backup, start_or_queue
 from erpkeeper.backups.models import Drill, Restore
 from erpkeeper.backups.services.drills import format_duration, language_of, render_report
 from erpkeeper.backups.services.requests import request_drill, request_restore
 from erpkeeper.backups.services.restore import target_at
-from erpkeeper.core.jobs.cli import _actor
+from erpkeeper.core.audit import acting_user
 from erpkeeper.lib import dburl
 from erpkeeper.lib.cli import (
     EXIT_FAILED,
@@ -23,6 +23,7 @@ from erpkeeper.lib.cli import (
     emit,
     table,
 )
+from erpkeeper.targets.cli import find_target
 
 REPORT_LANGUAGES = ("en", "zh-hans")
 
@@ -110,7 +111,7 @@ def handle_restore(args) -> int:
             replace=args.replace,
             confirm=confirm,
             files_to=args.files_to or "",
-            requested_by=_actor(),
+            requested_by=acting_user(),
         )
     except (services.RestoreRefused, dburl.DatabaseUrlError) as exc:
         raise CommandError(str(exc), EXIT_FAILED, "refused") from None
@@ -169,7 +170,7 @@ def _format_restore(data: dict) -> str:
 
 
 def handle_drill_run(args) -> int:
-    job = request_drill(find_target(args.target), requested_by=_actor()).job
+    job = request_drill(find_target(args.target), requested_by=acting_user()).job
     if args.no_wait:
         return start_or_queue(args, job)
     # The job runner's own closing line says only "job N succeeded": the drill's verdict, RTO
@@ -230,7 +231,7 @@ def handle_drill_report(args) -> int:
     drill = _find_drill(args.id)
     if not drill.report_html:
         raise CommandError(f"drill {drill.pk} has no report yet", EXIT_FAILED, "not_ready")
-    html = render_report(drill, args.language or language_of(_actor()))
+    html = render_report(drill, args.language or language_of(acting_user()))
     if not args.output:
         sys.stdout.write(html)
         return 0

@@ -35,6 +35,23 @@ class ArgumentParser(argparse.ArgumentParser):
         raise CommandError(f"{self.prog}: {message}", EXIT_USAGE, "usage")
 
 
+def validation_text(exc) -> str:
+    """A Django ValidationError as one line: "field: message; ..."; errors that belong to no
+    field (``__all__``) without a field name."""
+    if not hasattr(exc, "error_dict"):
+        return " ".join(str(message) for message in exc.messages)
+    parts = []
+    for field, messages in exc.message_dict.items():
+        text = " ".join(str(message) for message in messages)
+        parts.append(text if field == "__all__" else f"{field}: {text}")
+    return "; ".join(parts)
+
+
+def validation_error(exc, code: str = "invalid") -> CommandError:
+    """A Django ValidationError as the one-line usage error every command reports."""
+    return CommandError(validation_text(exc), EXIT_USAGE, code)
+
+
 def emit(args, data, text: str | None = None) -> None:
     """Print ``data`` as JSON under --json, else ``text`` (or a readable rendering of data)."""
     if getattr(args, "json", False):

@@ -11,11 +11,19 @@ import sys
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    table,
+    validation_text,
+)
 from erpkeeper.notifications import services
 from erpkeeper.notifications.delivery import deliver_pending
 from erpkeeper.notifications.models import Channel, Delivery
-from erpkeeper.targets.models import Target
+from erpkeeper.targets.cli import find_target
 
 KINDS = ["email", "webhook", "slack", "dingtalk", "wecom", "feishu"]
 SEVERITIES = ["info", "warning", "critical"]
@@ -88,11 +96,11 @@ def handle_add(args) -> int:
             config=parse_settings(args.settings),
             min_severity=args.min_severity,
             description=args.description,
-            targets=[_find_target(name) for name in args.target],
+            targets=[find_target(name) for name in args.target],
             secrets=secrets,
         )
     except ValidationError as exc:
-        raise CommandError(_validation_text(exc), EXIT_USAGE, "invalid") from None
+        raise CommandError(validation_text(exc), EXIT_USAGE, "invalid") from None
     emit(args, channel_data(channel), f"added channel {channel.name} ({channel.kind})")
     return 0
 
@@ -196,11 +204,6 @@ def find_channel(name: str):
     return channel
 
 
-def _find_target(name: str):
-    target = Target.objects.filter(name=name).first()
-    if target is None:
-        raise CommandError(f"no target named {name!r}", EXIT_NOT_FOUND, "not_found")
-    return target
 
 
 def channel_row(channel) -> dict:
@@ -260,9 +263,3 @@ def _result_text(delivery) -> str:
         return "sending"
     mark = "ok" if delivery.ok else "failed"
     return f"{mark} {delivery.status_code}" if delivery.status_code else mark
-
-
-def _validation_text(exc) -> str:
-    if hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    return " ".join(exc.messages)

@@ -6,7 +6,15 @@ import sys
 
 from django.core.exceptions import ValidationError
 
-from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    table,
+    validation_error,
+)
 from erpkeeper.targets import services
 from erpkeeper.targets.models import Target
 from erpkeeper.targets.services import TargetRemovalFailed, check_target, get_target, remove_target
@@ -106,18 +114,13 @@ def _fields(args) -> dict:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _find(name: str):
+def find_target(name: str):
+    """The target by name (or id); a one-line not-found error otherwise. Every command that
+    takes a target uses this one."""
     try:
         return get_target(name)
     except Target.DoesNotExist:
         raise CommandError(f"no target named {name!r}", EXIT_NOT_FOUND, "not_found") from None
-
-
-def _validation_error(exc) -> CommandError:
-    parts = []
-    for field_name, messages in exc.message_dict.items():
-        parts.append(f"{field_name}: {' '.join(str(m) for m in messages)}")
-    return CommandError("; ".join(parts), EXIT_USAGE, "invalid")
 
 
 def handle_add(args) -> int:
@@ -133,7 +136,7 @@ def handle_add(args) -> int:
             **fields,
         )
     except ValidationError as exc:
-        raise _validation_error(exc) from None
+        raise validation_error(exc) from None
     except services.TargetCheckFailed as exc:
         raise CommandError(
             f"target not added: {exc.result.error}", EXIT_FAILED, exc.result.error_code
@@ -145,7 +148,7 @@ def handle_add(args) -> int:
 
 
 def handle_update(args) -> int:
-    target = _find(args.name)
+    target = find_target(args.name)
     fields = _fields(args)
     if args.rename:
         fields["name"] = args.rename
@@ -153,7 +156,7 @@ def handle_update(args) -> int:
     try:
         services.update_target(target, database_url=_read_url(args), windows=windows, **fields)
     except ValidationError as exc:
-        raise _validation_error(exc) from None
+        raise validation_error(exc) from None
     emit(args, describe_target(target), f"updated target {target.name}")
     return 0
 
@@ -174,13 +177,13 @@ def handle_list(args) -> int:
 
 
 def handle_show(args) -> int:
-    target = _find(args.name)
+    target = find_target(args.name)
     emit(args, describe_target(target))
     return 0
 
 
 def handle_check(args) -> int:
-    target = _find(args.name)
+    target = find_target(args.name)
     result = check_target(target)
     if not result.ok:
         if args.json:
@@ -192,7 +195,7 @@ def handle_check(args) -> int:
 
 
 def handle_remove(args) -> int:
-    target = _find(args.name)
+    target = find_target(args.name)
     if not args.yes:
         _confirm_removal(target, args.delete_backups)
     try:

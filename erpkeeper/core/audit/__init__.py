@@ -11,6 +11,7 @@ altered, inserted or deleted. See docs/audit.md.
 
 from erpkeeper.core.audit.context import (
     AuditContext,
+    acting_user,
     audit_context,
     cli_actor_context,
     current_context,
@@ -61,6 +62,7 @@ __all__ = [
     "configure_model",
     "connect_signals",
     "csv_lines",
+    "acting_user",
     "current_context",
     "entry_hash",
     "entry_row",

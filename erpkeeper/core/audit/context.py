@@ -8,6 +8,10 @@ import getpass
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
+from erpkeeper.lib.cli import EXIT_NOT_FOUND, CommandError
+
 # --- who is acting ---------------------------------------------------------------------------
 
 
@@ -78,15 +82,18 @@ def set_request_actor(request, user) -> None:
     _context.set(AuditContext(user.pk, user.get_username(), source, request_id, django_request))
 
 
+def acting_user():
+    """The user making the current change: the console's or the API's user, the CLI's ``--as``
+    user; None for the system, a job without a requester, or the CLI without ``--as``."""
+    actor_id = current_context().actor_id
+    return get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+
+
 @contextlib.contextmanager
 def cli_actor_context(username: str | None, command: str = ""):
     """The CLI acts as ``--as USER`` when given, else as ``cli:<os user>``."""
     actor = None
     if username:
-        from django.contrib.auth import get_user_model
-
-        from erpkeeper.lib.cli import EXIT_NOT_FOUND, CommandError
-
         try:
             actor = get_user_model().objects.get(username=username, is_active=True)
         except get_user_model().DoesNotExist:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 
+from erpkeeper.core.audit import acting_user
 from erpkeeper.core.housekeeping import MAX_KEEP_DAYS, prune_history, queue_housekeeping
-from erpkeeper.core.jobs.cli import _actor, describe, run_here
+from erpkeeper.core.jobs.cli import describe, run_here
 from erpkeeper.lib.cli import emit
 
 
@@ -34,7 +35,7 @@ def handle_housekeeping(args) -> int:
         text = ", ".join(f"{name}: {count} would be deleted" for name, count in counts.items())
         emit(args, counts, text)
         return 0
-    job = queue_housekeeping(requested_by=_actor(), days=args.keep_days)
+    job = queue_housekeeping(requested_by=acting_user(), days=args.keep_days)
     if args.no_wait:
         emit(args, describe(job, with_log=False), f"queued job {job.pk} ({job.kind})")
         return 0

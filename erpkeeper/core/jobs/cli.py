@@ -7,6 +7,7 @@ import json
 import sys
 import time
 
+from erpkeeper.core.audit import acting_user
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
 from erpkeeper.lib.units import duration_short
 
@@ -139,7 +140,7 @@ def handle_cancel(args) -> int:
 
     job = _find(args.id)
     try:
-        job = cancel(job, actor=_actor())
+        job = cancel(job, actor=acting_user())
     except JobStateError as exc:
         raise CommandError(str(exc), EXIT_FAILED, "conflict") from None
     if job.status == job.Status.CANCELLED:
@@ -155,7 +156,7 @@ def handle_retry(args) -> int:
 
     job = _find(args.id)
     try:
-        new_job = retry(job, actor=_actor())
+        new_job = retry(job, actor=acting_user())
     except JobStateError as exc:
         raise CommandError(str(exc), EXIT_FAILED, "conflict") from None
     except ValueError as exc:  # the kind is no longer registered
@@ -230,7 +231,7 @@ def _cancel_quietly(job) -> None:
     from erpkeeper.core.jobs import JobStateError, cancel
 
     with contextlib.suppress(JobStateError):  # it ended meanwhile
-        cancel(job, actor=_actor())
+        cancel(job, actor=acting_user())
 
 
 def _update_bar(bar, job) -> None:
@@ -300,14 +301,6 @@ def _find(job_id: int):
         raise CommandError(f"no job with id {job_id}", EXIT_NOT_FOUND, "not_found") from None
 
 
-def _actor():
-    """The ``--as`` user, if one was given (otherwise the audit name ``cli:<os user>`` is used)."""
-    from django.contrib.auth import get_user_model
-
-    from erpkeeper.core.audit import current_context
-
-    actor_id = current_context().actor_id
-    return get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
 
 
 def _iso(moment) -> str:

@@ -9,7 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import timezone
 
-from erpkeeper.lib.cli import EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.cli import (
+    EXIT_NOT_FOUND,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    table,
+    validation_error,
+)
 from erpkeeper.monitoring.models import Host
 from erpkeeper.monitoring.services import create_host, remove_host, rotate_token
 from erpkeeper.monitoring.tsdb.http import agent_command
@@ -61,8 +68,7 @@ def handle_host_add(args) -> int:
     try:
         host, token = create_host(args.name, targets=args.target)
     except ValidationError as exc:
-        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        raise CommandError(text, EXIT_USAGE, "invalid") from None
+        raise validation_error(exc) from None
     command = agent_command(host.name, token)
     emit(
         args,
