@@ -44,6 +44,7 @@ from erpkeeper.backups.models import (
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.policies import drill_database_url
+from erpkeeper.backups.services.requests import BACKUP_DRILL, BACKUP_RESTORE, BACKUP_RUN
 from erpkeeper.backups.services.restore import RESTORE_ERRORS
 from erpkeeper.backups.services.running import raise_backup_alert
 from erpkeeper.core import outbox
@@ -53,7 +54,7 @@ from erpkeeper.lib import dburl
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("backup.run", "backup.restore", "backup.drill")
+KINDS = (BACKUP_RUN, BACKUP_RESTORE, BACKUP_DRILL)
 ENDED = (Job.Status.FAILED, Job.Status.CANCELLED, Job.Status.SUCCEEDED)
 # Scratch databases are named ekdrill_<drill id>_<unix time when made>, a moment after the drill
 # row: the names of this window after its start are tried.

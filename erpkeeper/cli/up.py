@@ -25,7 +25,7 @@ from waitress import create_server
 
 from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.roles import Role
-from erpkeeper.core.jobs import enqueue
+from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
 from erpkeeper.lib.progress import Progress
@@ -116,8 +116,8 @@ def ensure_demo_target() -> None:
 def queue_first_protection(target) -> None:
     """A new install shows a protected ERP at once: its off-peak hour, a first backup and,
     after it, a first recovery drill (the worker runs them in the background)."""
-    enqueue("backup.offpeak", target=target, note="first start")
-    enqueue("backup.run", target=target, params={"then_drill": True}, note="first start")
+    request_offpeak(target, note="first start")
+    request_backup(target, then_drill=True, note="first start")
     say("✓ first backup and recovery drill queued (see Jobs in the console)")
 
 

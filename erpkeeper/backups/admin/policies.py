@@ -20,16 +20,21 @@ from erpkeeper.backups import services
 from erpkeeper.backups.admin.common import admin_link, show_job, when_text, without_bulk_delete
 from erpkeeper.backups.forms import BackupPolicyForm
 from erpkeeper.backups.models import BackupPolicy, ScheduleMode
-from erpkeeper.backups.services.requests import request_offpeak
+from erpkeeper.backups.services.requests import (
+    BACKUP_DRILL,
+    BACKUP_RUN,
+    BACKUP_VERIFY,
+    request_offpeak,
+)
 from erpkeeper.backups.services.runbook import build_runbook
 from erpkeeper.core.scheduler import schedules
 from erpkeeper.lib.admin import ServiceSaveMixin
 
 COMMAND_PREFIX = "erpkeeper "
 SCHEDULED_KINDS = {
-    "backup.run": _("Next backup"),
-    "backup.verify": _("Next verification"),
-    "backup.drill": _("Next recovery drill"),
+    BACKUP_RUN: _("Next backup"),
+    BACKUP_VERIFY: _("Next verification"),
+    BACKUP_DRILL: _("Next recovery drill"),
 }
 
 
@@ -157,7 +162,7 @@ class BackupPolicyAdmin(ServiceSaveMixin, ModelAdmin):
 
     @display(description=_("Next backup"))
     def next_backup_display(self, obj):
-        return when_text(next_runs(obj.target)["backup.run"])
+        return when_text(next_runs(obj.target)[BACKUP_RUN])
 
     @display(description=_("Retention"))
     def retention_display(self, obj):

@@ -38,10 +38,14 @@ class JobRequest:
     reused: bool = False  # the same work was already queued or running: that job is returned
 
 
-def request_backup(target, requested_by=None) -> JobRequest:
+def request_backup(target, requested_by=None, *, then_drill=False, note="") -> JobRequest:
     """Back ``target`` up now; a backup of it already queued or running is reused (two at once
-    only slow each other down), unless its process died."""
-    job, reused = enqueue_once(BACKUP_RUN, target=target, requested_by=requested_by)
+    only slow each other down), unless its process died. ``then_drill``: a recovery drill of
+    this backup follows it (a new installation's first protection)."""
+    params = {"then_drill": True} if then_drill else None
+    job, reused = enqueue_once(
+        BACKUP_RUN, target=target, params=params, requested_by=requested_by, note=note
+    )
     return JobRequest(job, reused)
 
 
@@ -51,9 +55,9 @@ def request_drill(target, requested_by=None) -> JobRequest:
     return JobRequest(job, reused)
 
 
-def request_offpeak(target, requested_by=None) -> JobRequest:
+def request_offpeak(target, requested_by=None, *, note="") -> JobRequest:
     """Find ``target``'s quietest hour again from its history, reusing a search under way."""
-    job, reused = enqueue_once(BACKUP_OFFPEAK, target=target, requested_by=requested_by)
+    job, reused = enqueue_once(BACKUP_OFFPEAK, target=target, requested_by=requested_by, note=note)
     return JobRequest(job, reused)
 
 
