@@ -43,29 +43,7 @@ class AlertRuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AlertRule
-        fields = [
-            "id",
-            "name",
-            "description",
-            "enabled",
-            "metric",
-            "targets",
-            "hosts",
-            "label_selector",
-            "operator",
-            "warning_threshold",
-            "critical_threshold",
-            "recovery_threshold",
-            "for_seconds",
-            "no_data_intervals",
-            "repeat_minutes",
-            "channels",
-            "escalate_after_minutes",
-            "escalation_channel",
-            "is_default",
-            "created",
-            "updated",
-        ]
+        fields = ["id", *services.RULE_FORM_FIELDS, "is_default", "created", "updated"]
         read_only_fields = ["is_default", "created", "updated"]
         validators: list = []  # the services check the rule as a whole
         extra_kwargs = {"name": {"validators": []}}

@@ -37,6 +37,16 @@ RULE_FIELDS = (
     "escalate_after_minutes",
     "escalation_channel",
 )
+RULE_RELATIONS = ("targets", "hosts", "channels")  # many-to-many, set as a whole
+# What people edit on a rule, in the order the console and the API show it.
+RULE_FORM_FIELDS = (
+    *RULE_FIELDS[:4],
+    "targets",
+    "hosts",
+    *RULE_FIELDS[4:-2],
+    "channels",
+    *RULE_FIELDS[-2:],
+)
 ABOVE = (Operator.ABOVE, Operator.AT_OR_ABOVE)
 
 

@@ -16,28 +16,11 @@ from unfold.widgets import UnfoldAdminSelectWidget
 
 from erpkeeper.alerts.admin.common import alert_services, badge
 from erpkeeper.alerts.models import Alert, AlertRule
+from erpkeeper.alerts.services import RULE_FORM_FIELDS, RULE_RELATIONS
 from erpkeeper.alerts.values import rule_unit, value_text
 
-RULE_FIELDS = [
-    "name",
-    "description",
-    "enabled",
-    "metric",
-    "targets",
-    "hosts",
-    "label_selector",
-    "operator",
-    "warning_threshold",
-    "critical_threshold",
-    "recovery_threshold",
-    "for_seconds",
-    "no_data_intervals",
-    "repeat_minutes",
-    "channels",
-    "escalate_after_minutes",
-    "escalation_channel",
-]
-MANY_TO_MANY = ("targets", "hosts", "channels")
+RULE_FIELDS = list(RULE_FORM_FIELDS)
+MANY_TO_MANY = RULE_RELATIONS
 
 
 def known_metrics(current: str = "") -> list[tuple[str, str]]:
