@@ -1,8 +1,8 @@
 """What every app's console pages share that needs no model: saving through the services.
 
-    class DestinationAdmin(ServiceSaveMixin, ModelAdmin):
-        def save_through_service(self, request, obj, form, change):
-            return services.update_destination(...) if change else services.create_destination(...)
+class DestinationAdmin(ServiceSaveMixin, ModelAdmin):
+    def save_through_service(self, request, obj, form, change):
+        return services.update_destination(...) if change else services.create_destination(...)
 """
 
 from __future__ import annotations
@@ -32,3 +32,23 @@ def adopt(obj, saved) -> None:
     for its success message, its history entry and its redirect."""
     if saved is not obj:
         obj.__dict__.update(saved.__dict__)
+
+
+class EvidenceAdminMixin:
+    """The console page of a record of what happened (a backup, a drill, a restore, a delivery,
+    an audit entry): what it shows is read-only, and nobody adds, edits or deletes one by hand;
+    such records come and go only through their services (retention, housekeeping)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from erpkeeper.lib.admin import ServiceSaveMixin
+from erpkeeper.lib.admin import EvidenceAdminMixin, ServiceSaveMixin
 from erpkeeper.notifications import services
 from erpkeeper.notifications.forms import ChannelForm, conditional_fields
 from erpkeeper.notifications.models import Channel, Delivery
@@ -154,7 +154,7 @@ class ChannelAdmin(ServiceSaveMixin, ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ModelAdmin):
+class DeliveryAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "started",
         "channel",
@@ -170,15 +170,6 @@ class DeliveryAdmin(ModelAdmin):
     list_select_related = ["channel", "message"]
     search_fields = ["channel__name", "message__subject", "error"]
     date_hierarchy = "started"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description=_("Delivered"), ordering="ok")
     def ok_display(self, obj):

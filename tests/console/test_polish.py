@@ -35,3 +35,17 @@ def test_an_empty_filtered_list_says_nothing_matches(olga, demo_target, console_
     text = " ".join(console_client_for(olga).get(url).content.decode().split())
     assert "Nothing matches these filters." in text
     assert "Reset filters" in text
+
+
+def test_evidence_pages_offer_no_add_edit_or_delete_to_anyone(alice, client):
+    from erpkeeper.backups.models import Backup, Drill, Restore
+    from erpkeeper.core.models import AuditEntry
+    from erpkeeper.notifications.models import Delivery
+
+    client.force_login(alice)  # even the administrator
+    for model in (Backup, Drill, Restore, Delivery, AuditEntry):
+        label = f"{model._meta.app_label}/{model._meta.model_name}"
+        listing = client.get(f"/{label}/")
+        assert listing.status_code == 200, label
+        assert f'href="/{label}/add/"' not in listing.content.decode(), label
+        assert client.get(f"/{label}/add/").status_code == 403, label

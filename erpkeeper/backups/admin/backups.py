@@ -21,11 +21,11 @@ from erpkeeper.backups.admin.common import (
     mark,
     show_job,
     when_text,
-    without_bulk_delete,
 )
 from erpkeeper.backups.forms import RestoreMode, RestoreWizardForm, TargetDialogForm
 from erpkeeper.backups.models import Backup, BackupStatus, Restore
 from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
+from erpkeeper.lib.admin import EvidenceAdminMixin
 from erpkeeper.lib.units import bytes_human
 
 BACK_UP_DIALOG = {
@@ -62,7 +62,7 @@ def verification_text(backup: Backup):
 
 
 @admin.register(Backup)
-class BackupAdmin(ModelAdmin):
+class BackupAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "id",
         "target_column",
@@ -114,19 +114,6 @@ class BackupAdmin(ModelAdmin):
     change_form_after_template = "backups/admin/backup_contents.html"
     # A record of what happened: everything shown is read-only.
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Backups leave through retention (which removes their objects too), never by hand.
-        return False
-
-    def get_actions(self, request):
-        return without_bulk_delete(super().get_actions(request))
 
     def has_back_up_permission(self, request, object_id=None):
         return request.user.has_perm("backups.add_backup")
@@ -240,7 +227,7 @@ def _restorable(object_id) -> bool:
 
 
 @admin.register(Restore)
-class RestoreAdmin(ModelAdmin):
+class RestoreAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "id",
         "backup_link",
@@ -269,18 +256,6 @@ class RestoreAdmin(ModelAdmin):
         "warnings_display",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return without_bulk_delete(super().get_actions(request))
 
     @display(description=_("Backup"), ordering="backup")
     def backup_link(self, obj):

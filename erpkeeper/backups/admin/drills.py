@@ -20,12 +20,12 @@ from erpkeeper.backups.admin.common import (
     duration_text,
     mark,
     show_job,
-    without_bulk_delete,
 )
 from erpkeeper.backups.forms import TargetDialogForm
 from erpkeeper.backups.models import Drill
 from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.requests import request_drill
+from erpkeeper.lib.admin import EvidenceAdminMixin
 
 DRILL_DIALOG = {
     "title": _("Run a recovery drill now?"),
@@ -46,7 +46,7 @@ def objective_text(measured: float | None, objective: int, met: bool | None):
 
 
 @admin.register(Drill)
-class DrillAdmin(ModelAdmin):
+class DrillAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "id",
         "target_column",
@@ -82,19 +82,6 @@ class DrillAdmin(ModelAdmin):
     # The stored report, full width below the fields (sandboxed: see the template).
     change_form_after_template = "backups/admin/drill_report_frame.html"
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
-
-    # Drills are evidence for auditors: nobody edits or removes them.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        return without_bulk_delete(super().get_actions(request))
 
     def has_run_drill_permission(self, request, object_id=None):
         return request.user.has_perm("backups.add_drill")

@@ -28,6 +28,7 @@ from unfold.decorators import display
 
 from erpkeeper.core import audit
 from erpkeeper.core.models import AuditEntry
+from erpkeeper.lib.admin import EvidenceAdminMixin
 
 ACTION_COLORS = {"create": "success", "update": "info", "delete": "danger"}
 SOURCE_COLORS = {"console": "primary", "api": "info", "cli": "warning", "job": "success"}
@@ -63,7 +64,7 @@ class ObjectTypeFilter(_DistinctValuesFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ModelAdmin):
+class AuditEntryAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "sequence",
         "time_display",
@@ -106,17 +107,6 @@ class AuditEntryAdmin(ModelAdmin):
         (_("Hash chain"), {"fields": ["prev_hash", "hash"]}),
     ]
     readonly_fields = ["actor_display", "source_badge", "action_badge", "object_display"]
-
-    # --- nobody writes entries by hand -------------------------------------------------------
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- columns -----------------------------------------------------------------------------
 
