@@ -14,6 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.core.exceptions import ValidationError
+
+from erpkeeper.alerts import services
+from erpkeeper.alerts.engine import evaluate
+from erpkeeper.alerts.models import Alert, AlertRule, Silence
 from erpkeeper.alerts.values import alert_value_text, rule_unit, value_text
 from erpkeeper.core.audit import acting_user
 from erpkeeper.lib.cli import (
@@ -25,6 +30,9 @@ from erpkeeper.lib.cli import (
     table,
     validation_error,
 )
+from erpkeeper.monitoring.models import Host
+from erpkeeper.notifications.models import Channel
+from erpkeeper.targets.models import Target
 
 DURATION = re.compile(r"^(\d+)([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -122,10 +130,6 @@ def _register_silence(actions) -> None:
 
 
 def handle_list(args) -> int:
-    from erpkeeper.alerts import services
-    from erpkeeper.alerts.models import Alert
-    from erpkeeper.targets.models import Target
-
     if args.state:
         alerts = Alert.objects.filter(state=args.state).select_related("rule", "target", "host")
     else:
@@ -155,24 +159,18 @@ def readable(row: dict, alert) -> dict:
 
 
 def handle_ack(args) -> int:
-    from erpkeeper.alerts import services
-
     alert = _apply(services.acknowledge, find_alert(args.id), acting_user())
     emit(args, alert_row(alert), f"alert {alert.pk} acknowledged")
     return 0
 
 
 def handle_resolve(args) -> int:
-    from erpkeeper.alerts import services
-
     alert = _apply(services.resolve, find_alert(args.id), acting_user())
     emit(args, alert_row(alert), f"alert {alert.pk} resolved")
     return 0
 
 
 def handle_evaluate(args) -> int:
-    from erpkeeper.alerts.engine import evaluate
-
     report = evaluate()
     lines = [f"{kind:9} {summary}" for kind, summary, _alert in report.changes] or ["no changes"]
     lines.append(
@@ -204,8 +202,6 @@ def alert_row(alert) -> dict:
 
 
 def handle_rules(args) -> int:
-    from erpkeeper.alerts.models import AlertRule
-
     rows = [rule_row(rule) for rule in AlertRule.objects.all()]
     columns = ["id", "name", "metric", "condition", "for", "enabled", "default"]
     emit(args, rows, table(rows, columns))
@@ -213,16 +209,12 @@ def handle_rules(args) -> int:
 
 
 def handle_rule_add(args) -> int:
-    from erpkeeper.alerts import services
-
     rule = _apply(lambda: services.create_rule(name=args.name, **rule_fields(args)))
     emit(args, rule_row(rule), f"added rule {rule.name} ({rule.pk})")
     return 0
 
 
 def handle_rule_update(args) -> int:
-    from erpkeeper.alerts import services
-
     rule = find_rule(args.rule)
     changes = rule_fields(args)
     if args.name:
@@ -241,16 +233,12 @@ def handle_rule_disable(args) -> int:
 
 
 def _switch(args, enabled: bool) -> int:
-    from erpkeeper.alerts import services
-
     rule = _apply(lambda: services.update_rule(find_rule(args.rule), enabled=enabled))
     emit(args, rule_row(rule), f"{rule.name}: {'enabled' if enabled else 'disabled'}")
     return 0
 
 
 def handle_rule_delete(args) -> int:
-    from erpkeeper.alerts import services
-
     rule = find_rule(args.rule)
     _apply(services.delete_rule, rule)
     emit(args, {"deleted": rule.name}, f"deleted rule {rule.name}")
@@ -259,9 +247,6 @@ def handle_rule_delete(args) -> int:
 
 def rule_fields(args) -> dict:
     """The options given, as service fields (options left out are not changed)."""
-    from erpkeeper.monitoring.models import Host
-    from erpkeeper.notifications.models import Channel
-    from erpkeeper.targets.models import Target
 
     names = (
         "metric",
@@ -317,10 +302,6 @@ def rule_row(rule) -> dict:
 
 
 def handle_silence_add(args) -> int:
-    from erpkeeper.alerts import services
-    from erpkeeper.monitoring.models import Host
-    from erpkeeper.targets.models import Target
-
     silence = _apply(
         lambda: services.create_silence(
             comment=args.comment,
@@ -337,9 +318,6 @@ def handle_silence_add(args) -> int:
 
 
 def handle_silence_list(args) -> int:
-    from erpkeeper.alerts import services
-    from erpkeeper.alerts.models import Silence
-
     silences = Silence.objects.all() if args.all else services.active_silences()
     rows = [silence_row(silence) for silence in silences]
     emit(args, rows, table(rows, ["id", "matches", "starts", "ends", "comment", "by"]))
@@ -347,9 +325,6 @@ def handle_silence_list(args) -> int:
 
 
 def handle_silence_expire(args) -> int:
-    from erpkeeper.alerts import services
-    from erpkeeper.alerts.models import Silence
-
     silence = find(Silence, args.id, by="pk")
     silence = services.expire_silence(silence, acting_user())
     emit(args, silence_row(silence), f"silence {silence.pk} expired")
@@ -396,14 +371,11 @@ def _key_value(item: str) -> tuple[str, str]:
 
 def _apply(operation, *arguments):
     """Run a service; its ValidationError becomes a one-line usage error."""
-    from django.core.exceptions import ValidationError
 
     try:
         return operation(*arguments)
     except ValidationError as exc:
         raise validation_error(exc) from None
-
-
 
 
 def find(model, key, by="name"):
@@ -415,14 +387,10 @@ def find(model, key, by="name"):
 
 
 def find_alert(pk: int):
-    from erpkeeper.alerts.models import Alert
-
     return find(Alert, pk, by="pk")
 
 
 def find_rule(key: str):
-    from erpkeeper.alerts.models import AlertRule
-
     if str(key).isdigit():
         return find(AlertRule, int(key), by="pk")
     return find(AlertRule, key)
