@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from erpkeeper.accounts import services
+from erpkeeper.core.audit import set_request_actor
 
 KEYWORDS = ("bearer", "token")
 
@@ -81,7 +82,6 @@ def requested_language(request) -> str:
 def attribute_to(request, user) -> None:
     """Attribute the rest of this request's changes to the token's user in the audit trail
     (AuditActorMiddleware opened the request's audit context before DRF knew the user)."""
-    from erpkeeper.core.audit import set_request_actor
 
     set_request_actor(request, user)
 

@@ -4,6 +4,7 @@ Locking is per (username, IP address): 5 failures lock that pair for AXES_COOLOF
 attacker cannot lock a colleague out from elsewhere, and other accounts stay usable.
 """
 
+from axes.helpers import get_cool_off
 from django.contrib import admin
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -12,8 +13,6 @@ from django.utils.translation import ngettext
 
 
 def lockout_message(request=None) -> str:
-    from axes.helpers import get_cool_off
-
     cool_off = get_cool_off(request)
     if cool_off is None:
         return _(

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from erpkeeper.accounts.models import Profile
+
 
 class UserLanguageMiddleware:
     """Use the signed-in user's chosen language over the browser's.
@@ -43,7 +45,6 @@ class UserLanguageMiddleware:
 def user_language(user) -> str:
     if user is None or not user.is_authenticated:
         return ""
-    from erpkeeper.accounts.models import Profile
 
     try:
         return user.profile.language or ""
@@ -93,7 +94,6 @@ class PasswordChangeRequiredMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return False
-        from erpkeeper.accounts.models import Profile
 
         try:
             return user.profile.must_change_password

@@ -14,6 +14,7 @@ Group names in the database are stable English (``Role`` values); the console sh
 from __future__ import annotations
 
 from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from erpkeeper.lib.plugins import erpkeeper_apps
@@ -110,7 +111,6 @@ def sync_role_permissions(using: str = DEFAULT_DB_ALIAS, apps=global_apps) -> di
 def ensure_all_permissions(using: str = DEFAULT_DB_ALIAS, apps=global_apps) -> None:
     """Create the permission rows of every installed app (normally done app by app after
     ``migrate``), so one sync sees them all whatever the order of the apps."""
-    from django.contrib.auth.management import create_permissions
 
     for config in global_apps.get_app_configs():
         if config.models_module is not None:

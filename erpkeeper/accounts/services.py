@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from erpkeeper.accounts.lockout import lockout_message
 from erpkeeper.accounts.models import TOKEN_PREFIX, ApiToken, Profile
 from erpkeeper.accounts.roles import Role
+from erpkeeper.core.audit import audit_context, current_context
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 TOKEN_PREFIX_LENGTH = 8
@@ -51,7 +52,6 @@ def _acting_as(actor):
     """Attribute the changes inside the block to ``actor`` when given (else the ambient one)."""
     if actor is None:
         return contextlib.nullcontext()
-    from erpkeeper.core.audit import audit_context, current_context
 
     ambient = current_context()
     return audit_context(actor, source=ambient.source, request_id=ambient.request_id)

@@ -3,13 +3,12 @@ seconds; this is for a manual run from the console or API, with its report kept)
 
 from django.utils.translation import gettext_lazy as _
 
+from erpkeeper.alerts.engine import evaluate
 from erpkeeper.core.jobs import job_kind
 
 
 @job_kind("alerts.evaluate", label=_("Evaluate alert rules"))
 def evaluate_job(ctx):
-    from erpkeeper.alerts.engine import evaluate
-
     report = evaluate()
     ctx.result.update(report.as_dict())
     for change, summary, _alert in report.changes:

@@ -30,6 +30,7 @@ from erpkeeper.alerts.models import Alert, AlertState, Silence
 from erpkeeper.alerts.values import alert_unit, value_text
 from erpkeeper.core import outbox
 from erpkeeper.core.models import OutboxMessage
+from erpkeeper.monitoring.models import Host
 from erpkeeper.notifications import delivery
 from erpkeeper.notifications.channels.text import notification_from
 from erpkeeper.notifications.loop import send_soon
@@ -112,8 +113,6 @@ class Suppressions:
     """Silences, maintenance windows and down hosts at ``now``, loaded once per evaluation."""
 
     def __init__(self, now: dt.datetime, firing: list[Alert]):
-        from erpkeeper.monitoring.models import Host
-
         self.now = now
         self.silences = list(Silence.objects.filter(starts__lte=now, ends__gt=now))
         self.windows = defaultdict(list)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from erpkeeper.alerts.engine import evaluate
 from erpkeeper.core.loops import PeriodicLoop, Round
 
 logger = logging.getLogger(__name__)
@@ -18,8 +19,6 @@ INTERVAL_SETTING = "ALERT_INTERVAL"
 
 
 def evaluation_round() -> Round:
-    from erpkeeper.alerts.engine import evaluate
-
     def run_round() -> None:
         report = evaluate()
         if report.changes:

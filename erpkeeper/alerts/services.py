@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.alerts import notify
+from erpkeeper.alerts.defaults import DEFAULT_RULES
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Silence
 from erpkeeper.alerts.values import rule_unit, value_text
+from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.placement import hosts_running
 from erpkeeper.monitoring.tsdb.ingest import METRIC_NAME
 
@@ -215,8 +217,6 @@ def delete_rule(rule: AlertRule) -> None:
 def known_metrics() -> set[str]:
     """Metrics a rule can watch: those with series, and those of the default rules (whose series
     may not exist yet). A rule on any other metric would never fire."""
-    from erpkeeper.alerts.defaults import DEFAULT_RULES
-    from erpkeeper.monitoring.models import Series
 
     names = set(Series.objects.values_list("metric", flat=True).distinct())
     return names | {fields["metric"] for fields in DEFAULT_RULES.values()}

@@ -22,6 +22,8 @@ import datetime as dt
 from django.db.models import OuterRef, Subquery
 
 from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
+from erpkeeper.monitoring.forecast import days_until_full
+from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.tsdb.ingest import MetricSample, embedded_host, ingest
 from erpkeeper.targets.models import Target
 
@@ -58,8 +60,6 @@ def emit_capacity_metrics(now) -> int:
 
 
 def _capacity_series(now):
-    from erpkeeper.monitoring.models import Series
-
     recent = now - dt.timedelta(hours=1)
     return (
         Series.objects.filter(metric__in=CAPACITY_SOURCES, samples__time__gte=recent)
@@ -69,8 +69,6 @@ def _capacity_series(now):
 
 
 def _days(series, now) -> MetricSample | None:
-    from erpkeeper.monitoring.forecast import days_until_full
-
     days = days_until_full(series, now=now)
     if days is None:
         days = NOT_GROWING_DAYS

@@ -1,7 +1,6 @@
 """Pruning the operational history nobody reads after months: finished job runs, notifications
 that were sent or resolved, and their delivery attempts.
 
-    from erpkeeper.core.housekeeping import prune_history
     counts = prune_history()            # {"jobs": 1234, "notifications": 56, "deliveries": 78}
 
 What is kept, whatever its age: queued and running jobs, notifications still pending (never
@@ -26,6 +25,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.core.jobs import enqueue
+from erpkeeper.core.models import Job, OutboxMessage
 from erpkeeper.lib.plugins import collect, load
 
 logger = logging.getLogger(__name__)
@@ -45,16 +46,12 @@ class History:
 
 
 def _old_jobs(cutoff: dt.datetime) -> QuerySet:
-    from erpkeeper.core.models import Job
-
     return Job.objects.filter(status__in=Job.FINISHED).filter(
         Q(finished__lt=cutoff) | Q(finished__isnull=True, created__lt=cutoff)
     )
 
 
 def _old_notifications(cutoff: dt.datetime) -> QuerySet:
-    from erpkeeper.core.models import OutboxMessage
-
     done = [OutboxMessage.State.SENT, OutboxMessage.State.RESOLVED]
     return OutboxMessage.objects.filter(state__in=done, updated__lt=cutoff)
 
@@ -87,7 +84,6 @@ def check_keep_days(days: int) -> int:
 def queue_housekeeping(*, requested_by=None, days: int | None = None):
     """Queue the cleanup to run now (console, API, CLI); a run already queued or running is
     the one returned. ``days``: keep this many days instead of the setting."""
-    from erpkeeper.core.jobs import enqueue
 
     params = {} if days is None else {"days": check_keep_days(days)}
     return enqueue("core.housekeeping", params=params, requested_by=requested_by, reuse_active=True)
