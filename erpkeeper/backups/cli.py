@@ -252,7 +252,7 @@ def handle_destination_list(args) -> int:
     for destination in Destination.objects.all():
         row = destination_row(destination)
         row["backups"] = usage.get(destination.name, {}).get("backups", 0)
-        row["used"] = human_bytes(usage.get(destination.name, {}).get("bytes", 0))
+        row["used"] = bytes_human(usage.get(destination.name, {}).get("bytes", 0))
         rows.append(row)
     emit(args, rows, table(rows, ["name", "kind", "location", "backups", "used", "writable"]))
     return 0
@@ -311,8 +311,8 @@ def backup_row(backup) -> dict:
         "started": backup.started.isoformat(timespec="seconds"),
         "trigger": backup.trigger,
         "status": backup.status,
-        "stored": human_bytes(backup.stored_bytes),
-        "raw": human_bytes(backup.raw_bytes),
+        "stored": bytes_human(backup.stored_bytes),
+        "raw": bytes_human(backup.raw_bytes),
         "verified": verified,
         "destination": _name(backup.destination),
     }
@@ -337,9 +337,6 @@ def policy_data(policy) -> dict:
     data["auto_hour_basis"] = policy.auto_hour_basis
     return data
 
-
-def human_bytes(size: int | None) -> str:
-    return bytes_human(size or 0)
 
 
 def _policy_changes(args) -> dict:
@@ -409,7 +406,7 @@ def _format_backup(data: dict) -> str:
         )
         for artifact in component["artifacts"]:
             lines.append(
-                f"    {artifact['path']:40} {human_bytes(artifact['stored_bytes']):>10}"
+                f"    {artifact['path']:40} {bytes_human(artifact['stored_bytes']):>10}"
                 f"  sha256 {artifact['sha256'][:16]}…"
             )
     for copy in data.get("copies") or []:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from erpkeeper.lib.dashboard import REASON_COLORS, Board, Tile
+from erpkeeper.lib.dashboard import Board, Tile
 from erpkeeper.lib.plugins import collect, load
 from erpkeeper.targets.models import Target
 
@@ -25,6 +25,9 @@ def dashboard_callback(request, context):
     can_see_targets = request.user.has_perm("targets.view_target")
     targets = list(Target.objects.all()) if can_see_targets else []
     board = Board(request, targets, cards={t.pk: _base_card(t) for t in targets})
+    for target in targets:
+        if target.last_check_ok is False and target.last_check_error:
+            board.add_reason(target.pk, "down", target.last_check_error)
     if can_see_targets:
         board.tiles.append(Tile(_("Targets"), len(targets), order=10))
     for spec in collect("dashboard"):
@@ -43,20 +46,10 @@ def dashboard_callback(request, context):
 def _base_card(target: Target) -> dict:
     facts = target.facts or {}
     reachability = {True: "ok", False: "down", None: "unknown"}[target.last_check_ok]
-    reasons = []
-    if target.last_check_ok is False and target.last_check_error:
-        reasons.append(
-            {
-                "state": "down",
-                "text": target.last_check_error,
-                "color": REASON_COLORS["down"],
-                "unless_explained": False,
-            }
-        )
     return {
         "target": target,
         "reachability": reachability,
-        "reasons": reasons,
+        "reasons": [],
         "rows": [],
         "erp_version": facts.get("erp_version", ""),
         "db_engine": facts.get("db_engine", target.database_engine),

@@ -37,7 +37,8 @@ def adopt(obj, saved) -> None:
 class EvidenceAdminMixin:
     """The console page of a record of what happened (a backup, a drill, a restore, a delivery,
     an audit entry): what it shows is read-only, and nobody adds, edits or deletes one by hand;
-    such records come and go only through their services (retention, housekeeping)."""
+    such records come and go only through their services (retention, housekeeping). Without the
+    delete permission Django offers no bulk delete either."""
 
     def has_add_permission(self, request):
         return False
@@ -47,8 +48,3 @@ class EvidenceAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions

@@ -51,6 +51,7 @@ def enqueue(
             note=note,
         )
         return job
+    _check_request(kind, target, params)
     return _create(kind, target, params, requested_by, requested_by_name, note)
 
 
@@ -65,7 +66,7 @@ def enqueue_once(
 ) -> tuple[Job, bool]:
     """``(job, reused)``: the queued or running job of this kind and target if there is one
     (``reused`` True), else a new one. A run whose process died is failed first, never reused."""
-    get_kind(kind)  # an unknown kind fails here, before anything is reaped or written
+    _check_request(kind, target, params)  # before anything is reaped or written
     reap_stale_jobs()
     active = active_job(kind, target)
     if active is not None:
@@ -73,12 +74,15 @@ def enqueue_once(
     return _create(kind, target, params, requested_by, requested_by_name, note), False
 
 
-def _create(kind, target, params, requested_by, requested_by_name, note) -> Job:
-    job_kind = get_kind(kind)
-    if job_kind.needs_target and target is None:
+def _check_request(kind: str, target, params) -> None:
+    """ValueError for an unknown kind, a missing target or parameters that are not a dict."""
+    if get_kind(kind).needs_target and target is None:
         raise ValueError(f"job kind {kind!r} needs a target")
     if params is not None and not isinstance(params, dict):
         raise ValueError("job parameters must be a JSON object")
+
+
+def _create(kind, target, params, requested_by, requested_by_name, note) -> Job:
     name = requested_by_name or _actor_name(requested_by)
     job = Job.objects.create(
         kind=kind,
