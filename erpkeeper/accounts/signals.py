@@ -4,11 +4,12 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save, pre_save
 
+from erpkeeper.accounts.models import Profile
+from erpkeeper.accounts.services import get_profile
+
 
 def create_profile(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
-        from erpkeeper.accounts.models import Profile
-
         Profile.objects.get_or_create(user=instance)
 
 
@@ -25,8 +26,6 @@ def note_password_change(sender, instance, raw=False, update_fields=None, **kwar
 
 def clear_password_change_flag(sender, instance, created, raw=False, **kwargs):
     if getattr(instance, "_erpkeeper_password_changed", False) and not raw:
-        from erpkeeper.accounts.models import Profile
-
         del instance._erpkeeper_password_changed
         Profile.objects.filter(user=instance, must_change_password=True).update(
             must_change_password=False
@@ -36,8 +35,6 @@ def clear_password_change_flag(sender, instance, created, raw=False, **kwargs):
 def remember_language_on_login(sender, request, user, **kwargs):
     """Ask UserLanguageMiddleware to set the language cookie, so that pages shown after
     signing out (the login page) stay in the user's language."""
-    from erpkeeper.accounts.services import get_profile
-
     language = get_profile(user).language
     if request is not None and language:
         request.erpkeeper_language_cookie = language

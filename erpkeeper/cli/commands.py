@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.management import execute_from_command_line
+
 from erpkeeper.cli import up
 
 
@@ -13,7 +15,5 @@ def register(sub) -> None:
 
 
 def run_manage(args) -> int:
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(["erpkeeper manage", *args.rest])
     return 0

@@ -17,6 +17,9 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection
+
+from erpkeeper.core.jobs.runner import refresh_connection
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +67,6 @@ class PeriodicLoop:
         return self.thread
 
     def run(self, stop_event: threading.Event, interval: float) -> None:
-        from django.db import connection
-
-        from erpkeeper.core.jobs.runner import refresh_connection
-
         logger.info("%s started: every %s s", self.label, interval)
         run_round, close = self.make_round()
         try:

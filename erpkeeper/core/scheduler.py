@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 from huey import crontab
+from huey.contrib.djhuey import HUEY
 
 from erpkeeper.core.audit import audit_context
 from erpkeeper.core.jobs.reaper import reap_stale_jobs
 from erpkeeper.core.jobs.registry import get_kind, load_kinds
 from erpkeeper.core.jobs.runner import refresh_connection
+from erpkeeper.core.jobs.services import active_job, enqueue
 from erpkeeper.core.models import Job
 
 logger = logging.getLogger(__name__)
@@ -144,8 +146,6 @@ def tick(minute: dt.datetime | None = None) -> list[str]:
 
 def claim(name: str, minute: dt.datetime) -> bool:
     """True for exactly one caller per (schedule, minute) across every worker of the queue."""
-    from huey.contrib.djhuey import HUEY
-
     if not HUEY.put_if_empty(_claim_key(name, minute), "1"):
         return False
     # Claims older than the catch-up window can never be contested again.
@@ -169,8 +169,6 @@ def run_schedule(schedule: Schedule) -> list:
     if schedule.call is not None:
         schedule.call()
         return []
-    from erpkeeper.core.jobs.services import active_job, enqueue
-
     get_kind(schedule.kind)  # fail loudly on a typo
     jobs = []
     for target in _targets(schedule):

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
 
 
 class SecretDecryptionError(Exception):
@@ -18,8 +19,6 @@ class SecretDecryptionError(Exception):
 
 
 def key_path() -> Path:
-    from django.conf import settings
-
     return Path(settings.HOME) / "keys" / "secrets.key"
 
 

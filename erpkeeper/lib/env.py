@@ -13,6 +13,8 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
+import dj_database_url
+
 
 @dataclass(frozen=True)
 class ConfigError:
@@ -61,9 +63,7 @@ def envbool(name: str, default: bool) -> bool:
     return default
 
 
-def envint(
-    name: str, default: int, minimum: int | None = None, maximum: int | None = None
-) -> int:
+def envint(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
     return _number(name, default, int, "an integer", minimum, maximum)
 
 
@@ -168,8 +168,6 @@ def secret_key(name: str, home: Path) -> str:
 
 
 def database_config(name: str, default_url: str) -> dict:
-    import dj_database_url
-
     url = _raw(name) or default_url
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from erpkeeper.core.jobs import job_kind
 from erpkeeper.core.scheduler import register_periodic
 from erpkeeper.notifications.delivery import deliver_pending
+from erpkeeper.notifications.loop import LOOP
 
 
 @job_kind("notifications.deliver", label=_("Deliver notifications"))
@@ -23,8 +24,6 @@ def deliver_job(ctx):
 
 
 def deliver_in_background() -> None:
-    from erpkeeper.notifications.loop import LOOP
-
     # The sender thread, where it runs in this process, already sends every few seconds.
     if not LOOP.running:
         deliver_pending()

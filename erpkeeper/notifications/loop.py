@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.db import transaction
+
 from erpkeeper.core.loops import PeriodicLoop, Round
+from erpkeeper.notifications.delivery import deliver_pending
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +22,6 @@ INTERVAL_SETTING = "DELIVERY_INTERVAL"
 
 
 def delivery_round() -> Round:
-    from erpkeeper.notifications.delivery import deliver_pending
-
     def run_round() -> None:
         run = deliver_pending()
         if run.delivered or run.failed:
@@ -41,12 +42,8 @@ def send_soon() -> bool:
     """Have what was just queued sent: by the sender thread when it runs here (False), else
     now, in this thread (True)."""
     if LOOP.running:
-        from django.db import transaction
-
         # After the commit (at once outside a transaction): the sender reads what was queued.
         transaction.on_commit(LOOP.nudge)
         return False
-    from erpkeeper.notifications.delivery import deliver_pending
-
     deliver_pending()
     return True

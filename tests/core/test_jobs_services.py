@@ -336,7 +336,7 @@ def test_an_unreachable_queue_fails_the_job_with_the_reason(
     def down(job_id):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr("erpkeeper.core.tasks.run_job_task", down)
+    monkeypatch.setattr("erpkeeper.core.jobs.services.run_job_task", down)
     with django_capture_on_commit_callbacks(execute=True):
         job = enqueue("core.test.sleep")
     job.refresh_from_db()

@@ -17,10 +17,10 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
+from erpkeeper.alerts import services
 from erpkeeper.alerts.admin.common import (
     SEVERITY_VARIANTS,
     STATE_VARIANTS,
-    alert_services,
     back_to,
     badge,
 )
@@ -225,7 +225,7 @@ class AlertAdmin(ModelAdmin):
     )
     def acknowledge(self, request, form, object_id):
         alert = get_object_or_404(Alert, pk=object_id)
-        alert_services().acknowledge(alert, request.user)
+        services.acknowledge(alert, request.user)
         messages.success(request, _("Acknowledged: %(alert)s") % {"alert": alert.summary_text})
         return back_to(request, reverse("admin:alerts_alert_change", args=[alert.pk]))
 
@@ -234,7 +234,7 @@ class AlertAdmin(ModelAdmin):
     )
     def resolve(self, request, form, object_id):
         alert = get_object_or_404(Alert, pk=object_id)
-        alert_services().resolve(alert, request.user)
+        services.resolve(alert, request.user)
         messages.success(request, _("Resolved: %(alert)s") % {"alert": alert.summary_text})
         return back_to(request, reverse("admin:alerts_alert_change", args=[alert.pk]))
 

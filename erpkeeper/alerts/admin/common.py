@@ -18,13 +18,6 @@ def badge(variant: str | None, text) -> str:
     return render_to_string("unfold/helpers/label.html", {"text": text, "variant": variant})
 
 
-def alert_services():
-    """The alert engine's services (imported late: the console must load without them)."""
-    from erpkeeper.alerts import services
-
-    return services
-
-
 def back_to(request, fallback: str) -> HttpResponse:
     """Where the action was started from (``?next=``, e.g. a target's page), else ``fallback``;
     htmx dialogs navigate through HX-Redirect rather than swapping the answer in."""

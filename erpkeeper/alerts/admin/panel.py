@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erpkeeper.alerts.admin.common import SEVERITY_COLORS, alert_services
+from erpkeeper.alerts import services
+from erpkeeper.alerts.admin.common import SEVERITY_COLORS
 from erpkeeper.alerts.models import AlertState
 from erpkeeper.alerts.values import metric_unit
 from erpkeeper.lib.plugins import TargetPanel
@@ -135,7 +136,7 @@ def _summed(members, points) -> list[float]:
 
 
 def open_alerts(target) -> list:
-    return list(alert_services().alerts_for_target(target).exclude(state=AlertState.RESOLVED)[:20])
+    return list(services.alerts_for_target(target).exclude(state=AlertState.RESOLVED)[:20])
 
 
 def alert_row(alert, page_url: str, can_act: bool) -> dict:

@@ -14,7 +14,8 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
-from erpkeeper.alerts.admin.common import alert_services, badge
+from erpkeeper.alerts import services
+from erpkeeper.alerts.admin.common import badge
 from erpkeeper.alerts.models import Alert, AlertRule
 from erpkeeper.alerts.services import RULE_FORM_FIELDS, RULE_RELATIONS
 from erpkeeper.alerts.values import rule_unit, value_text
@@ -25,7 +26,7 @@ MANY_TO_MANY = RULE_RELATIONS
 
 def known_metrics(current: str = "") -> list[tuple[str, str]]:
     """The metrics a rule can watch (see alerts.services.known_metrics), and the rule's own."""
-    names = alert_services().known_metrics()
+    names = services.known_metrics()
     if current:
         names.add(current)
     return [(name, name) for name in sorted(names)]
@@ -62,7 +63,7 @@ class AlertRuleForm(forms.ModelForm):
             if name not in MANY_TO_MANY:
                 setattr(candidate, name, value)
         try:
-            alert_services().validate_rule(candidate)
+            services.validate_rule(candidate)
         except ValidationError as exc:
             add_service_errors(self, exc)
 
@@ -132,7 +133,6 @@ class AlertRuleAdmin(ModelAdmin):
         return actions
 
     def save_model(self, request, obj, form, change):
-        services = alert_services()
         try:
             if change:
                 saved = services.update_rule(obj, **form.rule_values(changed_only=True))
@@ -158,7 +158,7 @@ class AlertRuleAdmin(ModelAdmin):
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj):
-        alert_services().delete_rule(obj)
+        services.delete_rule(obj)
 
     @display(description=_("name"), ordering="name")
     def name_display(self, obj):

@@ -17,7 +17,8 @@ from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from erpkeeper.alerts.admin.common import alert_services, back_to, badge
+from erpkeeper.alerts import services
+from erpkeeper.alerts.admin.common import back_to, badge
 from erpkeeper.alerts.models import AlertRule, Silence
 from erpkeeper.monitoring.models import Host
 from erpkeeper.targets.models import Target
@@ -172,7 +173,7 @@ class SilenceAdmin(ModelAdmin):
     def silence(self, request, form):
         now = timezone.now()
         data = form.cleaned_data
-        silence = alert_services().create_silence(
+        silence = services.create_silence(
             target=data["target"],
             host=data["host"],
             rule=data["rule"],
@@ -189,7 +190,7 @@ class SilenceAdmin(ModelAdmin):
     )
     def expire(self, request, form, object_id):
         silence = get_object_or_404(Silence, pk=object_id)
-        alert_services().expire_silence(silence, request.user)
+        services.expire_silence(silence, request.user)
         messages.success(request, _("The silence ended."))
         return back_to(request, reverse("admin:alerts_silence_changelist"))
 

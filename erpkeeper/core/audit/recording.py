@@ -13,7 +13,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.apps import apps
+from django.db import connections, router, transaction
+from django.db.models import signals
+from django.utils import timezone
+
 from erpkeeper.core.audit.context import current_context
+from erpkeeper.core.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
 MASK = "********"
@@ -73,8 +79,6 @@ def options_for(model: type) -> ModelOptions:
 
 
 def _compute_options(model: type) -> ModelOptions:
-    from django.apps import apps
-
     meta = model._meta
     label = meta.concrete_model._meta.label_lower
     extra = _MODEL_OPTIONS.get(label, {})
@@ -216,7 +220,6 @@ def _lock(using: str) -> None:
 
     SQLite needs none: its transactions are IMMEDIATE (the write lock is taken at BEGIN).
     """
-    from django.db import connections
 
     connection = connections[using]
     if connection.vendor == "postgresql" and connection.in_atomic_block:
@@ -270,10 +273,6 @@ def hashed_fields(values: dict) -> dict:
 
 def append(*, action, object_type, object_id, object_repr, before=None, after=None, using=None):
     """Append one entry to the chain, in the ongoing transaction when there is one."""
-    from django.db import router, transaction
-    from django.utils import timezone
-
-    from erpkeeper.core.models import AuditEntry
 
     using = using or router.db_for_write(AuditEntry)
     context = current_context()
@@ -335,7 +334,6 @@ def record_change(obj, before: dict | None, after: dict | None, *, using=None):
 
 def audited_update(queryset, **values) -> int:
     """``queryset.update(**values)`` that records an update entry for each row it changed."""
-    from django.db import transaction
 
     model = queryset.model
     options = options_for(model)
@@ -483,8 +481,6 @@ def _related_ids(instance, name: str) -> list:
 
 def connect_signals() -> None:
     """Connect the recorder to every audited model (called once from CoreConfig.ready)."""
-    from django.apps import apps
-    from django.db.models import signals
 
     throughs = set()
     for model in apps.get_models():

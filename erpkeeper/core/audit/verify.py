@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from erpkeeper.core.audit.recording import GENESIS_HASH, HASHED_FIELDS, entry_hash, hashed_fields
+from erpkeeper.core.models import AuditEntry
 
 # --- verifying the chain ---------------------------------------------------------------------
 
@@ -221,7 +222,6 @@ def verify(
     verify's head): it must still be in the chain, unchanged. Without anchors, entries removed
     from the end of the chain cannot be noticed.
     """
-    from erpkeeper.core.models import AuditEntry
 
     verifier = _Verifier(window, max_problems)
     rows = AuditEntry.objects.using(using or "default").order_by("sequence")

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -322,8 +323,6 @@ class JobAdmin(ModelAdmin):
 
 
 def _mark_safe(html: str):
-    from django.utils.safestring import mark_safe
-
     return mark_safe(html)  # noqa: S308  (rendered from our own template)
 
 

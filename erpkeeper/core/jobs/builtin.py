@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.audit import current_context
+from erpkeeper.core.housekeeping import HousekeepingError, prune_history
 from erpkeeper.core.jobs.context import JobContext, JobError
 from erpkeeper.core.jobs.registry import job_kind
 from erpkeeper.core.scheduler import register_periodic
@@ -19,8 +20,6 @@ from erpkeeper.core.scheduler import register_periodic
 @job_kind("core.housekeeping", label=_("Delete old job runs and notifications"))
 def housekeeping(ctx: JobContext) -> None:
     """``prune_history`` with ``days`` from the params (default: ERPKEEPER_KEEP_HISTORY_DAYS)."""
-    from erpkeeper.core.housekeeping import HousekeepingError, prune_history
-
     def between_batches(name: str, deleted: int) -> None:
         ctx.check_cancelled()
         ctx.log(f"{name}: {deleted} deleted so far")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
+from huey.contrib.djhuey import HUEY
 
 from erpkeeper.core.jobs.runner import worker_identity
 
@@ -39,8 +40,6 @@ def beat_seconds() -> float:
 
 
 def _huey():
-    from huey.contrib.djhuey import HUEY
-
     return HUEY
 
 

@@ -72,7 +72,8 @@ def load_kinds() -> None:
     with _load_lock:
         if not _loaded:
             autodiscover_modules("jobs")
-            from erpkeeper.core.jobs import builtin  # noqa: F401
+            # builtin registers kinds with this module: imported here, not at the top (a cycle)
+            from erpkeeper.core.jobs import builtin  # noqa: F401, PLC0415
 
             _loaded = True
 

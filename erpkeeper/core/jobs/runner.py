@@ -8,6 +8,7 @@ reaper can tell a live run from one whose worker was killed.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -150,8 +151,6 @@ def record_job_change(job: Job, before: dict, after: dict) -> None:
 
 
 def _jsonable(value):
-    import json
-
     try:
         json.dumps(value)
         return value

@@ -8,12 +8,14 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import HUEY
 
 from erpkeeper.core.audit import current_context
 from erpkeeper.core.jobs.context import timestamped
 from erpkeeper.core.jobs.reaper import reap_stale_jobs
 from erpkeeper.core.jobs.registry import get_kind
 from erpkeeper.core.models import Job
+from erpkeeper.core.tasks import run_job_task
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +105,6 @@ def _actor_name(user) -> str:
 
 
 def _send_to_queue(job_id: int) -> None:
-    from erpkeeper.core.tasks import run_job_task
-
     try:
         result = run_job_task(job_id)
     except Exception as exc:
@@ -127,10 +127,6 @@ def requeue_lost_jobs(min_age_seconds: float = 10.0) -> list[int]:
     Safe to over-send: a job is claimed once, so a duplicate message is a no-op. Workers call
     this when they start.
     """
-    from huey.contrib.djhuey import HUEY
-
-    from erpkeeper.core.tasks import run_job_task
-
     in_queue = {
         task.args[0] for task in HUEY.pending() if task.name == run_job_task.name and task.args
     }

@@ -15,10 +15,17 @@ import signal
 import subprocess
 import sys
 
+from django.utils.module_loading import autodiscover_modules
 from huey.consumer import Consumer, Scheduler
+from huey.contrib.djhuey import HUEY
 
+from erpkeeper.core import scheduler as schedules  # noqa: F401  (registers the reaper)
 from erpkeeper.core.jobs.context import worker_stopping
 from erpkeeper.core.jobs.liveness import Beater, Part, beat, beat_seconds
+from erpkeeper.core.jobs.reaper import fail_jobs_of_this_process, reap_stale_jobs
+from erpkeeper.core.jobs.registry import kinds
+from erpkeeper.core.jobs.services import requeue_lost_jobs
+from erpkeeper.core.scheduler import MinuteTicker
 from erpkeeper.lib.plugins import collect, load
 
 logger = logging.getLogger("erpkeeper.worker")
@@ -32,8 +39,6 @@ class JobScheduler(Scheduler):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from erpkeeper.core.scheduler import MinuteTicker
-
         self.ticker = MinuteTicker()
         self.beat = Beater(Part.SCHEDULER)
 
@@ -83,14 +88,6 @@ def run_worker(
     Needs Django set up. Returns 0 after a clean stop; jobs still running when the shutdown
     timeout passes are marked failed so they never look "running" forever.
     """
-    from django.utils.module_loading import autodiscover_modules
-    from huey.contrib.djhuey import HUEY
-
-    from erpkeeper.core import scheduler as schedules  # noqa: F401  (registers the reaper)
-    from erpkeeper.core.jobs.reaper import fail_jobs_of_this_process, reap_stale_jobs
-    from erpkeeper.core.jobs.registry import kinds
-    from erpkeeper.core.jobs.services import requeue_lost_jobs
-
     autodiscover_modules("tasks")
     worker_stopping.clear()
     reaped = reap_stale_jobs()

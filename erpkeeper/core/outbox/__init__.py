@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from erpkeeper.core.models import OutboxMessage
 
@@ -85,7 +86,6 @@ def resolve_message(message: OutboxMessage) -> bool:
 def mark_sent(message: OutboxMessage) -> bool:
     """Record that a notification channel delivered a pending message; False if it was not
     pending. A conditional update, so concurrent delivery runners mark it once."""
-    from django.utils import timezone
 
     return bool(
         OutboxMessage.objects.filter(pk=message.pk, state=OutboxMessage.State.PENDING).update(
