@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from erpkeeper.monitoring.models import Resolution, Rollup, Series
 from erpkeeper.monitoring.placement import hosts_running
+from erpkeeper.monitoring.tsdb.query import latest
 
 HISTORY = dt.timedelta(days=30)
 # A trend from a few hours of data says more about the time of day than about growth.
@@ -122,8 +123,6 @@ def database_headroom(series: Series) -> float | None:
     """Free bytes of the disk the database most probably lives on. ERPKeeper cannot see the
     database's data directory, so: the "/" mount of a host that runs the target, else the mount
     with the most free space (a small /boot must not make every database look full)."""
-    from erpkeeper.monitoring.tsdb.query import latest
-
     if series.target_id is None:
         return None
     disks = list(

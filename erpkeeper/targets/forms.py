@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminPasswordWidget, UnfoldAdminTextareaWidget
 
-from erpkeeper.targets import services
+from erpkeeper.targets import adapters, services
 from erpkeeper.targets.models import Target
 
 MODEL_FIELDS = [
@@ -49,8 +49,6 @@ class TargetForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from erpkeeper.targets import adapters
-
         if self.instance.pk:
             # No kind field: it is fixed once added (read-only on the page), and a required
             # field the page does not show made every edit fail without a visible reason.

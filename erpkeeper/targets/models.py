@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.lib import crypto, dburl
+from erpkeeper.targets.windows import WindowSpec
 
 
 class Environment(models.TextChoices):
@@ -113,7 +114,5 @@ class MaintenanceWindow(models.Model):
         verbose_name_plural = _("maintenance windows")
 
     def __str__(self):
-        from erpkeeper.targets.windows import WindowSpec
-
         spec = WindowSpec(self.weekday, self.start_time, self.duration_minutes, self.time_zone)
         return spec.as_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
@@ -246,8 +247,6 @@ def _validate(target: Target) -> None:
 
 
 def _parse_windows(windows: list[str | WindowSpec]) -> list[WindowSpec]:
-    from django.conf import settings
-
     specs = []
     for item in windows:
         if isinstance(item, WindowSpec):

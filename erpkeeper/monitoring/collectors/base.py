@@ -24,7 +24,7 @@ def _(message: str) -> str:
     # the agent pay for Django's memory and start-up for messages nobody reads translated.
     if "django.apps" not in sys.modules:
         return message
-    from erpkeeper.lib.i18n import gettext
+    from erpkeeper.lib.i18n import gettext  # noqa: PLC0415  (the agent runs without Django)
 
     return gettext(message)
 

@@ -19,6 +19,8 @@ from erpkeeper.monitoring.collectors.base import (
     one_line,
 )
 from erpkeeper.monitoring.collectors.registry import TargetSpec, host_collectors, target_collectors
+from erpkeeper.monitoring.tsdb.ingest import MetricSample, embedded_host, ingest
+from erpkeeper.targets.models import Target
 
 
 class UnusableTarget(Collector):
@@ -48,8 +50,6 @@ class EmbeddedCollector:
 
     def collect_and_ingest(self, now: dt.datetime | None = None):
         """One round: collect everything and ingest it for the embedded host."""
-        from erpkeeper.monitoring.tsdb.ingest import MetricSample, embedded_host, ingest
-
         samples = self.collect(now or dt.datetime.now(dt.UTC))
         return ingest(embedded_host(), [MetricSample(**vars(sample)) for sample in samples])
 
@@ -86,9 +86,6 @@ class EmbeddedCollector:
 
 def local_targets():
     """Targets linked to the embedded host; all targets when it has none (the default)."""
-    from erpkeeper.monitoring.tsdb.ingest import embedded_host
-    from erpkeeper.targets.models import Target
-
     linked = list(embedded_host().targets.order_by("name"))
     return linked or list(Target.objects.order_by("name"))
 

@@ -10,13 +10,12 @@ import datetime as dt
 import threading
 
 from erpkeeper.core.loops import PeriodicLoop, Round
+from erpkeeper.monitoring.collectors.embedded import EmbeddedCollector
 
 INTERVAL_SETTING = "COLLECT_INTERVAL"
 
 
 def collection_round() -> Round:
-    from erpkeeper.monitoring.collectors.embedded import EmbeddedCollector
-
     collector = EmbeddedCollector()
     return lambda: collector.collect_and_ingest(dt.datetime.now(dt.UTC)), collector.close
 

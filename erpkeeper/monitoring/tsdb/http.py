@@ -22,6 +22,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -57,8 +58,6 @@ class HostTokenAuthentication(BaseAuthentication):
         host = host_for_token(parts[1].decode("ascii", "replace")) if len(parts) == 2 else None
         if host is None:
             raise exceptions.AuthenticationFailed(_("Invalid host token."))
-        from django.contrib.auth.models import AnonymousUser
-
         return AnonymousUser(), host
 
     def authenticate_header(self, request):

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.monitoring.models import AgentInstance, Host, HostKind, Sample, Series
+from erpkeeper.targets.models import Target
 
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_.]{0,127}$")
 MAX_LABELS = 16
@@ -165,8 +166,6 @@ def _sample_problem(sample: MetricSample, earliest, latest) -> str:
 
 
 def target_ids_by_name(names: set[str]) -> dict[str, int]:
-    from erpkeeper.targets.models import Target
-
     if not names:
         return {}
     found = dict(Target.objects.filter(name__in=names).values_list("name", "id"))

@@ -30,6 +30,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
+import psycopg
+
 from erpkeeper.lib import dburl
 from erpkeeper.lib.i18n import gettext as _
 from erpkeeper.targets.adapters.base import (
@@ -444,8 +446,6 @@ def _where(url: dburl.DatabaseUrl) -> str:
 
 
 def _open_postgres(url: dburl.DatabaseUrl):
-    import psycopg
-
     options = " ".join(
         [
             "-c default_transaction_read_only=on",
@@ -573,8 +573,6 @@ def _tcp_accepts(host: str, port: int) -> bool:
 
 
 def _postgres_query_error(exc: Exception, url: dburl.DatabaseUrl) -> AdapterError:
-    import psycopg
-
     if isinstance(exc, AdapterError):
         return exc
     text = _first_line(exc, url)
