@@ -26,6 +26,6 @@ class AlertsConfig(ErpKeeperAppConfig):
     loops = ("erpkeeper.alerts.runner:start_alert_evaluator",)
 
     def ready(self):
-        from erpkeeper.alerts.defaults import create_default_rules_after_migrate
+        from erpkeeper.alerts.services import create_default_rules_after_migrate
 
         post_migrate.connect(create_default_rules_after_migrate, sender=self)

@@ -82,31 +82,6 @@ DEFAULT_RULES: dict[str, dict] = {
 }
 
 
-def ensure_default_rules() -> int:
-    """Create the default rules that do not exist yet; returns how many were created."""
-    from erpkeeper.alerts.models import AlertRule
-    from erpkeeper.core.audit import audit_context
-
-    existing = set(AlertRule.objects.filter(is_default=True).values_list("default_key", flat=True))
-    created = 0
-    with audit_context(actor_name="system:alerts", source="system"):
-        for key, fields in DEFAULT_RULES.items():
-            if key in existing:
-                continue
-            values = dict(fields)
-            if AlertRule.objects.filter(name=values["name"]).exists():
-                values["name"] = f"{values['name']} ({key})"  # a rule of people's own has it
-            AlertRule.objects.create(is_default=True, default_key=key, **values)
-            created += 1
-    return created
-
-
 def default_text(key: str, field: str) -> str:
     """The msgid a default rule was created with ("" for other rules)."""
     return DEFAULT_RULES.get(key, {}).get(field, "")
-
-
-def create_default_rules_after_migrate(sender, **kwargs) -> None:
-    """post_migrate receiver (connected in AlertsConfig.ready), once the alerts app is there."""
-    if sender.label == "alerts":
-        ensure_default_rules()

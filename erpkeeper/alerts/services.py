@@ -18,6 +18,7 @@ from erpkeeper.alerts import notify
 from erpkeeper.alerts.defaults import DEFAULT_RULES
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Silence
 from erpkeeper.alerts.values import rule_unit, value_text
+from erpkeeper.core.audit import audit_context
 from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.placement import hosts_running
 from erpkeeper.monitoring.tsdb.ingest import METRIC_NAME
@@ -104,10 +105,13 @@ def resolve(alert: Alert, user) -> Alert:
 
 
 def active_silences(now: dt.datetime | None = None) -> QuerySet:
+    return in_force(Silence.objects.select_related("rule", "target", "host", "created_by"), now)
+
+
+def in_force(silences: QuerySet, now: dt.datetime | None = None) -> QuerySet:
+    """The silences of ``silences`` in force at ``now``."""
     now = now or timezone.now()
-    return Silence.objects.filter(starts__lte=now, ends__gt=now).select_related(
-        "rule", "target", "host", "created_by"
-    )
+    return silences.filter(starts__lte=now, ends__gt=now)
 
 
 def create_silence(
@@ -291,3 +295,25 @@ def other_problems(rule: AlertRule) -> list[tuple[str, str]]:
     if (rule.escalate_after_minutes is None) != (rule.escalation_channel_id is None):
         problems.append(("escalation_channel", _("Escalation needs both a delay and a channel.")))
     return problems
+
+
+def ensure_default_rules() -> int:
+    """Create the default rules that do not exist yet; returns how many were created."""
+    existing = set(AlertRule.objects.filter(is_default=True).values_list("default_key", flat=True))
+    created = 0
+    with audit_context(actor_name="system:alerts", source="system"):
+        for key, fields in DEFAULT_RULES.items():
+            if key in existing:
+                continue
+            values = dict(fields)
+            if AlertRule.objects.filter(name=values["name"]).exists():
+                values["name"] = f"{values['name']} ({key})"  # a rule of people's own has it
+            AlertRule.objects.create(is_default=True, default_key=key, **values)
+            created += 1
+    return created
+
+
+def create_default_rules_after_migrate(sender, **kwargs) -> None:
+    """post_migrate receiver (connected in AlertsConfig.ready), once the alerts app is there."""
+    if sender.label == "alerts":
+        ensure_default_rules()

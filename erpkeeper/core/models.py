@@ -64,8 +64,8 @@ class Job(models.Model):
 
     @property
     def kind_label(self) -> str:
-        # Imported here: the jobs package imports these models.
-        from erpkeeper.core.jobs.registry import kind_label
+        # Imported here: the jobs package imports these models (a cycle at the top).
+        from erpkeeper.core.jobs.registry import kind_label  # noqa: PLC0415
 
         return kind_label(self.kind)
 

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from erpkeeper.alerts import services
 from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState
-from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
+from erpkeeper.backups.models import Backup, BackupStatus, Drill
+from erpkeeper.core.runs import RunStatus
 from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import (
     STEP,
@@ -149,7 +150,8 @@ def test_rule_validation():
 
 
 def test_default_rules_exist_once_and_can_be_disabled_not_deleted():
-    from erpkeeper.alerts.defaults import DEFAULT_RULES, ensure_default_rules
+    from erpkeeper.alerts.defaults import DEFAULT_RULES
+    from erpkeeper.alerts.services import ensure_default_rules
 
     assert ensure_default_rules() == 0  # created by migrate already
     defaults = AlertRule.objects.filter(is_default=True)
@@ -199,7 +201,7 @@ def test_a_backup_older_than_the_rpo_alerts_through_the_same_path():
         target=shop,
         target_name="shop",
         backup=backup,
-        status=DrillStatus.FAILED,
+        status=RunStatus.FAILED,
         started=start,
         rto_target_seconds=3600,
         rpo_target_seconds=3600,
