@@ -29,9 +29,15 @@ def seconds_human(value: float) -> str:
     return f"{value * 1000:.0f} ms" if abs(value) < 1 else f"{value:.2f} s"
 
 
-def duration_short(seconds: float) -> str:
-    """A compact duration for tables and progress lines: 42s, 3m05s, 2h07m."""
-    seconds = max(0, round(seconds))
+def duration_short(seconds: float | None) -> str:
+    """The one way a duration is written (tables, progress lines, reports, the CLI):
+    4.2s, 42s, 3m05s, 2h07m; "–" when it was not measured. Under ten seconds it keeps a
+    tenth: a drill of a small database takes under a second, and "0s" reads as "none"."""
+    if seconds is None:
+        return "–"
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f}s"
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds}s"
     minutes, seconds = divmod(seconds, 60)
