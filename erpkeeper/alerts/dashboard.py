@@ -1,3 +1,4 @@
+
 """Alerts' part of the dashboard: the firing-alerts tile, and each target card's firing alerts
 (its own and those of the hosts it runs on), which turn it red (critical) or amber."""
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from erpkeeper.alerts.models import Alert, AlertState
+from erpkeeper.lib.admin import BAD_COLOR, WARNING_COLOR
 from erpkeeper.lib.dashboard import Board, Tile
 from erpkeeper.monitoring.placement import hosts_running_each
 
@@ -48,7 +50,7 @@ def firing_summary() -> dict:
     counts = Alert.objects.filter(state=AlertState.FIRING).aggregate(
         total=Count("id"), critical=Count("id", filter=Q(severity="critical"))
     )
-    color = "#dc2626" if counts["critical"] else ("#d97706" if counts["total"] else "")
+    color = BAD_COLOR if counts["critical"] else (WARNING_COLOR if counts["total"] else "")
     url = reverse("admin:alerts_alert_changelist") + "?state__exact=firing"
     return {**counts, "color": color, "url": url}
 

@@ -1,3 +1,4 @@
+
 """The console's home page, composed from what the apps contribute.
 
 The console draws one card per target (reachability and the ERP's facts, from targets) and asks
@@ -11,12 +12,13 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from erpkeeper.lib.admin import BAD_COLOR, MUTED_COLOR, OK_COLOR, WARNING_COLOR
 from erpkeeper.lib.dashboard import Board, Tile
 from erpkeeper.lib.plugins import collect, load
 from erpkeeper.targets.models import Target
 
 # Inline colours: unfold ships a pre-built Tailwind stylesheet without every colour class.
-STATE_COLORS = {"ok": "#16a34a", "warning": "#f59e0b", "down": "#dc2626", "unknown": "#94a3b8"}
+STATE_COLORS = {"ok": OK_COLOR, "warning": WARNING_COLOR, "down": BAD_COLOR, "unknown": MUTED_COLOR}
 STATE_ICONS = {"ok": "check_circle", "warning": "warning", "down": "error", "unknown": "help"}
 STATE_RANK = {"ok": 0, "unknown": 1, "warning": 2, "down": 3}
 

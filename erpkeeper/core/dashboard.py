@@ -1,3 +1,4 @@
+
 """Core's part of the dashboard: job counts, the job-run chart, each target's last job and the
 open notifications (contributed to the console's board; see erpkeeper.lib.dashboard)."""
 
@@ -16,10 +17,11 @@ from django.utils.translation import ngettext
 from erpkeeper.core import outbox
 from erpkeeper.core.jobs.registry import kind_label
 from erpkeeper.core.models import Job
+from erpkeeper.lib.admin import BAD_COLOR as RED
+from erpkeeper.lib.admin import OK_COLOR as GREEN
 from erpkeeper.lib.dashboard import Board, Panel, Tile
 
 CHART_DAYS = 14
-RED, GREEN = "#dc2626", "#16a34a"
 
 
 def contribute(board: Board) -> None:

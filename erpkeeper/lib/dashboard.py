@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from erpkeeper.lib.admin import BAD_COLOR, WARNING_COLOR
+
 # Text on white: a darker amber than the border's reads better.
-REASON_COLORS = {"warning": "#b45309", "down": "#dc2626"}
+REASON_COLORS = {"warning": WARNING_COLOR, "down": BAD_COLOR}
 
 
 @dataclass

@@ -1,3 +1,4 @@
+
 """Console pages for monitored hosts (list, add showing the token once, remove) and a read-only
 list of metric series."""
 
@@ -17,14 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
-from erpkeeper.lib.admin import ServiceSaveMixin
+from erpkeeper.lib.admin import MUTED_COLOR, OK_COLOR, WARNING_COLOR, ServiceSaveMixin
 from erpkeeper.monitoring import services as monitoring_services
 from erpkeeper.monitoring.models import Host, HostKind, Series
 from erpkeeper.monitoring.tsdb.http import agent_command
 
-OK_COLOR = "#16a34a"
-STALE_COLOR = "#d97706"
-MUTED_COLOR = "#94a3b8"
+STALE_COLOR = WARNING_COLOR
 STALE_AFTER_INTERVALS = 3
 MIN_STALE_AFTER = dt.timedelta(minutes=2)
 

@@ -12,22 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
-from erpkeeper.lib.admin import EvidenceAdminMixin, ServiceSaveMixin
+from erpkeeper.lib.admin import BAD_COLOR, EvidenceAdminMixin, ServiceSaveMixin, mark
 from erpkeeper.notifications import services
 from erpkeeper.notifications.forms import ChannelForm, conditional_fields
 from erpkeeper.notifications.models import Channel, Delivery
-
-OK_COLOR = "#16a34a"
-BAD_COLOR = "#dc2626"
-MUTED_COLOR = "#94a3b8"
-
-
-def mark(ok: bool | None) -> str:
-    """✓ in green, ✗ in red, – when unknown (inline colours: the stylesheet lacks some)."""
-    if ok is None:
-        return format_html('<span style="color: {}">–</span>', MUTED_COLOR)
-    color, symbol = (OK_COLOR, "✓") if ok else (BAD_COLOR, "✗")
-    return format_html('<span style="color: {}; font-weight: 600">{}</span>', color, symbol)
 
 
 @admin.register(Channel)

@@ -18,14 +18,10 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from erpkeeper.alerts import services
-from erpkeeper.alerts.admin.common import (
-    SEVERITY_VARIANTS,
-    STATE_VARIANTS,
-    back_to,
-    badge,
-)
+from erpkeeper.alerts.admin.common import SEVERITY_VARIANTS, STATE_VARIANTS
 from erpkeeper.alerts.models import Alert, AlertState
 from erpkeeper.alerts.values import alert_value_text
+from erpkeeper.lib.admin import back_to, badge
 
 ACKNOWLEDGE_DIALOG = {
     "title": _("Acknowledge this alert?"),

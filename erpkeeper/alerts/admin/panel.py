@@ -1,3 +1,4 @@
+
 """The "Monitoring" panel of a target's page: latest values with a sparkline of the last hours,
 open alerts with Acknowledge / Resolve, when disks and the database will be full, and links
 to the full charts."""
@@ -15,6 +16,7 @@ from erpkeeper.alerts import services
 from erpkeeper.alerts.admin.common import SEVERITY_COLORS
 from erpkeeper.alerts.models import AlertState
 from erpkeeper.alerts.values import metric_unit
+from erpkeeper.lib.admin import BAD_COLOR, OK_COLOR, WARNING_COLOR
 from erpkeeper.lib.plugins import TargetPanel
 from erpkeeper.lib.sparkline import SPARK_SPAN, sparkline
 from erpkeeper.lib.units import format_value
@@ -26,7 +28,7 @@ from erpkeeper.monitoring.views import target_series
 SPARK_POINTS = 48
 # Older than this, a "latest" value says more about the collector than about the machine.
 STALE_AFTER = dt.timedelta(minutes=5)
-FORECAST_COLORS = {"critical": "#dc2626", "warning": "#d97706", "ok": "#16a34a"}
+FORECAST_COLORS = {"critical": BAD_COLOR, "warning": WARNING_COLOR, "ok": OK_COLOR}
 # The few numbers one wants on the target's page, in this order.
 PANEL_METRICS = (
     "host.cpu.percent",

@@ -15,10 +15,10 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget
 
 from erpkeeper.alerts import services
-from erpkeeper.alerts.admin.common import badge
 from erpkeeper.alerts.models import Alert, AlertRule
 from erpkeeper.alerts.services import RULE_FORM_FIELDS, RULE_RELATIONS
 from erpkeeper.alerts.values import rule_unit, value_text
+from erpkeeper.lib.admin import badge
 
 RULE_FIELDS = list(RULE_FORM_FIELDS)
 MANY_TO_MANY = RULE_RELATIONS

@@ -18,8 +18,8 @@ from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from erpkeeper.alerts import services
-from erpkeeper.alerts.admin.common import back_to, badge
 from erpkeeper.alerts.models import AlertRule, Silence
+from erpkeeper.lib.admin import back_to, badge
 from erpkeeper.monitoring.models import Host
 from erpkeeper.targets.models import Target
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,15 +25,8 @@ from unfold.enums import ActionVariant
 from erpkeeper.core.housekeeping import queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.models import Job
+from erpkeeper.lib.admin import navigate, run_badge
 from erpkeeper.lib.units import duration_short
-
-STATUS_VARIANTS = {
-    Job.Status.QUEUED: "info",
-    Job.Status.RUNNING: "primary",
-    Job.Status.SUCCEEDED: "success",
-    Job.Status.FAILED: "danger",
-    Job.Status.CANCELLED: "warning",
-}
 
 CANCEL_DIALOG = {
     "title": _("Cancel this job?"),
@@ -70,9 +61,7 @@ RETRY_DIALOG = {
 
 def status_badge_html(status: str) -> str:
     label = Job.Status(status).label if status in Job.Status.values else status
-    return render_to_string(
-        "unfold/helpers/label.html", {"text": label, "variant": STATUS_VARIANTS.get(status)}
-    )
+    return run_badge(status, label)
 
 
 @admin.register(Job)
@@ -273,14 +262,14 @@ class JobAdmin(ModelAdmin):
     def cancel_detail(self, request, form, object_id):
         job = Job.objects.get(pk=object_id)
         self._cancel(request, job)
-        return _redirect(request, reverse("admin:core_job_change", args=[job.pk]))
+        return navigate(request, reverse("admin:core_job_change", args=[job.pk]))
 
     @action(description=_("Retry job"), icon="replay", permissions=["retry"], dialog=RETRY_DIALOG)
     def retry_detail(self, request, form, object_id):
         job = Job.objects.get(pk=object_id)
         new_job = self._retry(request, job)
         target = new_job.pk if new_job is not None else job.pk
-        return _redirect(request, reverse("admin:core_job_change", args=[target]))
+        return navigate(request, reverse("admin:core_job_change", args=[target]))
 
     @action(
         description=_("Delete old history now"),
@@ -291,7 +280,7 @@ class JobAdmin(ModelAdmin):
     def housekeeping_now(self, request, form):
         job = queue_housekeeping(requested_by=request.user)
         messages.success(request, _("Job %(id)s deletes the old history.") % {"id": job.pk})
-        return _redirect(request, reverse("admin:core_job_change", args=[job.pk]))
+        return navigate(request, reverse("admin:core_job_change", args=[job.pk]))
 
     def _cancel(self, request, job, quiet=False) -> bool:
         try:
@@ -374,12 +363,3 @@ def _json_block(value, attrs: str = "") -> str:
         return "–"
     text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     return format_html('<pre class="ek-job-json" {}>{}</pre>', attrs, text)
-
-
-def _redirect(request, url: str):
-    # The dialog posts through htmx: tell it to navigate instead of swapping the answer in.
-    if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)

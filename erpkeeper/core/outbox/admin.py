@@ -7,9 +7,7 @@ one resolved by hand (through ``outbox.resolve_message``) once they have dealt w
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +17,7 @@ from unfold.decorators import action, display
 
 from erpkeeper.core import outbox
 from erpkeeper.core.models import OutboxMessage
+from erpkeeper.lib.admin import badge, navigate
 
 SEVERITY_VARIANTS = {"info": "info", "warning": "warning", "critical": "danger"}
 # Pending only means "not sent yet": amber, not the red of a failure (severity says how bad).
@@ -117,11 +116,11 @@ class OutboxMessageAdmin(ModelAdmin):
 
     @display(description=_("Severity"), ordering="severity")
     def severity_badge(self, obj):
-        return _label(obj.get_severity_display(), SEVERITY_VARIANTS.get(obj.severity))
+        return badge(SEVERITY_VARIANTS.get(obj.severity), obj.get_severity_display())
 
     @display(description=_("State"), ordering="state")
     def state_badge(self, obj):
-        return _label(obj.get_state_display(), STATE_VARIANTS.get(obj.state))
+        return badge(STATE_VARIANTS.get(obj.state), obj.get_state_display())
 
     @display(description=_("Link"))
     def link_display(self, obj):
@@ -152,14 +151,4 @@ class OutboxMessageAdmin(ModelAdmin):
         message = get_object_or_404(OutboxMessage, pk=object_id)
         if outbox.resolve_message(message):
             messages.success(request, _("Notification marked resolved."))
-        url = reverse("admin:core_outboxmessage_change", args=[message.pk])
-        # The dialog posts through htmx: tell it to navigate instead of swapping the answer in.
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response if request.headers.get("HX-Request") else redirect(url)
-
-
-def _label(text, variant: str | None) -> str:
-    # Rendered here rather than with display(label=...): that one shows a raw tuple on the
-    # read-only detail page.
-    return render_to_string("unfold/helpers/label.html", {"text": text, "variant": variant})
+        return navigate(request, reverse("admin:core_outboxmessage_change", args=[message.pk]))
