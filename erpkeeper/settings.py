@@ -195,8 +195,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "erpkeeper.core.models.Job.Status",
         "BackupStatusEnum": "erpkeeper.backups.models.BackupStatus",
         "CopyStatusEnum": "erpkeeper.backups.models.CopyStatus",
-        "RunStatusEnum": "erpkeeper.backups.models.RunStatus",
-        "DrillStatusEnum": "erpkeeper.backups.models.DrillStatus",
+        # Restores, drills and every other run (erpkeeper.core.runs).
+        "RunStatusEnum": "erpkeeper.core.runs.RunStatus",
         "HostKindEnum": "erpkeeper.monitoring.models.HostKind",
     },
 }

@@ -21,7 +21,8 @@ import datetime as dt
 
 from django.db.models import OuterRef, Subquery
 
-from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
+from erpkeeper.backups.models import Backup, BackupStatus, Drill
+from erpkeeper.core.runs import RunStatus
 from erpkeeper.monitoring.forecast import days_until_full
 from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.tsdb.ingest import MetricSample, embedded_host, ingest
@@ -87,9 +88,7 @@ def _targets_with_facts():
         .exclude(verify_ok=False)  # as drills.newest_good_backup: a failed check is no backup
         .order_by("-started")
     )
-    finished_drills = Drill.objects.filter(target=OuterRef("pk")).exclude(
-        status=DrillStatus.RUNNING
-    )
+    finished_drills = Drill.objects.filter(target=OuterRef("pk")).exclude(status=RunStatus.RUNNING)
     return Target.objects.annotate(
         newest_backup=Subquery(good.values("started")[:1]),
         newest_drill_status=Subquery(finished_drills.order_by("-started").values("status")[:1]),
@@ -100,7 +99,7 @@ def _samples(target, now) -> list[MetricSample]:
     since = target.newest_backup or target.created
     age = max(0.0, (now - since).total_seconds())
     rpo_seconds = target.rpo_minutes * 60
-    drill_failed = 1.0 if target.newest_drill_status == DrillStatus.FAILED else 0.0
+    drill_failed = 1.0 if target.newest_drill_status == RunStatus.FAILED else 0.0
     return [
         MetricSample("backup.age_seconds", age, now, target=target.name, unit="s"),
         MetricSample("backup.rpo_ratio", age / rpo_seconds, now, target=target.name),

@@ -225,7 +225,7 @@ class BackupCopySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BackupCopy
-        fields = ["destination", "status", "stored_bytes", "error", "created"]
+        fields = ["destination", "status", "stored_bytes", "error", "started", "finished"]
 
 
 class BackupSerializer(serializers.ModelSerializer):

@@ -287,8 +287,6 @@ def start_or_queue(args, job) -> int:
     return run_here(args, job)
 
 
-
-
 def find_backup(backup_id: int):
     backup = Backup.objects.select_related("destination", "target").filter(pk=backup_id).first()
     if backup is None:
@@ -336,7 +334,6 @@ def policy_data(policy) -> dict:
         data[name] = getattr(value, "name", value)
     data["auto_hour_basis"] = policy.auto_hour_basis
     return data
-
 
 
 def _policy_changes(args) -> dict:
@@ -416,5 +413,3 @@ def _format_backup(data: dict) -> str:
 
 def _name(destination) -> str:
     return destination.name if destination is not None else "(removed)"
-
-

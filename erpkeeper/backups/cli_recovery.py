@@ -14,6 +14,7 @@ from erpkeeper.backups.services.drills import format_duration, language_of, rend
 from erpkeeper.backups.services.requests import request_drill, request_restore
 from erpkeeper.backups.services.restore import target_at
 from erpkeeper.core.audit import acting_user
+from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
 from erpkeeper.lib.cli import (
     EXIT_FAILED,
@@ -197,7 +198,7 @@ def _drill_outcome(args, job, code: int) -> int:
     if drill.error:
         lines.append(f"  {drill.error}")
     emit(args, data, "\n".join(lines))
-    return 0 if drill.status == "passed" else EXIT_FAILED
+    return 0 if drill.status == RunStatus.SUCCEEDED else EXIT_FAILED
 
 
 def handle_drill_list(args) -> int:

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from erpkeeper.core.runs import RunRecord, RunStatus
 from erpkeeper.lib import crypto
 
 # zstd level 1, not zstd's own default 3: on the large demo ERP's PostgreSQL dump level 1 wrote
@@ -188,15 +189,16 @@ class BackupTrigger(models.TextChoices):
 
 
 class BackupStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
+    # A run's three states (RunStatus), then a succeeded backup's later life.
+    RUNNING = RunStatus.RUNNING.value, RunStatus.RUNNING.label
+    SUCCEEDED = RunStatus.SUCCEEDED.value, RunStatus.SUCCEEDED.label
+    FAILED = RunStatus.FAILED.value, RunStatus.FAILED.label
     PRUNED = "pruned", _("Removed by retention")
     # Only when its target was removed with "delete its backups" chosen; the row stays as history.
     DELETED = "deleted", _("Deleted with its target")
 
 
-class Backup(models.Model):
+class Backup(RunRecord):
     """One backup run. Succeeded only once every artifact is durable and its checksum re-read."""
 
     audit_ignore_fields = {"verified_at", "verify_ok", "verify_error", "stored_bytes", "raw_bytes"}
@@ -226,17 +228,11 @@ class Backup(models.Model):
         related_name="+",
     )
     location = models.CharField(_("location"), max_length=500)
-    job = models.ForeignKey(
-        "core.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    started = models.DateTimeField(_("started"), db_index=True)
-    finished = models.DateTimeField(_("finished"), null=True, blank=True)
     encrypted = models.BooleanField(_("encrypted"), default=True)
     key_fingerprint = models.CharField(_("key fingerprint"), max_length=64, blank=True)
     raw_bytes = models.BigIntegerField(_("raw size"), default=0)
     stored_bytes = models.BigIntegerField(_("stored size"), default=0)
     manifest = models.JSONField(_("manifest"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     verify_ok = models.BooleanField(_("verification passed"), null=True, blank=True)
     verify_error = models.TextField(_("verification error"), blank=True)
@@ -251,21 +247,18 @@ class Backup(models.Model):
     def __str__(self):
         return f"{self.target_name} #{self.pk} {self.started:%Y-%m-%d %H:%M}"
 
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.finished is None:
-            return None
-        return (self.finished - self.started).total_seconds()
-
 
 class CopyStatus(models.TextChoices):
-    COPIED = "copied", _("Copied")
-    FAILED = "failed", _("Failed")
+    # A run's three states (RunStatus), then a copy's removal with its backup.
+    RUNNING = RunStatus.RUNNING.value, RunStatus.RUNNING.label
+    SUCCEEDED = RunStatus.SUCCEEDED.value, RunStatus.SUCCEEDED.label
+    FAILED = RunStatus.FAILED.value, RunStatus.FAILED.label
     PRUNED = "pruned", _("Removed by retention")
 
 
-class BackupCopy(models.Model):
-    """The off-site copy of a backup in a second destination."""
+class BackupCopy(RunRecord):
+    """The off-site copy of a backup in a second destination: running while its objects are
+    written, then succeeded, or failed with what it had written removed."""
 
     backup = models.ForeignKey(
         Backup, verbose_name=_("backup"), on_delete=models.CASCADE, related_name="copies"
@@ -277,10 +270,14 @@ class BackupCopy(models.Model):
         null=True,
         related_name="+",
     )
-    status = models.CharField(_("status"), max_length=16, choices=CopyStatus.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=CopyStatus.choices,
+        default=CopyStatus.RUNNING,
+        db_index=True,
+    )
     stored_bytes = models.BigIntegerField(_("stored size"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["backup", "destination"]
@@ -291,13 +288,7 @@ class BackupCopy(models.Model):
         return f"{self.backup} → {self.destination}"
 
 
-class RunStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")
-
-
-class Restore(models.Model):
+class Restore(RunRecord):
     """One restore of a backup into a database (new by default, or over the original)."""
 
     backup = models.ForeignKey(
@@ -322,15 +313,6 @@ class Restore(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
-    )
-    job = models.ForeignKey(
-        "core.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    started = models.DateTimeField(_("started"))
-    finished = models.DateTimeField(_("finished"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["-started"]
@@ -341,13 +323,7 @@ class Restore(models.Model):
         return f"{self.backup} → {self.destination_masked}"
 
 
-class DrillStatus(models.TextChoices):
-    RUNNING = "running", _("Running")
-    PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
-
-
-class Drill(models.Model):
+class Drill(RunRecord):
     """A disaster-recovery drill: the newest backup restored, checked and timed; the evidence."""
 
     target = models.ForeignKey(
@@ -366,20 +342,11 @@ class Drill(models.Model):
         on_delete=models.SET_NULL,
         related_name="drills",
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=DrillStatus.choices, default=DrillStatus.RUNNING
-    )
-    job = models.ForeignKey(
-        "core.Job", verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    started = models.DateTimeField(_("started"), db_index=True)
-    finished = models.DateTimeField(_("finished"), null=True, blank=True)
     rto_seconds = models.FloatField(_("measured RTO (s)"), null=True, blank=True)
     rpo_seconds = models.FloatField(_("achieved RPO (s)"), null=True, blank=True)
     rto_target_seconds = models.PositiveIntegerField(_("RTO objective (s)"))
     rpo_target_seconds = models.PositiveIntegerField(_("RPO objective (s)"))
     checks = models.JSONField(_("checks"), default=list, blank=True)
-    error = models.TextField(_("error"), blank=True)
     report_html = models.TextField(_("report"), blank=True)
 
     class Meta:
@@ -389,6 +356,13 @@ class Drill(models.Model):
 
     def __str__(self):
         return f"{self.target_name} {self.started:%Y-%m-%d %H:%M}"
+
+    @property
+    def verdict(self) -> str:
+        """The status in a drill's own words: one that succeeded "passed" (console, report)."""
+        if self.status == RunStatus.SUCCEEDED:
+            return str(_("Passed"))
+        return self.get_status_display()
 
     @property
     def rto_met(self) -> bool | None:

@@ -1,46 +1,41 @@
-"""What a backup, restore or drill whose worker died leaves behind, settled.
+"""What a backup, off-site copy, restore or drill whose worker died leaves behind, settled.
 
 Core's reaper fails a job whose worker is gone (kill -9, out of memory) and calls
 ``settle_reaped_job`` for the backup kinds (registered in ``BackupsConfig.ready``). Without it
 the job said "failed" while its Backup row stayed "running" until the next backup of the target
 started, its partial objects stayed at the destination, and no "backup failed" notice was raised.
 
-Here, for the rows of that job still running:
-- a backup (also a restore's safety backup) is failed, its objects removed, ``backup_failed``
-  raised, as for a backup that failed by itself;
-- a succeeded backup that was being copied off-site gets a failed copy, the copy's objects are
-  removed and ``offsite_copy_failed`` raised;
-- a restore is failed (the database it was writing may be incomplete; it is never dropped: it
-  may be the original);
-- a drill is failed, its scratch database and directory dropped, ``drill_failed`` raised.
+Every run of that job still running is failed (``RunRecord.fail_if_running``: a row its own
+process settled meanwhile is left as it is), then what its kind left behind is dealt with:
+- a backup (also a restore's safety backup): its objects are removed, ``backup_failed`` raised,
+  as for a backup that failed by itself;
+- an off-site copy: the copy's objects are removed, ``offsite_copy_failed`` raised;
+- a restore: ``restore_failed`` is raised; the database it was writing may be incomplete and is
+  never dropped (it may be the original);
+- a drill: its scratch database and directory are dropped, ``drill_failed`` raised.
 
 The scheduler also sweeps every few minutes for rows whose job ended without them (a hook that
-failed, a row left by an older version), so nothing stays "running" for long.
+failed, a row left by an older version) and for rows of no job (a service called directly, from
+a shell) running for over a day, so nothing stays "running" for long.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
-from erpkeeper.backups.models import (
-    Backup,
-    BackupCopy,
-    BackupPolicy,
-    BackupStatus,
-    CopyStatus,
-    Drill,
-    DrillStatus,
-    Restore,
-    RunStatus,
-)
+from erpkeeper.backups.models import Backup, BackupCopy, BackupPolicy, Drill, Restore
+from erpkeeper.backups.services.copies import raise_copy_alert
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.policies import drill_database_url
@@ -50,12 +45,15 @@ from erpkeeper.backups.services.running import raise_backup_alert
 from erpkeeper.core import outbox
 from erpkeeper.core.jobs.reaper import on_job_reaped
 from erpkeeper.core.models import Job
+from erpkeeper.core.runs import RunRecord
 from erpkeeper.lib import dburl
 
 logger = logging.getLogger(__name__)
 
 KINDS = (BACKUP_RUN, BACKUP_RESTORE, BACKUP_DRILL)
 ENDED = (Job.Status.FAILED, Job.Status.CANCELLED, Job.Status.SUCCEEDED)
+# A run of no job has no worker to watch: after this long it is taken for a dead process.
+JOBLESS_RUN_GIVEN_UP_AFTER = dt.timedelta(days=1)
 # Scratch databases are named ekdrill_<drill id>_<unix time when made>, a moment after the drill
 # row: the names of this window after its start are tried.
 SCRATCH_WINDOW_SECONDS = 120
@@ -68,82 +66,66 @@ def interrupted_reason() -> str:
 @on_job_reaped(*KINDS)
 def settle_reaped_job(job: Job, reason: str = "") -> None:
     """Settle every row of ``job`` (its worker is gone) as a failure by itself would."""
-    jobs = Job.objects.filter(pk=job.pk)
-    settle_rows(jobs)
-    for backup in Backup.objects.filter(job__in=jobs, status=BackupStatus.SUCCEEDED):
-        fail_unfinished_copy(backup, interrupted_reason())
+    settle_rows(Job.objects.filter(pk=job.pk))
 
 
 def sweep_orphans() -> None:
-    """Rows still running whose job has ended: settle them (the scheduler calls this)."""
-    settle_rows(Job.objects.filter(status__in=ENDED))
+    """Rows still running whose job has ended, or of no job for too long: settle them (the
+    scheduler calls this)."""
+    ended = Job.objects.filter(status__in=ENDED)
+    given_up = timezone.now() - JOBLESS_RUN_GIVEN_UP_AFTER
+    orphaned = Q(job__in=ended) | Q(job__isnull=True, started__lt=given_up)
+    settle_runs(lambda model: model.objects.running().filter(orphaned))
 
 
 def settle_rows(jobs) -> None:
+    """Settle the runs of ``jobs`` that are still running."""
+    settle_runs(lambda model: model.objects.running_for(jobs))
+
+
+def settle_runs(select: Callable[[type[RunRecord]], QuerySet]) -> None:
+    """Fail the runs ``select(model)`` finds, then clear up after each as its kind needs."""
     reason = interrupted_reason()
-    for backup in Backup.objects.filter(job__in=jobs, status=BackupStatus.RUNNING):
-        fail_backup(backup, reason)
-    for restore in Restore.objects.filter(job__in=jobs, status=RunStatus.RUNNING):
-        fail_restore(restore, reason)
-    for drill in Drill.objects.filter(job__in=jobs, status=DrillStatus.RUNNING):
-        fail_drill(drill, reason)
+    for model, clear_up in CLEAR_UPS:
+        for run in select(model):
+            if model.fail_if_running(run.pk, reason):
+                run.refresh_from_db()
+                clear_up(run, reason)
 
 
-def fail_backup(backup: Backup, reason: str) -> None:
-    updated = Backup.objects.filter(pk=backup.pk, status=BackupStatus.RUNNING).update(
-        status=BackupStatus.FAILED, finished=timezone.now(), error=reason
-    )
-    if not updated:
-        return  # settled meanwhile by another process
-    backup.refresh_from_db()
+def clear_up_backup(backup: Backup, reason: str) -> None:
     remove_objects(backup, backup.destination)
     raise_backup_alert(backup, reason)
     logger.warning("backup %s failed: %s", backup.pk, reason)
 
 
-def fail_unfinished_copy(backup: Backup, reason: str) -> None:
-    """A backup that succeeded and whose job then died: the off-site copy (the step after it)
-    may have been cut short; without a copy row it was (a finished copy records one)."""
-    policy = BackupPolicy.objects.filter(target_id=backup.target_id).first()
-    offsite = policy.offsite_destination if policy else None
-    if offsite is None or BackupCopy.objects.filter(backup=backup, destination=offsite).exists():
-        return
-    remove_objects(backup, offsite)
-    BackupCopy.objects.create(
-        backup=backup, destination=offsite, status=CopyStatus.FAILED, error=reason
-    )
+def clear_up_copy(copy: BackupCopy, reason: str) -> None:
+    """The backup itself is good; its second copy, cut short, must not count as one."""
+    remove_objects(copy.backup, copy.destination)
+    raise_copy_alert(copy.backup, reason)
+    logger.warning("off-site copy %s failed: %s", copy.pk, reason)
+
+
+def clear_up_restore(restore: Restore, reason: str) -> None:
+    """Nothing is dropped: the database may be the original. Say it may be incomplete."""
+    backup = restore.backup
     outbox.raise_alert(
         source="backups",
-        event="offsite_copy_failed",
+        event="restore_failed",
         target=backup.target,
         severity=outbox.OutboxMessage.Severity.WARNING,
-        subject=_("Off-site copy of %(target)s failed") % {"target": backup.target_name},
-        body=reason,
+        subject=_("Restore of %(target)s failed") % {"target": backup.target_name},
+        body=_(
+            "Restoring into %(destination)s stopped before the end (%(reason)s). That "
+            "database may be incomplete; it was not dropped."
+        )
+        % {"destination": restore.destination_masked, "reason": reason},
+        link=f"/backups/restore/{restore.pk}/change/",
     )
+    logger.warning("restore %s failed: %s", restore.pk, reason)
 
 
-def remove_objects(backup: Backup, destination) -> None:
-    # The location is unique to this backup (its id is in it): nothing else lives under it.
-    if not backup.location or destination is None:
-        return
-    try:
-        open_destination(destination).delete_prefix(backup.location + "/")
-    except StorageError:
-        logger.warning("could not remove the objects of interrupted backup %s", backup.pk)
-
-
-def fail_restore(restore: Restore, reason: str) -> None:
-    Restore.objects.filter(pk=restore.pk, status=RunStatus.RUNNING).update(
-        status=RunStatus.FAILED, finished=timezone.now(), error=reason
-    )
-
-
-def fail_drill(drill: Drill, reason: str) -> None:
-    if not Drill.objects.filter(pk=drill.pk, status=DrillStatus.RUNNING).update(
-        status=DrillStatus.FAILED, finished=timezone.now(), error=reason
-    ):
-        return
-    drill.refresh_from_db()
+def clear_up_drill(drill: Drill, reason: str) -> None:
     drop_scratch(drill)
     Drill.objects.filter(pk=drill.pk).update(report_html=render_report(drill))
     outbox.raise_alert(
@@ -154,6 +136,26 @@ def fail_drill(drill: Drill, reason: str) -> None:
         body=reason,
         link=f"/backups/drill/{drill.pk}/change/",
     )
+
+
+# Every kind of run a backup kind's job leaves: a backup job its backup and off-site copy, a
+# restore job its safety backup and restore, a drill job its drill.
+CLEAR_UPS: tuple[tuple[type[RunRecord], Callable], ...] = (
+    (Backup, clear_up_backup),
+    (BackupCopy, clear_up_copy),
+    (Restore, clear_up_restore),
+    (Drill, clear_up_drill),
+)
+
+
+def remove_objects(backup: Backup, destination) -> None:
+    # The location is unique to this backup (its id is in it): nothing else lives under it.
+    if not backup.location or destination is None:
+        return
+    try:
+        open_destination(destination).delete_prefix(backup.location + "/")
+    except StorageError:
+        logger.warning("could not remove the objects of interrupted backup %s", backup.pk)
 
 
 def drop_scratch(drill: Drill) -> None:

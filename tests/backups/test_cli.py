@@ -65,7 +65,7 @@ def test_drill_run_and_report(capsys, sqlite_backup_target, tmp_path):
     code, out, err = run(capsys, "drill", "run", "shop")
     assert code == 0, err
     drill = Drill.objects.get()
-    assert drill.status == "passed"
+    assert drill.status == "succeeded"
 
     code, out, _ = run(capsys, "drill", "show", str(drill.pk))
     assert "Row counts match the manifest" in out

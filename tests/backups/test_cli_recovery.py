@@ -31,13 +31,13 @@ def test_drill_run_prints_the_verdict_rto_and_rpo(capsys, sqlite_backup_target):
     code, out, err = run(capsys, "drill", "run", "shop")
     assert code == 0, err
     drill = Drill.objects.get()
-    assert out.startswith(f"drill {drill.pk} passed: RTO ") and "; RPO " in out
+    assert out.startswith(f"drill {drill.pk} succeeded: RTO ") and "; RPO " in out
     assert "met" in out and "job " not in out
 
     code, out, err = run(capsys, "--json", "drill", "run", "shop")
     assert code == 0, err
     data = json.loads(out)  # one JSON document, not the job's as well
-    assert data["status"] == "passed" and "met" in data["rto"] and "met" in data["rpo"]
+    assert data["status"] == "succeeded" and "met" in data["rto"] and "met" in data["rpo"]
     assert data["checks"] and data["job"]
 
 

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from erpkeeper.backups import services
-from erpkeeper.backups.models import BackupStatus, DrillStatus, Restore
+from erpkeeper.backups.models import BackupStatus, Restore
+from erpkeeper.core.runs import RunStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_postgres_drill_passes_and_drops_its_scratch_database(
 
     drill = services.run_drill(postgres_backup_target)
 
-    assert drill.status == DrillStatus.PASSED, drill.error
+    assert drill.status == RunStatus.SUCCEEDED, drill.error
     with psycopg.connect(postgres_server_url) as conn:
         left = conn.execute(
             "SELECT count(*) FROM pg_database WHERE datname LIKE %s", (f"ekdrill_{drill.pk}_%",)

@@ -52,7 +52,7 @@ def test_backup_is_copied_off_site_and_restores_from_the_copy_alone(
     backup = services.run_backup(sqlite_backup_target)
 
     copy = backup.copies.get()
-    assert copy.status == CopyStatus.COPIED and copy.stored_bytes >= backup.stored_bytes
+    assert copy.status == CopyStatus.SUCCEEDED and copy.stored_bytes >= backup.stored_bytes
     # Lose the primary: the backup, now read from S3, still verifies and restores.
     backup.destination = offsite
     backup.save(update_fields=["destination"])

@@ -5,8 +5,9 @@ import sqlite3
 import pytest
 
 from erpkeeper.backups import services
-from erpkeeper.backups.models import Backup, BackupStatus, DrillStatus
+from erpkeeper.backups.models import Backup, BackupStatus
 from erpkeeper.core.models import OutboxMessage
+from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,7 @@ def test_drill_restores_checks_and_measures_against_objectives(sqlite_backup_tar
 
     drill = services.run_drill(sqlite_backup_target)
 
-    assert drill.status == DrillStatus.PASSED, drill.error
+    assert drill.status == RunStatus.SUCCEEDED, drill.error
     assert drill.rto_seconds > 0 and drill.rpo_seconds >= 0
     names = [check["name"] for check in drill.checks]
     assert "Row counts match the manifest" in names
@@ -100,7 +101,7 @@ def test_drill_restores_checks_and_measures_against_objectives(sqlite_backup_tar
 def test_drill_without_any_backup_fails_and_raises_an_alert(sqlite_backup_target):
     drill = services.run_drill(sqlite_backup_target)
 
-    assert drill.status == DrillStatus.FAILED
+    assert drill.status == RunStatus.FAILED
     assert "no succeeded backup" in drill.error
     assert OutboxMessage.objects.filter(event="drill_failed", state="pending").count() == 1
 

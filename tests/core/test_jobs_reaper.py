@@ -1,5 +1,6 @@
-"""A backup, drill or off-site copy whose worker died is settled by the reaper: the row says
-failed with the reason, the partial objects are gone, and the failure is raised as a notice.
+"""A backup, off-site copy, restore or drill whose worker died is settled by the reaper: the row
+says failed with the reason, what it left is cleared up (a restore's database excepted), and the
+failure is raised as a notice.
 
 The first test kills a real worker in the middle of a real backup; the others leave rows as a
 dead worker leaves them (a job "running" with a heartbeat minutes old) and run the reaper, as
@@ -28,10 +29,11 @@ from erpkeeper.backups.models import (
     BackupStatus,
     CopyStatus,
     Drill,
-    DrillStatus,
+    Restore,
 )
 from erpkeeper.core.jobs import reap_stale_jobs
 from erpkeeper.core.models import Job, OutboxMessage
+from erpkeeper.core.runs import RunStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 REASON = "interrupted: the worker running it stopped (killed or crashed)"
@@ -195,20 +197,19 @@ def test_a_drill_of_a_dead_job_is_failed_its_scratch_dropped_and_notified(target
     reap_stale_jobs()
 
     drill.refresh_from_db()
-    assert (drill.status, drill.error) == (DrillStatus.FAILED, REASON)
+    assert (drill.status, drill.error) == (RunStatus.FAILED, REASON)
     assert not scratch.exists()
     assert REASON in drill.report_html
     notice = OutboxMessage.objects.get(source="backups", event="drill_failed", target=target)
     assert notice.subject == "Recovery drill of shop failed"
 
 
-def test_an_offsite_copy_cut_short_is_recorded_failed_and_its_objects_removed(
+def test_an_offsite_copy_cut_short_is_failed_and_its_objects_removed(
     target, local_destination, tmp_path
 ):
-    from erpkeeper.backups.services import create_destination, policy_for, update_policy
+    from erpkeeper.backups.services import create_destination
 
     offsite = create_destination(name="far", kind="local", path=str(tmp_path / "far"))
-    update_policy(policy_for(target), offsite_destination=offsite)
     job = dead_job(target, "backup.run")
     backup = Backup.objects.create(
         target=target,
@@ -221,17 +222,77 @@ def test_an_offsite_copy_cut_short_is_recorded_failed_and_its_objects_removed(
         started=job.started,
         finished=job.started,
     )
+    copy = BackupCopy.objects.create(backup=backup, destination=offsite, job=job)
     partial = partial_object(offsite, backup.location)
 
     reap_stale_jobs()
 
-    copy = BackupCopy.objects.get(backup=backup, destination=offsite)
+    copy.refresh_from_db()
     assert (copy.status, copy.error) == (CopyStatus.FAILED, REASON)
-    assert not partial.exists()
+    assert copy.finished is not None
+    assert not partial.exists() and not partial.parents[1].exists()
     backup.refresh_from_db()
     assert backup.status == BackupStatus.SUCCEEDED  # the primary copy is good
     notice = OutboxMessage.objects.get(source="backups", event="offsite_copy_failed")
     assert notice.severity == OutboxMessage.Severity.WARNING
+    assert notice.subject == "Off-site copy of shop failed" and notice.body == REASON
+
+
+def test_a_restore_of_a_dead_job_is_failed_notified_and_its_database_kept(
+    target, local_destination, tmp_path
+):
+    job = dead_job(target, "backup.restore")
+    backup = Backup.objects.create(
+        target=target,
+        target_name=target.name,
+        trigger="manual",
+        status=BackupStatus.SUCCEEDED,
+        destination=local_destination,
+        location="shop/20250101T000000Z-5",
+        started=job.started,
+        finished=job.started,
+    )
+    half_written = tmp_path / "restored.sqlite"
+    half_written.write_bytes(b"SQLite format 3\x00 and then nothing")
+    restore = Restore.objects.create(
+        backup=backup, destination_masked=f"sqlite:///{half_written}", job=job
+    )
+
+    reap_stale_jobs()
+
+    restore.refresh_from_db()
+    assert (restore.status, restore.error) == (RunStatus.FAILED, REASON)
+    assert half_written.exists(), "a restore's database is never dropped: it may be the original"
+    notice = OutboxMessage.objects.get(source="backups", event="restore_failed", target=target)
+    assert notice.severity == OutboxMessage.Severity.WARNING
+    assert notice.subject == "Restore of shop failed"
+    assert f"sqlite:///{half_written}" in notice.body and "may be incomplete" in notice.body
+    assert "not dropped" in notice.body and REASON in notice.body
+    assert notice.link == f"/backups/restore/{restore.pk}/change/"
+
+
+def test_a_restore_settled_by_its_own_process_is_left_alone(target, local_destination, tmp_path):
+    job = dead_job(target, "backup.restore")
+    backup = Backup.objects.create(
+        target=target,
+        target_name=target.name,
+        trigger="manual",
+        status=BackupStatus.SUCCEEDED,
+        destination=local_destination,
+        location="shop/20250101T000000Z-6",
+        started=job.started,
+        finished=job.started,
+    )
+    restore = Restore.objects.create(
+        backup=backup, destination_masked="sqlite:///restored.sqlite", job=job
+    )
+    Restore.objects.filter(pk=restore.pk).update(status=RunStatus.SUCCEEDED)  # just before
+
+    reap_stale_jobs()
+
+    restore.refresh_from_db()
+    assert (restore.status, restore.error) == (RunStatus.SUCCEEDED, "")
+    assert not OutboxMessage.objects.filter(event="restore_failed").exists()
 
 
 def test_the_sweep_settles_a_backup_whose_job_ended_without_it(target, local_destination):
@@ -257,6 +318,31 @@ def test_the_sweep_settles_a_backup_whose_job_ended_without_it(target, local_des
     assert OutboxMessage.objects.filter(event="backup_failed", target=target).count() == 1
     swept = {schedule.name: schedule for schedule in schedules()}["backups.settle_interrupted"]
     assert swept.cron == "*/5 * * * *"
+
+
+def test_the_sweep_fails_a_run_of_no_job_only_after_a_day(target, local_destination):
+    from erpkeeper.backups.reaping import sweep_orphans
+
+    def jobless_backup(started, location):
+        return Backup.objects.create(
+            target=target,
+            target_name=target.name,
+            trigger="manual",
+            destination=local_destination,
+            location=location,
+            started=started,
+        )
+
+    # a service called from a shell that died, and one that may still be at work
+    stale = jobless_backup(timezone.now() - dt.timedelta(days=1, minutes=1), "shop/x-7")
+    recent = jobless_backup(timezone.now() - dt.timedelta(hours=2), "shop/x-8")
+
+    sweep_orphans()
+
+    stale.refresh_from_db()
+    recent.refresh_from_db()
+    assert (stale.status, stale.error) == (BackupStatus.FAILED, REASON)
+    assert recent.status == BackupStatus.RUNNING
 
 
 def test_a_live_run_is_left_alone(target, local_destination):

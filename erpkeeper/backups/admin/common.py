@@ -21,8 +21,6 @@ MUTED_COLOR = "#94a3b8"
 STATUS_VARIANTS = {
     "running": "info",
     "succeeded": "success",
-    "passed": "success",
-    "copied": "success",
     "failed": "danger",
     "pruned": "warning",
 }

@@ -90,7 +90,7 @@ class DrillAdmin(EvidenceAdminMixin, ModelAdmin):
 
     @display(description=_("Status"), ordering="status")
     def status_badge(self, obj):
-        return badge(obj.status, obj.get_status_display())
+        return badge(obj.status, obj.verdict)
 
     @display(description=_("Target"), ordering="target_name")
     def target_column(self, obj):

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
+from erpkeeper.backups.models import Backup, BackupStatus, Drill
 from erpkeeper.core import outbox
 from erpkeeper.core.models import OutboxMessage
+from erpkeeper.core.runs import RunStatus
 
 DOWN = "down"
 WARNING = "warning"
@@ -53,7 +54,7 @@ def backup_health(target, now: dt.datetime | None = None) -> BackupHealth:
         last_verified=backups.filter(verified_at__isnull=False).order_by("-verified_at").first(),
         last_drill=(
             Drill.objects.filter(target=target)
-            .exclude(status=DrillStatus.RUNNING)
+            .exclude(status=RunStatus.RUNNING)
             .order_by("-started")
             .first()
         ),
@@ -92,7 +93,7 @@ def _failed_verification(backup: Backup | None, now) -> Problem | None:
 
 
 def _failed_drill(drill: Drill | None, now) -> Problem | None:
-    if drill is None or drill.status != DrillStatus.FAILED:
+    if drill is None or drill.status != RunStatus.FAILED:
         return None
     text = _("Recovery drill failed %(ago)s ago") % {
         "ago": _ago(drill.finished or drill.started, now)

@@ -18,7 +18,7 @@ from erpkeeper.backups.services.restore import (
     restore_backup,
 )
 from erpkeeper.backups.services.retention import apply_retention, plan_retention
-from erpkeeper.backups.services.running import BackupFailed, fail_interrupted_backups, run_backup
+from erpkeeper.backups.services.running import BackupFailed, run_backup
 from erpkeeper.backups.services.verify import VerificationFailed, verify_backup
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "create_destination",
     "default_destination",
     "default_restore_url",
-    "fail_interrupted_backups",
     "newest_good_backup",
     "plan_retention",
     "policy_for",

@@ -86,7 +86,9 @@ def remove_destination(destination: Destination) -> None:
     in_use = Backup.objects.filter(
         destination=destination, status__in=(BackupStatus.SUCCEEDED, BackupStatus.RUNNING)
     ).count()
-    in_use += BackupCopy.objects.filter(destination=destination, status=CopyStatus.COPIED).count()
+    in_use += BackupCopy.objects.filter(
+        destination=destination, status__in=(CopyStatus.SUCCEEDED, CopyStatus.RUNNING)
+    ).count()
     if in_use:
         raise ValidationError(
             _("%(name)s still holds %(count)d backups; it cannot be removed.")
@@ -126,7 +128,7 @@ def usage_by_destination(target=None) -> list[dict]:
 
     backups = Backup.objects.filter(status=BackupStatus.SUCCEEDED)
     copies = BackupCopy.objects.filter(
-        status=CopyStatus.COPIED, backup__status=BackupStatus.SUCCEEDED
+        status=CopyStatus.SUCCEEDED, backup__status=BackupStatus.SUCCEEDED
     )
     if target is not None:
         backups = backups.filter(target=target)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from erpkeeper.backups.engines import get_engine
-from erpkeeper.backups.models import Backup, BackupStatus, Drill, DrillStatus
+from erpkeeper.backups.models import Backup, BackupStatus, Drill
 from erpkeeper.backups.services.policies import drill_database_url, policy_for
 from erpkeeper.backups.services.restore import (
     RESTORE_ERRORS,
@@ -26,6 +26,7 @@ from erpkeeper.backups.services.restore import (
     restore_into,
 )
 from erpkeeper.core import outbox
+from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
 from erpkeeper.targets.adapters import open_adapter
 from erpkeeper.targets.adapters.base import AdapterError
@@ -165,12 +166,12 @@ def _conclude(drill: Drill, checks: list[dict]) -> Drill:
     failed = [c for c in checks if not c["passed"]]
     if not drill.error and failed:
         drill.error = _failed_summary([c["name"] for c in failed])
-    drill.status = DrillStatus.FAILED if drill.error else DrillStatus.PASSED
+    drill.status = RunStatus.FAILED if drill.error else RunStatus.SUCCEEDED
     drill.finished = timezone.now()
     drill.checks = checks
     drill.report_html = render_report(drill)
     drill.save()
-    if drill.status == DrillStatus.FAILED:
+    if drill.status == RunStatus.FAILED:
         outbox.raise_alert(
             source="backups",
             event="drill_failed",

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import EngineError
-from erpkeeper.backups.models import Backup, BackupStatus, BackupTrigger, Restore, RunStatus
+from erpkeeper.backups.models import Backup, BackupStatus, BackupTrigger, Restore
 from erpkeeper.backups.pipeline import PipelineError
 from erpkeeper.backups.services.artifacts import ArtifactSource
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import key_path, repository_key
+from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
 from erpkeeper.lib.crypto import SecretDecryptionError
 from erpkeeper.targets.models import Target

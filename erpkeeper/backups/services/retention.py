@@ -139,7 +139,7 @@ def delete_backups(target) -> list[Backup]:
 
 
 def _remove_objects(backup: Backup) -> None:
-    for copy in backup.copies.filter(status=CopyStatus.COPIED):
+    for copy in backup.copies.filter(status=CopyStatus.SUCCEEDED):
         if copy.destination is not None:
             open_destination(copy.destination).delete_prefix(backup.location + "/")
         copy.status = CopyStatus.PRUNED

@@ -76,9 +76,7 @@ def _facts(target, policy, newest, drill) -> list[tuple[str, str]]:
         facts.append((_("Newest backup"), _("none yet: take one now")))
     if drill is not None:
         rto = f"{drill.rto_seconds:.0f} s" if drill.rto_seconds is not None else "–"
-        facts.append(
-            (_("Last drill"), f"{drill.started:%Y-%m-%d} {drill.get_status_display()}, RTO {rto}")
-        )
+        facts.append((_("Last drill"), f"{drill.started:%Y-%m-%d} {drill.verdict}, RTO {rto}"))
     return facts
 
 

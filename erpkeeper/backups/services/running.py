@@ -2,8 +2,8 @@
 destination, the manifest last, then the off-site copy and retention.
 
 A backup row says ``succeeded`` only after every artifact is committed at the destination and
-its checksum read back. Until then it says ``running``; a crash leaves it so, and
-``fail_interrupted_backups`` later marks it failed and removes what it had written.
+its checksum read back. Until then it says ``running``; a crash leaves it so, and the reaper
+(``backups.reaping``) later marks it failed and removes what it had written.
 """
 
 from __future__ import annotations
@@ -21,16 +21,10 @@ from erpkeeper import __version__
 from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import EngineError
-from erpkeeper.backups.models import (
-    Backup,
-    BackupCopy,
-    BackupPolicy,
-    BackupStatus,
-    BackupTrigger,
-    CopyStatus,
-)
+from erpkeeper.backups.models import Backup, BackupPolicy, BackupStatus, BackupTrigger, CopyStatus
 from erpkeeper.backups.pipeline import PipelineError
 from erpkeeper.backups.services.artifacts import ArtifactSink
+from erpkeeper.backups.services.copies import copy_backup, raise_copy_alert
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import repository_key
 from erpkeeper.backups.services.platform import platform_database, platform_settings
@@ -62,7 +56,6 @@ def run_backup(
     """Take a backup of ``target`` now and return the succeeded row; BackupFailed otherwise."""
     progress = progress or _no_progress
     policy = policy_for(target)
-    fail_interrupted_backups()
     backup = _start_row(target, policy, trigger, job)
     try:
         _take(backup, policy, progress)
@@ -296,52 +289,17 @@ def _remove_objects(backup: Backup) -> None:
         logger.warning("could not remove the objects of failed backup %s", backup.pk)
 
 
-def fail_interrupted_backups() -> int:
-    """Backups left ``running`` by a process that died: mark them failed, remove their objects."""
-    from erpkeeper.core.jobs import reap_stale_jobs
-
-    reap_stale_jobs()  # settles jobs whose process was killed, so their backups are seen here
-    stale_jobs = Job.objects.exclude(status=Job.Status.RUNNING).exclude(status=Job.Status.QUEUED)
-    running = Backup.objects.filter(status=BackupStatus.RUNNING)
-    orphans = list(running.filter(job__in=stale_jobs)) + list(
-        running.filter(job__isnull=True, started__lt=timezone.now() - dt.timedelta(days=1))
-    )
-    for backup in orphans:
-        updated = Backup.objects.filter(pk=backup.pk, status=BackupStatus.RUNNING).update(
-            status=BackupStatus.FAILED,
-            finished=timezone.now(),
-            error=_("interrupted: the process taking it stopped"),
-        )
-        if updated:
-            _remove_objects(backup)
-    return len(orphans)
-
-
 def _copy_offsite(backup: Backup, policy: BackupPolicy, progress: Progress) -> None:
     if policy.offsite_destination is None:
         return
     progress(96, _("copying to %(name)s") % {"name": policy.offsite_destination.name})
-    from erpkeeper.backups.services.copies import copy_backup
-
     try:
         copy = copy_backup(backup, policy.offsite_destination)
     except BACKUP_ERRORS as exc:
-        reason = _one_line(exc)
-        BackupCopy.objects.create(
-            backup=backup,
-            destination=policy.offsite_destination,
-            status=CopyStatus.FAILED,
-            error=reason[:2000],
-        )
-        outbox.raise_alert(
-            source="backups",
-            event="offsite_copy_failed",
-            target=backup.target,
-            severity=outbox.OutboxMessage.Severity.WARNING,
-            subject=_("Off-site copy of %(target)s failed") % {"target": backup.target_name},
-            body=reason,
-        )
+        raise_copy_alert(backup, _one_line(exc))
         return
+    if copy.status != CopyStatus.SUCCEEDED:
+        return  # the reaper failed it meanwhile, removed its objects and raised the notice
     outbox.resolve_alerts(source="backups", event="offsite_copy_failed", target=backup.target)
     logger.info("backup %s copied to %s (%s bytes)", backup.pk, copy.destination, copy.stored_bytes)
 
