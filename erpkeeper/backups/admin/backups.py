@@ -14,18 +14,19 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from erpkeeper.backups.admin.common import (
-    admin_link,
-    badge,
-    duration_text,
-    mark,
-    show_job,
-    when_text,
-)
+from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import RestoreMode, RestoreWizardForm, TargetDialogForm
 from erpkeeper.backups.models import Backup, BackupStatus, Restore
 from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
-from erpkeeper.lib.admin import EvidenceAdminMixin
+from erpkeeper.lib.admin import (
+    BAD_COLOR,
+    EvidenceAdminMixin,
+    admin_link,
+    duration_text,
+    mark,
+    run_badge,
+    when_text,
+)
 from erpkeeper.lib.units import bytes_human
 
 BACK_UP_DIALOG = {
@@ -128,7 +129,7 @@ class BackupAdmin(EvidenceAdminMixin, ModelAdmin):
 
     @display(description=_("Status"), ordering="status")
     def status_badge(self, obj):
-        return badge(obj.status, obj.get_status_display())
+        return run_badge(obj.status, obj.get_status_display())
 
     @display(description=_("Target"), ordering="target_name")
     def target_column(self, obj):
@@ -164,7 +165,7 @@ class BackupAdmin(EvidenceAdminMixin, ModelAdmin):
     def error_display(self, obj):
         if not obj.error:
             return "–"
-        return format_html('<span style="color: #dc2626">{}</span>', obj.error)
+        return format_html('<span style="color: {}">{}</span>', BAD_COLOR, obj.error)
 
     @display(description=_("Verification"))
     def verification_display(self, obj):
@@ -277,7 +278,7 @@ class RestoreAdmin(EvidenceAdminMixin, ModelAdmin):
 
     @display(description=_("Status"), ordering="status")
     def status_badge(self, obj):
-        return badge(obj.status, obj.get_status_display())
+        return run_badge(obj.status, obj.get_status_display())
 
     @display(description=_("Duration"))
     def duration_display(self, obj):

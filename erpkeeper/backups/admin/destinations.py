@@ -15,10 +15,9 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from erpkeeper.backups import services
-from erpkeeper.backups.admin.common import BAD_COLOR, mark, without_bulk_delete
 from erpkeeper.backups.forms import DestinationForm
 from erpkeeper.backups.models import Destination
-from erpkeeper.lib.admin import ServiceSaveMixin
+from erpkeeper.lib.admin import BAD_COLOR, ServiceSaveMixin, mark, without_bulk_delete
 from erpkeeper.lib.units import bytes_human
 
 

@@ -14,18 +14,19 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from erpkeeper.backups.admin.common import (
-    admin_link,
-    badge,
-    duration_text,
-    mark,
-    show_job,
-)
+from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import TargetDialogForm
 from erpkeeper.backups.models import Drill
 from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.requests import request_drill
-from erpkeeper.lib.admin import EvidenceAdminMixin
+from erpkeeper.lib.admin import (
+    BAD_COLOR,
+    EvidenceAdminMixin,
+    admin_link,
+    duration_text,
+    mark,
+    run_badge,
+)
 
 DRILL_DIALOG = {
     "title": _("Run a recovery drill now?"),
@@ -90,7 +91,7 @@ class DrillAdmin(EvidenceAdminMixin, ModelAdmin):
 
     @display(description=_("Status"), ordering="status")
     def status_badge(self, obj):
-        return badge(obj.status, obj.verdict)
+        return run_badge(obj.status, obj.verdict)
 
     @display(description=_("Target"), ordering="target_name")
     def target_column(self, obj):
@@ -120,7 +121,7 @@ class DrillAdmin(EvidenceAdminMixin, ModelAdmin):
     def error_display(self, obj):
         if not obj.error:
             return "–"
-        return format_html('<span style="color: #dc2626">{}</span>', obj.error)
+        return format_html('<span style="color: {}">{}</span>', BAD_COLOR, obj.error)
 
     # -- actions -------------------------------------------------------------------------------
 

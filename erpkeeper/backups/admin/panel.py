@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.backups import services
-from erpkeeper.backups.admin.common import BAD_COLOR, OK_COLOR, when_text
 from erpkeeper.backups.admin.drills import objective_text
 from erpkeeper.backups.admin.health import backup_health, minutes_text
 from erpkeeper.backups.admin.policies import SCHEDULED_KINDS, next_runs, schedule_text
 from erpkeeper.backups.models import Backup, BackupPolicy, BackupStatus
+from erpkeeper.lib.admin import BAD_COLOR, OK_COLOR, when_text
 from erpkeeper.lib.plugins import TargetPanel
 
 TIMELINE_DAYS = 30

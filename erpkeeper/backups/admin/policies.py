@@ -17,7 +17,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from erpkeeper.backups import services
-from erpkeeper.backups.admin.common import admin_link, show_job, when_text, without_bulk_delete
+from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import BackupPolicyForm
 from erpkeeper.backups.models import BackupPolicy, ScheduleMode
 from erpkeeper.backups.services.requests import (
@@ -28,7 +28,7 @@ from erpkeeper.backups.services.requests import (
 )
 from erpkeeper.backups.services.runbook import build_runbook
 from erpkeeper.core.scheduler import schedules
-from erpkeeper.lib.admin import ServiceSaveMixin
+from erpkeeper.lib.admin import ServiceSaveMixin, admin_link, when_text, without_bulk_delete
 
 COMMAND_PREFIX = "erpkeeper "
 SCHEDULED_KINDS = {
