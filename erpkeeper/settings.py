@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -173,6 +174,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["erpkeeper.lib.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "erpkeeper.lib.api.Pagination",
+    # Each list's filters: its viewset's filterset_class (<app>/filters.py), on the list only.
+    "DEFAULT_FILTER_BACKENDS": ["erpkeeper.lib.api.ListFilterBackend"],
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "erpkeeper.lib.api.exception_handler",
 }

@@ -1,5 +1,5 @@
 """API plumbing shared by every app: error bodies that are always JSON and never tracebacks,
-bounded pagination, and query parameters read without trusting their size.
+bounded pagination, and list filters (each viewset's ``filterset_class``, see lib/filters.py).
 
 SQLite and PostgreSQL store ids and limits in 64 bits: a bigger number in a query reaches the
 database driver as an OverflowError (a 500) unless it is refused or recognised first.
@@ -11,15 +11,14 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
-MAX_ID = 2**63 - 1  # the largest id (and LIMIT) SQLite and PostgreSQL can take
 MAX_PAGE = 1000  # rows in one page, whatever ?limit= asks
 
 
@@ -30,34 +29,15 @@ class Pagination(LimitOffsetPagination):
     max_limit = MAX_PAGE
 
 
-def query_int(params, name: str, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
-    """The whole number in query parameter ``name`` (None when absent or empty); a 400 naming
-    the parameter when it is not a number or lies outside minimum..maximum."""
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError({name: [_("Give a whole number.")]}) from None
-    if not minimum <= value <= maximum:
-        raise ValidationError(
-            {
-                name: [
-                    _("Give a number from %(minimum)d to %(maximum)d.")
-                    % {"minimum": minimum, "maximum": maximum}
-                ]
-            }
-        )
-    return value
+class ListFilterBackend(DjangoFilterBackend):
+    """The view's ``filterset_class`` applied to its list, and to the actions it names in
+    ``filtered_actions`` (say an export of the list): filters choose what is listed, never which
+    object a detail action acts on. A bad value is a 400 naming the filter."""
 
-
-def id_or_name(field: str, value: str) -> dict:
-    """Filter keywords for a parameter that takes an object's id or its name: digits that fit
-    an id are the id, anything else (a huge number too) is a name."""
-    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
-        return {f"{field}_id": int(value)}
-    return {f"{field}__name": value}
+    def filter_queryset(self, request, queryset, view):
+        if getattr(view, "action", None) not in getattr(view, "filtered_actions", ("list",)):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 def exception_handler(exc, context):
