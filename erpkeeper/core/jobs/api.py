@@ -7,18 +7,16 @@ never by a raw POST here. The list omits the log; ``GET /jobs/{id}/`` has it.
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from erpkeeper.core.housekeeping import MAX_KEEP_DAYS
+from erpkeeper.core.housekeeping import MAX_KEEP_DAYS, queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
+from erpkeeper.core.jobs.filters import JobFilterSet
 from erpkeeper.core.models import Job
-from erpkeeper.lib.api import id_or_name
 from erpkeeper.lib.permissions import RolePermission, requires
 
 
@@ -85,23 +83,12 @@ class HousekeepingRequestSerializer(serializers.Serializer):
     )
 
 
-FILTERS = [
-    OpenApiParameter(
-        "status",
-        OpenApiTypes.STR,
-        description="one status or a comma-separated list, e.g. running,queued",
-    ),
-    OpenApiParameter("kind", OpenApiTypes.STR, description="e.g. target.check"),
-    OpenApiParameter("target", OpenApiTypes.STR, description="a target's id or name"),
-]
-
-
-@extend_schema_view(list=extend_schema(parameters=FILTERS))
 class JobViewSet(viewsets.ReadOnlyModelViewSet):
     """Job runs, newest first: status, progress, log, error and result of each."""
 
     queryset = Job.objects.select_related("target")
     serializer_class = JobSerializer
+    filterset_class = JobFilterSet
 
     def get_serializer_class(self):
         return JobSummarySerializer if self.action == "list" else JobSerializer
@@ -112,34 +99,6 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action in ("cancel", "retry"):
             return [JobActionPermission()]
         return super().get_permissions()
-
-    def get_queryset(self):
-        jobs = super().get_queryset()
-        if self.action != "list":
-            return jobs
-        params = self.request.query_params
-        if params.get("status"):
-            jobs = jobs.filter(status__in=self._statuses(params["status"]))
-        if params.get("kind"):
-            jobs = jobs.filter(kind=params["kind"])
-        if params.get("target"):
-            jobs = jobs.filter(**id_or_name("target", params["target"]))
-        return jobs
-
-    @staticmethod
-    def _statuses(text: str) -> list[str]:
-        wanted = [part.strip() for part in text.split(",") if part.strip()]
-        unknown = sorted(set(wanted) - set(Job.Status.values))
-        if unknown:
-            raise ValidationError(
-                {
-                    "status": [
-                        _("unknown status %(bad)s; use %(good)s")
-                        % {"bad": ", ".join(unknown), "good": ", ".join(Job.Status.values)}
-                    ]
-                }
-            )
-        return wanted
 
     @extend_schema(request=None, responses={200: JobSerializer, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
@@ -170,8 +129,6 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     def housekeeping(self, request):
         """Delete finished job runs and sent notifications older than the kept history, now.
         Answers with the job; one already queued or running is reused."""
-        from erpkeeper.core.housekeeping import queue_housekeeping
-
         body = HousekeepingRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         job = queue_housekeeping(requested_by=request.user, days=body.validated_data.get("days"))

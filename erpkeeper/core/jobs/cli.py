@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import threading
 import time
 
+from django.db import connection
+from django.utils import timezone
+from tqdm import tqdm
+
 from erpkeeper.core.audit import acting_user
+from erpkeeper.core.jobs import JobStateError, cancel, kinds, retry, run_job, worker
+from erpkeeper.core.jobs.filters import JobFilterSet
+from erpkeeper.core.models import Job
+from erpkeeper.core.scheduler import schedules
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
 from erpkeeper.lib.units import duration_short
 
-STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"]
 WAIT_POLL_SECONDS = 0.5
 
 
@@ -39,9 +49,7 @@ def register(sub) -> None:
     actions.required = True
 
     listing = _action(actions, "list", "recent jobs, newest first", handle_list)
-    listing.add_argument("--status", choices=STATUSES)
-    listing.add_argument("--kind", help="e.g. target.check")
-    listing.add_argument("--target", metavar="NAME", help="jobs of this target")
+    add_filter_arguments(listing, JobFilterSet)
     listing.add_argument("--limit", type=_positive_int, default=20, help="at most N rows (20)")
 
     for name, text, handler in (
@@ -74,28 +82,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
-# -- the worker, for `erpkeeper up` and other launchers (importable before Django is set up) --
+# -- the worker, for `erpkeeper up` and other launchers ----------------------------------------
 
 
 def run_worker(workers: int = 1, scheduler: bool = True, shutdown_timeout: float = 10.0) -> int:
     """Run the worker and scheduler in this process until SIGINT/SIGTERM (needs Django set up)."""
-    from erpkeeper.core.jobs.worker import run_worker as run
-
-    return run(workers=workers, scheduler=scheduler, shutdown_timeout=shutdown_timeout)
+    return worker.run_worker(
+        workers=workers, scheduler=scheduler, shutdown_timeout=shutdown_timeout
+    )
 
 
 def start_worker_process(workers: int = 1, scheduler: bool = True, **popen_kwargs):
     """Start ``erpkeeper worker`` as a child process; returns its ``subprocess.Popen``."""
-    from erpkeeper.core.jobs.worker import start_worker_process as start
-
-    return start(workers=workers, scheduler=scheduler, **popen_kwargs)
+    return worker.start_worker_process(workers=workers, scheduler=scheduler, **popen_kwargs)
 
 
 def stop_worker_process(process, timeout: float = 15.0) -> int:
     """SIGTERM the worker, wait up to ``timeout`` for its clean stop, then SIGKILL."""
-    from erpkeeper.core.jobs.worker import stop_worker_process as stop
-
-    return stop(process, timeout=timeout)
+    return worker.stop_worker_process(process, timeout=timeout)
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -110,15 +114,7 @@ def handle_worker(args) -> int:
 
 
 def handle_list(args) -> int:
-    from erpkeeper.core.models import Job
-
-    jobs = Job.objects.select_related("target")
-    if args.status:
-        jobs = jobs.filter(status=args.status)
-    if args.kind:
-        jobs = jobs.filter(kind=args.kind)
-    if args.target:
-        jobs = jobs.filter(target__name=args.target)
+    jobs = filter_from_arguments(JobFilterSet, Job.objects.select_related("target"), args)
     rows = [summary(job) for job in jobs[: args.limit]]
     columns = ["id", "kind", "target", "status", "progress", "requested_by", "created", "duration"]
     text_rows = [
@@ -136,8 +132,6 @@ def handle_show(args) -> int:
 
 
 def handle_cancel(args) -> int:
-    from erpkeeper.core.jobs import JobStateError, cancel
-
     job = _find(args.id)
     try:
         job = cancel(job, actor=acting_user())
@@ -152,8 +146,6 @@ def handle_cancel(args) -> int:
 
 
 def handle_retry(args) -> int:
-    from erpkeeper.core.jobs import JobStateError, retry
-
     job = _find(args.id)
     try:
         new_job = retry(job, actor=acting_user())
@@ -171,8 +163,6 @@ def handle_wait(args) -> int:
 
 def follow(args, job, timeout: float | None = None) -> int:
     """Show the job's progress bar (on a terminal) until it ends; exit 0 if it succeeded."""
-    from tqdm import tqdm
-
     deadline = None if timeout is None else time.monotonic() + timeout
     bar = tqdm(
         total=100,
@@ -201,11 +191,6 @@ def run_here(args, job) -> int:
     The CLI does the work itself so that it needs no running worker; the job row still records
     everything, exactly as when a worker runs it.
     """
-    import threading
-
-    from django.db import connection
-
-    from erpkeeper.core.jobs import run_job
 
     def work():
         try:
@@ -226,10 +211,6 @@ def run_here(args, job) -> int:
 
 
 def _cancel_quietly(job) -> None:
-    import contextlib
-
-    from erpkeeper.core.jobs import JobStateError, cancel
-
     with contextlib.suppress(JobStateError):  # it ended meanwhile
         cancel(job, actor=acting_user())
 
@@ -260,8 +241,6 @@ def _wait_outcome(args, job) -> int:
 
 
 def handle_kinds(args) -> int:
-    from erpkeeper.core.jobs import kinds
-
     rows = [
         {"kind": k.name, "label": k.display_name, "needs_target": k.needs_target} for k in kinds()
     ]
@@ -270,8 +249,6 @@ def handle_kinds(args) -> int:
 
 
 def handle_schedules(args) -> int:
-    from erpkeeper.core.scheduler import schedules
-
     rows = []
     for schedule in schedules():
         next_run = schedule.next_run()
@@ -293,14 +270,10 @@ def handle_schedules(args) -> int:
 
 
 def _find(job_id: int):
-    from erpkeeper.core.models import Job
-
     try:
         return Job.objects.select_related("target").get(pk=job_id)
     except Job.DoesNotExist:
         raise CommandError(f"no job with id {job_id}", EXIT_NOT_FOUND, "not_found") from None
-
-
 
 
 def _iso(moment) -> str:
@@ -308,8 +281,6 @@ def _iso(moment) -> str:
 
 
 def _duration(job) -> str:
-    from django.utils import timezone
-
     if not job.started:
         return ""
     seconds = ((job.finished or timezone.now()) - job.started).total_seconds()
