@@ -17,13 +17,7 @@ from erpkeeper.core.audit.context import (
     current_context,
     set_request_actor,
 )
-from erpkeeper.core.audit.reading import (
-    CSV_COLUMNS,
-    csv_lines,
-    entry_row,
-    filter_entries,
-    parse_when,
-)
+from erpkeeper.core.audit.reading import CSV_COLUMNS, csv_lines, entry_row
 from erpkeeper.core.audit.recording import (
     ADVISORY_LOCK_KEY,
     EXCLUDED_APPS,
@@ -66,10 +60,8 @@ __all__ = [
     "current_context",
     "entry_hash",
     "entry_row",
-    "filter_entries",
     "hashed_fields",
     "options_for",
-    "parse_when",
     "record_change",
     "set_request_actor",
     "verify",

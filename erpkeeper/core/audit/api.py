@@ -8,32 +8,15 @@ import io
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from erpkeeper.core import audit
+from erpkeeper.core.audit.filters import AuditEntryFilterSet
 from erpkeeper.core.models import AuditEntry
-
-FILTERS = ("actor", "action", "object_type", "object_id", "source", "request_id", "since", "until")
-
-FILTER_PARAMETERS = [
-    OpenApiParameter("actor", str, description="user name, or user id"),
-    OpenApiParameter("action", str, enum=["create", "update", "delete"]),
-    OpenApiParameter("object_type", str, description="app_label.model, e.g. targets.target"),
-    OpenApiParameter("object_id", str),
-    OpenApiParameter("source", str, enum=["console", "api", "cli", "job", "system"]),
-    OpenApiParameter("request_id", str),
-    OpenApiParameter("since", str, description="ISO date or date-time (inclusive)"),
-    OpenApiParameter("until", str, description="ISO date (whole day included) or date-time"),
-]
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
@@ -105,22 +88,16 @@ class CsvRenderer(BaseRenderer):
         return buffer.getvalue().encode(self.charset)
 
 
-@extend_schema_view(list=extend_schema(parameters=FILTER_PARAMETERS))
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     """Every recorded change, newest first. Nobody can change or delete entries."""
 
     queryset = AuditEntry.objects.order_by("-sequence")
     serializer_class = AuditEntrySerializer
+    filterset_class = AuditEntryFilterSet
+    filtered_actions = ("list", "export")
     lookup_field = "sequence"
     lookup_value_regex = r"\d+"
     action_permissions = {"verify": "view", "export": "view"}
-
-    def filter_queryset(self, queryset):
-        params = {name: self.request.query_params.get(name) for name in FILTERS}
-        try:
-            return audit.filter_entries(queryset, **params)
-        except ValueError as exc:
-            raise serializers.ValidationError({"detail": str(exc)}) from None
 
     @extend_schema(
         parameters=[
@@ -140,7 +117,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
             parsed = (int(sequence), digest.lower())
         return Response(audit.verify(anchor=parsed).as_dict())
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    @extend_schema(filters=True, responses={(200, "text/csv"): OpenApiTypes.STR})
     @action(detail=False, methods=["get"], renderer_classes=[JSONRenderer, CsvRenderer])
     def export(self, request):
         """The filtered entries as CSV, oldest first (streamed)."""

@@ -6,7 +6,10 @@ import contextlib
 import sys
 
 from erpkeeper.core import audit
+from erpkeeper.core.audit.filters import AuditEntryFilterSet
+from erpkeeper.core.models import AuditEntry
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError, emit, table
+from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
 
 
 def register(sub) -> None:
@@ -25,7 +28,7 @@ def register(sub) -> None:
     verify.set_defaults(handler=handle_verify)
 
     listing = actions.add_parser("list", help="the latest entries, newest first")
-    _filter_arguments(listing)
+    add_filter_arguments(listing, AuditEntryFilterSet)
     listing.add_argument("--limit", type=int, default=50, help="at most N entries (default 50)")
     listing.set_defaults(handler=handle_list)
 
@@ -33,37 +36,12 @@ def register(sub) -> None:
     export.add_argument(
         "--output", "-o", required=True, metavar="FILE", help="CSV file to write, - for stdout"
     )
-    _filter_arguments(export)
+    add_filter_arguments(export, AuditEntryFilterSet)
     export.set_defaults(handler=handle_export)
 
 
-def _filter_arguments(parser) -> None:
-    parser.add_argument("--actor", help="user name (e.g. alice, cli:root, system:backup.run)")
-    parser.add_argument("--object-type", metavar="APP.MODEL", help="e.g. targets.target")
-    parser.add_argument("--object-id", metavar="ID")
-    parser.add_argument(
-        "--action", dest="entry_action", choices=["create", "update", "delete"], metavar="ACTION"
-    )
-    parser.add_argument("--source", choices=["console", "api", "cli", "job", "system"])
-    parser.add_argument("--request-id", metavar="ID")
-    parser.add_argument("--since", metavar="ISO", help="from this date or date-time")
-    parser.add_argument("--until", metavar="ISO", help="up to this date (inclusive) or date-time")
-
-
 def _entries(args):
-    try:
-        return audit.filter_entries(
-            actor=args.actor,
-            action=args.entry_action,
-            object_type=args.object_type,
-            object_id=args.object_id,
-            source=args.source,
-            request_id=args.request_id,
-            since=args.since,
-            until=args.until,
-        )
-    except ValueError as exc:
-        raise CommandError(str(exc), EXIT_USAGE, "usage") from None
+    return filter_from_arguments(AuditEntryFilterSet, AuditEntry.objects.all(), args)
 
 
 def handle_verify(args) -> int:

@@ -1,85 +1,10 @@
-"""Reading the trail: filters and streamed CSV export."""
+"""Reading the trail: rows and the streamed CSV export (its filters: core/audit/filters.py)."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from collections.abc import Iterator
-
-from django.utils.translation import gettext as _
-
-# --- reading: filters and CSV ----------------------------------------------------------------
-
-
-def parse_when(text, *, end: bool = False) -> dt.datetime:
-    """An ISO date or date-time (naive = the platform's time zone). A bare date used as the
-    end of a range covers that whole day."""
-    from django.utils import timezone
-    from django.utils.dateparse import parse_date, parse_datetime
-
-    if isinstance(text, dt.datetime):
-        value = text
-    else:
-        text = str(text).strip()
-        try:
-            value = parse_datetime(text)
-            day = None if value is not None else parse_date(text)
-        except ValueError:
-            value = day = None
-        if value is None and day is None:
-            raise ValueError(_("not an ISO date or date-time: %(value)s") % {"value": text})
-        if value is None:
-            value = dt.datetime.combine(day, dt.time.min)
-            if end:
-                value += dt.timedelta(days=1)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
-
-
-def filter_entries(
-    queryset=None,
-    *,
-    actor: str | None = None,
-    action: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    source: str | None = None,
-    request_id: str | None = None,
-    since=None,
-    until=None,
-):
-    """The entries matching all given filters (None or "" = no filter). ValueError if bad."""
-    from django.db.models import Q
-
-    from erpkeeper.core.models import AuditEntry
-
-    queryset = AuditEntry.objects.all() if queryset is None else queryset
-    if actor:
-        match = Q(actor_name__iexact=actor)
-        if str(actor).isdigit() and int(actor) <= MAX_USER_ID:  # bigger: a name, not an id
-            match |= Q(actor_id=int(actor))
-        queryset = queryset.filter(match)
-    if action:
-        if action not in AuditEntry.Action.values:
-            raise ValueError(
-                _("unknown action %(value)s (create, update or delete)") % {"value": action}
-            )
-        queryset = queryset.filter(action=action)
-    if object_type:
-        queryset = queryset.filter(object_type=object_type.lower())
-    for name, value in (("object_id", object_id), ("source", source), ("request_id", request_id)):
-        if value:
-            queryset = queryset.filter(**{name: value})
-    if since:
-        queryset = queryset.filter(time__gte=parse_when(since))
-    if until:
-        queryset = queryset.filter(time__lt=parse_when(until, end=True))
-    return queryset
-
-
-MAX_USER_ID = 2**63 - 1  # a bigger number overflows the database driver
 
 CSV_COLUMNS = [
     "sequence",
