@@ -13,15 +13,14 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from erpkeeper.alerts import services
+from erpkeeper.alerts.filters import AlertFilterSet, SilenceFilterSet
 from erpkeeper.alerts.models import Alert, AlertRule, Silence
-from erpkeeper.lib.api import id_or_name, query_int
 from erpkeeper.monitoring.models import Host
 from erpkeeper.notifications.models import Channel
 from erpkeeper.targets.models import Target
@@ -183,14 +182,6 @@ class AlertRuleViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("state", OpenApiTypes.STR, description="pending, firing or resolved"),
-        OpenApiParameter("target", OpenApiTypes.STR, description="target id or name"),
-        OpenApiParameter("severity", OpenApiTypes.STR, description="warning or critical"),
-        OpenApiParameter("rule", OpenApiTypes.INT, description="rule id"),
-    ]
-)
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts raised by the rules, newest first; acknowledge or resolve them."""
 
@@ -198,22 +189,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         "rule", "target", "host", "series", "acknowledged_by", "resolved_by"
     )
     serializer_class = AlertSerializer
+    filterset_class = AlertFilterSet
     action_permissions = {"acknowledge": "change", "resolve": "change"}
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.action != "list":  # the filters choose what is listed, not what is acted on
-            return queryset
-        params = self.request.query_params
-        for name in ("state", "severity"):
-            if params.get(name):
-                queryset = queryset.filter(**{name: params[name]})
-        rule = query_int(params, "rule")
-        if rule is not None:
-            queryset = queryset.filter(rule_id=rule)
-        if params.get("target"):
-            queryset = queryset.filter(**id_or_name("target", params["target"]))
-        return queryset
 
     @extend_schema(request=None, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
@@ -235,9 +212,6 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(alert).data)
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("active", OpenApiTypes.BOOL, description="only those in force")]
-)
 class SilenceViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -250,12 +224,8 @@ class SilenceViewSet(
 
     queryset = Silence.objects.select_related("rule", "target", "host", "created_by")
     serializer_class = SilenceSerializer
+    filterset_class = SilenceFilterSet
     action_permissions = {"expire": "change"}
-
-    def get_queryset(self):
-        if self.request.query_params.get("active", "").lower() in ("1", "true", "yes"):
-            return services.active_silences()
-        return super().get_queryset()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

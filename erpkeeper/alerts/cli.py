@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from erpkeeper.alerts import services
 from erpkeeper.alerts.engine import evaluate
+from erpkeeper.alerts.filters import AlertFilterSet, SilenceFilterSet
 from erpkeeper.alerts.models import Alert, AlertRule, Silence
 from erpkeeper.alerts.values import alert_value_text, rule_unit, value_text
 from erpkeeper.core.audit import acting_user
@@ -30,6 +31,7 @@ from erpkeeper.lib.cli import (
     table,
     validation_error,
 )
+from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments, filter_options
 from erpkeeper.monitoring.models import Host
 from erpkeeper.notifications.models import Channel
 from erpkeeper.targets.models import Target
@@ -43,9 +45,7 @@ def register(sub) -> None:
     actions = alert.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
     listing = actions.add_parser("list", help="open alerts (or --state …), newest first")
-    listing.add_argument("--state", choices=["pending", "firing", "resolved"])
-    listing.add_argument("--target", metavar="NAME")
-    listing.add_argument("--severity", choices=["warning", "critical"])
+    add_filter_arguments(listing, AlertFilterSet)
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=handle_list)
     for name, text, handler in (
@@ -119,7 +119,8 @@ def _register_silence(actions) -> None:
     add.add_argument("--comment", required=True)
     add.set_defaults(handler=handle_silence_add)
     listing = verbs.add_parser("list", help="silences in force (--all: every one)")
-    listing.add_argument("--all", action="store_true")
+    add_filter_arguments(listing, SilenceFilterSet)
+    listing.add_argument("--all", action="store_true", help="every silence, in force or not")
     listing.set_defaults(handler=handle_silence_list)
     expire = verbs.add_parser("expire", help="end a silence now")
     expire.add_argument("id", type=int)
@@ -130,15 +131,11 @@ def _register_silence(actions) -> None:
 
 
 def handle_list(args) -> int:
-    if args.state:
-        alerts = Alert.objects.filter(state=args.state).select_related("rule", "target", "host")
+    if filter_options(args, AlertFilterSet)["state"]:
+        alerts = Alert.objects.select_related("rule", "target", "host", "acknowledged_by")
     else:
         alerts = services.open_alerts()
-    if args.target:
-        alerts = alerts.filter(target=find(Target, args.target))
-    if args.severity:
-        alerts = alerts.filter(severity=args.severity)
-    alerts = list(alerts[: args.limit])
+    alerts = list(filter_from_arguments(AlertFilterSet, alerts, args)[: args.limit])
     rows = [alert_row(alert) for alert in alerts]
     columns = ["id", "state", "severity", "summary", "value", "since", "acknowledged", "held_back"]
     shown = [readable(row, alert) for row, alert in zip(rows, alerts, strict=True)]
@@ -318,7 +315,13 @@ def handle_silence_add(args) -> int:
 
 
 def handle_silence_list(args) -> int:
-    silences = Silence.objects.all() if args.all else services.active_silences()
+    active = None if args.all else filter_options(args, SilenceFilterSet)["active"] or "true"
+    silences = filter_from_arguments(
+        SilenceFilterSet,
+        Silence.objects.select_related("rule", "target", "host", "created_by"),
+        args,
+        active=active,
+    )
     rows = [silence_row(silence) for silence in silences]
     emit(args, rows, table(rows, ["id", "matches", "starts", "ends", "comment", "by"]))
     return 0
