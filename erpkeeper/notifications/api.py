@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.lib.api import id_or_name, query_int
 from erpkeeper.notifications import services
+from erpkeeper.notifications.filters import DeliveryFilterSet
 from erpkeeper.notifications.models import Channel, Delivery
 from erpkeeper.targets.models import Target
 
@@ -200,30 +200,12 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("channel", OpenApiTypes.STR, description="channel id or name"),
-        OpenApiParameter("ok", OpenApiTypes.BOOL, description="true: delivered; false: failed"),
-        OpenApiParameter("message", OpenApiTypes.INT, description="outbox message id"),
-    ]
-)
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     """Every attempt to deliver a notification (or a test message), newest first."""
 
     queryset = Delivery.objects.select_related("channel", "message")
     serializer_class = DeliverySerializer
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        params = self.request.query_params
-        if params.get("channel"):
-            queryset = queryset.filter(**id_or_name("channel", params["channel"]))
-        if params.get("ok") in ("true", "false"):
-            queryset = queryset.filter(ok=params["ok"] == "true")
-        message = query_int(params, "message")
-        if message is not None:
-            queryset = queryset.filter(message_id=message)
-        return queryset
+    filterset_class = DeliveryFilterSet
 
 
 def _bad_request(exc: ValidationError) -> Response:

@@ -20,8 +20,10 @@ from erpkeeper.lib.cli import (
     table,
     validation_text,
 )
+from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
 from erpkeeper.notifications import services
 from erpkeeper.notifications.delivery import deliver_pending
+from erpkeeper.notifications.filters import DeliveryFilterSet
 from erpkeeper.notifications.models import Channel, Delivery
 from erpkeeper.targets.cli import find_target
 
@@ -48,8 +50,10 @@ def register(sub) -> None:
         parser.add_argument("name")
         parser.set_defaults(handler=handler)
     deliveries = actions.add_parser("deliveries", help="delivery attempts, newest first")
-    deliveries.add_argument("name", nargs="?", help="only this channel's")
-    deliveries.add_argument("--failed", action="store_true", help="only failed attempts")
+    add_filter_arguments(deliveries, DeliveryFilterSet, positional=("channel",))
+    deliveries.add_argument(
+        "--failed", action="store_true", help="only failed attempts (--ok false)"
+    )
     deliveries.add_argument("--limit", type=int, default=30)
     deliveries.set_defaults(handler=handle_deliveries)
     actions.add_parser("deliver", help="send pending notifications now").set_defaults(
@@ -149,10 +153,8 @@ def handle_remove(args) -> int:
 
 def handle_deliveries(args) -> int:
     deliveries = Delivery.objects.select_related("channel", "message")
-    if args.name:
-        deliveries = deliveries.filter(channel=find_channel(args.name))
-    if args.failed:
-        deliveries = deliveries.filter(ok=False)
+    only_failed = {"ok": False} if args.failed else {}
+    deliveries = filter_from_arguments(DeliveryFilterSet, deliveries, args, **only_failed)
     rows = [delivery_row(d) for d in deliveries[: max(1, args.limit)]]
     columns = ["started", "channel", "notification", "attempt", "result", "ms", "error"]
     emit(args, rows, table(rows, columns))
@@ -202,8 +204,6 @@ def find_channel(name: str):
     if channel is None:
         raise CommandError(f"no channel named {name!r}", EXIT_NOT_FOUND, "not_found")
     return channel
-
-
 
 
 def channel_row(channel) -> dict:

@@ -13,6 +13,8 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -24,8 +26,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.lib.api import MAX_ID
+from erpkeeper.lib.filters import MAX_ID
 from erpkeeper.monitoring import services as monitoring_services
+from erpkeeper.monitoring.filters import SeriesFilterSet
 from erpkeeper.monitoring.models import Host, HostKind, Series
 from erpkeeper.monitoring.tsdb import query
 from erpkeeper.monitoring.tsdb.http import IngestViewSet, agent_command
@@ -140,27 +143,15 @@ class SeriesSerializer(serializers.ModelSerializer):
         fields = ["id", "metric", "labels", "unit", "host", "target", "last_time", "last_value"]
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("metric", str, description="exact metric name, e.g. host.cpu.percent"),
-        OpenApiParameter("host", str, description="host name"),
-        OpenApiParameter("target", str, description="target name"),
-    ]
-)
 class SeriesViewSet(viewsets.ReadOnlyModelViewSet):
     """Metric series, each with its latest raw value."""
 
-    queryset = Series.objects.all()
+    queryset = Series.objects.select_related("host", "target")
     serializer_class = SeriesSerializer
+    filterset_class = SeriesFilterSet
 
     def get_queryset(self):
-        params = self.request.query_params
-        series = query.find_series(
-            metric=params.get("metric") or None,
-            host=params.get("host") or None,
-            target=params.get("target") or None,
-        )
-        return query.with_latest(series).order_by("metric", "id")
+        return query.with_latest(super().get_queryset()).order_by("metric", "id")
 
 
 PointsSerializer = inline_serializer(
@@ -216,9 +207,6 @@ class MetricQueryViewSet(viewsets.ViewSet):
 
 
 def _query_arguments(params) -> tuple[list[int], dt.datetime, dt.datetime, int]:
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
     try:
         series_ids = [int(part) for part in params.get("series", "").split(",") if part.strip()]
     except ValueError:
@@ -240,8 +228,6 @@ def _query_arguments(params) -> tuple[list[int], dt.datetime, dt.datetime, int]:
 
 def parse_moment(text: str | None, name: str) -> dt.datetime | None:
     """Unix seconds or ISO 8601 (UTC when no offset is given)."""
-    from django.utils.translation import gettext as _
-
     if not text:
         return None
     try:

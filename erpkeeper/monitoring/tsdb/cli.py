@@ -17,7 +17,9 @@ from erpkeeper.lib.cli import (
     table,
     validation_error,
 )
-from erpkeeper.monitoring.models import Host
+from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
+from erpkeeper.monitoring.filters import SeriesFilterSet
+from erpkeeper.monitoring.models import Host, Series
 from erpkeeper.monitoring.services import create_host, remove_host, rotate_token
 from erpkeeper.monitoring.tsdb.http import agent_command
 from erpkeeper.monitoring.tsdb.query import find_series, series_points, with_latest
@@ -50,8 +52,7 @@ def register(sub) -> None:
     metric_actions = metrics.add_subparsers(dest="action", metavar="ACTION")
     metric_actions.required = True
     listing = metric_actions.add_parser("list", help="series with their latest values")
-    listing.add_argument("--host", metavar="H")
-    listing.add_argument("--target", metavar="T")
+    add_filter_arguments(listing, SeriesFilterSet)
     listing.set_defaults(handler=handle_metrics_list)
     show = metric_actions.add_parser("query", help="a metric over time, as a table and sparkline")
     show.add_argument("metric")
@@ -129,7 +130,10 @@ def host_row(host) -> dict:
 
 
 def handle_metrics_list(args) -> int:
-    series = with_latest(find_series(host=args.host, target=args.target)).order_by("metric", "id")
+    series = filter_from_arguments(
+        SeriesFilterSet, Series.objects.select_related("host", "target"), args
+    )
+    series = with_latest(series).order_by("metric", "id")
     rows = [
         {
             "id": s.pk,
