@@ -10,7 +10,7 @@ import sys
 from erpkeeper.backups import services
 from erpkeeper.backups.cli import find_backup, start_or_queue
 from erpkeeper.backups.models import Drill, Restore
-from erpkeeper.backups.services.drills import format_duration, language_of, render_report
+from erpkeeper.backups.services.drills import language_of, render_report
 from erpkeeper.backups.services.requests import request_drill, request_restore
 from erpkeeper.backups.services.restore import target_at
 from erpkeeper.core.audit import acting_user
@@ -24,6 +24,7 @@ from erpkeeper.lib.cli import (
     emit,
     table,
 )
+from erpkeeper.lib.units import duration_short
 from erpkeeper.targets.cli import find_target
 
 REPORT_LANGUAGES = ("en", "zh-hans")
@@ -222,7 +223,7 @@ def handle_drill_show(args) -> int:
     if drill.error:
         lines.append(f"  error: {drill.error}")
     for check in drill.checks:
-        mark = "ok  " if check["passed"] else "FAIL"
+        mark = {True: "ok  ", False: "FAIL", None: "n/a "}[check["passed"]]
         lines.append(f"  [{mark}] {check['name']}: {check['detail']}")
     emit(args, data, "\n".join(lines))
     return 0
@@ -251,7 +252,7 @@ def handle_drill_report(args) -> int:
 def drill_row(drill) -> dict:
     def versus(measured, objective, met):
         mark = {True: "met", False: "MISSED", None: ""}[met]
-        return f"{format_duration(measured)} / {format_duration(objective)} {mark}".strip()
+        return f"{duration_short(measured)} / {duration_short(objective)} {mark}".strip()
 
     return {
         "id": drill.pk,

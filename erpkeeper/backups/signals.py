@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from erpkeeper.backups.models import Backup, BackupStatus
 from erpkeeper.backups.services import retention
+from erpkeeper.backups.services.policies import policy_for
 from erpkeeper.targets.models import Target
 from erpkeeper.targets.services import TargetRemovalFailed, target_removing
 
@@ -14,8 +15,6 @@ from erpkeeper.targets.services import TargetRemovalFailed, target_removing
 @receiver(post_save, sender=Target, dispatch_uid="backups.default_policy")
 def give_new_target_a_policy(sender, instance, created, raw=False, **kwargs):
     if created and not raw:
-        from erpkeeper.backups.services.policies import policy_for
-
         policy_for(instance)
 
 

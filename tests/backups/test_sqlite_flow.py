@@ -122,3 +122,20 @@ def test_unwritable_destination_fails_the_backup_with_the_reason_and_keeps_old_o
     first.refresh_from_db()
     assert first.status == BackupStatus.SUCCEEDED
     assert OutboxMessage.objects.filter(event="backup_failed").exists()
+
+
+def test_a_drill_says_not_available_for_an_invariant_whose_module_is_missing(
+    sqlite_backup_target,
+):
+    # An ERP without the sale module: its sales invariants cannot run, and must not pass.
+    with sqlite3.connect(dburl.parse(sqlite_backup_target.database_url).path) as conn:
+        conn.execute("UPDATE ir_module SET state = 'not activated' WHERE name = 'sale'")
+    services.run_backup(sqlite_backup_target)
+
+    drill = services.run_drill(sqlite_backup_target)
+
+    unavailable = [check for check in drill.checks if check["passed"] is None]
+    assert unavailable, drill.checks
+    assert all("not available: sale" in check["detail"] for check in unavailable)
+    assert drill.status == RunStatus.SUCCEEDED, drill.error  # what ran, passed
+    assert "not available" in drill.report_html

@@ -46,11 +46,11 @@ def open_storage(kind: str, options: dict) -> Storage:
 def _storage_class(kind: str) -> type:
     # Imported on use so that boto3 is loaded only by processes with an S3 destination.
     if kind == "local":
-        from erpkeeper.backups.destinations.local import LocalStorage
+        from erpkeeper.backups.destinations.local import LocalStorage  # noqa: PLC0415
 
         return LocalStorage
     if kind == "s3":
-        from erpkeeper.backups.destinations.s3 import S3Storage
+        from erpkeeper.backups.destinations.s3 import S3Storage  # noqa: PLC0415
 
         return S3Storage
     raise StorageError(

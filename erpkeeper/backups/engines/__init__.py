@@ -4,6 +4,8 @@ behind ``Engine``. Pure Python, no Django imports. See base.py for the contract.
 
 from __future__ import annotations
 
+import importlib
+
 from erpkeeper.backups.engines.base import Engine, EngineError
 
 _ENGINES: dict[str, type[Engine]] = {}
@@ -29,8 +31,6 @@ def engine_names() -> list[str]:
 
 def _load_builtin() -> None:
     # Imported lazily so that a missing optional client library only matters when used.
-    import importlib
-
     for module in ("sqlite", "postgresql", "mysql", "filestore"):
         try:
             importlib.import_module(f"erpkeeper.backups.engines.{module}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from erpkeeper.backups.destinations.base import Storage, StorageError
 from erpkeeper.backups.models import (
     Backup,
     BackupCopy,
+    BackupPolicy,
     BackupStatus,
     CopyStatus,
     Destination,
@@ -94,8 +96,6 @@ def remove_destination(destination: Destination) -> None:
             _("%(name)s still holds %(count)d backups; it cannot be removed.")
             % {"name": destination.name, "count": in_use}
         )
-    from erpkeeper.backups.models import BackupPolicy
-
     users = BackupPolicy.objects.filter(destination=destination) | BackupPolicy.objects.filter(
         offsite_destination=destination
     )
@@ -124,8 +124,6 @@ def check_destination(destination: Destination) -> str:
 
 def usage_by_destination(target=None) -> list[dict]:
     """Bytes held per destination by succeeded backups (and their off-site copies)."""
-    from django.db.models import Count, Sum
-
     backups = Backup.objects.filter(status=BackupStatus.SUCCEEDED)
     copies = BackupCopy.objects.filter(
         status=CopyStatus.SUCCEEDED, backup__status=BackupStatus.SUCCEEDED

@@ -28,6 +28,7 @@ from erpkeeper.backups.services.restore import (
 from erpkeeper.core import outbox
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
+from erpkeeper.lib.units import duration_short
 from erpkeeper.targets.adapters import open_adapter
 from erpkeeper.targets.adapters.base import AdapterError
 
@@ -136,7 +137,7 @@ def _check_scratch(target, backup: Backup, scratch: Scratch, progress, checks) -
                 ]
             # The adapter's description is its msgid: translated where the catalog has it.
             name = [_text(result.description or result.name)]
-            checks.append(_check(name, result.passed, detail))
+            checks.append(_check(name, None if result.skipped else result.passed, detail))
 
 
 def _check_objectives(drill: Drill, checks: list[dict]) -> None:
@@ -163,14 +164,26 @@ def _check_objectives(drill: Drill, checks: list[dict]) -> None:
 
 
 def _conclude(drill: Drill, checks: list[dict]) -> Drill:
-    failed = [c for c in checks if not c["passed"]]
+    failed = [c for c in checks if c["passed"] is False]
     if not drill.error and failed:
         drill.error = _failed_summary([c["name"] for c in failed])
     drill.status = RunStatus.FAILED if drill.error else RunStatus.SUCCEEDED
     drill.finished = timezone.now()
     drill.checks = checks
     drill.report_html = render_report(drill)
-    drill.save()
+    # Settled once: a drill the reaper already failed (its worker looked dead) stays failed.
+    if not Drill.settle_if_running(
+        drill.pk,
+        drill.status,
+        finished=drill.finished,
+        error=drill.error,
+        checks=checks,
+        report_html=drill.report_html,
+        rto_seconds=drill.rto_seconds,
+        rpo_seconds=drill.rpo_seconds,
+    ):
+        drill.refresh_from_db()
+        return drill
     if drill.status == RunStatus.FAILED:
         outbox.raise_alert(
             source="backups",
@@ -198,10 +211,10 @@ def render_report(drill: Drill, language: str | None = None) -> str:
                 "drill": drill,
                 "verdict": _report_error(drill),
                 "checks": [_checked(check) for check in drill.checks],
-                "rto": format_duration(drill.rto_seconds),
-                "rpo": format_duration(drill.rpo_seconds),
-                "rto_target": format_duration(drill.rto_target_seconds),
-                "rpo_target": format_duration(drill.rpo_target_seconds),
+                "rto": duration_short(drill.rto_seconds),
+                "rpo": duration_short(drill.rpo_seconds),
+                "rto_target": duration_short(drill.rto_target_seconds),
+                "rpo_target": duration_short(drill.rpo_target_seconds),
                 "backup": drill.backup,
                 "generated": timezone.now(),
             },
@@ -222,7 +235,7 @@ def _checked(check: dict) -> dict:
 
 
 def _report_error(drill: Drill) -> str:
-    failed = [check for check in drill.checks if not check["passed"]]
+    failed = [check for check in drill.checks if check["passed"] is False]
     if failed:
         return _failed_summary([_checked(check)["name"] for check in failed])
     # An error without failed checks (no backup, a restore that broke) was recorded as text;
@@ -306,7 +319,7 @@ def render_text(parts: list) -> str:
 
 def _param(value):
     if isinstance(value, dict) and "seconds" in value:
-        return format_duration(value["seconds"])
+        return duration_short(value["seconds"])
     return value
 
 
@@ -315,22 +328,9 @@ def _check(name: list, passed, detail: list) -> dict:
     # messages for rendering the report in another language.
     return {
         "name": render_text(name),
-        "passed": bool(passed),
+        # None: the check could not run here (a module the ERP lacks): never a pass.
+        "passed": None if passed is None else bool(passed),
         "detail": render_text(detail),
         "i18n": {"name": name, "detail": detail},
     }
 
-
-def format_duration(seconds) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 10:
-        return _("%(seconds).1f s") % {"seconds": seconds}
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
-    if minutes:
-        return _("%(minutes)d min %(seconds)02d s") % {"minutes": minutes, "seconds": secs}
-    return _("%(seconds)d s") % {"seconds": secs}

@@ -21,6 +21,8 @@ from erpkeeper.backups.pipeline import PipelineError
 from erpkeeper.backups.services.artifacts import ArtifactSource
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import key_path, repository_key
+from erpkeeper.backups.services.platform import platform_database
+from erpkeeper.backups.services.running import run_backup
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
 from erpkeeper.lib.crypto import SecretDecryptionError
@@ -153,8 +155,6 @@ def _refuse_platform(destination: dburl.DatabaseUrl) -> None:
 
 
 def _is_platform_database(destination: dburl.DatabaseUrl) -> bool:
-    from erpkeeper.backups.services.platform import platform_database
-
     engine, url = platform_database()
     if engine != destination.engine:
         return False
@@ -327,8 +327,6 @@ def _restore_components(backup, plan: RestorePlan, files_to: str, progress) -> l
 
 
 def _safety_backup(target: Target, job, progress) -> Backup:
-    from erpkeeper.backups.services.running import run_backup
-
     return run_backup(
         target,
         trigger=BackupTrigger.SAFETY,
@@ -338,9 +336,8 @@ def _safety_backup(target: Target, job, progress) -> Backup:
 
 
 def _finish(restore: Restore, status: str, error: str = "", warnings: list[str] = ()) -> None:
-    Restore.objects.filter(pk=restore.pk).update(
-        status=status, finished=timezone.now(), error=error[:2000], warnings=list(warnings)
-    )
+    # Settled once: a restore the reaper already failed (its worker looked dead) stays failed.
+    Restore.settle_if_running(restore.pk, status, error=error[:2000], warnings=list(warnings))
     restore.refresh_from_db()
 
 

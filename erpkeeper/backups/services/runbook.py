@@ -14,6 +14,7 @@ from erpkeeper.backups.models import Backup, BackupStatus, Drill
 from erpkeeper.backups.services.keys import key_path
 from erpkeeper.backups.services.policies import policy_for
 from erpkeeper.backups.services.restore import default_restore_url
+from erpkeeper.lib.dburl import mask
 
 
 @dataclass
@@ -83,8 +84,6 @@ def _facts(target, policy, newest, drill) -> list[tuple[str, str]]:
 def _steps(target, policy, newest) -> list[tuple[str, str]]:
     backup_ref = str(newest.pk) if newest is not None else "<BACKUP-ID>"
     new_url = default_restore_url(newest) if newest is not None else "<NEW-DATABASE-URL>"
-    from erpkeeper.lib.dburl import mask
-
     steps = [
         (
             _("Declare the incident and stop the ERP's servers (trytond, cron, workers)"),
