@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from erpkeeper.backups import services
+from erpkeeper.backups.filters import BackupFilterSet, DrillFilterSet, RestoreFilterSet
 from erpkeeper.backups.models import (
     Backup,
     BackupCopy,
@@ -289,15 +290,7 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Backup.objects.select_related("destination").prefetch_related("copies__destination")
     serializer_class = BackupSerializer
     action_permissions = {"create": "add", "verify": "change", "restore": "backups.restore_backup"}
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        params = self.request.query_params
-        if params.get("target"):
-            queryset = queryset.filter(target_name=params["target"])
-        if params.get("status"):
-            queryset = queryset.filter(status=params["status"])
-        return queryset
+    filterset_class = BackupFilterSet
 
     @extend_schema(request=BackupRunSerializer, responses={202: JobSummarySerializer})
     def create(self, request):
@@ -362,6 +355,7 @@ class RestoreViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Restore.objects.all()
     serializer_class = RestoreSerializer
+    filterset_class = RestoreFilterSet
 
 
 class DrillSerializer(serializers.ModelSerializer):
@@ -397,12 +391,7 @@ class DrillViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Drill.objects.all()
     serializer_class = DrillSerializer
     action_permissions = {"create": "add", "report": "view"}
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.request.query_params.get("target"):
-            queryset = queryset.filter(target_name=self.request.query_params["target"])
-        return queryset
+    filterset_class = DrillFilterSet
 
     @extend_schema(request=BackupRunSerializer, responses={202: JobSummarySerializer})
     def create(self, request):

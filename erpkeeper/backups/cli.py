@@ -11,6 +11,7 @@ import sys
 
 from django.core.exceptions import ValidationError
 
+from erpkeeper.backups.filters import BackupFilterSet
 from erpkeeper.backups.models import Backup, Destination
 from erpkeeper.backups.services import (
     apply_retention,
@@ -36,6 +37,7 @@ from erpkeeper.lib.cli import (
     table,
     validation_text,
 )
+from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
 from erpkeeper.lib.units import bytes_human
 from erpkeeper.targets.cli import find_target
 
@@ -53,8 +55,7 @@ def register(sub) -> None:
     run.set_defaults(handler=handle_run)
 
     listing = actions.add_parser("list", help="backups, newest first")
-    listing.add_argument("target", nargs="?")
-    listing.add_argument("--status", choices=["running", "succeeded", "failed", "pruned"])
+    add_filter_arguments(listing, BackupFilterSet, positional=("target",))
     listing.add_argument("--limit", type=int, default=30)
     listing.set_defaults(handler=handle_list)
 
@@ -148,10 +149,7 @@ def handle_run(args) -> int:
 
 def handle_list(args) -> int:
     queryset = Backup.objects.select_related("destination")
-    if args.target:
-        queryset = queryset.filter(target_name=find_target(args.target).name)
-    if args.status:
-        queryset = queryset.filter(status=args.status)
+    queryset = filter_from_arguments(BackupFilterSet, queryset, args)
     rows = [backup_row(b) for b in queryset[: max(args.limit, 1)]]
     columns = ["id", "target", "started", "trigger", "status", "stored", "verified", "destination"]
     emit(args, rows, table(rows, columns))

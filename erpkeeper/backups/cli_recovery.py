@@ -9,6 +9,7 @@ import sys
 
 from erpkeeper.backups import services
 from erpkeeper.backups.cli import find_backup, start_or_queue
+from erpkeeper.backups.filters import DrillFilterSet, RestoreFilterSet
 from erpkeeper.backups.models import Drill, Restore
 from erpkeeper.backups.services.drills import language_of, render_report
 from erpkeeper.backups.services.requests import request_drill, request_restore
@@ -24,6 +25,7 @@ from erpkeeper.lib.cli import (
     emit,
     table,
 )
+from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments, filter_queryset
 from erpkeeper.lib.units import duration_short
 from erpkeeper.targets.cli import find_target
 
@@ -65,7 +67,8 @@ def register(sub) -> None:
     _no_wait(run)
     run.set_defaults(handler=handle_drill_run)
     listing = actions.add_parser("list", help="drills, newest first")
-    listing.add_argument("target", nargs="?")
+    add_filter_arguments(listing, DrillFilterSet, positional=("target",))
+    listing.add_argument("--limit", type=int, default=30, help="at most N (30)")
     listing.set_defaults(handler=handle_drill_list)
     show = actions.add_parser("show", help="a drill's checks and measurements")
     show.add_argument("id", type=int)
@@ -124,9 +127,8 @@ def handle_restore(args) -> int:
 
 
 def handle_restore_list(args) -> int:
-    restores = Restore.objects.select_related("backup")
-    if args.target:
-        restores = restores.filter(backup__target_name=args.target)
+    options = {"target": args.target}
+    restores = filter_queryset(RestoreFilterSet, Restore.objects.select_related("backup"), options)
     rows = [restore_row(restore) for restore in restores[: max(args.limit, 1)]]
     columns = ["id", "backup", "target", "into", "replace", "status", "started", "warnings"]
     emit(args, rows, table(rows, columns))
@@ -203,10 +205,8 @@ def _drill_outcome(args, job, code: int) -> int:
 
 
 def handle_drill_list(args) -> int:
-    queryset = Drill.objects.all()
-    if args.target:
-        queryset = queryset.filter(target_name=find_target(args.target).name)
-    rows = [drill_row(drill) for drill in queryset[:30]]
+    queryset = filter_from_arguments(DrillFilterSet, Drill.objects.all(), args)
+    rows = [drill_row(drill) for drill in queryset[: max(args.limit, 1)]]
     emit(args, rows, table(rows, ["id", "target", "started", "status", "rto", "rpo", "backup"]))
     return 0
 

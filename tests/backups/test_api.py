@@ -1,8 +1,13 @@
 """/api/v1 for backups, restores and drills, as the personas use it."""
 
+import json
+
 import pytest
+from django.utils import timezone
 
 from erpkeeper.backups import services
+from erpkeeper.backups.models import Backup, BackupStatus, BackupTrigger
+from erpkeeper.cli import main
 from erpkeeper.core.models import Job
 from erpkeeper.lib import crypto
 
@@ -98,3 +103,30 @@ def test_drill_report_downloads_as_html(api_client_for, victor, sqlite_backup_ta
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert b"RTO" in response.content
+
+
+def test_backup_drill_and_restore_lists_filter_alike_in_the_api_and_the_cli(
+    olga, api_client_for, capsys
+):
+    for name, status in (("erp-a", BackupStatus.SUCCEEDED), ("erp-b", BackupStatus.FAILED)):
+        Backup.objects.create(
+            target_name=name,
+            trigger=BackupTrigger.MANUAL,
+            status=status,
+            started=timezone.now(),
+            location=f"{name}/x",
+        )
+    client = api_client_for(olga)
+    api = client.get("/api/v1/backups/?status=failed,running").json()["results"]
+    assert [row["target_name"] for row in api] == ["erp-b"]
+    assert main(["--json", "backup", "list", "--status", "failed,running"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert [row["target"] for row in cli] == ["erp-b"]
+
+    bad = client.get("/api/v1/backups/?status=exploded")
+    assert bad.status_code == 400 and "status" in bad.json()
+    assert main(["backup", "list", "--status", "exploded"]) == 2
+    assert "exploded" in capsys.readouterr().err
+
+    assert client.get("/api/v1/drills/?target=erp-a").json()["results"] == []
+    assert client.get("/api/v1/restores/?status=nope").status_code == 400
