@@ -27,6 +27,7 @@ from erpkeeper.backups.models import (
     StorageKind,
 )
 from erpkeeper.backups.services.drills import render_report
+from erpkeeper.backups.services.policies import EDITABLE_FIELDS as POLICY_FIELDS
 from erpkeeper.backups.services.requests import (
     NotVerifiable,
     request_backup,
@@ -143,29 +144,11 @@ class BackupPolicySerializer(serializers.ModelSerializer):
             "id",
             "target",
             "target_name",
-            "enabled",
-            "schedule_mode",
-            "cron",
             "backup_cron",
             "auto_hour",
             "auto_hour_computed",
             "auto_hour_basis",
-            "include_database",
-            "include_file_store",
-            "include_platform",
-            "keep_last",
-            "keep_daily",
-            "keep_weekly",
-            "keep_monthly",
-            "keep_yearly",
-            "destination",
-            "offsite_destination",
-            "encrypt",
-            "compression_level",
-            "parallel_jobs",
-            "verify_cron",
-            "drill_enabled",
-            "drill_cron",
+            *POLICY_FIELDS,
             "drill_database_url",
             "updated",
         ]

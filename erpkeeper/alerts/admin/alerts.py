@@ -21,7 +21,7 @@ from erpkeeper.alerts import services
 from erpkeeper.alerts.admin.common import SEVERITY_VARIANTS, STATE_VARIANTS
 from erpkeeper.alerts.models import Alert, AlertState
 from erpkeeper.alerts.values import alert_value_text
-from erpkeeper.lib.admin import back_to, badge
+from erpkeeper.lib.admin import EvidenceAdminMixin, back_to, badge
 
 ACKNOWLEDGE_DIALOG = {
     "title": _("Acknowledge this alert?"),
@@ -67,7 +67,7 @@ def is_open(alert: Alert) -> bool:
 
 
 @admin.register(Alert)
-class AlertAdmin(ModelAdmin):
+class AlertAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "state_badge",
         "severity_badge",
@@ -126,21 +126,6 @@ class AlertAdmin(ModelAdmin):
     ]
     readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
     change_form_after_template = "alerts/admin/alert_chart.html"
-
-    # Alerts are raised and closed by the engine; people acknowledge or resolve them.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def get_list_display(self, request):
         # Not unfold's row actions: those show on every row, resolved ones included.

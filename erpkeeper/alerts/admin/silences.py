@@ -19,7 +19,7 @@ from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from erpkeeper.alerts import services
 from erpkeeper.alerts.models import AlertRule, Silence
-from erpkeeper.lib.admin import back_to, badge
+from erpkeeper.lib.admin import EvidenceAdminMixin, back_to, badge
 from erpkeeper.monitoring.models import Host
 from erpkeeper.targets.models import Target
 
@@ -99,7 +99,7 @@ def is_active(silence: Silence, now=None) -> bool:
 
 
 @admin.register(Silence)
-class SilenceAdmin(ModelAdmin):
+class SilenceAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "comment",
         "active_badge",
@@ -130,21 +130,6 @@ class SilenceAdmin(ModelAdmin):
         "created",
     ]
     fields = readonly_fields
-
-    # Silences are made with "Silence…" and ended with "End now", both through the services.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def has_silence_permission(self, request, object_id=None):
         return request.user.has_perm("alerts.add_silence")

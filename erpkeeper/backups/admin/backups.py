@@ -18,13 +18,11 @@ from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import RestoreMode, RestoreWizardForm, TargetDialogForm
 from erpkeeper.backups.models import Backup, BackupStatus, Restore
 from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
+from erpkeeper.core.runs_admin import RunAdminMixin
 from erpkeeper.lib.admin import (
-    BAD_COLOR,
     EvidenceAdminMixin,
     admin_link,
-    duration_text,
     mark,
-    run_badge,
     when_text,
 )
 from erpkeeper.lib.units import bytes_human
@@ -63,7 +61,7 @@ def verification_text(backup: Backup):
 
 
 @admin.register(Backup)
-class BackupAdmin(EvidenceAdminMixin, ModelAdmin):
+class BackupAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "id",
         "target_column",
@@ -127,10 +125,6 @@ class BackupAdmin(EvidenceAdminMixin, ModelAdmin):
 
     # -- columns and fields ---------------------------------------------------------------------
 
-    @display(description=_("Status"), ordering="status")
-    def status_badge(self, obj):
-        return run_badge(obj.status, obj.get_status_display())
-
     @display(description=_("Target"), ordering="target_name")
     def target_column(self, obj):
         return obj.target_name
@@ -145,10 +139,6 @@ class BackupAdmin(EvidenceAdminMixin, ModelAdmin):
     def verified_mark(self, obj):
         return mark(obj.verify_ok, obj.verify_error)
 
-    @display(description=_("Duration"))
-    def duration_display(self, obj):
-        return duration_text(obj.duration_seconds)
-
     @display(description=_("Target"))
     def target_link(self, obj):
         return admin_link("admin:targets_target_change", obj.target_id, obj.target_name)
@@ -156,16 +146,6 @@ class BackupAdmin(EvidenceAdminMixin, ModelAdmin):
     @display(description=_("Destination"))
     def destination_link(self, obj):
         return admin_link("admin:backups_destination_change", obj.destination_id, obj.destination)
-
-    @display(description=_("Job"))
-    def job_link(self, obj):
-        return admin_link("admin:core_job_change", obj.job_id, f"#{obj.job_id}")
-
-    @display(description=_("Error"))
-    def error_display(self, obj):
-        if not obj.error:
-            return "–"
-        return format_html('<span style="color: {}">{}</span>', BAD_COLOR, obj.error)
 
     @display(description=_("Verification"))
     def verification_display(self, obj):
@@ -228,7 +208,7 @@ def _restorable(object_id) -> bool:
 
 
 @admin.register(Restore)
-class RestoreAdmin(EvidenceAdminMixin, ModelAdmin):
+class RestoreAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "id",
         "backup_link",
@@ -275,17 +255,3 @@ class RestoreAdmin(EvidenceAdminMixin, ModelAdmin):
     @display(description=_("Safety backup"))
     def safety_backup_link(self, obj):
         return admin_link("admin:backups_backup_change", obj.safety_backup_id, obj.safety_backup)
-
-    @display(description=_("Status"), ordering="status")
-    def status_badge(self, obj):
-        return run_badge(obj.status, obj.get_status_display())
-
-    @display(description=_("Duration"))
-    def duration_display(self, obj):
-        if obj.finished is None:
-            return "–"
-        return duration_text((obj.finished - obj.started).total_seconds())
-
-    @display(description=_("Job"))
-    def job_link(self, obj):
-        return admin_link("admin:core_job_change", obj.job_id, f"#{obj.job_id}")

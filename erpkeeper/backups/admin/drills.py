@@ -19,13 +19,12 @@ from erpkeeper.backups.forms import TargetDialogForm
 from erpkeeper.backups.models import Drill
 from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.requests import request_drill
+from erpkeeper.core.runs_admin import RunAdminMixin
 from erpkeeper.lib.admin import (
-    BAD_COLOR,
     EvidenceAdminMixin,
     admin_link,
     duration_text,
     mark,
-    run_badge,
 )
 
 DRILL_DIALOG = {
@@ -47,7 +46,7 @@ def objective_text(measured: float | None, objective: int, met: bool | None):
 
 
 @admin.register(Drill)
-class DrillAdmin(EvidenceAdminMixin, ModelAdmin):
+class DrillAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "id",
         "target_column",
@@ -89,9 +88,8 @@ class DrillAdmin(EvidenceAdminMixin, ModelAdmin):
 
     # -- columns and fields ---------------------------------------------------------------------
 
-    @display(description=_("Status"), ordering="status")
-    def status_badge(self, obj):
-        return run_badge(obj.status, obj.verdict)
+    def status_text(self, obj) -> str:
+        return obj.verdict
 
     @display(description=_("Target"), ordering="target_name")
     def target_column(self, obj):
@@ -112,16 +110,6 @@ class DrillAdmin(EvidenceAdminMixin, ModelAdmin):
     @display(description=_("Target"))
     def target_link(self, obj):
         return admin_link("admin:targets_target_change", obj.target_id, obj.target_name)
-
-    @display(description=_("Job"))
-    def job_link(self, obj):
-        return admin_link("admin:core_job_change", obj.job_id, f"#{obj.job_id}")
-
-    @display(description=_("Error"))
-    def error_display(self, obj):
-        if not obj.error:
-            return "–"
-        return format_html('<span style="color: {}">{}</span>', BAD_COLOR, obj.error)
 
     # -- actions -------------------------------------------------------------------------------
 

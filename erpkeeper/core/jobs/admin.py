@@ -25,7 +25,7 @@ from unfold.enums import ActionVariant
 from erpkeeper.core.housekeeping import queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
 from erpkeeper.core.models import Job
-from erpkeeper.lib.admin import navigate, run_badge
+from erpkeeper.lib.admin import EvidenceAdminMixin, navigate, run_badge
 from erpkeeper.lib.units import duration_short
 
 CANCEL_DIALOG = {
@@ -65,7 +65,7 @@ def status_badge_html(status: str) -> str:
 
 
 @admin.register(Job)
-class JobAdmin(ModelAdmin):
+class JobAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "id",
         "kind_display",
@@ -127,16 +127,7 @@ class JobAdmin(ModelAdmin):
         css = {"all": ["core/jobs/jobs.css"]}
         js = ["core/jobs/live.js"]
 
-    # -- read-only: no add, no edit, no delete (job history is evidence) ---------------------
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # -- permissions: job history is evidence; cancel and retry go through the services ------
 
     def has_cancel_permission(self, request, object_id=None):
         # On a job's page the button shows only while there is something to cancel.

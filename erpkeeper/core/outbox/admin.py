@@ -17,7 +17,7 @@ from unfold.decorators import action, display
 
 from erpkeeper.core import outbox
 from erpkeeper.core.models import OutboxMessage
-from erpkeeper.lib.admin import badge, navigate
+from erpkeeper.lib.admin import EvidenceAdminMixin, badge, navigate
 
 SEVERITY_VARIANTS = {"info": "info", "warning": "warning", "critical": "danger"}
 # Pending only means "not sent yet": amber, not the red of a failure (severity says how bad).
@@ -61,7 +61,7 @@ class OpenStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ModelAdmin):
+class OutboxMessageAdmin(EvidenceAdminMixin, ModelAdmin):
     list_display = [
         "severity_badge",
         "subject",
@@ -93,14 +93,6 @@ class OutboxMessageAdmin(ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_resolve_permission(self, request, object_id=None):
         # On a message's page the button shows only while it is open.
