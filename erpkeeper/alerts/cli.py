@@ -26,6 +26,7 @@ from erpkeeper.lib.cli import (
     EXIT_NOT_FOUND,
     EXIT_USAGE,
     CommandError,
+    add_actions,
     emit,
     render_plain,
     table,
@@ -48,14 +49,16 @@ def register(sub) -> None:
     add_filter_arguments(listing, AlertFilterSet)
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=handle_list)
-    for name, text, handler in (
-        ("show", "an alert in detail", handle_show),
-        ("ack", "acknowledge: no more reminders, no escalation", handle_ack),
-        ("resolve", "resolve by hand", handle_resolve),
-    ):
-        parser = actions.add_parser(name, help=text)
-        parser.add_argument("id", type=int)
-        parser.set_defaults(handler=handler)
+    add_actions(
+        actions,
+        (
+            ("show", "an alert in detail", handle_show),
+            ("ack", "acknowledge: no more reminders, no escalation", handle_ack),
+            ("resolve", "resolve by hand", handle_resolve),
+        ),
+        "id",
+        type=int,
+    )
     actions.add_parser("evaluate", help="evaluate the rules now, print what changed").set_defaults(
         handler=handle_evaluate
     )
@@ -79,14 +82,16 @@ def _register_rule(actions) -> None:
     update.add_argument("--metric")
     _rule_options(update)
     update.set_defaults(handler=handle_rule_update)
-    for name, handler in (
-        ("enable", handle_rule_enable),
-        ("disable", handle_rule_disable),
-        ("delete", handle_rule_delete),
-    ):
-        parser = verbs.add_parser(name, help=f"{name} a rule")
-        parser.add_argument("rule", help="name or id")
-        parser.set_defaults(handler=handler)
+    add_actions(
+        verbs,
+        (
+            ("enable", "enable a rule", handle_rule_enable),
+            ("disable", "disable a rule", handle_rule_disable),
+            ("delete", "delete a rule", handle_rule_delete),
+        ),
+        "rule",
+        help="name or id",
+    )
 
 
 def _rule_options(parser) -> None:

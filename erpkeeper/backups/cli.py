@@ -30,10 +30,11 @@ from erpkeeper.core.audit import acting_user
 from erpkeeper.core.jobs.cli import describe, run_here
 from erpkeeper.lib.cli import (
     EXIT_FAILED,
-    EXIT_NOT_FOUND,
     EXIT_USAGE,
     CommandError,
+    add_actions,
     emit,
+    find_one,
     table,
     validation_text,
 )
@@ -130,13 +131,14 @@ def _register_destinations(actions) -> None:
     dest_actions.add_parser("list", help="destinations and storage used").set_defaults(
         handler=handle_destination_list
     )
-    for name, text, handler in (
-        ("check", "write and remove a probe now", handle_destination_check),
-        ("remove", "remove an unused destination", handle_destination_remove),
-    ):
-        parser = dest_actions.add_parser(name, help=text)
-        parser.add_argument("name")
-        parser.set_defaults(handler=handler)
+    add_actions(
+        dest_actions,
+        (
+            ("check", "write and remove a probe now", handle_destination_check),
+            ("remove", "remove an unused destination", handle_destination_remove),
+        ),
+        "name",
+    )
 
 
 # -- handlers ---------------------------------------------------------------------------------
@@ -286,17 +288,11 @@ def start_or_queue(args, job) -> int:
 
 
 def find_backup(backup_id: int):
-    backup = Backup.objects.select_related("destination", "target").filter(pk=backup_id).first()
-    if backup is None:
-        raise CommandError(f"no backup with id {backup_id}", EXIT_NOT_FOUND, "not_found")
-    return backup
+    return find_one(Backup.objects.select_related("destination", "target"), "backup", pk=backup_id)
 
 
 def find_destination(name: str):
-    destination = Destination.objects.filter(name=name).first()
-    if destination is None:
-        raise CommandError(f"no destination named {name!r}", EXIT_NOT_FOUND, "not_found")
-    return destination
+    return find_one(Destination.objects, "destination", name=name)
 
 
 def backup_row(backup) -> dict:

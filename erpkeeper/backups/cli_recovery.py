@@ -19,10 +19,10 @@ from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
 from erpkeeper.lib.cli import (
     EXIT_FAILED,
-    EXIT_NOT_FOUND,
     EXIT_USAGE,
     CommandError,
     emit,
+    find_one,
     table,
 )
 from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments, filter_queryset
@@ -136,9 +136,7 @@ def handle_restore_list(args) -> int:
 
 
 def handle_restore_show(args) -> int:
-    restore = Restore.objects.select_related("backup").filter(pk=args.id).first()
-    if restore is None:
-        raise CommandError(f"no restore with id {args.id}", EXIT_NOT_FOUND, "not_found")
+    restore = find_one(Restore.objects.select_related("backup"), "restore", pk=args.id)
     data = restore_row(restore)
     data.update(
         warnings=list(restore.warnings or []),
@@ -266,7 +264,4 @@ def drill_row(drill) -> dict:
 
 
 def _find_drill(drill_id: int):
-    drill = Drill.objects.filter(pk=drill_id).first()
-    if drill is None:
-        raise CommandError(f"no drill with id {drill_id}", EXIT_NOT_FOUND, "not_found")
-    return drill
+    return find_one(Drill.objects, "drill", pk=drill_id)

@@ -88,3 +88,23 @@ def table(rows: list[dict], columns: list[str]) -> str:
     head = "  ".join(c.upper().ljust(widths[c]) for c in columns)
     body = ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
     return "\n".join([head, *body])
+
+
+def find_one(queryset, noun: str, **lookup):
+    """The row of ``queryset`` matching the one ``lookup`` (``pk=3`` or ``name="x"``), else a
+    not-found error (exit 3): "no backup with id 3", "no destination named 'x'"."""
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        ((field, value),) = lookup.items()
+        described = f"with id {value}" if field in ("pk", "id") else f"named {value!r}"
+        raise CommandError(f"no {noun} {described}", EXIT_NOT_FOUND, "not_found")
+    return found
+
+
+def add_actions(actions, commands, argument: str, **argument_options) -> None:
+    """Subcommands of one shape: each ``(name, help, handler)`` in ``commands`` takes the same
+    positional ``argument`` (e.g. ``channel enable NAME``, ``channel disable NAME``)."""
+    for name, text, handler in commands:
+        parser = actions.add_parser(name, help=text)
+        parser.add_argument(argument, **argument_options)
+        parser.set_defaults(handler=handler)

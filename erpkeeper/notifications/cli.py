@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from erpkeeper.lib.cli import (
     EXIT_FAILED,
-    EXIT_NOT_FOUND,
     EXIT_USAGE,
     CommandError,
+    add_actions,
     emit,
+    find_one,
     table,
     validation_text,
 )
@@ -39,16 +40,17 @@ def register(sub) -> None:
     actions.add_parser("list", help="channels, their state and last delivery").set_defaults(
         handler=handle_list
     )
-    for name, text, handler in (
-        ("show", "a channel's settings (secrets only as set / not set)", handle_show),
-        ("test", "send a test message now; exit 1 if it failed", handle_test),
-        ("enable", "turn a channel on again (e.g. after fixing what disabled it)", handle_enable),
-        ("disable", "stop sending to a channel", handle_disable),
-        ("remove", "remove a channel and its delivery history", handle_remove),
-    ):
-        parser = actions.add_parser(name, help=text)
-        parser.add_argument("name")
-        parser.set_defaults(handler=handler)
+    add_actions(
+        actions,
+        (
+            ("show", "a channel's settings (secrets only as set / not set)", handle_show),
+            ("test", "send a test message now; exit 1 if it failed", handle_test),
+            ("enable", "turn a channel on again (after fixing what disabled it)", handle_enable),
+            ("disable", "stop sending to a channel", handle_disable),
+            ("remove", "remove a channel and its delivery history", handle_remove),
+        ),
+        "name",
+    )
     deliveries = actions.add_parser("deliveries", help="delivery attempts, newest first")
     add_filter_arguments(deliveries, DeliveryFilterSet, positional=("channel",))
     deliveries.add_argument(
@@ -200,10 +202,7 @@ def _secrets_from_stdin(args) -> dict:
 
 
 def find_channel(name: str):
-    channel = Channel.objects.filter(name=name).first()
-    if channel is None:
-        raise CommandError(f"no channel named {name!r}", EXIT_NOT_FOUND, "not_found")
-    return channel
+    return find_one(Channel.objects, "channel", name=name)
 
 
 def channel_row(channel) -> dict:

@@ -13,7 +13,9 @@ from erpkeeper.lib.cli import (
     EXIT_NOT_FOUND,
     EXIT_USAGE,
     CommandError,
+    add_actions,
     emit,
+    find_one,
     table,
     validation_error,
 )
@@ -40,13 +42,14 @@ def register(sub) -> None:
     actions.add_parser("list", help="hosts, last seen, series").set_defaults(
         handler=handle_host_list
     )
-    for name, text, handler in (
-        ("remove", "remove a host with all its metrics", handle_host_remove),
-        ("rotate-token", "give the host a new token (the old one stops working)", handle_rotate),
-    ):
-        parser = actions.add_parser(name, help=text)
-        parser.add_argument("name")
-        parser.set_defaults(handler=handler)
+    add_actions(
+        actions,
+        (
+            ("remove", "remove a host with all its metrics", handle_host_remove),
+            ("rotate-token", "give the host a new token (the old one then fails)", handle_rotate),
+        ),
+        "name",
+    )
 
     metrics = sub.add_parser("metrics", help="stored metric series and their values")
     metric_actions = metrics.add_subparsers(dest="action", metavar="ACTION")
@@ -109,10 +112,7 @@ def handle_rotate(args) -> int:
 
 
 def find_host(name: str):
-    host = Host.objects.filter(name=name).first()
-    if host is None:
-        raise CommandError(f"no host named {name!r}", EXIT_NOT_FOUND, "not_found")
-    return host
+    return find_one(Host.objects, "host", name=name)
 
 
 def host_row(host) -> dict:
