@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.backups",
     "tests.fixtures.browser",
     "tests.fixtures.monitoring",
+    "tests.fixtures.alerts",
 ]
 
 

@@ -13,7 +13,6 @@ from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState
 from erpkeeper.backups.models import Backup, BackupStatus, Drill
 from erpkeeper.core.runs import RunStatus
-from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import (
     STEP,
     alert_messages,
@@ -26,16 +25,8 @@ from tests.fixtures.alerts import (
     start_time,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
-
-@pytest.fixture(autouse=True)
-def _own_rules_only():
-    # Each test's database is rolled back: series ids cached by an earlier test would be wrong.
-    forget_series_ids()
-    AlertRule.objects.filter(is_default=True).update(enabled=False)
-    yield
-    forget_series_ids()
 
 
 def test_fires_only_once_the_condition_held_for_seconds_then_resolves():

@@ -11,7 +11,6 @@ from django.utils import timezone
 from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Silence
 from erpkeeper.cli import EXIT_NOT_FOUND, EXIT_USAGE, main
-from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import (
     feed,
     make_host,
@@ -21,15 +20,8 @@ from tests.fixtures.alerts import (
     start_time,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
-
-@pytest.fixture(autouse=True)
-def _own_rules_only():
-    forget_series_ids()
-    AlertRule.objects.filter(is_default=True).update(enabled=False)
-    yield
-    forget_series_ids()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from erpkeeper.alerts.models import AlertRule, AlertState
 from erpkeeper.cli import main
 from erpkeeper.core import outbox
 from erpkeeper.core.models import AuditEntry, OutboxMessage
-from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from tests.fixtures.alerts import (
     STEP,
     alert_messages,
@@ -22,15 +21,8 @@ from tests.fixtures.alerts import (
     start_time,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
-
-@pytest.fixture(autouse=True)
-def _own_rules_only():
-    forget_series_ids()
-    AlertRule.objects.filter(is_default=True).update(enabled=False)
-    yield
-    forget_series_ids()
 
 
 def alert_entries():

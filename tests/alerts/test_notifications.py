@@ -11,7 +11,6 @@ from erpkeeper.alerts import services
 from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState
 from erpkeeper.core.models import OutboxMessage
-from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 from erpkeeper.notifications.models import Delivery
 from erpkeeper.targets.models import MaintenanceWindow
 from tests.fixtures.alerts import (
@@ -28,16 +27,12 @@ from tests.fixtures.alerts import (
 )
 from tests.fixtures.receivers import HttpReceiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
 
 @pytest.fixture(autouse=True)
-def _own_rules_only(settings):
-    settings.ALLOW_PRIVATE_WEBHOOKS = True
-    forget_series_ids()
-    AlertRule.objects.filter(is_default=True).update(enabled=False)
-    yield
-    forget_series_ids()
+def _local_webhooks(settings):
+    settings.ALLOW_PRIVATE_WEBHOOKS = True  # the receivers listen on localhost
 
 
 @pytest.fixture

@@ -8,24 +8,16 @@ import json
 import pytest
 
 from erpkeeper.alerts.engine import evaluate
-from erpkeeper.alerts.models import AlertRule
 from erpkeeper.alerts.notify import detail
 from erpkeeper.alerts.values import metric_unit, value_text
 from erpkeeper.cli import main
-from erpkeeper.monitoring.tsdb.ingest import MetricSample, forget_series_ids, ingest
+from erpkeeper.monitoring.tsdb.ingest import MetricSample, ingest
 from tests.fixtures.alerts import alert_messages, make_host, make_rule, only_alert, start_time
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
 DB_SIZE = 6_815_740
 
-
-@pytest.fixture(autouse=True)
-def _own_rules_only():
-    forget_series_ids()
-    AlertRule.objects.filter(is_default=True).update(enabled=False)
-    yield
-    forget_series_ids()
 
 
 @pytest.fixture

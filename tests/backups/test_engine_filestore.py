@@ -15,29 +15,7 @@ import pytest
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import DestinationExists, EngineError
 from erpkeeper.backups.engines.filestore import FileStoreEngine
-
-
-class FileSink:
-    def __init__(self, root: Path):
-        self.root = root
-        self.opened: list = []
-
-    def open(self, name):
-        handle = open(self.root / name, "wb")  # noqa: SIM115 (the engine closes it)
-        self.opened.append(handle)
-        return handle
-
-
-class FileSource:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def open(self, name):
-        return open(self.root / name, "rb")
-
-
-def no_progress(done, message):
-    pass
+from tests.fixtures.backups import FileSink, FileSource, no_progress
 
 
 def build_tree(root: Path) -> None:

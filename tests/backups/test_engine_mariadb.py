@@ -18,6 +18,7 @@ from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import DestinationExists, EngineError, ToolMissing
 from erpkeeper.backups.engines.mysql import MysqlEngine
 from erpkeeper.lib import dburl
+from tests.fixtures.backups import FileSink, FileSource, no_progress
 
 pytestmark = pytest.mark.mariadb
 
@@ -42,28 +43,6 @@ SCHEMA = [
     "CREATE VIEW rich_accounts AS SELECT owner FROM accounts WHERE balance > 1000",
 ]
 
-
-class FileSink:
-    def __init__(self, root: Path):
-        self.root = root
-        self.opened: list = []
-
-    def open(self, name):
-        handle = open(self.root / name, "wb")  # noqa: SIM115 (the engine closes it)
-        self.opened.append(handle)
-        return handle
-
-
-class FileSource:
-    def __init__(self, root: Path):
-        self.root = root
-
-    def open(self, name):
-        return open(self.root / name, "rb")
-
-
-def no_progress(done, message):
-    pass
 
 
 def connect(url: str):

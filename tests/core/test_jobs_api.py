@@ -25,15 +25,6 @@ def client_for(api_client_for):
     return api_client_for  # a real API token per persona
 
 
-@pytest.fixture
-def target():
-    from erpkeeper.targets.models import Target
-
-    item = Target(name="erp-prod")
-    item.set_database_url("sqlite:////nonexistent/erp.sqlite")
-    item.save()
-    return item
-
 
 @pytest.fixture
 def jobs(target):

@@ -13,15 +13,6 @@ from erpkeeper.core.models import Job
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def target():
-    from erpkeeper.targets.models import Target
-
-    item = Target(name="erp-prod")
-    item.set_database_url("sqlite:////nonexistent/erp.sqlite")
-    item.save()
-    return item
-
 
 @pytest.fixture
 def done():

@@ -9,17 +9,9 @@ import pytest
 
 from erpkeeper.cli import EXIT_USAGE, main
 from erpkeeper.core.jobs import enqueue, run_job
-from erpkeeper.targets.models import Target
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def target():
-    item = Target(name="erp-prod")
-    item.set_database_url("sqlite:////nonexistent/erp.sqlite")
-    item.save()
-    return item
 
 
 @pytest.fixture
