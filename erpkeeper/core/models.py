@@ -4,6 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+ENCRYPTED_SUFFIX = "_encrypted"
+ENCRYPTED_PLACEHOLDER = "(encrypted, not shown)"
+
 
 class Job(models.Model):
     """One run of background work (a check, a backup, a drill ...), shown live in the console."""
@@ -61,6 +64,17 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def shown_params(self) -> dict:
+        """The parameters as people may see them: a ``*_encrypted`` value (the restore's
+        destination URL) is a ciphertext, so only its name shows, never the value."""
+        return {
+            name.removesuffix(ENCRYPTED_SUFFIX): (
+                ENCRYPTED_PLACEHOLDER if name.endswith(ENCRYPTED_SUFFIX) else value
+            )
+            for name, value in (self.params or {}).items()
+        }
 
     @property
     def kind_label(self) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from erpkeeper.cli import main
 from erpkeeper.core.jobs import enqueue, run_job
 from erpkeeper.core.models import Job
+from erpkeeper.lib import crypto
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +160,17 @@ def test_the_schema_documents_the_endpoints(client_for, reader):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/jobs/{id}/cancel/" in paths and "/api/v1/jobs/{id}/retry/" in paths
+
+
+def test_an_encrypted_parameter_shows_by_name_only_in_the_api_and_the_cli(
+    client_for, reader, capsys
+):
+    ciphertext = crypto.encrypt("postgresql://erp:s3cret@db/erp_copy")
+    job = Job.objects.create(kind="backups.restore", params={"to_url_encrypted": ciphertext})
+
+    shown = client_for(reader).get(f"/api/v1/jobs/{job.pk}/").json()["params"]
+    assert shown == {"to_url": "(encrypted, not shown)"}
+    assert main(["--json", "job", "show", str(job.pk)]) == 0
+    out = capsys.readouterr().out
+    assert ciphertext not in out and "s3cret" not in out
+    assert json.loads(out)["params"] == {"to_url": "(encrypted, not shown)"}

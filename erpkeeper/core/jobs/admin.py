@@ -24,7 +24,7 @@ from unfold.enums import ActionVariant
 
 from erpkeeper.core.housekeeping import queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
-from erpkeeper.core.models import Job
+from erpkeeper.core.models import ENCRYPTED_PLACEHOLDER, Job
 from erpkeeper.lib.admin import EvidenceAdminMixin, navigate, run_badge
 from erpkeeper.lib.units import duration_short
 
@@ -48,7 +48,6 @@ HOUSEKEEPING_DIALOG = {
 }
 # Only a job that did not finish its work may be retried; a succeeded one offers no retry.
 RETRYABLE = (Job.Status.FAILED, Job.Status.CANCELLED)
-ENCRYPTED_SUFFIX = "_encrypted"
 MAX_OUTPUTS = 20  # per kind of row: a job makes one or a few; the page must stay short
 
 RETRY_DIALOG = {
@@ -218,7 +217,7 @@ class JobAdmin(EvidenceAdminMixin, ModelAdmin):
 
     @display(description=_("Parameters"))
     def params_display(self, job):
-        return params_html(job.params)
+        return params_html(job.shown_params)
 
     @display(description=_("Result"))
     def result_display(self, job):
@@ -312,10 +311,9 @@ def params_html(params: dict) -> str:
     if not params:
         return "–"
     rows = []
-    for name in sorted(params):
-        value = params[name]
-        if name.endswith(ENCRYPTED_SUFFIX):
-            name, value = name.removesuffix(ENCRYPTED_SUFFIX), _("(encrypted, not shown)")
+    for name, value in sorted(params.items()):
+        if value == ENCRYPTED_PLACEHOLDER:
+            value = _("(encrypted, not shown)")
         elif isinstance(value, dict | list):
             value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
         elif value in ("", None):

@@ -25,6 +25,11 @@ class JobSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     is_finished = serializers.BooleanField(read_only=True)
     duration_seconds = serializers.SerializerMethodField()
+    params = serializers.DictField(
+        source="shown_params",
+        read_only=True,
+        help_text="the job's parameters; an encrypted one (a database URL) shows only its name",
+    )
 
     class Meta:
         model = Job

@@ -305,7 +305,7 @@ def describe(job, with_log: bool = True) -> dict:
     data = summary(job)
     data.update(
         progress_message=job.progress_message,
-        params=job.params,
+        params=job.shown_params,
         result=job.result,
         error=job.error,
         started=_iso(job.started),
