@@ -24,7 +24,7 @@ UTILITY = re.compile(r"^[a-z0-9:/\[\]().#%*_-]+$")
 # Classes our own stylesheets or scripts define (jobs.css, live.js, the runbook's and the drill
 # report's inline styles); they are not Tailwind's.
 OWN_PREFIXES = ("ek-", "runbook", "material-symbols")
-OWN_CLASSES = {"ok", "bad", "muted", "verdict"}
+OWN_CLASSES = {"ok", "bad", "na", "muted", "verdict"}
 # Tailwind's group and peer markers (group/button) name an element for group-hover/button:
 # variants; no stylesheet defines them.
 MARKER = re.compile(r"^(group|peer)(/[\w-]+)?$")
