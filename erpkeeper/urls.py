@@ -8,10 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from erpkeeper.console.exports import export_xlsx
 from erpkeeper.lib.api_fallback import api_fallback
 
 # The console's home is the dashboard, not Django's "Site administration".
 admin.site.index_title = _("Dashboard")
+# Every list of every app, those to come included, exports to XLSX (here: unfold's site exists
+# only once every app is ready).
+admin.site.add_action(export_xlsx)
 
 
 def _schema_view(view_class, **kwargs):

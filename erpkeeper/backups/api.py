@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import translation
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -26,7 +27,7 @@ from erpkeeper.backups.models import (
     Restore,
     StorageKind,
 )
-from erpkeeper.backups.services.drills import render_report
+from erpkeeper.backups.services.drills import render_report, report_filename, report_pdf
 from erpkeeper.backups.services.policies import EDITABLE_FIELDS as POLICY_FIELDS
 from erpkeeper.backups.services.requests import (
     NotVerifiable,
@@ -38,6 +39,7 @@ from erpkeeper.backups.services.requests import (
 from erpkeeper.backups.services.runbook import build_runbook
 from erpkeeper.core.jobs.api import JobSummarySerializer
 from erpkeeper.lib import dburl
+from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
 from erpkeeper.targets.models import Target
 
 
@@ -383,15 +385,32 @@ class DrillViewSet(viewsets.ReadOnlyModelViewSet):
         target = serializer.validated_data["target"]
         return _accepted(request_drill(target, requested_by=request.user).job)
 
-    @extend_schema(responses={(200, "text/html"): str})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as", str, enum=["html", "pdf"], description="html (default) or pdf"
+            )
+        ],
+        responses={(200, "text/html"): str, (200, "application/pdf"): OpenApiTypes.BINARY},
+    )
     @action(detail=True, methods=["get"])
     def report(self, request, pk=None):
-        """The drill's report as a printable HTML file (the archived evidence)."""
+        """The drill's report as a printable HTML file or a PDF (the archived evidence)."""
         drill = self.get_object()
+        wanted = request.query_params.get("as", "html")
+        if wanted not in ("html", "pdf"):
+            return Response({"as": ["html or pdf"]}, status=status.HTTP_400_BAD_REQUEST)
         # In the requesting user's language (the token's user's, activated on authentication).
-        html = render_report(drill, translation.get_language())
-        response = HttpResponse(html, content_type="text/html; charset=utf-8")
-        filename = f"drill-{drill.pk}-{drill.target_name}.html"
+        language = translation.get_language()
+        if wanted == "pdf":
+            try:
+                response = HttpResponse(report_pdf(drill, language), content_type=PDF_CONTENT_TYPE)
+            except PdfUnavailable as exc:
+                return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        else:
+            html = render_report(drill, language)
+            response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        filename = report_filename(drill, wanted)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 

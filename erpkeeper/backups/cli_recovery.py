@@ -11,7 +11,7 @@ from erpkeeper.backups import services
 from erpkeeper.backups.cli import find_backup, start_or_queue
 from erpkeeper.backups.filters import DrillFilterSet, RestoreFilterSet
 from erpkeeper.backups.models import Drill, Restore
-from erpkeeper.backups.services.drills import language_of, render_report
+from erpkeeper.backups.services.drills import language_of, render_report, report_pdf
 from erpkeeper.backups.services.requests import request_drill, request_restore
 from erpkeeper.backups.services.restore import target_at
 from erpkeeper.core.audit import acting_user
@@ -26,6 +26,7 @@ from erpkeeper.lib.cli import (
     table,
 )
 from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments, filter_queryset
+from erpkeeper.lib.pdf import PdfUnavailable
 from erpkeeper.lib.units import duration_short
 from erpkeeper.targets.cli import find_target
 
@@ -73,9 +74,12 @@ def register(sub) -> None:
     show = actions.add_parser("show", help="a drill's checks and measurements")
     show.add_argument("id", type=int)
     show.set_defaults(handler=handle_drill_show)
-    report = actions.add_parser("report", help="write the drill's HTML report (evidence)")
+    report = actions.add_parser("report", help="write the drill's report, HTML or PDF (evidence)")
     report.add_argument("id", type=int)
     report.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    report.add_argument(
+        "--pdf", action="store_true", help="a PDF instead of HTML (also when FILE ends in .pdf)"
+    )
     report.add_argument(
         "--language",
         choices=REPORT_LANGUAGES,
@@ -231,13 +235,15 @@ def handle_drill_report(args) -> int:
     drill = _find_drill(args.id)
     if not drill.report_html:
         raise CommandError(f"drill {drill.pk} has no report yet", EXIT_FAILED, "not_ready")
-    html = render_report(drill, args.language or language_of(acting_user()))
+    language = args.language or language_of(acting_user())
+    content = _report_content(drill, language, as_pdf=args.pdf or _is_pdf(args.output))
     if not args.output:
-        sys.stdout.write(html)
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
         return 0
     try:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(html)
+        with open(args.output, "wb") as handle:
+            handle.write(content)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise CommandError(
@@ -245,6 +251,19 @@ def handle_drill_report(args) -> int:
         ) from None
     emit(args, {"written": args.output}, f"report written to {args.output}")
     return 0
+
+
+def _is_pdf(path: str | None) -> bool:
+    return bool(path) and path.lower().endswith(".pdf")
+
+
+def _report_content(drill, language: str, as_pdf: bool) -> bytes:
+    if not as_pdf:
+        return render_report(drill, language).encode("utf-8")
+    try:
+        return report_pdf(drill, language)
+    except PdfUnavailable as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "unavailable") from None
 
 
 def drill_row(drill) -> dict:

@@ -47,6 +47,9 @@ def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="erpkeeper", description="ERPKeeper (ERP 运维管家) command line")
     parser.add_argument("--json", action="store_true", help="machine-readable JSON output")
     parser.add_argument(
+        "--xlsx", metavar="FILE", help="write a list command's rows to an Excel workbook"
+    )
+    parser.add_argument(
         "--as",
         dest="actor",
         metavar="USERNAME",
@@ -66,13 +69,23 @@ def command_modules() -> list[str]:
 
 
 def json_flag_first(argv: list[str]) -> list[str]:
-    """``--json`` is accepted anywhere before ``--`` (``erpkeeper target list --json``): moved to
-    the front, where the root parser reads it, so that no subcommand has to declare it."""
+    """``--json`` and ``--xlsx FILE`` are accepted anywhere before ``--`` (``erpkeeper target
+    list --json``): moved to the front, where the root parser reads them, so that no subcommand
+    has to declare them."""
     end = argv.index("--") if "--" in argv else len(argv)
-    if "--json" not in argv[:end]:
-        return argv
-    rest = [arg for arg in argv[:end] if arg != "--json"]
-    return ["--json", *rest, *argv[end:]]
+    head, front = list(argv[:end]), []
+    if "--json" in head:
+        head = [arg for arg in head if arg != "--json"]
+        front.append("--json")
+    for index, arg in enumerate(head):
+        if arg == "--xlsx" and index + 1 < len(head):
+            front += head[index : index + 2]
+            del head[index : index + 2]
+            break
+        if arg.startswith("--xlsx="):
+            front.append(head.pop(index))
+            break
+    return [*front, *head, *argv[end:]]
 
 
 def setup_django() -> None:

@@ -53,13 +53,37 @@ def validation_error(exc, code: str = "invalid") -> CommandError:
 
 
 def emit(args, data, text: str | None = None) -> None:
-    """Print ``data`` as JSON under --json, else ``text`` (or a readable rendering of data)."""
-    if getattr(args, "json", False):
+    """Print ``data`` as JSON under --json, write it to a workbook under --xlsx FILE (a list),
+    else print ``text`` (or a readable rendering of data)."""
+    if getattr(args, "xlsx", None):
+        write_xlsx(args, data)
+    elif getattr(args, "json", False):
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     elif text is not None:
         print(text)
     else:
         print(render_plain(data))
+
+
+def write_xlsx(args, data) -> None:
+    """The rows a list command found, as a workbook: one row per item, one column per key."""
+    # Imported here: openpyxl takes a tenth of a second to load, paid only by an export.
+    from erpkeeper.lib.exports import xlsx_bytes  # noqa: PLC0415
+
+    if not isinstance(data, list):
+        raise CommandError("--xlsx writes lists: use it with a list command", EXIT_USAGE, "usage")
+    title = " ".join(str(getattr(args, name, "") or "") for name in ("command", "action"))
+    try:
+        with open(args.xlsx, "wb") as handle:
+            handle.write(xlsx_bytes(data, title=title.strip() or "ERPKeeper"))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        message = f"cannot write {args.xlsx}: {reason}"
+        raise CommandError(message, EXIT_FAILED, "unwritable") from None
+    if getattr(args, "json", False):
+        print(json.dumps({"written": args.xlsx, "rows": len(data)}))
+    else:
+        print(f"{len(data)} rows written to {args.xlsx}")
 
 
 def render_plain(data, indent: int = 0) -> str:

@@ -3,11 +3,12 @@ stored report), "Run drill now", and the report printable or downloaded as HTML.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
-from django.utils import timezone, translation
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
@@ -17,7 +18,7 @@ from unfold.enums import ActionVariant
 from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import TargetDialogForm
 from erpkeeper.backups.models import Drill
-from erpkeeper.backups.services.drills import render_report
+from erpkeeper.backups.services.drills import render_report, report_filename, report_pdf
 from erpkeeper.backups.services.requests import request_drill
 from erpkeeper.core.runs_admin import RunAdminMixin
 from erpkeeper.lib.admin import (
@@ -26,6 +27,7 @@ from erpkeeper.lib.admin import (
     duration_text,
     mark,
 )
+from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
 
 DRILL_DIALOG = {
     "title": _("Run a recovery drill now?"),
@@ -61,7 +63,7 @@ class DrillAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
     list_select_related = ["backup"]
     search_fields = ["target_name", "error"]
     actions_list = ["run_drill_now"]
-    actions_detail = ["printable_report", "download_report"]
+    actions_detail = ["printable_report", "download_report", "download_report_pdf"]
     fieldsets = [
         (
             None,
@@ -136,8 +138,21 @@ class DrillAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
     def download_report(self, request, object_id):
         drill = get_object_or_404(Drill, pk=object_id)
         response = self._report_response(drill)
-        stamp = timezone.localtime(drill.started).strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="drill-{drill.pk}-{stamp}.html"'
+        filename = report_filename(drill, "html")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @action(description=_("Download report (PDF)"), icon="picture_as_pdf", permissions=["view"])
+    def download_report_pdf(self, request, object_id):
+        drill = get_object_or_404(Drill, pk=object_id)
+        try:
+            pdf = report_pdf(drill, translation.get_language())
+        except PdfUnavailable as exc:
+            messages.error(request, _("No PDF: %(reason)s") % {"reason": exc})
+            return redirect(reverse("admin:backups_drill_change", args=[drill.pk]))
+        response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
+        filename = report_filename(drill, "pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

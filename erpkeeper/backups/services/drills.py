@@ -28,6 +28,7 @@ from erpkeeper.backups.services.restore import (
 from erpkeeper.core import outbox
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
+from erpkeeper.lib.pdf import pdf_bytes
 from erpkeeper.lib.units import duration_short
 from erpkeeper.targets.adapters import open_adapter
 from erpkeeper.targets.adapters.base import AdapterError
@@ -196,6 +197,17 @@ def _conclude(drill: Drill, checks: list[dict]) -> Drill:
     else:
         outbox.resolve_alerts(source="backups", event="drill_failed", target=drill.target)
     return drill
+
+
+def report_pdf(drill: Drill, language: str | None = None) -> bytes:
+    """The report of ``render_report`` as a PDF (CJK fonts embedded); PdfUnavailable without
+    the system's Pango library."""
+    return pdf_bytes(render_report(drill, language))
+
+
+def report_filename(drill: Drill, extension: str) -> str:
+    stamp = timezone.localtime(drill.started).strftime("%Y%m%d-%H%M")
+    return f"drill-{drill.pk}-{stamp}.{extension}"
 
 
 def render_report(drill: Drill, language: str | None = None) -> str:
