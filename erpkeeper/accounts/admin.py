@@ -42,6 +42,7 @@ for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)
 USER_SIGN_INS_SHOWN = 10
+BROWSER_SHOWN = 40  # characters of a user agent in the list; the whole one in its tooltip
 
 CURRENT_PASSWORD_FIELDS = {"current_password": "old_password", "new_password": "new_password2"}
 
@@ -538,7 +539,8 @@ class LoginRecordAdmin(EvidenceAdminMixin, ModelAdmin):
     @display(description=_("Browser"))
     def browser(self, obj):
         agent = obj.user_agent or "–"
-        return format_html('<span title="{}">{}</span>', agent, agent[:60])
+        short = agent if len(agent) <= BROWSER_SHOWN else agent[: BROWSER_SHOWN - 1] + "…"
+        return format_html('<span title="{}">{}</span>', agent, short)
 
 
 # --- signing in and one's own password -------------------------------------------------------

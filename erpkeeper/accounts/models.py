@@ -129,7 +129,8 @@ class LoginRecord(models.Model):
     class Meta:
         ordering = ["-time", "-pk"]
         verbose_name = _("sign-in")
-        verbose_name_plural = _("sign-in history")
+        # The list's count line names what it counts ("3 sign-ins"); the sidebar says history.
+        verbose_name_plural = _("sign-ins")
         indexes = [models.Index(fields=["user", "success", "address"])]
 
     def __str__(self):
