@@ -187,7 +187,11 @@ class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
             return "–"
         state = services.two_factor_state(obj)
         if state.enabled:
-            text = _("On since %(date)s; last code %(last)s; %(count)d recovery codes left.") % {
+            text = ngettext(
+                "On since %(date)s; last code %(last)s; %(count)d recovery code left.",
+                "On since %(date)s; last code %(last)s; %(count)d recovery codes left.",
+                state.recovery_codes_left,
+            ) % {
                 "date": when_text(state.enrolled_at),
                 "last": when_text(state.last_used),
                 "count": state.recovery_codes_left,

@@ -111,3 +111,16 @@ def test_the_housekeeping_prunes_old_sign_ins(olga):
     )
     assert prune_history(days=180)["sign_ins"] == 1
     assert LoginRecord.objects.count() == 1
+
+
+def test_odd_client_values_never_stop_a_sign_in(olga):
+    client = Client()
+    response = client.post(
+        "/login/",
+        {"username": "olga", "password": PERSONA_PASSWORD},
+        REMOTE_ADDR="unknown",
+        HTTP_USER_AGENT="evil\x00agent",
+    )
+    assert response.status_code == 302
+    record = LoginRecord.objects.get()
+    assert record.address is None and record.user_agent == "evilagent"

@@ -14,6 +14,7 @@ raises none (every address is new then).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
@@ -33,14 +34,24 @@ USERNAME_LENGTH = LoginRecord._meta.get_field("username").max_length
 
 
 def client_address(request) -> str | None:
+    """The client's IP address, or None when there is none or it is not one (a misconfigured
+    proxy header must not stop anyone signing in)."""
     address = get_client_ip_address(request) if request is not None else None
-    return address or None
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
 
 
 def client_user_agent(request) -> str:
     if request is None:
         return ""
-    return request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH]
+    return printable(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_LENGTH]
+
+
+def printable(text: str) -> str:
+    # Whatever a client sends is stored: PostgreSQL refuses NUL characters in text.
+    return str(text).replace("\x00", "")
 
 
 def record_sign_in(request, user, method: str, *, success: bool, username: str = ""):
@@ -51,7 +62,7 @@ def record_sign_in(request, user, method: str, *, success: bool, username: str =
     known = success and user is not None and _known_address(user, address)
     record = LoginRecord.objects.create(
         user=user,
-        username=(username or (user.get_username() if user is not None else ""))[:USERNAME_LENGTH],
+        username=printable(username or (user.get_username() if user else ""))[:USERNAME_LENGTH],
         address=address,
         user_agent=client_user_agent(request),
         method=method,
