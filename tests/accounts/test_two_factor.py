@@ -293,3 +293,9 @@ def test_a_new_authenticator_replaces_the_old_one_once_confirmed(alice, console_
     devices = TOTPDevice.objects.filter(user=alice)
     assert devices.count() == 1 and devices.get().pk != old.pk and devices.get().confirmed
     assert client.get("/").status_code == 200
+
+
+def test_the_user_menu_links_to_the_account_page(olga, console_client_for):
+    page = console_client_for(olga).get("/").content.decode()
+    assert 'href="/account/two-factor/"' in page
+    assert 'href="/password_change/"' in page
