@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from erpkeeper.lib import env
+from erpkeeper.lib.roles import Role
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -31,6 +32,18 @@ ALLOW_PRIVATE_WEBHOOKS = env.envbool("ERPKEEPER_ALLOW_PRIVATE_WEBHOOKS", False)
 PUBLIC_URL = env.envstr("ERPKEEPER_PUBLIC_URL", "")
 NOTIFICATION_CONNECT_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_CONNECT_TIMEOUT", 5.0, 0.1)
 NOTIFICATION_READ_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_READ_TIMEOUT", 10.0, 0.1)
+
+# Signing in to the console (docs/accounts.md): the roles that must use two-factor
+# authentication (empty: nobody must), how long a browser may skip the code (0: never), and how
+# long a console session lasts without activity.
+TWO_FACTOR_REQUIRED_ROLES = env.envlist_of(
+    "ERPKEEPER_2FA_REQUIRED_ROLES",
+    [Role.ADMINISTRATOR.value, Role.SECURITY_AUDITOR.value],
+    lambda text: Role.parse(text).value,
+    expected="role names, e.g. Administrator,Security auditor",
+)
+TWO_FACTOR_REMEMBER_DAYS = env.envint("ERPKEEPER_2FA_REMEMBER_DAYS", 30, minimum=0, maximum=365)
+SESSION_IDLE_MINUTES = env.envint("ERPKEEPER_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=20160)
 
 # Backups (docs/backups.md): the repository key lives outside the database; empty means
 # <home>/keys/backup.key. Staging: where a SQLite snapshot is written before it is streamed.
@@ -61,6 +74,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    # Two-factor devices: authenticator apps (TOTP) and recovery codes (static). Before
+    # erpkeeper.accounts, whose admin takes their device pages out of the console.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "huey.contrib.djhuey",
     "erpkeeper.core",
     "erpkeeper.accounts",
@@ -81,8 +99,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the two-factor step.
+    "django_otp.middleware.OTPMiddleware",
     "erpkeeper.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs idle sessions out before anything else looks at the user.
+    "erpkeeper.accounts.middleware.IdleSessionMiddleware",
+    # The code first (it proves who is there), then a one-time password's change, then enrolment.
+    "erpkeeper.accounts.middleware.TwoFactorRequiredMiddleware",
     "erpkeeper.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "erpkeeper.core.middleware.AuditActorMiddleware",
@@ -142,6 +166,9 @@ AXES_COOLOFF_TIME = 0.25  # hours: a locked account and address may try again af
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "erpkeeper.accounts.lockout.lockout_response"
 AXES_VERBOSE = False
+
+# The name authenticator apps show next to the user name.
+OTP_TOTP_ISSUER = "ERPKeeper"
 
 # Each language named in itself, as language pickers do.
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]

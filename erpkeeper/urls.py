@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/schema/redoc/", _schema_view(SpectacularRedocView, url_name="schema"), name="redoc"),
     re_path(r"^api(?:/(?P<rest>.*))?$", api_fallback),
     path("i18n/", include("erpkeeper.accounts.urls")),
+    path("account/", include("erpkeeper.accounts.account_urls")),  # own two-factor pages
     path("", include("erpkeeper.core.urls")),
     path("", include("erpkeeper.monitoring.prometheus")),  # /metrics
     path("monitoring/charts/", include("erpkeeper.monitoring.urls")),  # console charts

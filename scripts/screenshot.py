@@ -1,7 +1,9 @@
 """Sign in to a running console with headless Chromium and save screenshots of its pages.
 
 usage: .venv/bin/python scripts/screenshot.py URL USER OUT_DIR [PATH ...]
-The password is read from the ERPKEEPER_SCREENSHOT_PASSWORD environment variable.
+The password is read from the ERPKEEPER_SCREENSHOT_PASSWORD environment variable; for a user
+with two-factor authentication, ERPKEEPER_SCREENSHOT_CODE holds a current code from the app (or a
+recovery code).
 """
 
 import os
@@ -33,6 +35,10 @@ def main(base: str, user: str, out_dir: str, paths: list[str]) -> None:
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
+        if "/account/two-factor/verify/" in page.url:
+            page.fill("input[name=code]", os.environ["ERPKEEPER_SCREENSHOT_CODE"])
+            page.click("#two-factor-form button[type=submit]")
+            page.wait_for_load_state("networkidle")
         for path in paths or ["/"]:
             page.goto(base.rstrip("/") + path)
             page.wait_for_load_state("networkidle")

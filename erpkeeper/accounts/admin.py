@@ -1,4 +1,5 @@
-"""Console pages for users, roles (auth groups) and API tokens, themed with unfold."""
+"""Console pages for users, roles (auth groups), API tokens and the sign-in history, themed
+with unfold."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,13 +8,17 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action, display
 from unfold.forms import (
@@ -25,12 +30,19 @@ from unfold.forms import (
 )
 
 from erpkeeper.accounts import services
-from erpkeeper.accounts.models import ApiToken, Profile
+from erpkeeper.accounts.models import ApiToken, LoginRecord, Profile
 from erpkeeper.accounts.roles import Role, role_label
-from erpkeeper.lib.admin import ServiceSaveMixin
+from erpkeeper.lib.admin import EvidenceAdminMixin, ServiceSaveMixin, badge, mark, when_text
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+# django-otp's own pages show and edit device secrets (even another user's QR code): devices
+# are managed by their owner's account page and reset by administrators on the user's page.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+USER_SIGN_INS_SHOWN = 10
+BROWSER_SHOWN = 40  # characters of a user agent in the list; the whole one in its tooltip
 
 CURRENT_PASSWORD_FIELDS = {"current_password": "old_password", "new_password": "new_password2"}
 
@@ -59,6 +71,21 @@ class UserAddForm(UserCreationForm):
         return username
 
 
+class TwoFactorFilter(admin.SimpleListFilter):
+    title = _("two-factor authentication")
+    parameter_name = "two_factor"
+
+    def lookups(self, request, model_admin):
+        return [("on", _("On")), ("off", _("Off"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "on":
+            return queryset.filter(has_2fa=True)
+        if self.value() == "off":
+            return queryset.filter(has_2fa=False)
+        return queryset
+
+
 class ProfileInline(StackedInline):
     model = Profile
     can_delete = False
@@ -71,8 +98,17 @@ class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserAddForm
     change_password_form = AdminPasswordChangeForm
-    list_display = ["username", "email", "full_name", "roles", "is_active", "last_login"]
-    list_filter = ["is_active", "groups"]
+    list_display = [
+        "username",
+        "email",
+        "full_name",
+        "roles",
+        "two_factor",
+        "is_active",
+        "last_login",
+    ]
+    list_filter = ["is_active", "groups", TwoFactorFilter]
+    actions_detail = ["reset_two_factor_detail"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
@@ -94,7 +130,12 @@ class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
             },
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (
+            _("Signing in"),
+            {"fields": ("two_factor_summary", "recent_sign_ins")},
+        ),
     )
+    readonly_fields = ["two_factor_summary", "recent_sign_ins"]
     add_fieldsets = (
         (
             None,
@@ -116,7 +157,13 @@ class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
         return super().formfield_for_manytomany(db_field, request=request, **kwargs)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("groups")
+            .annotate(has_2fa=Exists(enrolled))
+        )
 
     @display(description=_("Name"))
     def full_name(self, obj):
@@ -125,6 +172,77 @@ class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
     @display(description=_("Roles"))
     def roles(self, obj):
         return ", ".join(role_label(g.name) for g in obj.groups.all())
+
+    @display(description=_("2FA"), ordering="has_2fa")
+    def two_factor(self, obj):
+        if obj.has_2fa:
+            return mark(True, str(_("Two-factor authentication is on.")))
+        if services.two_factor_required(obj):
+            return badge("warning", _("required, not set up"))
+        return mark(None, str(_("Two-factor authentication is off.")))
+
+    @display(description=_("Two-factor authentication"))
+    def two_factor_summary(self, obj):
+        if obj.pk is None:
+            return "–"
+        state = services.two_factor_state(obj)
+        if state.enabled:
+            text = ngettext(
+                "On since %(date)s; last code %(last)s; %(count)d recovery code left.",
+                "On since %(date)s; last code %(last)s; %(count)d recovery codes left.",
+                state.recovery_codes_left,
+            ) % {
+                "date": when_text(state.enrolled_at),
+                "last": when_text(state.last_used),
+                "count": state.recovery_codes_left,
+            }
+        elif state.required:
+            text = _("Off, but the role requires it: set up at the next sign-in.")
+        else:
+            text = _("Off.")
+        return text
+
+    @display(description=_("Recent sign-ins"))
+    def recent_sign_ins(self, obj):
+        if obj.pk is None:
+            return "–"
+        table = render_to_string(
+            "accounts/sign_in_table.html",
+            {"sign_ins": services.sign_ins_of(obj, USER_SIGN_INS_SHOWN)},
+        )
+        url = services.sign_ins_url(obj.pk)
+        return format_html(
+            '{}<p class="mt-2"><a class="text-primary-600" href="{}">{}</a></p>',
+            table,
+            url,
+            _("All sign-ins of this user"),
+        )
+
+    @action(description=_("Reset two-factor authentication"), icon="phonelink_erase")
+    def reset_two_factor_detail(self, request, object_id):
+        """GET asks for confirmation; POST removes the user's authenticator and recovery codes
+        (a lost phone): they set it up again at their next page."""
+        user = self.get_queryset(request).filter(pk=object_id).first()
+        change_url = reverse("admin:auth_user_change", args=[object_id])
+        if user is None or not self.has_change_permission(request, user):
+            self.message_user(request, _("You cannot reset this user."), messages.ERROR)
+            return redirect(change_url)
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Reset two-factor authentication"),
+                "target_user": user,
+                "state": services.two_factor_state(user),
+                "cancel_url": change_url,
+            }
+            return TemplateResponse(request, "accounts/two_factor_reset_confirm.html", context)
+        services.reset_two_factor(user)
+        message = _("Two-factor authentication of %(user)s has been reset.") % {
+            "user": user.get_username()
+        }
+        self.message_user(request, message, messages.SUCCESS)
+        return redirect(change_url)
 
     def save_through_service(self, request, obj, form, change):
         if change:
@@ -386,6 +504,47 @@ class ApiTokenAdmin(ServiceSaveMixin, ModelAdmin):
         services.revoke_api_token(token)
         self.message_user(request, _("The API token has been revoked."), messages.SUCCESS)
         return redirect(change_url)
+
+
+# --- the sign-in history --------------------------------------------------------------------
+
+
+@admin.register(LoginRecord)
+class LoginRecordAdmin(EvidenceAdminMixin, ModelAdmin):
+    """Every step of every sign-in: read-only, kept for ERPKEEPER_KEEP_HISTORY_DAYS."""
+
+    list_display = [
+        "time",
+        "username",
+        "user_link",
+        "method",
+        "success_mark",
+        "address",
+        "browser",
+    ]
+    list_filter = ["success", "method", ("user", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["username", "address", "user_agent"]
+    date_hierarchy = "time"
+    fields = ["time", "username", "user", "method", "success", "address", "user_agent"]
+    readonly_fields = fields
+
+    @display(description=_("User"), ordering="user__username")
+    def user_link(self, obj):
+        if obj.user_id is None:
+            return _("(no such user)")
+        url = reverse("admin:auth_user_change", args=[obj.user_id])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.user)
+
+    @display(description=_("Success"), ordering="success")
+    def success_mark(self, obj):
+        return mark(obj.success)
+
+    @display(description=_("Browser"))
+    def browser(self, obj):
+        agent = obj.user_agent or "–"
+        short = agent if len(agent) <= BROWSER_SHOWN else agent[: BROWSER_SHOWN - 1] + "…"
+        return format_html('<span title="{}">{}</span>', agent, short)
 
 
 # --- signing in and one's own password -------------------------------------------------------

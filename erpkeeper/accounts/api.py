@@ -1,4 +1,5 @@
-"""/api/v1/me/ and /api/v1/tokens/: the signed-in user, their language and their API tokens."""
+"""/api/v1/me/, /api/v1/tokens/ and /api/v1/sign-ins/: the signed-in user (their language,
+two-factor state and sign-ins), their API tokens, and everybody's sign-ins for auditors."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from erpkeeper.accounts import services
-from erpkeeper.accounts.models import ApiToken
+from erpkeeper.accounts.models import ApiToken, LoginRecord
 
 LANGUAGE_CHOICES = [("", _("Follow the browser")), *settings.LANGUAGES]
 
@@ -24,6 +25,14 @@ LANGUAGE_CHOICES = [("", _("Follow the browser")), *settings.LANGUAGES]
 class RoleSerializer(serializers.Serializer):
     name = serializers.CharField(help_text=_("stable English name"))
     label = serializers.CharField(help_text=_("name in the user's language"))
+
+
+class TwoFactorStateSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(help_text=_("an authenticator app is set up"))
+    required = serializers.BooleanField(help_text=_("the user's role requires it"))
+    enrolled_at = serializers.DateTimeField(allow_null=True)
+    last_used = serializers.DateTimeField(allow_null=True)
+    recovery_codes_left = serializers.IntegerField()
 
 
 class MeSerializer(serializers.Serializer):
@@ -35,6 +44,7 @@ class MeSerializer(serializers.Serializer):
     permissions = serializers.ListField(child=serializers.CharField(), read_only=True)
     language = serializers.ChoiceField(choices=LANGUAGE_CHOICES, allow_blank=True)
     authenticated_by = serializers.CharField(read_only=True, help_text=_("token or session"))
+    two_factor = TwoFactorStateSerializer(read_only=True)
 
     def to_representation(self, user):
         return {
@@ -46,6 +56,7 @@ class MeSerializer(serializers.Serializer):
             "permissions": sorted(user.get_all_permissions()),
             "language": services.get_profile(user).language,
             "authenticated_by": self.context.get("authenticated_by", ""),
+            "two_factor": services.two_factor_state(user).as_dict(),
         }
 
 
@@ -185,5 +196,56 @@ class ApiTokenViewSet(
         services.revoke_api_token(instance)
 
 
+class LoginRecordSerializer(serializers.ModelSerializer):
+    user_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = LoginRecord
+        fields = ["id", "time", "user_id", "username", "method", "success", "address", "user_agent"]
+        read_only_fields = fields
+
+
+class MeSignInsView(generics.ListAPIView):
+    """Your own sign-ins, newest first: each step (password, code, recovery code, remembered
+    browser), whether it succeeded, from which address and browser."""
+
+    required_permissions = ()
+    serializer_class = LoginRecordSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LoginRecord.objects.none()
+        return services.sign_ins_of(self.request.user)
+
+
+SIGN_IN_FILTERS = [
+    OpenApiParameter("username", str, description=_("the user name tried (exact)")),
+    OpenApiParameter("success", bool),
+    OpenApiParameter("address", str),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=SIGN_IN_FILTERS))
+class LoginRecordViewSet(viewsets.ReadOnlyModelViewSet):
+    """Everybody's sign-ins (Security auditor, Administrator), newest first."""
+
+    serializer_class = LoginRecordSerializer
+    queryset = LoginRecord.objects.all()
+
+    def get_queryset(self):
+        records = LoginRecord.objects.all()
+        if self.action != "list":
+            return records
+        params = self.request.query_params
+        if params.get("username"):
+            records = records.filter(username=params["username"])
+        if params.get("success") in ("true", "false"):
+            records = records.filter(success=params["success"] == "true")
+        if params.get("address"):
+            records = records.filter(address=params["address"])
+        return records
+
+
 def register(router) -> None:
     router.register("tokens", ApiTokenViewSet, basename="apitoken")
+    router.register("sign-ins", LoginRecordViewSet, basename="sign-in")

@@ -35,12 +35,23 @@ class AccountsConfig(ErpKeeperAppConfig):
             "accounts.view_apitoken",
             order=30,
         ),
+        NavItem(
+            Section.ADMINISTRATION,
+            _("Sign-in history"),
+            "login",
+            "admin:accounts_loginrecord_changelist",
+            "accounts.view_loginrecord",
+            order=40,
+        ),
     )
+    histories = ("erpkeeper.accounts.housekeeping:SIGN_INS",)
 
     def ready(self):
         from erpkeeper.accounts import roles, signals
+        from erpkeeper.accounts.services import two_factor
 
         signals.connect()
+        two_factor.configure_audit()
         # Once per migrate (sender=self), after which the sync sees every app's permissions.
         post_migrate.connect(
             roles.sync_after_migrate, sender=self, dispatch_uid="erpkeeper.accounts.roles"

@@ -1,4 +1,5 @@
-"""``erpkeeper user …``, ``erpkeeper token …`` and ``erpkeeper role …``.
+"""``erpkeeper user …`` (including ``2fa-reset`` and ``sign-ins``), ``erpkeeper token …`` and
+``erpkeeper role …``.
 
 Passwords are read from standard input (``--password-stdin``) or asked for on a terminal, never
 taken as arguments (they would end up in the shell history and the process list). Generated
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.accounts import services
-from erpkeeper.accounts.models import ApiToken
+from erpkeeper.accounts.models import ApiToken, LoginRecord
 from erpkeeper.accounts.roles import Role, ensure_all_permissions, sync_role_permissions
 from erpkeeper.lib.cli import (
     EXIT_NOT_FOUND,
@@ -73,6 +74,19 @@ def _register_user(sub) -> None:
     unlock = actions.add_parser("unlock", help=_("lift a sign-in lockout (all addresses)"))
     unlock.add_argument("username")
     unlock.set_defaults(handler=handle_user_unlock)
+
+    reset_2fa = actions.add_parser(
+        "2fa-reset",
+        help=_("remove a user's authenticator and recovery codes (they set it up again)"),
+    )
+    reset_2fa.add_argument("username")
+    reset_2fa.set_defaults(handler=handle_user_2fa_reset)
+
+    sign_ins = actions.add_parser("sign-ins", help=_("the sign-in history, newest first"))
+    sign_ins.add_argument("username", nargs="?", help=_("only this user's sign-ins"))
+    sign_ins.add_argument("--failed", action="store_true", help=_("only failed attempts"))
+    sign_ins.add_argument("--limit", type=int, default=50, help=_("at most this many (50)"))
+    sign_ins.set_defaults(handler=handle_user_sign_ins)
 
 
 def _register_token(sub) -> None:
@@ -161,7 +175,14 @@ def describe_user(user) -> dict:
         "active": user.is_active,
         "language": services.get_profile(user).language,
         "last_login": user.last_login.isoformat(timespec="seconds") if user.last_login else "",
+        "two_factor": services.two_factor_state(user).as_dict(),
     }
+
+
+def two_factor_text(state: dict) -> str:
+    if state["enabled"]:
+        return _("on")
+    return _("required, not set up") if state["required"] else _("off")
 
 
 def describe_token(token) -> dict:
@@ -211,10 +232,15 @@ def handle_user_list(args) -> int:
     users = get_user_model().objects.order_by("username").prefetch_related("groups")
     rows = [describe_user(u) for u in users.select_related("profile")]
     plain = [
-        {**r, "roles": ", ".join(r["roles"]), "active": "yes" if r["active"] else "no"}
+        {
+            **r,
+            "roles": ", ".join(r["roles"]),
+            "active": "yes" if r["active"] else "no",
+            "2fa": two_factor_text(r["two_factor"]),
+        }
         for r in rows
     ]
-    emit(args, rows, table(plain, ["username", "email", "roles", "active", "last_login"]))
+    emit(args, rows, table(plain, ["username", "email", "roles", "2fa", "active", "last_login"]))
     return 0
 
 
@@ -257,6 +283,53 @@ def handle_user_unlock(args) -> int:
         }
     emit(args, {"username": user.get_username(), "had_failed_attempts": bool(removed)}, text)
     return 0
+
+
+def handle_user_2fa_reset(args) -> int:
+    user = _find_user(args.username)
+    removed = services.reset_two_factor(user)
+    name = user.get_username()
+    if removed:
+        text = _(
+            "two-factor authentication of %(user)s reset: authenticator and recovery codes removed"
+        ) % {"user": name}
+    else:
+        text = _("%(user)s had no two-factor authentication to reset") % {"user": name}
+    state = services.two_factor_state(user)
+    if state.required:
+        text += "\n" + _("their role requires it: they set it up again at their next sign-in")
+    emit(args, {"username": name, "devices_removed": removed, "two_factor": state.as_dict()}, text)
+    return 0
+
+
+def handle_user_sign_ins(args) -> int:
+    if args.limit < 1:
+        raise CommandError(_("--limit must be at least 1"), EXIT_USAGE, "invalid")
+    records = LoginRecord.objects.order_by("-time", "-pk")
+    if args.username:
+        records = records.filter(user=_find_user(args.username))
+    if args.failed:
+        records = records.filter(success=False)
+    rows = [describe_sign_in(record) for record in records[: args.limit]]
+    columns = ["time", "username", "method", "success", "address", "user_agent"]
+    plain = [
+        {**r, "success": "yes" if r["success"] else "no", "user_agent": r["user_agent"][:60]}
+        for r in rows
+    ]
+    emit(args, rows, table(plain, columns))
+    return 0
+
+
+def describe_sign_in(record) -> dict:
+    return {
+        "time": record.time.isoformat(timespec="seconds"),
+        "username": record.username,
+        "user_id": record.user_id,
+        "method": record.method,
+        "success": record.success,
+        "address": record.address or "",
+        "user_agent": record.user_agent,
+    }
 
 
 # --- tokens ----------------------------------------------------------------------------------

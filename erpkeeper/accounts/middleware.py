@@ -1,12 +1,21 @@
+"""What every console request passes through after authentication: the user's language, idle
+sessions signed out, the two-factor step and enrolment, and the one-time password's change."""
+
+import time
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from erpkeeper.accounts.models import Profile
+from erpkeeper.accounts.services import has_two_factor, two_factor_required
 
 
 class UserLanguageMiddleware:
@@ -71,7 +80,7 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not self._must_change(request) or self._allowed(request.path):
+        if not self.must_change(request) or self._allowed(request.path):
             return self.get_response(request)
         if request.path.startswith(self.API_PREFIX):
             return JsonResponse(
@@ -90,7 +99,7 @@ class PasswordChangeRequiredMiddleware:
         )
 
     @staticmethod
-    def _must_change(request) -> bool:
+    def must_change(request) -> bool:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return False
@@ -106,3 +115,142 @@ def api_message() -> str:
         "Change your one-time password first: in the console (Change password) or with "
         "POST /api/v1/me/password/. Until then this session can do nothing else."
     )
+
+
+# --- idle sessions ---------------------------------------------------------------------------
+
+LAST_ACTIVITY_KEY = "erpkeeper_last_activity"
+# The session is written at most this often: a page load per second must not mean a database
+# write per second. Idle expiry is therefore exact to within this much.
+ACTIVITY_RESOLUTION_SECONDS = 60
+# What scripts ask for in the background (fetch() of live charts or job rows) is not activity
+# of a person: a page left open would otherwise keep its session for ever.
+BACKGROUND_FETCH_MODES = {"cors", "same-origin", "no-cors"}
+
+
+class IdleSessionMiddleware:
+    """Sign a console session out after ERPKEEPER_SESSION_IDLE_MINUTES without activity.
+
+    The session remembers when it was last used (rewritten at most once a minute) and its
+    expiry follows, so an abandoned session also dies in the session store. Chosen over
+    SESSION_SAVE_EVERY_REQUEST, which writes the session on every request, and counts the
+    background requests of an open page (live charts) as activity.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if last is not None and now - last > idle_seconds():
+                self._sign_out(request)
+            elif not is_background(request) and (
+                last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS
+            ):
+                request.session[LAST_ACTIVITY_KEY] = now
+                request.session.set_expiry(idle_seconds() + ACTIVITY_RESOLUTION_SECONDS)
+        return self.get_response(request)
+
+    @staticmethod
+    def _sign_out(request) -> None:
+        logout(request)
+        minutes = settings.SESSION_IDLE_MINUTES
+        messages.info(
+            request,
+            ngettext(
+                "You were signed out after %(minutes)d minute without activity.",
+                "You were signed out after %(minutes)d minutes without activity.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+
+
+def idle_seconds() -> int:
+    return settings.SESSION_IDLE_MINUTES * 60
+
+
+def is_background(request) -> bool:
+    """A script's read in the background (not a page, a form or a click through htmx)."""
+    return (
+        request.method == "GET"
+        and request.headers.get("Sec-Fetch-Mode", "") in BACKGROUND_FETCH_MODES
+        and not request.headers.get("HX-Request")
+    )
+
+
+# --- two-factor authentication ---------------------------------------------------------------
+
+VERIFY = "verify"
+ENROL = "enrol"
+STEP_URLS = {VERIFY: "accounts-two-factor-verify", ENROL: "accounts-two-factor-setup"}
+
+
+class TwoFactorRequiredMiddleware:
+    """Until a session has passed the second step, it may do nothing else: a user with an
+    authenticator is sent to the code page; a user whose role requires two-factor
+    authentication and who has none is sent to set it up. Console pages redirect there; the
+    API answers 403 JSON, as for the one-time password. Covers every endpoint.
+
+    API tokens are not held back: a token is the API's second factor, and making one needs a
+    session that has passed this step (or the host's command line).
+    """
+
+    ALLOWED_PREFIXES = ("/static/", "/i18n/", "/jsi18n/", "/healthz", "/logout/")
+    API_PREFIX = "/api/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        step = pending_step(request)
+        if step is None or self._allowed(step, request.path):
+            return self.get_response(request)
+        if step == ENROL and PasswordChangeRequiredMiddleware.must_change(request):
+            return self.get_response(request)  # a one-time password is replaced first
+        if request.path.startswith(self.API_PREFIX):
+            return JsonResponse(API_ANSWERS[step](), status=403)
+        url = reverse(STEP_URLS[step])
+        if request.method == "GET":
+            url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(url)
+
+    def _allowed(self, step: str, path: str) -> bool:
+        if path.startswith(self.ALLOWED_PREFIXES):
+            return True
+        return path == reverse(STEP_URLS[step])
+
+
+def pending_step(request) -> str | None:
+    """VERIFY, ENROL or None (nothing to do) for this request's session."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if getattr(user, "is_verified", lambda: False)():
+        return None
+    if has_two_factor(user):
+        return VERIFY
+    if two_factor_required(user):
+        return ENROL
+    return None
+
+
+API_ANSWERS = {
+    VERIFY: lambda: {
+        "detail": _(
+            "This session has not passed two-factor authentication: enter your code in the "
+            "console first, or use an API token."
+        ),
+        "error": "two_factor_required",
+    },
+    ENROL: lambda: {
+        "detail": _(
+            "Your role requires two-factor authentication: set it up in the console first. "
+            "Until then this session can do nothing else."
+        ),
+        "error": "two_factor_setup_required",
+    },
+}

@@ -25,10 +25,11 @@ __all__ = ["PermissionKey", "Role", "RoleRules", "Rule", "role_label", "role_rul
 
 # Every read-only view of ERPKeeper's own apps...
 VIEW_ALL = Rule(app="erpkeeper.*", action="view")
-# ...except what only some roles may read: the audit trail and stored secrets. Other people's
-# tokens and the user list are not ``view_*`` of ERPKeeper apps (``view_any_apitoken`` is its
-# own action; users are ``auth``), so VIEW_ALL never reaches them.
-SENSITIVE = Rule(model=("auditentry", "*secret*", "*credential*"))
+# ...except what only some roles may read: the audit trail, everybody's sign-ins (who works
+# when, from where) and stored secrets. Other people's tokens and the user list are not
+# ``view_*`` of ERPKeeper apps (``view_any_apitoken`` is its own action; users are ``auth``), so
+# VIEW_ALL never reaches them. Everyone sees their own sign-ins on their account page.
+SENSITIVE = Rule(model=("auditentry", "loginrecord", "*secret*", "*credential*"))
 # Everyone may hold API tokens: see, create and revoke their own (the console and the API only
 # ever show a user's own tokens unless they also have view_any_apitoken).
 OWN_TOKENS = Rule(app="accounts", action=("view", "add", "change"), model="apitoken")

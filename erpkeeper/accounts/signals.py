@@ -1,11 +1,13 @@
-"""Every user has a Profile; signing in carries the user's language over to the browser."""
+"""Every user has a Profile; signing in carries the user's language over to the browser and
+writes the sign-in history."""
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_save
 
-from erpkeeper.accounts.models import Profile
-from erpkeeper.accounts.services import get_profile
+from erpkeeper.accounts.models import LoginRecord, Profile
+from erpkeeper.accounts.services import get_profile, record_failed_password, record_sign_in
+from erpkeeper.accounts.services.two_factor import SIGNAL_SENDER as TWO_FACTOR_SENDER
 
 
 def create_profile(sender, instance, created, raw=False, **kwargs):
@@ -40,6 +42,16 @@ def remember_language_on_login(sender, request, user, **kwargs):
         request.erpkeeper_language_cookie = language
 
 
+def record_password_sign_in(sender, request, user, **kwargs):
+    record_sign_in(request, user, LoginRecord.Method.PASSWORD, success=True)
+
+
+def record_failed_sign_in(sender, credentials, request=None, **kwargs):
+    if sender == TWO_FACTOR_SENDER:
+        return  # a wrong code: the two-factor step has recorded it already
+    record_failed_password(request, str(credentials.get("username") or ""))
+
+
 def connect() -> None:
     post_save.connect(
         create_profile, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.create_profile"
@@ -55,3 +67,5 @@ def connect() -> None:
         dispatch_uid="accounts.clear_password_change_flag",
     )
     user_logged_in.connect(remember_language_on_login, dispatch_uid="accounts.login_language")
+    user_logged_in.connect(record_password_sign_in, dispatch_uid="accounts.sign_in_history")
+    user_login_failed.connect(record_failed_sign_in, dispatch_uid="accounts.sign_in_failures")

@@ -152,6 +152,8 @@ def ensure_administrator() -> None:
     say("  Administrator account created (this password is shown once; store it now):")
     say(f"    user:     {user.get_username()}")
     say(f"    password: {password}")
+    say("  At the first sign-in, choose your own password, then set up two-factor")
+    say("  authentication with an authenticator app on your phone.")
     say("")
 
 

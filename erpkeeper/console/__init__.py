@@ -5,6 +5,7 @@ settings.py imports ``UNFOLD`` from here before the apps load: keep this module 
 """
 
 from django.templatetags.static import static
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 UNFOLD = {
@@ -28,6 +29,13 @@ UNFOLD = {
     ],
     # The utilities unfold's prebuilt stylesheet lacks, and the console's layout rules.
     "STYLES": [lambda request: static("console/console.css")],
+    # The user menu: unfold shows only "Change password" unless given a list.
+    "ACCOUNT": {
+        "navigation": [
+            {"title": _("Two-factor authentication"), "link": reverse_lazy("accounts-two-factor")},
+            {"title": _("Change password"), "link": reverse_lazy("admin:password_change")},
+        ]
+    },
     "DASHBOARD_CALLBACK": "erpkeeper.console.dashboard.dashboard_callback",
     "COMMAND": {"search_models": True, "show_history": False},
     "SIDEBAR": {

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import secrets
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -111,6 +113,29 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def envlist_of(name: str, default: list, parse: Callable[[str], Any], expected: str) -> list:
+    """A comma-separated list whose every item ``parse`` accepts (it raises ValueError for one
+    it does not); an empty value is an empty list. Any unknown item refuses the whole list."""
+    value = _raw(name)
+    if value is None:
+        return default
+    parsed, unknown = [], []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            parsed.append(parse(item))
+        except ValueError:
+            unknown.append(item)
+    if unknown:
+        names = ", ".join(map(repr, unknown))
+        CONFIG_ERRORS.append(
+            ConfigError("erpkeeper.E001", name, f"unknown {names}: expected {expected}")
+        )
+        return default
+    return list(dict.fromkeys(parsed))
 
 
 def envtimezone(name: str, default: str) -> str:

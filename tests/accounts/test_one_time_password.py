@@ -29,7 +29,10 @@ def test_generated_password_sends_the_user_to_choose_their_own(client):
         {"old_password": password, "new_password1": new, "new_password2": new},
     )
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    # Then an Administrator sets up two-factor authentication (test_two_factor.py).
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/two-factor/setup/")
     user.refresh_from_db()
     assert user.check_password(new) and not user.profile.must_change_password
 

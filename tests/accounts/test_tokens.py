@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -111,7 +112,7 @@ def test_no_credentials_is_a_401_json(client):
 
 
 def test_expiry_must_be_in_the_future(victor):
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.create_api_token(victor, "x", timezone.now() - timedelta(days=1))
 
 

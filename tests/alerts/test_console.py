@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Severity, Silence
 from erpkeeper.monitoring.tsdb.query import find_series
+from tests.fixtures.two_factor import force_login
 
 pytestmark = pytest.mark.django_db
 POSTED = {"_form_submitted": "on"}  # what unfold's dialog form posts
@@ -89,7 +90,7 @@ def test_alert_page_charts_its_series_around_the_alert(olga, client, disk_alert)
 
 
 def test_acknowledge_then_resolve_through_the_dialogs(alice, client, disk_alert):
-    client.force_login(alice)
+    force_login(client, alice)
     dialog = client.get(f"/alerts/alert/{disk_alert.pk}/acknowledge/")
     assert dialog.status_code == 200 and 'id="dialog"' in dialog.content.decode()
     answer = client.post(f"/alerts/alert/{disk_alert.pk}/acknowledge/", POSTED)
@@ -110,7 +111,7 @@ def test_alert_list_offers_acknowledge_and_resolve_only_on_open_rows(
     alice, victor, client, disk_alert, disk_rule
 ):
     closed = raise_alert(disk_rule, disk_alert.series, state=AlertState.RESOLVED)
-    client.force_login(alice)
+    force_login(client, alice)
     html = client.get("/alerts/alert/").content.decode()
     assert f"/alerts/alert/{disk_alert.pk}/acknowledge/" in html
     assert f"/alerts/alert/{disk_alert.pk}/resolve/" in html
@@ -166,7 +167,7 @@ def rule_form_data(rule: AlertRule, **changes) -> dict:
 
 
 def test_a_default_rule_is_edited_and_disabled_but_never_deleted(alice, client, disk_rule):
-    client.force_login(alice)
+    force_login(client, alice)
     page = client.get(f"/alerts/alertrule/{disk_rule.pk}/change/").content.decode()
     assert "host.disk.percent" in page and f"/alerts/alertrule/{disk_rule.pk}/delete/" not in page
     data = rule_form_data(disk_rule, warning_threshold=80, enabled=False)
@@ -181,7 +182,7 @@ def test_a_default_rule_is_edited_and_disabled_but_never_deleted(alice, client, 
 
 
 def test_rule_editor_shows_the_services_refusal_next_to_the_field(alice, client, disk_rule):
-    client.force_login(alice)
+    force_login(client, alice)
     data = rule_form_data(disk_rule, warning_threshold=90, critical_threshold=80)
     page = client.post(f"/alerts/alertrule/{disk_rule.pk}/change/", data)
     assert page.status_code == 200
@@ -191,7 +192,7 @@ def test_rule_editor_shows_the_services_refusal_next_to_the_field(alice, client,
 
 
 def test_a_new_rule_on_a_collected_metric_then_deleted(alice, client, erp_host):  # noqa: F811
-    client.force_login(alice)
+    force_login(client, alice)
     form = client.get("/alerts/alertrule/add/").content.decode()
     assert 'value="erp.rpc.latency_seconds"' in form  # known series metrics to choose from
     rule = AlertRule(name="Slow ERP", metric="erp.rpc.latency_seconds", repeat_minutes=60)
@@ -211,7 +212,7 @@ def test_a_new_rule_on_a_collected_metric_then_deleted(alice, client, erp_host):
 
 
 def test_silence_a_target_from_its_page_then_end_it(alice, client, shop):  # noqa: F811
-    client.force_login(alice)
+    force_login(client, alice)
     target_page = f"/targets/target/{shop.pk}/change/"
     dialog = client.get(f"/alerts/silence/silence/?target={shop.pk}&next={target_page}")
     assert dialog.status_code == 200
@@ -235,7 +236,7 @@ def test_silence_a_target_from_its_page_then_end_it(alice, client, shop):  # noq
 
 
 def test_a_silence_must_silence_something(alice, client):
-    client.force_login(alice)
+    force_login(client, alice)
     page = client.post(
         "/alerts/silence/silence/", {**POSTED, "duration": "1h", "comment": "why not"}
     )

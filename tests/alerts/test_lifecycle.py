@@ -20,6 +20,7 @@ from tests.fixtures.alerts import (
     run_sequence,
     start_time,
 )
+from tests.fixtures.two_factor import force_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
@@ -92,7 +93,7 @@ def test_deleting_a_rule_from_the_cli_resolves_its_notifications(announced_rule)
 
 
 def test_deleting_a_rule_from_the_console_resolves_its_notifications(announced_rule, alice, client):
-    client.force_login(alice)
+    force_login(client, alice)
     answer = client.post(f"/alerts/alertrule/{announced_rule.pk}/delete/", {"post": "yes"})
     assert answer.status_code == 302
     assert not AlertRule.objects.filter(pk=announced_rule.pk).exists()

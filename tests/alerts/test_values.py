@@ -13,6 +13,7 @@ from erpkeeper.alerts.values import metric_unit, value_text
 from erpkeeper.cli import main
 from erpkeeper.monitoring.tsdb.ingest import MetricSample, ingest
 from tests.fixtures.alerts import alert_messages, make_host, make_rule, only_alert, start_time
+from tests.fixtures.two_factor import force_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
@@ -60,12 +61,12 @@ def test_rule_conditions_print_thresholds_in_the_metric_unit(capsys, alice, clie
     make_rule(name="Big database", metric="db.size_bytes", warning_threshold=5_000_000_000)
     assert main(["alert", "rules"]) == 0
     assert "warning > 5.0 GB" in capsys.readouterr().out
-    client.force_login(alice)
+    force_login(client, alice)
     html = client.get("/alerts/alertrule/").content.decode()
     assert "&gt; 5.0 GB" in html and "5e+09" not in html
 
 
 def test_the_alert_page_shows_the_value_in_its_unit(size_alert, alice, client):
-    client.force_login(alice)
+    force_login(client, alice)
     html = client.get(f"/alerts/alert/{size_alert.pk}/change/").content.decode()
     assert "6.8 MB" in html and "6815740" not in html

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 
 from erpkeeper.targets.windows import WindowSyntaxError, parse_window
+from tests.fixtures.two_factor import force_login
 
 BAD_WINDOWS = [
     "sunday",
@@ -33,7 +34,7 @@ def test_maintenance_window_errors_are_translated(text):
 
 @pytest.mark.django_db
 def test_the_console_calls_core_operations_records(alice, client):
-    client.force_login(alice)
+    force_login(client, alice)
     html = client.get("/core/job/").content.decode()
     assert "Operations records" in html
     assert ">Core<" not in html

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from erpkeeper.targets import services as targets
+from tests.fixtures.two_factor import force_login
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +39,13 @@ def test_an_empty_filtered_list_says_nothing_matches(olga, demo_target, console_
 
 
 def test_evidence_pages_offer_no_add_edit_or_delete_to_anyone(alice, client):
+    from erpkeeper.accounts.models import LoginRecord
     from erpkeeper.backups.models import Backup, Drill, Restore
     from erpkeeper.core.models import AuditEntry
     from erpkeeper.notifications.models import Delivery
 
-    client.force_login(alice)  # even the administrator
-    for model in (Backup, Drill, Restore, Delivery, AuditEntry):
+    force_login(client, alice)  # even the administrator
+    for model in (Backup, Drill, Restore, Delivery, AuditEntry, LoginRecord):
         label = f"{model._meta.app_label}/{model._meta.model_name}"
         listing = client.get(f"/{label}/")
         assert listing.status_code == 200, label

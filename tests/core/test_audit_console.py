@@ -11,6 +11,7 @@ from django.urls import reverse
 from erpkeeper.core import audit
 from erpkeeper.core.models import AuditEntry
 from erpkeeper.targets.models import Target
+from tests.fixtures.two_factor import force_login
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def root(db):
 
 @pytest.fixture
 def root_client(client, root):
-    client.force_login(root)
+    force_login(client, root)
     return client
 
 

@@ -88,7 +88,7 @@ def ids(rows):
 
 def test_prunes_old_history_and_keeps_what_is_pending_running_recent_or_evidence(history):
     counts = prune_history(days=180)
-    assert counts == {"deliveries": 1, "notifications": 2, "jobs": 3}
+    assert counts == {"sign_ins": 0, "deliveries": 1, "notifications": 2, "jobs": 3}
     assert set(Job.objects.values_list("pk", flat=True)) == ids(history["kept_jobs"])
     kept = set(OutboxMessage.objects.values_list("pk", flat=True))
     assert kept == ids(history["kept_messages"])
@@ -105,16 +105,16 @@ def test_prunes_old_history_and_keeps_what_is_pending_running_recent_or_evidence
 def test_dry_run_counts_and_deletes_nothing_and_0_days_keeps_everything(history):
     before = (Job.objects.count(), OutboxMessage.objects.count(), Delivery.objects.count())
     assert prune_history(days=180, dry_run=True) == {
-        "deliveries": 1, "notifications": 2, "jobs": 3,
+        "sign_ins": 0, "deliveries": 1, "notifications": 2, "jobs": 3,
     }  # fmt: skip
-    assert prune_history(days=0) == {"deliveries": 0, "notifications": 0, "jobs": 0}
+    assert prune_history(days=0) == {"sign_ins": 0, "deliveries": 0, "notifications": 0, "jobs": 0}
     after = (Job.objects.count(), OutboxMessage.objects.count(), Delivery.objects.count())
     assert before == after
 
 
 def test_the_setting_sets_the_default_age(history, settings):
     settings.KEEP_HISTORY_DAYS = 500
-    assert prune_history() == {"deliveries": 0, "notifications": 0, "jobs": 0}
+    assert prune_history() == {"sign_ins": 0, "deliveries": 0, "notifications": 0, "jobs": 0}
     settings.KEEP_HISTORY_DAYS = 180
     assert prune_history()["jobs"] == 3
 
@@ -194,4 +194,3 @@ def test_an_age_beyond_the_calendar_is_refused_before_it_is_queued(api_client_fo
         prune_history(days=10**12)
     assert main(["housekeeping", "--keep-days", str(10**12), "--dry-run"]) == 2
     assert "must be at most 36500" in capsys.readouterr().err
-

@@ -5,6 +5,7 @@ from django.utils.html import strip_tags
 
 from erpkeeper.targets import services
 from erpkeeper.targets.models import Target
+from tests.fixtures.two_factor import force_login
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def target_form(name, **extra):
 
 
 def test_adding_a_target_names_it_in_the_success_message(client, alice):
-    client.force_login(alice)
+    force_login(client, alice)
     response = client.post("/targets/target/add/", target_form("warehouse"), follow=True)
     assert response.status_code == 200
     text = strip_tags(response.content.decode())  # the name is a link to the target
@@ -100,7 +101,7 @@ def test_adding_a_target_names_it_in_the_success_message(client, alice):
 
 
 def test_renaming_a_target_names_the_new_name_in_the_success_message(client, alice):
-    client.force_login(alice)
+    force_login(client, alice)
     client.post("/targets/target/add/", target_form("warehouse"))
     target = Target.objects.get(name="warehouse")
     form = target_form("depot")

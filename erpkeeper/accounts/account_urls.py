@@ -1,0 +1,38 @@
+"""The signed-in user's own pages, mounted at /account/ (behind the console's sign-in).
+
+``admin_view`` also marks every answer ``Cache-Control: no-store``: the set-up page shows the
+authenticator's key and the recovery codes are shown once; neither may stay in a cache.
+"""
+
+from django.contrib import admin
+from django.urls import path
+
+from erpkeeper.accounts import views
+
+urlpatterns = [
+    path(
+        "two-factor/",
+        admin.site.admin_view(views.two_factor_account),
+        name="accounts-two-factor",
+    ),
+    path(
+        "two-factor/verify/",
+        admin.site.admin_view(views.two_factor_verify),
+        name="accounts-two-factor-verify",
+    ),
+    path(
+        "two-factor/setup/",
+        admin.site.admin_view(views.two_factor_setup),
+        name="accounts-two-factor-setup",
+    ),
+    path(
+        "two-factor/recovery-codes/",
+        admin.site.admin_view(views.two_factor_recovery_codes),
+        name="accounts-two-factor-recovery-codes",
+    ),
+    path(
+        "two-factor/disable/",
+        admin.site.admin_view(views.two_factor_disable),
+        name="accounts-two-factor-disable",
+    ),
+]
