@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from erpkeeper.console.exports import export_xlsx
+from erpkeeper.lib.admin_export import export_xlsx
 from erpkeeper.lib.api_fallback import api_fallback
 
 # The console's home is the dashboard, not Django's "Site administration".

@@ -1,8 +1,8 @@
 """Every console list exports to XLSX: an action on the selected rows (or, with "select all",
 on every row the filters let through), with the columns the list shows.
 
-Registered once for the whole site (``ConsoleConfig.ready``), so a new app's lists have it
-without a line of their own. Anyone who may view a list may export it.
+Registered once for the whole site (in erpkeeper/urls.py, once unfold's site exists), so a new
+app's lists have it without a line of their own. Anyone who may view a list may export it.
 """
 
 from __future__ import annotations
