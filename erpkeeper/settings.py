@@ -266,6 +266,9 @@ LOGGING = {
         "huey": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # A PDF's seven rendering steps and the font subsetter are no news for an operator.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

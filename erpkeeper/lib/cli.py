@@ -83,7 +83,8 @@ def write_xlsx(args, data) -> None:
     if getattr(args, "json", False):
         print(json.dumps({"written": args.xlsx, "rows": len(data)}))
     else:
-        print(f"{len(data)} rows written to {args.xlsx}")
+        rows = "row" if len(data) == 1 else "rows"
+        print(f"{len(data)} {rows} written to {args.xlsx}")
 
 
 def render_plain(data, indent: int = 0) -> str:
