@@ -16,7 +16,7 @@ from erpkeeper.servicedesk.sla.clock import (
     shifted,
 )
 
-OFFICE = parse_weekly({day: "09:00-12:00,13:00-18:00" for day in DAY_KEYS[:5]})
+OFFICE = parse_weekly(dict.fromkeys(DAY_KEYS[:5], "09:00-12:00,13:00-18:00"))
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_a_due_time_moves_by_the_working_time_a_pause_took(beijing):
 
 
 def test_round_the_clock_hours_and_bad_hours():
-    weekly = parse_weekly({day: "00:00-24:00" for day in DAY_KEYS})
+    weekly = parse_weekly(dict.fromkeys(DAY_KEYS, "00:00-24:00"))
     always = working_time(weekly, "UTC", "")
     start = dt.datetime(2025, 10, 1, 23, tzinfo=dt.UTC)
     assert always.add_minutes(start, 120) == dt.datetime(2025, 10, 2, 1, tzinfo=dt.UTC)

@@ -128,9 +128,7 @@ class WorkingTime:
         return any(b <= moment < e for b, e in self.intervals_on(self.local_day(moment)))
 
 
-def overlap_minutes(
-    working: WorkingTime, interval: Interval, pauses: Iterable[Interval]
-) -> float:
+def overlap_minutes(working: WorkingTime, interval: Interval, pauses: Iterable[Interval]) -> float:
     """Working minutes of ``pauses`` that fall inside ``interval``."""
     start, end = interval
     return sum(

@@ -1,0 +1,39 @@
+from django.utils.translation import gettext_lazy as _
+
+from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
+from erpkeeper.lib.roles import Role, Rule
+
+# The conversation: tickets, their messages and attachments.
+CONVERSATION = ("ticket", "ticketmessage", "attachment")
+# How the desk is set up: teams, SLA targets, prepared answers.
+SETUP = ("queue", "slapolicy", "cannedreply")
+
+
+class ServicedeskConfig(ErpKeeperAppConfig):
+    name = "erpkeeper.servicedesk"
+    label = "servicedesk"
+    verbose_name = _("Service desk")
+    cli_modules = ("erpkeeper.servicedesk.cli",)
+    api_module = "erpkeeper.servicedesk.api"
+    navigation = (
+        NavItem.for_model(Section.SERVICE, _("Tickets"), "support_agent", "servicedesk.ticket", 10),
+        NavItem.for_model(Section.SERVICE, _("Queues"), "groups", "servicedesk.queue", 11),
+        NavItem.for_model(Section.SERVICE, _("SLA policies"), "timer", "servicedesk.slapolicy", 12),
+        NavItem.for_model(
+            Section.SERVICE, _("Canned replies"), "quickreply", "servicedesk.cannedreply", 13
+        ),
+    )
+    dashboard = ("erpkeeper.servicedesk.dashboard:contribute",)
+    role_rules = {
+        # Agents answer tickets and keep the prepared answers; they see the targets a ticket
+        # is about. The queues and SLA targets are the manager's.
+        Role.HELPDESK_AGENT: (
+            Rule(app="servicedesk", action="view"),
+            Rule(app="servicedesk", action=("add", "change"), model=(*CONVERSATION, "cannedreply")),
+            Rule(app="targets", action="view", model="target"),
+        ),
+        # Ops engineers work the incidents that alerts open.
+        Role.OPS_ENGINEER: (Rule(app="servicedesk", action=("add", "change"), model=CONVERSATION),),
+        Role.MANAGER: (Rule(app="servicedesk", action=("add", "change", "delete"), model=SETUP),),
+    }
+    loops = ("erpkeeper.servicedesk.runner:start_servicedesk_loop",)
