@@ -234,9 +234,14 @@ def notice_event(ticket: Ticket, clock: str) -> str:
 def raise_sla_notice(ticket: Ticket, status: str) -> None:
     with translation.override(settings.LANGUAGE_CODE):  # stored, shared text
         subject, body = _notice_text(ticket, status)
+    event = notice_event(ticket, ticket.sla_clock)
+    if status == SlaStatus.BREACHED:
+        # The open 80 % notice would absorb the breach (raise_alert merges open notices and
+        # keeps their severity): close it so that the breach goes out as critical.
+        outbox.resolve_alerts(source=SOURCE, event=event, target=ticket.target)
     outbox.raise_alert(
         source=SOURCE,
-        event=notice_event(ticket, ticket.sla_clock),
+        event=event,
         subject=subject,
         severity="critical" if status == SlaStatus.BREACHED else "warning",
         target=ticket.target,
