@@ -50,7 +50,26 @@ SERVICEDESK_REOPEN_DAYS = env.envint("ERPKEEPER_SERVICEDESK_REOPEN_DAYS", 7, 0, 
 SERVICEDESK_ATTACHMENT_MAX_MB = env.envint("ERPKEEPER_SERVICEDESK_ATTACHMENT_MAX_MB", 10, 1, 1024)
 SERVICEDESK_ATTACHMENT_TYPES = env.envlist(
     "ERPKEEPER_SERVICEDESK_ATTACHMENT_TYPES",
-    "pdf png jpg jpeg gif webp txt log csv xlsx xls docx doc pptx odt ods zip eml".split(),
+    [
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "txt",
+        "log",
+        "csv",
+        "xlsx",
+        "xls",
+        "docx",
+        "doc",
+        "pptx",
+        "odt",
+        "ods",
+        "zip",
+        "eml",
+    ],
 )
 # The e-mail channel whose SMTP server mails people (ticket requesters); empty: the first enabled.
 MAIL_CHANNEL = env.envstr("ERPKEEPER_MAIL_CHANNEL", "")
