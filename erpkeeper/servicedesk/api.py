@@ -148,9 +148,7 @@ class ReplySerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    assignee = _name(
-        get_user_model(), "username", help_text="the agent's user name; null: nobody"
-    )
+    assignee = _name(get_user_model(), "username", help_text="the agent's user name; null: nobody")
 
 
 class StatusSerializer(serializers.Serializer):
@@ -167,7 +165,10 @@ def _files(uploaded) -> list[IncomingFile]:
 
 
 class TicketViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Tickets: the most urgent first; ``?active=true&queue=Helpdesk&sla=warning,breached``."""
 

@@ -35,9 +35,10 @@ def test_an_agent_opens_answers_assigns_and_resolves_a_ticket(desk, shop, helen,
     url = f"/api/v1/tickets/{ticket['id']}/"
     answer = agent_api.post(url + "reply/", {"body": "Checking the moves."}, format="json")
     assert answer.status_code == 200 and answer.json()["first_response_at"]
-    assert agent_api.post(url + "assign/", {"assignee": "helen"}, format="json").json()[
-        "assignee"
-    ] == "helen"
+    assert (
+        agent_api.post(url + "assign/", {"assignee": "helen"}, format="json").json()["assignee"]
+        == "helen"
+    )
     resolved = agent_api.post(url + "status/", {"status": "resolved"}, format="json")
     assert resolved.json()["status"] == "resolved" and resolved.json()["sla_status"] == "met"
 
@@ -72,9 +73,7 @@ def test_a_canned_reply_is_filled_in(desk, helen, agent_api):
 )
 def test_bad_input_is_a_400_naming_the_field(desk, agent_api, path, body, field):
     ticket = services.open_ticket(subject="x", body="y")
-    response = agent_api.post(
-        "/api/v1/tickets/" + path.format(id=ticket.pk), body, format="json"
-    )
+    response = agent_api.post("/api/v1/tickets/" + path.format(id=ticket.pk), body, format="json")
     assert response.status_code == 400
     assert field in response.json()
 

@@ -20,6 +20,7 @@ from erpkeeper.servicedesk.services.tickets import (
     render_canned,
     reply,
     set_parent,
+    update_ticket,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "reply",
     "send_pending",
     "set_parent",
+    "update_ticket",
 ]

@@ -165,6 +165,39 @@ def default_queue() -> Queue | None:
     return Queue.objects.order_by("name").first()
 
 
+EDITABLE = ("subject", "category", "erp_module", "target", "impact", "urgency", "queue")
+
+
+def update_ticket(ticket: Ticket, **changes) -> Ticket:
+    """Change what the ticket is about; a new priority or queue restarts its clocks from the
+    ticket's creation under the policy that now applies."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(_("unknown fields: %s") % ", ".join(sorted(unknown)))
+    _refuse_if_final(ticket)
+    before = (ticket.priority, ticket.queue_id)
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.priority = sla.priority_for(ticket.impact, ticket.urgency)
+    try:
+        ticket.full_clean(exclude=["number", "priority"], validate_unique=False)
+    except ValidationError:
+        ticket.refresh_from_db()
+        raise
+    now = timezone.now()
+    with transaction.atomic():
+        if (ticket.priority, ticket.queue_id) != before and ticket.is_active:
+            for clock in ("first_response", "resolution"):
+                sla.resolve_sla_notices(ticket, clock)
+            paused_at = ticket.sla_paused_at
+            sla.start_clocks(ticket, now)
+            if paused_at is not None:
+                ticket.sla_paused_at = None
+                sla.pause(ticket, paused_at)
+        ticket.save()
+    return ticket
+
+
 # -- the conversation ------------------------------------------------------------------------------
 
 
