@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, ChoiceFilter, FilterSet, OrderingFilter
@@ -16,6 +18,8 @@ from erpkeeper.servicedesk.models import (
     TicketStatus,
 )
 from erpkeeper.servicedesk.services.tickets import ACTIVE
+
+NUMBER_START = re.compile(r"^[A-Za-z]+-\d{4}-\d+$")
 
 
 class TicketFilterSet(FilterSet):
@@ -64,4 +68,9 @@ class TicketFilterSet(FilterSet):
         return queryset.filter(status__in=ACTIVE) if value else queryset.exclude(status__in=ACTIVE)
 
     def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if NUMBER_START.match(value):
+            # A ticket number (or its start): a range on the unique index, not a scan.
+            upper = value.upper()
+            return queryset.filter(number__gte=upper, number__lt=upper + "\uffff")
         return queryset.filter(Q(number__icontains=value) | Q(subject__icontains=value))
