@@ -1,3 +1,4 @@
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
@@ -37,3 +38,8 @@ class ServicedeskConfig(ErpKeeperAppConfig):
         Role.MANAGER: (Rule(app="servicedesk", action=("add", "change", "delete"), model=SETUP),),
     }
     loops = ("erpkeeper.servicedesk.runner:start_servicedesk_loop",)
+
+    def ready(self):
+        from erpkeeper.servicedesk.defaults import create_defaults_after_migrate
+
+        post_migrate.connect(create_defaults_after_migrate, sender=self)

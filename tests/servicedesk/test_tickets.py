@@ -12,11 +12,14 @@ from django.utils import timezone
 
 from erpkeeper.core.models import AuditEntry
 from erpkeeper.servicedesk import services
+from erpkeeper.servicedesk.defaults import ensure_defaults
 from erpkeeper.servicedesk.models import (
     Assignment,
     Attachment,
     MailState,
     MessageKind,
+    Queue,
+    SlaPolicy,
     SlaStatus,
     Ticket,
     TicketMessage,
@@ -231,3 +234,11 @@ def test_a_reply_that_fails_removes_the_files_it_wrote(desk, attachment_store, h
 
 def test_ticket_numbers_keep_their_shape(db):
     assert re.fullmatch(r"ERP-\d{4}-\d{6}", services.tickets.next_number(2026))
+
+
+def test_a_new_installation_has_a_queue_and_a_policy_per_priority(db):
+    assert Queue.objects.filter(name="Helpdesk").exists()  # created after migrate
+    assert SlaPolicy.objects.filter(queue__isnull=True).count() == 4
+    assert ensure_defaults() is False  # never twice, never over people's own
+    ticket = open_one(impact="high", urgency="high")
+    assert ticket.sla_policy.first_response_minutes == 30 and ticket.queue.name == "Helpdesk"
