@@ -26,12 +26,11 @@ class ServicedeskConfig(ErpKeeperAppConfig):
     )
     dashboard = ("erpkeeper.servicedesk.dashboard:contribute",)
     role_rules = {
-        # Agents answer tickets and keep the prepared answers; they see the targets a ticket
-        # is about. The queues and SLA targets are the manager's.
+        # Agents answer tickets and keep the prepared answers (the targets app lets them see
+        # the targets tickets are about). The queues and SLA targets are the manager's.
         Role.HELPDESK_AGENT: (
             Rule(app="servicedesk", action="view"),
             Rule(app="servicedesk", action=("add", "change"), model=(*CONVERSATION, "cannedreply")),
-            Rule(app="targets", action="view", model="target"),
         ),
         # Ops engineers work the incidents that alerts open.
         Role.OPS_ENGINEER: (Rule(app="servicedesk", action=("add", "change"), model=CONVERSATION),),
