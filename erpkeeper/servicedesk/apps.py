@@ -6,8 +6,6 @@ from erpkeeper.lib.roles import Role, Rule
 
 # The conversation: tickets, their messages and attachments.
 CONVERSATION = ("ticket", "ticketmessage", "attachment")
-# How the desk is set up: teams, SLA targets, prepared answers.
-SETUP = ("queue", "slapolicy", "cannedreply")
 
 
 class ServicedeskConfig(ErpKeeperAppConfig):
@@ -27,14 +25,14 @@ class ServicedeskConfig(ErpKeeperAppConfig):
     dashboard = ("erpkeeper.servicedesk.dashboard:contribute",)
     role_rules = {
         # Agents answer tickets and keep the prepared answers (the targets app lets them see
-        # the targets tickets are about). The queues and SLA targets are the manager's.
+        # the targets tickets are about). Queues and SLA targets are set up by administrators
+        # (managers view everything and change nothing, as on every other app).
         Role.HELPDESK_AGENT: (
             Rule(app="servicedesk", action="view"),
             Rule(app="servicedesk", action=("add", "change"), model=(*CONVERSATION, "cannedreply")),
         ),
         # Ops engineers work the incidents that alerts open.
         Role.OPS_ENGINEER: (Rule(app="servicedesk", action=("add", "change"), model=CONVERSATION),),
-        Role.MANAGER: (Rule(app="servicedesk", action=("add", "change", "delete"), model=SETUP),),
     }
     loops = ("erpkeeper.servicedesk.runner:start_servicedesk_loop",)
 
