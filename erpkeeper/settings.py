@@ -234,6 +234,10 @@ SPECTACULAR_SETTINGS = {
         # Restores, drills and every other run (erpkeeper.core.runs).
         "RunStatusEnum": "erpkeeper.core.runs.RunStatus",
         "HostKindEnum": "erpkeeper.monitoring.models.HostKind",
+        "TicketKindEnum": "erpkeeper.servicedesk.models.TicketKind",
+        "TicketStatusEnum": "erpkeeper.servicedesk.models.TicketStatus",
+        # A ticket's impact and urgency share their levels.
+        "LevelEnum": "erpkeeper.servicedesk.models.Level",
     },
 }
 
