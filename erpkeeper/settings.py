@@ -57,6 +57,38 @@ HEALTH_STALE_SECONDS = env.envfloat("ERPKEEPER_HEALTH_STALE_SECONDS", 60.0, mini
 COLLECT_INTERVAL = env.envfloat("ERPKEEPER_COLLECT_INTERVAL", 10.0, minimum=0)
 ALERT_INTERVAL = env.envfloat("ERPKEEPER_ALERT_INTERVAL", 10.0, minimum=0)
 DELIVERY_INTERVAL = env.envfloat("ERPKEEPER_DELIVERY_INTERVAL", 5.0, minimum=0)
+# Service desk: the SLA and outgoing-mail loop, reopening, attachments, mail, incidents.
+SERVICEDESK_INTERVAL = env.envfloat("ERPKEEPER_SERVICEDESK_INTERVAL", 30.0, minimum=0)
+SERVICEDESK_REOPEN_DAYS = env.envint("ERPKEEPER_SERVICEDESK_REOPEN_DAYS", 7, 0, 3650)
+SERVICEDESK_ATTACHMENT_MAX_MB = env.envint("ERPKEEPER_SERVICEDESK_ATTACHMENT_MAX_MB", 10, 1, 1024)
+SERVICEDESK_ATTACHMENT_TYPES = env.envlist(
+    "ERPKEEPER_SERVICEDESK_ATTACHMENT_TYPES",
+    [
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "txt",
+        "log",
+        "csv",
+        "xlsx",
+        "xls",
+        "docx",
+        "doc",
+        "pptx",
+        "odt",
+        "ods",
+        "zip",
+        "eml",
+    ],
+)
+# The e-mail channel whose SMTP server mails people (ticket requesters); empty: the first enabled.
+MAIL_CHANNEL = env.envstr("ERPKEEPER_MAIL_CHANNEL", "")
+SERVICEDESK_TICKET_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_TICKET_PREFIX", "ERP")
+INCIDENTS_FROM_ALERTS = env.envbool("ERPKEEPER_INCIDENTS_FROM_ALERTS", True)
+INCIDENT_SEVERITIES = env.envlist("ERPKEEPER_INCIDENT_SEVERITIES", ["critical"])
 
 INSTALLED_APPS = [
     # First: its admin/index.html (the dashboard) overrides unfold's and Django's.
@@ -86,6 +118,7 @@ INSTALLED_APPS = [
     "erpkeeper.backups",
     "erpkeeper.notifications",
     "erpkeeper.monitoring",
+    "erpkeeper.servicedesk",
     "erpkeeper.alerts",
     "erpkeeper.demo",
 ]
@@ -228,6 +261,10 @@ SPECTACULAR_SETTINGS = {
         # Restores, drills and every other run (erpkeeper.core.runs).
         "RunStatusEnum": "erpkeeper.core.runs.RunStatus",
         "HostKindEnum": "erpkeeper.monitoring.models.HostKind",
+        "TicketKindEnum": "erpkeeper.servicedesk.models.TicketKind",
+        "TicketStatusEnum": "erpkeeper.servicedesk.models.TicketStatus",
+        # A ticket's impact and urgency share their levels.
+        "LevelEnum": "erpkeeper.servicedesk.models.Level",
     },
 }
 

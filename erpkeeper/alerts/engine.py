@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from erpkeeper.alerts import notify, sources
+from erpkeeper.alerts import incidents, notify, sources
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Severity
 from erpkeeper.core.audit import audit_context, options_for, record_change
 from erpkeeper.monitoring.tsdb import query
@@ -106,6 +106,7 @@ def evaluate(now: dt.datetime | None = None) -> EvaluationReport:
                 logger.exception("alert rule %s could not be evaluated", rule.name)
                 report.failed_rules.append(rule.name)
         notify.send_notifications(report, now)
+        incidents.link_incidents(report)
     return report
 
 

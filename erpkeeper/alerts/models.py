@@ -222,6 +222,16 @@ class Alert(models.Model):
     # The most severe level people were told about: a value flapping at the critical threshold
     # is announced once, not at every crossing.
     notified_severity = models.CharField(max_length=16, blank=True, editable=False)
+    # The incident ticket this alert opened or joined (servicedesk.services opens it).
+    incident = models.ForeignKey(
+        "servicedesk.Ticket",
+        verbose_name=_("incident"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="alerts",
+    )
     last_message = models.ForeignKey(
         "core.OutboxMessage",
         null=True,

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from erpkeeper.alerts import notify
+from erpkeeper.alerts import incidents, notify
 from erpkeeper.alerts.defaults import DEFAULT_RULES
 from erpkeeper.alerts.models import Alert, AlertRule, AlertState, Operator, Silence
 from erpkeeper.alerts.values import rule_unit, value_text
@@ -98,6 +98,7 @@ def resolve(alert: Alert, user) -> Alert:
     alert.save(update_fields=["state", "resolved_at", "resolved_by"])
     notify.close_escalation(alert)
     notify.announce_manual_resolve(alert, now)
+    incidents.alert_resolved(alert)
     return alert
 
 

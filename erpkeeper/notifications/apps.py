@@ -31,3 +31,10 @@ class NotificationsConfig(ErpKeeperAppConfig):
     role_rules = {Role.OPS_ENGINEER: (Rule(app="notifications"),)}
     loops = ("erpkeeper.notifications.loop:start_sender",)
     histories = ("erpkeeper.notifications.housekeeping:DELIVERIES",)
+
+    def ready(self):
+        from erpkeeper.core import mail
+        from erpkeeper.notifications.channels.email import send_to_person
+
+        # Mail to one person (a ticket's requester) goes through an e-mail channel's server.
+        mail.register_sender(send_to_person)

@@ -112,6 +112,12 @@ RULES = {
     ("silence-detail", "patch"): "alerts.change_silence",
     ("silence-detail", "delete"): "alerts.delete_silence",
     ("silence-expire", "post"): "alerts.change_silence",
+    ("ticket-list", "get"): "servicedesk.view_ticket",
+    ("ticket-list", "post"): "servicedesk.add_ticket",
+    ("ticket-detail", "get"): "servicedesk.view_ticket",
+    ("ticket-reply", "post"): "servicedesk.change_ticket",
+    ("ticket-assign", "post"): "servicedesk.change_ticket",
+    ("ticket-status", "post"): "servicedesk.change_ticket",
 }
 
 # What an allowed caller gets for an empty request where the default does not apply.

@@ -10,12 +10,14 @@ from __future__ import annotations
 import smtplib
 import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from erpkeeper.core.mail import MailNotSent, OutgoingMail
 from erpkeeper.notifications import conf
 from erpkeeper.notifications.channels.base import (
     ChannelKind,
@@ -162,3 +164,50 @@ def _smtp_failure(code: int, reply, started: float) -> DeliveryResult:
         response=f"{code} {text}"[:255],
         duration_ms=elapsed_ms(started),
     )
+
+
+# -- mail to one person (core.mail's port) --------------------------------------------------------
+
+
+def mail_channel() -> Channel | None:
+    """The channel whose SMTP server mails people: ERPKEEPER_MAIL_CHANNEL, else the first
+    enabled e-mail channel."""
+    channels = Channel.objects.filter(kind=Channel.Kind.EMAIL, enabled=True)
+    if settings.MAIL_CHANNEL:
+        channels = channels.filter(name=settings.MAIL_CHANNEL)
+    return channels.order_by("pk").first()
+
+
+def send_to_person(mail: OutgoingMail) -> None:
+    """Send ``mail`` through the mail channel's SMTP server, from its address, with the
+    threading headers the caller chose. MailNotSent (permanent for a 5xx) when it fails."""
+    channel = mail_channel()
+    if channel is None:
+        raise MailNotSent(_("No enabled e-mail channel to send with."), permanent=True)
+    secrets = channel.secret_values()
+    headers = {"Message-ID": mail.message_id, **mail.headers}
+    if mail.in_reply_to:
+        headers["In-Reply-To"] = mail.in_reply_to
+    if mail.references:
+        headers["References"] = " ".join(mail.references)
+    message = EmailMessage(
+        " ".join(mail.subject.split()),
+        mail.body,
+        channel.config["from_address"],
+        list(mail.to),
+        reply_to=[mail.reply_to] if mail.reply_to else None,
+        headers=headers,
+        connection=_connection(channel.config, secrets),
+    )
+    try:
+        message.send(fail_silently=False)
+    except smtplib.SMTPResponseException as exc:
+        permanent = 500 <= int(exc.smtp_code or 0) < 600
+        reply = exc.smtp_error
+        text = reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else str(reply)
+        reason = one_line(f"SMTP {exc.smtp_code}: {text}", secrets)
+        raise MailNotSent(reason, permanent) from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise MailNotSent(one_line(str(exc), secrets), permanent=True) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailNotSent(one_line(f"{type(exc).__name__}: {exc}", secrets)) from None
