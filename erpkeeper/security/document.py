@@ -45,7 +45,9 @@ KINDS = (
 
 
 def perms_text(read: bool, write: bool, create: bool, delete: bool) -> str:
-    return "".join(letter for letter, on in zip("rwcd", (read, write, create, delete)) if on)
+    return "".join(
+        letter for letter, on in zip("rwcd", (read, write, create, delete), strict=True) if on
+    )
 
 
 def _iso(value) -> str | None:
