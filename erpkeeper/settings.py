@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "erpkeeper.backups",
     "erpkeeper.notifications",
     "erpkeeper.monitoring",
+    "erpkeeper.security",
     "erpkeeper.alerts",
     "erpkeeper.demo",
 ]
