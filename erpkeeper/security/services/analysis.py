@@ -3,6 +3,8 @@ trend, and what a grant would add (simulation on the latest snapshot; nothing is
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.utils.translation import gettext as _
 
 from erpkeeper.core.runs import RunStatus
@@ -12,6 +14,7 @@ from erpkeeper.security.services.conflicts import NoRuleSet, access_model, analy
 from erpkeeper.security.services.rulesets import active_ruleset
 from erpkeeper.security.services.snapshots import latest_succeeded
 from erpkeeper.security.sod.analysis import Conflict, UnknownName, simulate
+from erpkeeper.security.sod.rules import SEVERITIES
 
 __all__ = [
     "NoRuleSet",
@@ -71,8 +74,10 @@ def conflicts_report(snapshot, *, login: str = "", entities: bool = True) -> dic
         "taken": snapshot.started.isoformat(),
         "ruleset": f"{result.ruleset} v{result.version}",
         "not_applicable": result.not_applicable,
-        "by_severity": result.by_severity(),
-        "by_process": result.by_process(),
+        "by_severity": {
+            s: sum(1 for c in conflicts if c.effective_severity == s) for s in SEVERITIES
+        },
+        "by_process": dict(sorted(Counter(c.process for c in conflicts).items())),
         "conflicts": [conflict_data(c) for c in conflicts],
         "administrators": [
             {"login": a.login, "name": a.name, "risks": a.risks}
