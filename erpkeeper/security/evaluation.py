@@ -13,7 +13,9 @@ The rules replicated (trytond 8.2 source):
   user's or empty apply, over the model and the models its access follows (``__access__``);
   if any apply, each permission is the OR of those rows, otherwise the default stays. So a model
   with no row, or with rows only for other groups, is open.
-* ``administrator`` users hold every group's rights: model access is not checked for them.
+* ``administrator`` users hold every group's rights: no access row is read for them, so they
+  keep each model's default (all four, or fewer for singletons and SQL views), and buttons are
+  not checked at all.
 * A button (model/modelview.py ``button``): read on the model, then membership of one of the
   button's groups when it has any (no write needed), else write on the model.
 * A menu is visible when it and each ancestor has no group or one of the user's.
@@ -200,8 +202,9 @@ class AccessModel:
 
     def model_sources(self, holder: Holder, model: str, op: str) -> list[Source]:
         """What grants ``op`` ("r", "w", "c" or "d") on ``model``; [] when it is denied."""
-        if holder.admin:
-            return [Source("administrator", model)]
+        if holder.admin:  # no rule is read for them: the model's default stays
+            in_default = op in self.default_perms(model)
+            return [Source("administrator", model)] if in_default else []
         groups = holder.group_ids
         applies, sources = False, []
         for member in self.family(model):
