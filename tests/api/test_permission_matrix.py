@@ -109,6 +109,19 @@ RULES = {
     ("silence-detail", "patch"): "alerts.change_silence",
     ("silence-detail", "delete"): "alerts.delete_silence",
     ("silence-expire", "post"): "alerts.change_silence",
+    ("security-snapshot-list", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-list", "post"): "security.add_accesssnapshot",
+    ("security-snapshot-detail", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-diff", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-conflicts", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-simulate", "post"): "security.view_accesssnapshot",
+    ("security-ruleset-list", "get"): "security.view_ruleset",
+    ("security-ruleset-list", "post"): "security.add_ruleset",
+    ("security-ruleset-detail", "get"): "security.view_ruleset",
+    ("security-ruleset-detail", "put"): "security.change_ruleset",
+    ("security-ruleset-detail", "patch"): "security.change_ruleset",
+    ("security-ruleset-detail", "delete"): "security.delete_ruleset",
+    ("security-ruleset-validate", "post"): "security.view_ruleset",
 }
 
 # What an allowed caller gets for an empty request where the default does not apply.

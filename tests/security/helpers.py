@@ -46,11 +46,14 @@ def group_id(url: str, name: str) -> int:
 
 
 def add_to_group(url: str, login: str, group: str) -> None:
-    write(url, (
-        'INSERT INTO "res_user-res_group" ("user", "group", create_date, create_uid) '
-        "VALUES (?, ?, '2026-01-01 00:00:00', 0)",
-        (user_id(url, login), group_id(url, group)),
-    ))
+    write(
+        url,
+        (
+            'INSERT INTO "res_user-res_group" ("user", "group", create_date, create_uid) '
+            "VALUES (?, ?, '2026-01-01 00:00:00', 0)",
+            (user_id(url, login), group_id(url, group)),
+        ),
+    )
 
 
 def document_of(url: str) -> dict:
@@ -66,7 +69,10 @@ def tryton_answers(url: str, models: list[str], buttons: list[str]) -> dict:
     """What trytond itself answers for every user (see tests/fixtures/tryton_oracle.py)."""
     done = subprocess.run(
         [sys.executable, str(ORACLE), db_path(url), *models, "--", *buttons],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -78,12 +78,15 @@ def test_special_cases_still_match_tryton(tryton_sqlite_db):
     # a group reached only through its child: Purchase via Purchase Administrator
     add_to_group(url, "wu.hao", "Purchase Administrator")
     # a row for one group only, none for everyone: others keep the default (allowed)
-    write(url, (
-        'INSERT INTO ir_model_access (model, "group", perm_read, perm_write, perm_create, '
-        "perm_delete, active, create_date, create_uid) "
-        "VALUES ('party.party', ?, 1, 0, 0, 0, 1, '2026-01-01 00:00:00', 0)",
-        (group_id(url, "Sales"),),
-    ))
+    write(
+        url,
+        (
+            'INSERT INTO ir_model_access (model, "group", perm_read, perm_write, perm_create, '
+            "perm_delete, active, create_date, create_uid) "
+            "VALUES ('party.party', ?, 1, 0, 0, 0, 1, '2026-01-01 00:00:00', 0)",
+            (group_id(url, "Sales"),),
+        ),
+    )
     compare(url)
 
 
@@ -98,12 +101,15 @@ def test_a_model_without_rules_is_open_to_every_user(tryton_sqlite_db):
 
 def test_group_rows_without_a_row_for_everyone_leave_others_allowed(tryton_sqlite_db):
     url = tryton_sqlite_db
-    write(url, (
-        'INSERT INTO ir_model_access (model, "group", perm_read, perm_write, perm_create, '
-        "perm_delete, active, create_date, create_uid) "
-        "VALUES ('party.party', ?, 1, 0, 0, 0, 1, '2026-01-01 00:00:00', 0)",
-        (group_id(url, "Sales"),),
-    ))
+    write(
+        url,
+        (
+            'INSERT INTO ir_model_access (model, "group", perm_read, perm_write, perm_create, '
+            "perm_delete, active, create_date, create_uid) "
+            "VALUES ('party.party', ?, 1, 0, 0, 0, 1, '2026-01-01 00:00:00', 0)",
+            (group_id(url, "Sales"),),
+        ),
+    )
     access = access_of(url)
     sales = access.holder_for([(group_id(url, "Sales"), None)])
     outsider = access.holder_for([(group_id(url, "Stock"), None)])
@@ -123,8 +129,10 @@ def test_a_group_brings_its_ancestors_with_the_path(tryton_sqlite_db):
 def test_role_validity_dates_decide(tryton_sqlite_db):
     url = tryton_sqlite_db
     uid = user_id(url, "zhao.min")
-    write(url, ("UPDATE res_user_role SET from_date = '2027-06-01 00:00:00' WHERE \"user\" = ?",
-                (uid,)))
+    write(
+        url,
+        ("UPDATE res_user_role SET from_date = '2027-06-01 00:00:00' WHERE \"user\" = ?", (uid,)),
+    )
     # The sync has not run: Tryton still holds the materialised group row, which is reported
     # as direct (transient: the next sync removes it) and counts today, as in Tryton.
     document = document_of(url)
@@ -164,7 +172,8 @@ def test_the_set_form_agrees_with_the_per_user_form(tryton_sqlite_db):
     for model in MODELS:
         for op in "rwcd":
             by_user = {
-                uid for uid in access.evaluated_users()
+                uid
+                for uid in access.evaluated_users()
                 if access.model_sources(access.user_holder(uid), model, op)
             }
             assert access.model_holders(model, op) == by_user, (model, op)

@@ -42,6 +42,7 @@ PROCESSES = (
 )
 OPERATIONS = ("read", "write", "create", "delete")
 LANGUAGES = ("en", "zh-Hans")
+TOP = "(top)"  # the path of the document itself in messages
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 TOP_KEYS = {
@@ -162,14 +163,15 @@ class _Checker:
             return {}
         for key in value:
             if key not in keys:
-                self.error(f"{path}.{key}", f"unknown key (expected one of: {', '.join(keys)})")
+                where = key if path == TOP else f"{path}.{key}"
+                self.error(where, f"unknown key (expected one of: {', '.join(keys)})")
         for key, required in keys.items():
             if required and key not in value:
                 self.error(path, f"missing key {key!r}")
         return value
 
     def ruleset(self, data) -> RuleSet:
-        top = self.mapping(data, "(top)", TOP_KEYS)
+        top = self.mapping(data, TOP, TOP_KEYS)
         name = self.text(top.get("ruleset"), "ruleset") if "ruleset" in top else ""
         version = top.get("version", 0)
         if "version" in top and (
