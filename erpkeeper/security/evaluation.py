@@ -62,10 +62,11 @@ class Holder:
 
     groups: dict[int, list[GroupPath]] = field(default_factory=dict)
     admin: bool = False
+    group_ids: frozenset[int] = field(init=False)
+    described: dict = field(default_factory=dict, repr=False)  # paths already written out
 
-    @property
-    def group_ids(self) -> frozenset[int]:
-        return frozenset(self.groups)
+    def __post_init__(self):
+        self.group_ids = frozenset(self.groups)  # asked for every permission: computed once
 
 
 def parse_time(text: str | None) -> dt.datetime | None:
@@ -98,6 +99,7 @@ class AccessModel:
         self._user_grants = self._grants_by_user(document.get("memberships", []))
         self._holders: dict[int, Holder] = {}
         self._group_users: dict[int, set[int]] | None = None
+        self._group_names: dict[str, int] | None = None
 
     # -- indexes ------------------------------------------------------------------------------
 
@@ -118,6 +120,7 @@ class AccessModel:
         self._parents = document.get("model_parents", {})
         self._defaults = document.get("model_defaults", {})
         self._families: dict[str, list[str]] = {}
+        self._family_rows: dict[str, list[tuple[str, int | None, str]]] = {}
 
     def _index_buttons(self, document: dict) -> None:
         self.buttons = {(b["model"], b["name"]): b["id"] for b in document.get("buttons", [])}
@@ -197,6 +200,14 @@ class AccessModel:
             self._families[model] = found
         return found
 
+    def family_rows(self, model: str) -> list[tuple[str, int | None, str]]:
+        """(model, group, perms) of every access row over the model's family."""
+        rows = self._family_rows.get(model)
+        if rows is None:
+            rows = [(m, g, p) for m in self.family(model) for g, p in self._rows.get(m, ())]
+            self._family_rows[model] = rows
+        return rows
+
     def default_perms(self, model: str) -> str:
         return self._defaults.get(model, ALL_PERMS)
 
@@ -207,13 +218,12 @@ class AccessModel:
             return [Source("administrator", model)] if in_default else []
         groups = holder.group_ids
         applies, sources = False, []
-        for member in self.family(model):
-            for group_id, perms in self._rows.get(member, ()):
-                if group_id is None or group_id in groups:
-                    applies = True
-                    if op in perms:
-                        kind = "everyone" if group_id is None else "group"
-                        sources.append(Source(kind, member, group_id))
+        for member, group_id, perms in self.family_rows(model):
+            if group_id is None or group_id in groups:
+                applies = True
+                if op in perms:
+                    kind = "everyone" if group_id is None else "group"
+                    sources.append(Source(kind, member, group_id))
         if not applies:
             return [Source("default", model)] if op in self.default_perms(model) else []
         return sources
@@ -331,10 +341,14 @@ class AccessModel:
 
     def find_group(self, name: str) -> int | None:
         """A group by XML id ("account.group_account"), name or id."""
-        for group in self.groups.values():
-            if name in (group.get("xml_id"), group["name"], str(group["id"])):
-                return group["id"]
-        return None
+        if self._group_names is None:
+            index: dict[str, int] = {}
+            for group in sorted(self.groups.values(), key=lambda g: g["id"], reverse=True):
+                for key in (str(group["id"]), group["name"], group.get("xml_id")):
+                    if key:
+                        index[key] = group["id"]  # the lowest id wins a shared name
+            self._group_names = index
+        return self._group_names.get(name)
 
     def find_role(self, name: str) -> int | None:
         for role in self.roles.values():

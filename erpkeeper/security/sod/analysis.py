@@ -185,6 +185,9 @@ def describe_source(access: AccessModel, holder: Holder, source: Source) -> list
     """The path of one source as plain data: a group's every way in, or the reason."""
     if source.kind != "group":
         return [{"reason": source.kind, "model": source.model}]
+    known = holder.described.get(source.group)
+    if known is not None:
+        return known
     paths = []
     for path in holder.groups.get(source.group, ()):
         step = {"group": access.group_name(path.group)}
@@ -195,11 +198,12 @@ def describe_source(access: AccessModel, holder: Holder, source: Source) -> list
         if path.transient:
             step["transient"] = True
         paths.append(step)
-    return paths or [{"group": access.group_name(source.group)}]
+    holder.described[source.group] = paths or [{"group": access.group_name(source.group)}]
+    return holder.described[source.group]
 
 
 def _gated(access: AccessModel, permission: Permission) -> bool:
-    if permission.kind != "button":
+    if permission.kind != "button" or not access.button_rules:
         return False
     button_id = access.buttons.get((permission.model, permission.button))
     return any(
@@ -283,9 +287,12 @@ def analyse(
     resolved = resolve(ruleset, access)
     result = Analysis(ruleset.name, ruleset.version, resolved.not_applicable, resolved.risks)
     holders = function_holders(access, resolved)
+    sides: dict[tuple[int, str], Side | None] = {}  # a user's side of a function, once
     for risk in resolved.risks:
         for user_id in sorted(risk_users(risk, holders)):
-            result.conflicts.append(_user_conflict(access, resolved, risk, user_id, with_paths))
+            result.conflicts.append(
+                _user_conflict(access, resolved, risk, user_id, sides if with_paths else None)
+            )
     result.administrators = administrators(access, resolved)
     if entities:
         result.roles = [
@@ -302,17 +309,21 @@ def analyse(
     return result
 
 
-def _user_conflict(access, resolved, risk: Risk, user_id: int, with_paths: bool) -> Conflict:
+def _user_conflict(access, resolved, risk: Risk, user_id: int, sides: dict | None) -> Conflict:
     user = access.users[user_id]
-    if with_paths:
-        holder = access.user_holder(user_id)
-        sides = [
-            side
-            for f in risk.functions
-            if f in resolved.functions
-            and (side := holder_side(access, holder, f, resolved.functions[f]))
-        ]
-        conflict = _conflict(access, risk, sides)
+    if sides is not None:
+        held = []
+        for function_id in risk.functions:
+            if function_id not in resolved.functions:
+                continue
+            key = (user_id, function_id)
+            if key not in sides:
+                holder = access.user_holder(user_id)
+                permissions = resolved.functions[function_id]
+                sides[key] = holder_side(access, holder, function_id, permissions)
+            if sides[key] is not None:
+                held.append(sides[key])
+        conflict = _conflict(access, risk, held)
     else:
         conflict = Conflict(risk.id, risk.severity, risk.process, [])
     conflict.user_id, conflict.login, conflict.name = user_id, user["login"], user["name"]
