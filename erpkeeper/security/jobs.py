@@ -9,6 +9,7 @@ from erpkeeper.core.jobs import JobError, job_kind
 from erpkeeper.core.scheduler import register_periodic
 from erpkeeper.security import services
 from erpkeeper.security.services.snapshots import LOGINS_KIND
+from erpkeeper.targets.models import Target
 
 EXPECTED = (JobError, services.SnapshotFailed)
 
@@ -42,6 +43,21 @@ register_periodic(
     kind=services.SNAPSHOT_KIND,
     targets="each",
     description="daily access snapshot of every target",
+)
+
+
+def _targets_without_snapshot():
+    """A new target (the demo at first start included) gets its first snapshot within five
+    minutes, not at the next night's run."""
+    return list(Target.objects.filter(access_snapshots__isnull=True))
+
+
+register_periodic(
+    "security.first_snapshot",
+    cron="*/5 * * * *",
+    kind=services.SNAPSHOT_KIND,
+    targets=_targets_without_snapshot,
+    description="first access snapshot of a target that has none",
 )
 register_periodic(
     "security.logins",

@@ -14,8 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
-from erpkeeper.lib.admin import back_to, navigate, run_badge, when_text
+from erpkeeper.lib.admin import back_to, badge, navigate, run_badge, when_text
 from erpkeeper.security import services
 from erpkeeper.security.models import AccessSnapshot
 from erpkeeper.security.sod.rules import SEVERITIES, text_in
@@ -51,12 +52,19 @@ def via_steps(via: list[dict]) -> list[str]:
 
 
 class SimulateForm(forms.Form):
-    target = forms.ModelChoiceField(queryset=Target.objects.all(), label=_("Target"))
-    user = forms.CharField(label=_("ERP login"), max_length=150)
-    add_group = forms.CharField(
-        label=_("Add group"), required=False, help_text=_("XML id or name of a group")
+    target = forms.ModelChoiceField(
+        queryset=Target.objects.all(), label=_("Target"), widget=UnfoldAdminSelectWidget
     )
-    add_role = forms.CharField(label=_("Add role"), required=False)
+    user = forms.CharField(label=_("ERP login"), max_length=150, widget=UnfoldAdminTextInputWidget)
+    add_group = forms.CharField(
+        label=_("Add group"),
+        required=False,
+        help_text=_("XML id or name of a group"),
+        widget=UnfoldAdminTextInputWidget,
+    )
+    add_role = forms.CharField(
+        label=_("Add role"), required=False, widget=UnfoldAdminTextInputWidget
+    )
 
     def clean(self):
         data = super().clean()
@@ -170,7 +178,7 @@ class AccessSnapshotAdmin(ModelAdmin):
 
 
 def decorate(conflict: dict) -> dict:
-    conflict["variant"] = SEVERITY_VARIANTS.get(conflict["severity"], "default")
+    conflict["badge"] = badge(SEVERITY_VARIANTS.get(conflict["severity"]), conflict["severity"])
     for side in conflict["sides"]:
         for grant in side["grants"]:
             grant["steps"] = via_steps(grant["via"])
