@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "erpkeeper.notifications",
     "erpkeeper.monitoring",
     "erpkeeper.servicedesk",
+    "erpkeeper.security",
     "erpkeeper.alerts",
     "erpkeeper.demo",
 ]

@@ -118,6 +118,19 @@ RULES = {
     ("ticket-reply", "post"): "servicedesk.change_ticket",
     ("ticket-assign", "post"): "servicedesk.change_ticket",
     ("ticket-status", "post"): "servicedesk.change_ticket",
+    ("security-snapshot-list", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-list", "post"): "security.add_accesssnapshot",
+    ("security-snapshot-detail", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-diff", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-conflicts", "get"): "security.view_accesssnapshot",
+    ("security-snapshot-simulate", "post"): "security.view_accesssnapshot",
+    ("security-ruleset-list", "get"): "security.view_ruleset",
+    ("security-ruleset-list", "post"): "security.add_ruleset",
+    ("security-ruleset-detail", "get"): "security.view_ruleset",
+    ("security-ruleset-detail", "put"): "security.change_ruleset",
+    ("security-ruleset-detail", "patch"): "security.change_ruleset",
+    ("security-ruleset-detail", "delete"): "security.delete_ruleset",
+    ("security-ruleset-validate", "post"): "security.view_ruleset",
 }
 
 # What an allowed caller gets for an empty request where the default does not apply.

@@ -155,6 +155,44 @@ def test_button_access_lists_restricted_buttons(adapter):
     assert ("account.invoice", "process", groups["Accounting Administration"]) in buttons
 
 
+def test_groups_carry_their_xml_ids(adapter):
+    xml_ids = {g.name: g.xml_id for g in adapter.groups()}
+    assert xml_ids["Accounting"] == "account.group_account"
+    assert xml_ids["Purchase Administrator"] == "purchase.group_purchase_admin"
+
+
+def test_models_buttons_and_menus_are_every_one_the_erp_has(adapter, erp_url):
+    models = adapter.models()
+    assert len(models) == plain_scalar(erp_url, "SELECT COUNT(*) FROM ir_model")
+    assert {"purchase.purchase", "account.invoice", "res.user"} <= set(models)
+    assert "account.payment" not in models  # the demo lacks account_payment
+    buttons = {(b.model, b.button) for b in adapter.buttons()}
+    assert ("purchase.purchase", "confirm") in buttons  # open to who may write
+    assert ("account.invoice", "post") in buttons
+    menus = {m.path: m for m in adapter.menus()}
+    assert menus["Sales / Configuration"].parent_id == menus["Sales"].id
+
+
+def test_access_parents_and_defaults_come_from_tryton(adapter):
+    assert adapter.model_parents()["purchase.line"] == ["purchase.purchase"]
+    assert adapter.model_parents()["ir.model.access"] == ["ir.model"]
+    assert adapter.model_defaults()["sale.configuration"] == "rw"  # a singleton
+
+
+def test_record_rules_keep_their_domains_and_groups(adapter, erp_url):
+    rules = adapter.record_rules()
+    assert len(rules) == plain_scalar(erp_url, "SELECT COUNT(*) FROM ir_rule_group")
+    menu_rule = next(r for r in rules if r.model == "ir.ui.menu")
+    assert menu_rule.global_p and menu_rule.read and menu_rule.domains
+    assert "groups" in menu_rule.domains[0]
+
+
+def test_button_rules_and_api_keys_are_empty_in_the_demo(adapter):
+    assert adapter.button_rules() == []
+    assert adapter.api_keys() == []
+    assert adapter.field_access()  # account module restricts some fields
+
+
 def test_the_sod_conflict_user_holds_purchase_and_accounting_through_roles(adapter):
     groups = {g.id: g.name for g in adapter.groups()}
     roles = {r.id: r.name for r in adapter.roles()}

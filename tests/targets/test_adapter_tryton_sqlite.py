@@ -43,6 +43,13 @@ def exercise(adapter: TrytonAdapter) -> None:
     adapter.model_access()
     adapter.menu_access()
     adapter.button_access()
+    adapter.models()
+    adapter.menus()
+    adapter.buttons()
+    adapter.button_rules()
+    adapter.record_rules()
+    adapter.api_keys()
+    adapter.field_access()
     list(adapter.logins())
     for kind in DOCUMENT_KINDS:
         list(adapter.documents(kind))
@@ -157,3 +164,20 @@ def test_missing_modules_give_zeros_and_skipped_checks(bare_tryton_url):
         results = adapter.invariants()
         assert results and all(r.passed and r.checked == 0 for r in results)
         assert all(r.skipped and "not installed" not in r.description for r in results)
+
+
+def test_access_review_tables_that_are_missing_give_empty_lists(sqlite_erp_url):
+    support.break_data(
+        sqlite_erp_url,
+        "DROP TABLE ir_model_button_rule",
+        "DROP TABLE res_user_application",
+        "DROP TABLE ir_rule",
+        "DROP TABLE ir_rule_group",
+        "DROP TABLE ir_model_field_access",
+    )
+    with TrytonAdapter(sqlite_erp_url) as adapter:
+        assert adapter.button_rules() == []
+        assert adapter.api_keys() == []
+        assert adapter.record_rules() == []
+        assert adapter.field_access() == []
+        assert adapter.buttons()  # the rest still reads

@@ -90,6 +90,7 @@ class ErpGroup(Record):
     name: str
     parent_id: int | None = None
     active: bool = True  # an inactive group grants nothing
+    xml_id: str = ""  # "module.fs_id" (e.g. "account.group_account"): stable across languages
 
 
 @dataclass
@@ -131,6 +132,75 @@ class ButtonAccess(Record):
     model: str
     button: str
     group_id: int
+
+
+@dataclass
+class ErpMenu(Record):
+    id: int
+    parent_id: int | None
+    path: str  # "Parent / Child"
+    active: bool = True
+
+
+@dataclass
+class ErpButton(Record):
+    """A workflow button of a model (every active one, restricted to groups or not)."""
+
+    id: int
+    model: str
+    button: str
+
+
+@dataclass
+class ButtonRule(Record):
+    """An approval gate on a button: it fires after ``number_user`` distinct users clicked."""
+
+    button_id: int
+    model: str
+    button: str
+    number_user: int
+    group_id: int | None = None  # only clicks of this group's members count
+    description: str = ""
+
+
+@dataclass
+class RecordRule(Record):
+    """A group of record rules on a model (``ir.rule.group``) and its domains (never evaluated
+    here: kept so that a reviewer sees which records a grant really reaches)."""
+
+    id: int
+    name: str
+    model: str
+    global_p: bool  # applies to everyone, intersected with the others
+    default_p: bool  # applies to users in none of the rule's groups
+    read: bool
+    write: bool
+    create: bool
+    delete: bool
+    domains: list[str] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ApiKey(Record):
+    """An application key of a user (``res.user.application``); the key itself is never read."""
+
+    id: int
+    user_id: int
+    application: str
+    state: str  # requested | validated | cancelled
+    created: dt.datetime | None = None
+
+
+@dataclass
+class FieldAccess(Record):
+    model: str
+    field: str
+    group_id: int | None
+    read: bool
+    write: bool
+    create: bool
+    delete: bool
 
 
 @dataclass
@@ -233,6 +303,39 @@ class ErpAdapter(abc.ABC):
 
     @abc.abstractmethod
     def button_access(self) -> list[ButtonAccess]: ...
+
+    # What an access review needs beyond the above. Not abstract: an ERP (or an older module
+    # set) without these tables has nothing to report, which is an empty list, not an error.
+    def models(self) -> list[str]:
+        """Names of every model the ERP has (to tell a rule naming an unknown one)."""
+        return []
+
+    def menus(self) -> list[ErpMenu]:
+        return []
+
+    def buttons(self) -> list[ErpButton]:
+        return []
+
+    def button_rules(self) -> list[ButtonRule]:
+        return []
+
+    def record_rules(self) -> list[RecordRule]:
+        return []
+
+    def api_keys(self) -> list[ApiKey]:
+        return []
+
+    def field_access(self) -> list[FieldAccess]:
+        return []
+
+    def model_parents(self) -> dict[str, list[str]]:
+        """Models whose access follows other models' (a line follows its document)."""
+        return {}
+
+    def model_defaults(self) -> dict[str, str]:
+        """Models whose access without any rule is narrower than read, write, create and
+        delete: model -> the letters of what remains ("r", "rw")."""
+        return {}
 
     @abc.abstractmethod
     def logins(self, since: dt.datetime | None = None) -> Iterator[LoginEvent]: ...

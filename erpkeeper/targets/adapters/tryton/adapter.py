@@ -7,24 +7,30 @@ from collections.abc import Iterator
 
 from erpkeeper.targets.adapters import register
 from erpkeeper.targets.adapters.base import (
+    ApiKey,
     ButtonAccess,
+    ButtonRule,
     Document,
     ErpAdapter,
+    ErpButton,
     ErpDescription,
     ErpGroup,
+    ErpMenu,
     ErpRole,
     ErpUser,
     Event,
+    FieldAccess,
     InvariantResult,
     LoginEvent,
     Membership,
     MenuAccess,
     ModelAccess,
+    RecordRule,
 )
 from erpkeeper.targets.adapters.sql import ReadOnlyConnection, connect
+from erpkeeper.targets.adapters.tryton import access, security
 from erpkeeper.targets.adapters.tryton import documents as documents_mod
 from erpkeeper.targets.adapters.tryton import invariants as invariants_mod
-from erpkeeper.targets.adapters.tryton import security
 from erpkeeper.targets.adapters.tryton.schema import activated_modules, check_tryton
 
 # counts() key -> (module, table, WHERE clause or ""); a missing module or table counts 0.
@@ -132,6 +138,33 @@ class TrytonAdapter(ErpAdapter):
 
     def button_access(self) -> list[ButtonAccess]:
         return security.button_access(self.db)
+
+    def models(self) -> list[str]:
+        return access.models(self.db)
+
+    def model_parents(self) -> dict[str, list[str]]:
+        return access.model_parents(self.models())
+
+    def model_defaults(self) -> dict[str, str]:
+        return access.model_defaults(self.models())
+
+    def menus(self) -> list[ErpMenu]:
+        return access.menus(self.db)
+
+    def buttons(self) -> list[ErpButton]:
+        return access.buttons(self.db)
+
+    def button_rules(self) -> list[ButtonRule]:
+        return access.button_rules(self.db)
+
+    def record_rules(self) -> list[RecordRule]:
+        return access.record_rules(self.db)
+
+    def api_keys(self) -> list[ApiKey]:
+        return access.api_keys(self.db)
+
+    def field_access(self) -> list[FieldAccess]:
+        return access.field_access(self.db)
 
     def logins(self, since: dt.datetime | None = None) -> Iterator[LoginEvent]:
         return security.logins(self.db, since)

@@ -66,10 +66,28 @@ def groups(db: ReadOnlyConnection) -> list[ErpGroup]:
     parent = _column(db, "res_group", "parent", "g")
     active = _column(db, "res_group", "active", "g", default="1")
     rows = db.execute(f"SELECT g.id, g.name, {parent}, {active} FROM res_group g ORDER BY g.id")
+    xml_ids = group_xml_ids(db)
     return [
-        ErpGroup(id=gid, name=name or "", parent_id=parent_id, active=to_bool(is_active))
+        ErpGroup(
+            id=gid,
+            name=name or "",
+            parent_id=parent_id,
+            active=to_bool(is_active),
+            xml_id=xml_ids.get(gid, ""),
+        )
         for gid, name, parent_id, is_active in rows
     ]
+
+
+def group_xml_ids(db: ReadOnlyConnection) -> dict[int, str]:
+    """Group id -> "module.fs_id": the name a rule set can use in every language."""
+    if not db.has_table("ir_model_data"):
+        return {}
+    rows = db.execute(
+        "SELECT db_id, module, fs_id FROM ir_model_data WHERE model = %s ORDER BY id",
+        ("res.group",),
+    )
+    return {db_id: f"{module}.{fs_id}" for db_id, module, fs_id in rows if db_id is not None}
 
 
 def roles(db: ReadOnlyConnection) -> list[ErpRole]:

@@ -1,0 +1,5 @@
+"""The console pages of the security app: snapshots (list, detail with conflicts and paths,
+changes and the users x risks matrix), the simulation form, rule sets (checked on save),
+mitigating controls and accepted exceptions."""
+
+from erpkeeper.security.admin import rulesets, snapshots  # noqa: F401  (register the admins)

@@ -1,0 +1,35 @@
+from django.utils.translation import gettext_lazy as _
+
+from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
+from erpkeeper.lib.roles import Role, Rule
+
+
+class SecurityConfig(ErpKeeperAppConfig):
+    name = "erpkeeper.security"
+    label = "security"
+    verbose_name = _("ERP access and segregation of duties")
+    cli_modules = ("erpkeeper.security.cli",)
+    api_module = "erpkeeper.security.api"
+    navigation = (
+        NavItem.for_model(
+            Section.ACCESS, _("Access snapshots"), "policy", "security.accesssnapshot", 10
+        ),
+        NavItem.for_model(Section.ACCESS, _("SoD rule sets"), "rule", "security.ruleset", 12),
+        NavItem.for_model(
+            Section.ACCESS, _("Mitigating controls"), "shield", "security.mitigatingcontrol", 13
+        ),
+        NavItem.for_model(
+            Section.ACCESS, _("Accepted exceptions"), "approval", "security.acceptedexception", 14
+        ),
+    )
+    target_panels = ("erpkeeper.security.admin.panel:target_panel",)
+    histories = (
+        "erpkeeper.security.housekeeping:SNAPSHOTS",
+        "erpkeeper.security.housekeeping:DOCUMENTS",
+    )
+    # Security auditors own this app: they take snapshots, keep the rule sets, controls and
+    # exceptions. Administrators hold everything already (BASE_RULES). Everyone else who sees
+    # ERPKeeper's lists (ops, DBA, manager, viewer) reads them through VIEW_ALL.
+    role_rules = {
+        Role.SECURITY_AUDITOR: (Rule(app="security"),),
+    }
