@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "erpkeeper.notifications",
     "erpkeeper.monitoring",
     "erpkeeper.alerts",
+    "erpkeeper.performance",
     "erpkeeper.demo",
 ]
 
