@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 KEEP_QUERIES = 50
 ADVISE_MEAN_MS = 20  # PgHero's slow query (its 100 calls apply to pg_stat_statements only)
 ADVISE_CALLS = 100
+# Also advised: a query that takes a large share of the database's time however fast each
+# call is (a 6 ms report run all day), and one that activity samples catch again and again.
+ADVISE_TOTAL_SHARE = 0.1
+ADVISE_SAMPLED_CALLS = 5
 
 
 class AdviceRefused(ValueError):
@@ -31,6 +35,7 @@ def record_queries(run, target, db, engine, seen: list[QuerySeen]) -> list[Query
     merged = _merge(seen, engine.dialect)
     top = sorted(merged.values(), key=lambda item: -item[1].total_ms)[:KEEP_QUERIES]
     stats = []
+    busy_ms = sum(query.total_ms for _shape, query in top) or 1.0
     for shape, query in top:
         stat = QueryStat.objects.create(
             run=run,
@@ -48,7 +53,7 @@ def record_queries(run, target, db, engine, seen: list[QuerySeen]) -> list[Query
             models_used=[_model_of(table, models) for table in shape.tables],
         )
         stats.append(stat)
-        if _worth_advice(query) and shape.is_read:
+        if _worth_advice(query, query.total_ms / busy_ms) and shape.is_read:
             _suggest(db, engine, target, shape, query.text, models)
     return stats
 
@@ -72,12 +77,14 @@ def _merge(seen: list[QuerySeen], dialect: str) -> dict[str, tuple[QueryShape, Q
     return merged
 
 
-def _worth_advice(query: QuerySeen) -> bool:
+def _worth_advice(query: QuerySeen, share: float) -> bool:
     if query.source == "erp_catalogue":
         return True  # its plan scans a large table
-    if query.source == "pg_stat_statements" and query.calls < ADVISE_CALLS:
+    if query.source == "pg_stat_activity" and query.calls >= ADVISE_SAMPLED_CALLS:
+        return True
+    if query.source in ("pg_stat_statements", "performance_schema") and query.calls < ADVISE_CALLS:
         return False
-    return query.mean_ms >= ADVISE_MEAN_MS
+    return query.mean_ms >= ADVISE_MEAN_MS or share >= ADVISE_TOTAL_SHARE
 
 
 def _suggest(db, engine, target, shape: QueryShape, sample: str, models) -> list[IndexSuggestion]:
