@@ -205,28 +205,21 @@ class PostgresChecks(EngineChecks):
             )
 
     def duplicate_index(self, ctx: CheckContext) -> None:
+        # Columns and operator classes: Tryton keeps (origin) and (origin varchar_pattern_ops)
+        # side by side on purpose (equality and LIKE), and neither covers the other.
         rows = ctx.db.rows(
-            "SELECT c.relname, t.relname, i.indkey::text, i.indisunique FROM pg_index i "
-            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
-            "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() "
-            "AND i.indpred IS NULL AND i.indexprs IS NULL"
+            "SELECT c.relname, t.relname, i.indkey::text, i.indclass::text, i.indisunique "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE n.nspname = current_schema() AND i.indpred IS NULL AND i.indexprs IS NULL"
         )
-        by_table: dict[str, list[tuple[str, list[str], bool]]] = {}
-        for index, table, keys, unique in rows:
-            by_table.setdefault(table, []).append((index, keys.split(), unique))
+        by_table: dict[str, list[tuple[str, list, bool]]] = {}
+        for index, table, keys, classes, unique in rows:
+            pairs = list(zip(keys.split(), classes.split(), strict=False))
+            by_table.setdefault(table, []).append((index, pairs, unique))
         for table, indexes in by_table.items():
             for name, keys, unique in indexes:
-                covering = next(
-                    (
-                        other
-                        for other, other_keys, _u in indexes
-                        if other != name
-                        and not unique
-                        and other_keys[: len(keys)] == keys
-                        and (len(other_keys) > len(keys) or other < name)
-                    ),
-                    None,
-                )
+                covering = _covering(name, keys, unique, indexes)
                 if covering:
                     ctx.observe(
                         "pg.duplicate_index",
@@ -424,3 +417,16 @@ class PostgresChecks(EngineChecks):
         cols = ", ".join(quote(c) for c in columns)
         concurrently = "CONCURRENTLY " if online else ""
         return f"CREATE INDEX {concurrently}{quote(name)} ON {quote(table)} ({cols})"
+
+
+def _covering(name: str, keys: list, unique: bool, indexes: list) -> str | None:
+    """Another index of the table whose leading columns (and operator classes) are ``keys``;
+    a unique index is never covered (it enforces something)."""
+    if unique:
+        return None
+    for other, other_keys, _unique in indexes:
+        if other == name or other_keys[: len(keys)] != keys:
+            continue
+        if len(other_keys) > len(keys) or other < name:
+            return other
+    return None

@@ -6,6 +6,7 @@ the scratch copy. Production is never written to: the DDL is only shown to the D
 from __future__ import annotations
 
 import statistics
+import uuid
 from collections.abc import Callable
 
 from django.utils import timezone
@@ -48,8 +49,9 @@ def run_proof(
             raise ProofFailed(
                 _("there is no succeeded backup to restore: back the target up first")
             )
+        # A random part too: several ERPKeeper installations may share one database server.
         scratch = backups.Scratch.for_backup(
-            backup, target, f"proof-{proof.pk}", f"ekproof_{proof.pk}"
+            backup, target, f"proof-{proof.pk}", f"ekproof_{proof.pk}_{uuid.uuid4().hex[:6]}"
         )
         progress(5, _("restoring backup %(id)s into a scratch database") % {"id": backup.pk})
         component = backups.database_component(backup)
