@@ -6,6 +6,8 @@ Where performance_schema or sys is off, the check says so (a note) instead of pa
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from erpkeeper.performance.checks.base import (
     CheckContext,
     EngineChecks,
@@ -118,7 +120,9 @@ class MysqlChecks(EngineChecks):
         try:
             return ctx.db.rows(sql)
         except CheckError:
-            ctx.note("The sys schema is not readable: install it or grant SELECT on sys.*.")
+            ctx.note(
+                gettext_noop("The sys schema is not readable: install it or grant SELECT on sys.*.")
+            )
             return []
 
     def buffer_pool(self, ctx: CheckContext) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import time
 
+from django.utils.translation import gettext_noop
+
 from erpkeeper.performance.checks.base import (
     CheckContext,
     EngineChecks,
@@ -326,8 +328,10 @@ class PostgresChecks(EngineChecks):
         ram = ctx.host_ram_bytes
         if not ram:
             ctx.note(
-                "Host memory is unknown (no monitoring samples for this target's host): "
-                "memory settings were not compared with RAM."
+                gettext_noop(
+                    "Host memory is unknown (no monitoring samples for this target's host): "
+                    "memory settings were not compared with RAM."
+                )
             )
             return
         shared = values["shared_buffers"]

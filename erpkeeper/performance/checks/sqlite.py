@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import time
 
+from django.utils.translation import gettext_noop
+
 from erpkeeper.performance.checks.base import (
     CheckContext,
     EngineChecks,
@@ -76,7 +78,9 @@ class SqliteChecks(EngineChecks):
         cache = int(ctx.db.scalar("PRAGMA cache_size") or 0)
         cache_bytes = -cache * 1024 if cache < 0 else cache * size
         ctx.note(
-            "page size %(page)s B, %(pages)s pages; default cache %(cache)s B per connection",
+            gettext_noop(
+                "page size %(page)s B, %(pages)s pages; default cache %(cache)s B per connection"
+            ),
             page=size,
             pages=pages,
             cache=cache_bytes,
@@ -96,7 +100,7 @@ class SqliteChecks(EngineChecks):
         started = time.monotonic()
         result = [row[0] for row in ctx.db.rows("PRAGMA quick_check")]
         seconds = round(time.monotonic() - started, 2)
-        ctx.note("quick_check took %(seconds)s s", seconds=seconds)
+        ctx.note(gettext_noop("quick_check took %(seconds)s s"), seconds=seconds)
         if result != ["ok"]:
             ctx.observe("sqlite.quick_check", "critical", problems=result[:5])
         elif seconds > QUICK_CHECK_SLOW_S:
