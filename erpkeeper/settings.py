@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "erpkeeper.servicedesk",
     "erpkeeper.security",
     "erpkeeper.alerts",
+    "erpkeeper.performance",
     "erpkeeper.demo",
 ]
 

@@ -278,17 +278,25 @@ class Scratch:
 
     @classmethod
     def for_drill(cls, drill: Drill, backup: Backup) -> Scratch:
+        return cls.for_backup(backup, drill.target, f"drill-{drill.pk}", f"ekdrill_{drill.pk}")
+
+    @classmethod
+    def for_backup(cls, backup: Backup, target, folder: str, prefix: str) -> Scratch:
+        """A scratch place for ``backup`` of ``target``: a file under ERPKeeper's home for
+        SQLite, else a new database ``<prefix>_<time>`` on the drill server of the target's
+        policy (or next to the original). Other apps' work on a copy (the performance
+        advisor's proofs) uses it too."""
         component = database_component(backup)
-        workdir = Path(settings.HOME) / "drills" / f"drill-{drill.pk}"
+        workdir = Path(settings.HOME) / "drills" / folder
         workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         files_path = str(workdir / "files")
         engine = component["engine"]
         if engine == "sqlite":
             url = dburl.DatabaseUrl(engine="sqlite", path=str(workdir / "scratch.sqlite"))
             return cls(engine, url.unparse(), files_path)
-        policy = policy_for(drill.target)
-        server = dburl.parse(drill_database_url(policy) or drill.target.database_url)
-        name = f"ekdrill_{drill.pk}_{int(time.time())}"
+        policy = policy_for(target)
+        server = dburl.parse(drill_database_url(policy) or target.database_url)
+        name = f"{prefix}_{int(time.time())}"
         url = dburl.DatabaseUrl(
             engine=server.engine,
             host=server.host,
@@ -345,4 +353,3 @@ def _check(name: list, passed, detail: list) -> dict:
         "detail": render_text(detail),
         "i18n": {"name": name, "detail": detail},
     }
-

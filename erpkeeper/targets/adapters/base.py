@@ -348,3 +348,8 @@ class ErpAdapter(abc.ABC):
 
     @abc.abstractmethod
     def invariants(self) -> list[InvariantResult]: ...
+
+    def model_tables(self) -> dict[str, tuple[str, str]]:
+        """``{table: (model, label)}``: which ERP model each database table stores (for
+        reading slow queries as business features). Empty when the ERP does not say."""
+        return {}

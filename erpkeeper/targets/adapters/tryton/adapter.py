@@ -178,3 +178,10 @@ class TrytonAdapter(ErpAdapter):
 
     def invariants(self) -> list[InvariantResult]:
         return invariants_mod.run(self.db, self.modules)
+
+    # ------------------------------------------------------------ models
+    def model_tables(self) -> dict[str, tuple[str, str]]:
+        """Tryton keeps each model ``a.b`` in table ``a_b`` (ir_model lists the models)."""
+        label = "string" if self.db.has_column("ir_model", "string") else "name"
+        rows = self.db.execute(f"SELECT name, {label} FROM ir_model")
+        return {str(model).replace(".", "_"): (str(model), str(text or "")) for model, text in rows}

@@ -1,0 +1,34 @@
+from django.utils.translation import gettext_lazy as _
+
+from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
+from erpkeeper.lib.roles import Role, Rule
+
+
+class PerformanceConfig(ErpKeeperAppConfig):
+    name = "erpkeeper.performance"
+    label = "performance"
+    verbose_name = _("Performance")
+    cli_modules = ("erpkeeper.performance.cli",)
+    api_module = "erpkeeper.performance.api"
+    navigation = (
+        NavItem.for_model(
+            Section.OPERATE, _("Performance findings"), "speed", "performance.finding", 60
+        ),
+        NavItem.for_model(
+            Section.OPERATE, _("Query insight"), "query_stats", "performance.querystat", 61
+        ),
+        NavItem.for_model(
+            Section.OPERATE, _("Index suggestions"), "bolt", "performance.indexsuggestion", 62
+        ),
+        NavItem.for_model(
+            Section.OPERATE, _("Performance checks"), "fact_check", "performance.checkrun", 63
+        ),
+        NavItem.for_model(
+            Section.OPERATE, _("Index proofs"), "science", "performance.indexproof", 64
+        ),
+    )
+    dashboard = ("erpkeeper.performance.dashboard:contribute",)
+    role_rules = {
+        Role.DBA: (Rule(app="performance", action=("view", "add", "change")),),
+        Role.OPS_ENGINEER: (Rule(app="performance", action=("view", "add", "change")),),
+    }
