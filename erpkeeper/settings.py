@@ -267,6 +267,9 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "erpkeeper.servicedesk.models.TicketStatus",
         # A ticket's impact and urgency share their levels.
         "LevelEnum": "erpkeeper.servicedesk.models.Level",
+        # Notifications, channels' minimum and performance findings grade severity alike.
+        "NotificationSeverityEnum": "erpkeeper.core.models.OutboxMessage.Severity",
+        "FindingSeverityEnum": "erpkeeper.performance.models.Severity",
     },
 }
 
