@@ -72,7 +72,7 @@ def test_the_cli_writes_any_list_to_a_workbook(tmp_path, capsys):
 
     assert main(["target", "list", "--xlsx", str(path)]) == 0
 
-    assert "rows written to" in capsys.readouterr().out
+    assert "1 row written to" in capsys.readouterr().out
     sheet = load_workbook(path).active
     assert "shop" in {value for row in sheet.iter_rows(values_only=True) for value in row}
     assert main(["--xlsx", str(path), "target", "show", "shop"]) == 2  # not a list

@@ -86,9 +86,15 @@ def ids(rows):
     return {row.pk for row in rows}
 
 
+def pruned(counts: dict) -> dict:
+    """The histories that lost rows: every app declares its own, and the fixture fills only the
+    jobs', notifications' and deliveries'."""
+    return {name: count for name, count in counts.items() if count}
+
+
 def test_prunes_old_history_and_keeps_what_is_pending_running_recent_or_evidence(history):
     counts = prune_history(days=180)
-    assert counts == {"sign_ins": 0, "deliveries": 1, "notifications": 2, "jobs": 3}
+    assert pruned(counts) == {"deliveries": 1, "notifications": 2, "jobs": 3}
     assert set(Job.objects.values_list("pk", flat=True)) == ids(history["kept_jobs"])
     kept = set(OutboxMessage.objects.values_list("pk", flat=True))
     assert kept == ids(history["kept_messages"])
@@ -104,17 +110,17 @@ def test_prunes_old_history_and_keeps_what_is_pending_running_recent_or_evidence
 
 def test_dry_run_counts_and_deletes_nothing_and_0_days_keeps_everything(history):
     before = (Job.objects.count(), OutboxMessage.objects.count(), Delivery.objects.count())
-    assert prune_history(days=180, dry_run=True) == {
-        "sign_ins": 0, "deliveries": 1, "notifications": 2, "jobs": 3,
-    }  # fmt: skip
-    assert prune_history(days=0) == {"sign_ins": 0, "deliveries": 0, "notifications": 0, "jobs": 0}
+    counted = prune_history(days=180, dry_run=True)
+    assert pruned(counted) == {"deliveries": 1, "notifications": 2, "jobs": 3}
+    assert {"sign_ins", "deliveries", "notifications", "jobs"} <= set(counted)
+    assert pruned(prune_history(days=0)) == {}
     after = (Job.objects.count(), OutboxMessage.objects.count(), Delivery.objects.count())
     assert before == after
 
 
 def test_the_setting_sets_the_default_age(history, settings):
     settings.KEEP_HISTORY_DAYS = 500
-    assert prune_history() == {"sign_ins": 0, "deliveries": 0, "notifications": 0, "jobs": 0}
+    assert pruned(prune_history()) == {}
     settings.KEEP_HISTORY_DAYS = 180
     assert prune_history()["jobs"] == 3
 

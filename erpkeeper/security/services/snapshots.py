@@ -160,8 +160,9 @@ def change_text(change: dict) -> str:
         verb = _("gained") if kind == "group_gained" else _("lost")
         return f"{verb} {change['group']} {_ways_text(change.get('via', []))}".strip()
     if kind in ("group_permission_gained", "group_permission_lost"):
-        verb = _("gained") if kind == "group_permission_gained" else _("lost")
-        return f"{verb} {change['perms']} {_('on')} {change['model']}"
+        if kind == "group_permission_gained":
+            return _("gained %(perms)s on %(model)s") % change
+        return _("lost %(perms)s on %(model)s") % change
     if kind == "api_key_added":
         return _("new API key for %(application)s (%(state)s)") % change
     labels = {
