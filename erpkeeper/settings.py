@@ -280,6 +280,8 @@ SPECTACULAR_SETTINGS = {
         # Notifications, channels' minimum and performance findings grade severity alike.
         "NotificationSeverityEnum": "erpkeeper.core.models.OutboxMessage.Severity",
         "FindingSeverityEnum": "erpkeeper.performance.models.Severity",
+        "SecurityFindingStateEnum": "erpkeeper.security.models.FindingState",
+        "SecurityFindingKindEnum": "erpkeeper.security.models.FindingKind",
     },
 }
 
