@@ -50,6 +50,7 @@ class SecurityFindingSerializer(serializers.ModelSerializer):
 class SecurityAcceptSerializer(serializers.Serializer):
     reason = serializers.CharField()
     expires = serializers.DateField(help_text="the acceptance ends after this date")
+    owner = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class FindingViewSet(viewsets.ReadOnlyModelViewSet):
@@ -73,6 +74,7 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
                 reason=serializer.validated_data["reason"],
                 expires=serializer.validated_data["expires"],
                 by=request.user.get_username(),
+                owner=serializer.validated_data["owner"],
             )
         except ValidationError as exc:
             return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)

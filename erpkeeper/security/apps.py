@@ -21,6 +21,12 @@ class SecurityConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.ACCESS, _("Accepted exceptions"), "approval", "security.acceptedexception", 14
         ),
+        NavItem.for_model(
+            Section.ACCESS, _("Security findings"), "gpp_maybe", "security.finding", 15
+        ),
+        NavItem.for_model(
+            Section.ACCESS, _("Security checks"), "fact_check", "security.securitycheckrun", 16
+        ),
     )
     target_panels = ("erpkeeper.security.admin.panel:target_panel",)
     histories = (

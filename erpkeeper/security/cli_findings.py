@@ -41,6 +41,7 @@ def register_actions(actions) -> None:
     accept.add_argument("id", type=int)
     accept.add_argument("--reason", required=True)
     accept.add_argument("--until", required=True, metavar="YYYY-MM-DD")
+    accept.add_argument("--owner", default="", help="who answers for the finding")
     accept.set_defaults(handler=handle_accept)
 
     check = actions.add_parser("check", help="run the security checks of a target now")
@@ -95,7 +96,11 @@ def handle_accept(args) -> int:
     user = acting_user()
     try:
         services.accept_finding(
-            finding, reason=args.reason, expires=until, by=getattr(user, "username", "cli")
+            finding,
+            reason=args.reason,
+            expires=until,
+            by=getattr(user, "username", "cli"),
+            owner=args.owner,
         )
     except ValidationError as exc:
         raise CommandError(validation_text(exc), EXIT_USAGE, "invalid") from None

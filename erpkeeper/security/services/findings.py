@@ -60,8 +60,11 @@ def _reopens(finding: Finding, today: dt.date) -> bool:
     )
 
 
-def accept_finding(finding: Finding, *, reason: str, expires: dt.date, by: str) -> Finding:
-    """Accept an open finding until ``expires`` (a later date) with a reason."""
+def accept_finding(
+    finding: Finding, *, reason: str, expires: dt.date, by: str, owner: str = ""
+) -> Finding:
+    """Accept an open finding until ``expires`` (a later date) with a reason; ``owner`` (who
+    answers for it) is kept unless a new one is given."""
     errors = {}
     if not reason.strip():
         errors["reason"] = _("Say why the finding is accepted.")
@@ -72,8 +75,8 @@ def accept_finding(finding: Finding, *, reason: str, expires: dt.date, by: str) 
     if errors:
         raise ValidationError(errors)
     finding.state, finding.reason, finding.expires = FindingState.ACCEPTED, reason.strip(), expires
-    finding.accepted_by = by
-    finding.save(update_fields=["state", "reason", "expires", "accepted_by"])
+    finding.accepted_by, finding.owner = by, owner.strip() or finding.owner
+    finding.save(update_fields=["state", "reason", "expires", "accepted_by", "owner"])
     return finding
 
 
