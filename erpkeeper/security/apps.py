@@ -32,6 +32,8 @@ class SecurityConfig(ErpKeeperAppConfig):
     histories = (
         "erpkeeper.security.housekeeping:SNAPSHOTS",
         "erpkeeper.security.housekeeping:DOCUMENTS",
+        "erpkeeper.security.housekeeping:CHECK_RUNS",
+        "erpkeeper.security.housekeeping:FIXED_FINDINGS",
     )
     # Security auditors own this app: they take snapshots, keep the rule sets, controls and
     # exceptions. Administrators hold everything already (BASE_RULES). Everyone else who sees

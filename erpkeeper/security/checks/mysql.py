@@ -10,6 +10,8 @@ from erpkeeper.security.checks.base import Check, CheckUnavailable
 from erpkeeper.security.checks.connection import ConnectionFailed
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+# The servers' own system accounts: created locked, so they cannot sign in without a password.
+LOCKED_SYSTEM = ("mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema")
 
 
 def _accounts(ctx, where: str, params: tuple = ()) -> str:
@@ -38,7 +40,9 @@ def empty_passwords(ctx):
     found = _accounts(
         ctx,
         "COALESCE(authentication_string, '') = '' "
-        "AND COALESCE(plugin, '') IN ('', 'mysql_native_password', 'caching_sha2_password')",
+        "AND COALESCE(plugin, '') IN ('', 'mysql_native_password', 'caching_sha2_password') "
+        "AND user NOT IN (%s, %s, %s, %s)",
+        LOCKED_SYSTEM,
     )
     return not found, found
 

@@ -86,9 +86,8 @@ def hba_rules(ctx):
     for line, kind, _db, _users, address, netmask, method in rows:
         anywhere = address in EVERYWHERE or (netmask in ALL_ADDRESSES and address)
         if method == "trust" or (kind != "local" and anywhere and method != "reject"):
-            bad.append(
-                f"line {line}: {kind} {address or ''}/{netmask or ''} {method}".replace(" /", " ")
-            )
+            where = "/".join(part for part in (address, netmask) if part)
+            bad.append(" ".join(part for part in (f"line {line}:", kind, where, method) if part))
     return not bad, "; ".join(bad)
 
 
