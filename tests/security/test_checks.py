@@ -4,10 +4,13 @@ per run, findings fixed by a later run, an alert for a critical one, unreachable
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 
+import psycopg
 import pytest
+from django.utils import timezone
 
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.security import services
@@ -39,7 +42,12 @@ def test_postgresql_with_trust_and_no_tls_fails_those_checks(postgres_database):
     finding = Finding.objects.get(target=target, check_id="PG-HBA")
     assert finding.state == "open" and finding.severity == "critical"
     alert = OutboxMessage.objects.get(source="security")
-    assert "PG-HBA" in alert.subject
+    assert "PG-HBA" in alert.subject and alert.state != "resolved"
+    until = timezone.localdate() + dt.timedelta(days=30)
+    services.accept_finding(finding, reason="test machine", expires=until, by="sam")
+    services.run_checks(target)
+    alert.refresh_from_db()
+    assert alert.state == "resolved"  # accepted: no longer alerting
 
 
 def test_sqlite_file_modes(tryton_sqlite_db):
@@ -83,3 +91,19 @@ def test_an_unreachable_target_gives_a_failed_run(tmp_path, tryton_sqlite_db):
         services.run_checks(target)
     run = SecurityCheckRun.objects.get(target=target)
     assert run.status == "failed" and "does not exist" in run.error
+
+
+def test_tryton_on_postgresql_admin_check_and_a_departed_employee(tryton_postgres_db):
+    target = add_target(name="pgshop", database_url=tryton_postgres_db)
+    run = services.run_checks(target)
+    assert _by_id(run)["TRYTON-ADMIN"]["status"] == "fail"
+    with psycopg.connect(tryton_postgres_db, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE company_employee SET end_date = '2026-01-31' "
+            "WHERE id = (SELECT employee FROM res_user WHERE login = 'wang.fang')"
+        )
+        conn.execute("UPDATE res_user SET write_date = now() WHERE login = 'admin'")
+    services.take_snapshot(target)
+    assert Finding.objects.filter(target=target, kind="employee_left", subject="wang.fang").exists()
+    assert _by_id(services.run_checks(target))["TRYTON-ADMIN"]["status"] == "pass"
+    assert Finding.objects.get(target=target, check_id="TRYTON-ADMIN").state == "fixed"

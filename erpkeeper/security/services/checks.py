@@ -85,10 +85,13 @@ def _findings(run, outcomes) -> None:
     ).exclude(state=FindingState.FIXED)
     found += [Found(f.kind, f.severity, f.subject, f.detail, f.check_id) for f in kept]
     reconcile(run.target, [FindingKind.CHECK], found)
-    for finding in run.target.security_findings.filter(
-        kind=FindingKind.CHECK, state=FindingState.OPEN, severity="critical"
-    ):
-        _alert(run, finding)
+    for finding in run.target.security_findings.filter(kind=FindingKind.CHECK, severity="critical"):
+        if finding.state == FindingState.OPEN:
+            _alert(run, finding)
+        else:  # fixed by this run, or accepted: its alert is dealt with
+            outbox.resolve_alerts(
+                source="security", event=f"check:{finding.check_id}", target=run.target
+            )
 
 
 def _alert(run, finding) -> None:
