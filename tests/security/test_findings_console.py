@@ -81,3 +81,16 @@ def test_the_check_runs_list_shows_the_score_and_its_change(client, personas, sh
     run = shop.security_check_runs.order_by("-started").first()
     detail = client.get(reverse("admin:security_securitycheckrun_change", args=[run.pk]))
     assert "SQLITE-FILE-MODE" in detail.content.decode() and "chmod 600" in detail.content.decode()
+
+
+def test_the_target_page_counts_open_findings_and_shows_the_score(client, personas, shop):
+    force_login(client, personas["sam"])
+    page = client.get(reverse("admin:targets_target_change", args=[shop.pk]))
+    html = page.content.decode()
+    assert 'data-testid="security-findings"' in html and "open security findings" in html
+    assert "Security score" in html
+    listed = client.get(
+        reverse("admin:security_finding_changelist")
+        + f"?target__id__exact={shop.pk}&state__exact=open"
+    )
+    assert listed.status_code == 200 and "xu.jing" in listed.content.decode()
