@@ -27,6 +27,13 @@ class SecurityConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.ACCESS, _("Security checks"), "fact_check", "security.securitycheckrun", 16
         ),
+        NavItem.for_model(
+            Section.ACCESS,
+            _("Tryton configuration files"),
+            "settings",
+            "security.trytonconfigfile",
+            17,
+        ),
     )
     target_panels = ("erpkeeper.security.admin.panel:target_panel",)
     histories = (

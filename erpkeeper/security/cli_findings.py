@@ -1,4 +1,4 @@
-"""``erpkeeper security accounts|findings|accept|check|check-runs``: risky accounts and
+"""``erpkeeper security accounts|findings|accept|check|config-file|check-runs``: risky accounts and
 security checks of a target (registered under ``erpkeeper security`` by cli.py).
 
 ``check`` runs the checks in this process (read-only, each query under a time limit) and prints
@@ -48,6 +48,13 @@ def register_actions(actions) -> None:
     check.add_argument("target")
     check.add_argument("--no-wait", action="store_true", help="queue for the worker and return")
     check.set_defaults(handler=handle_check)
+
+    config = actions.add_parser(
+        "config-file", help="where a target's trytond.conf is, for the security checks"
+    )
+    config.add_argument("target")
+    config.add_argument("path", nargs="?", default=None, help="empty string: forget it")
+    config.set_defaults(handler=handle_config_file)
 
     runs = actions.add_parser("check-runs", help="security check runs with their scores")
     runs.add_argument("target", nargs="?", default="")
@@ -151,4 +158,13 @@ def handle_check_runs(args) -> int:
     rows = [run_row(run) for run in queryset[: max(args.limit, 1)]]
     columns = ["id", "target", "started", "status", "score", "change", "failed"]
     emit(args, rows, table(rows, columns))
+    return 0
+
+
+def handle_config_file(args) -> int:
+    target = find_target(args.target)
+    if args.path is not None:
+        services.set_config_path(target, args.path)
+    path = services.config_path_of(target)
+    emit(args, {"target": target.name, "path": path}, f"{target.name}: {path or 'not configured'}")
     return 0

@@ -300,3 +300,27 @@ class SecurityCheckRun(RunRecord):
 
     def __str__(self):
         return f"{self.target_name} #{self.pk} {self.started:%Y-%m-%d %H:%M}"
+
+
+class TrytonConfigFile(models.Model):
+    """Where a target's trytond.conf is, on the machine ERPKeeper runs on (a mount or a copy):
+    the security checks read its password policy and session settings when it is readable."""
+
+    target = models.OneToOneField(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="tryton_config_file",
+    )
+    path = models.CharField(
+        _("path of trytond.conf"),
+        max_length=500,
+        help_text=_("Read only by the security checks; the file is never changed."),
+    )
+
+    class Meta:
+        verbose_name = _("Tryton configuration file")
+        verbose_name_plural = _("Tryton configuration files")
+
+    def __str__(self):
+        return self.path

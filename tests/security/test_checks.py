@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from django.utils import timezone
 
+from erpkeeper.cli import main
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.security import services
 from erpkeeper.security.models import Finding, SecurityCheckRun
@@ -107,3 +108,35 @@ def test_tryton_on_postgresql_admin_check_and_a_departed_employee(tryton_postgre
     assert Finding.objects.filter(target=target, kind="employee_left", subject="wang.fang").exists()
     assert _by_id(services.run_checks(target))["TRYTON-ADMIN"]["status"] == "pass"
     assert Finding.objects.get(target=target, check_id="TRYTON-ADMIN").state == "fixed"
+
+
+TRYTOND_CONF = """[database]
+uri = postgresql://tryton:secret@db:5432/
+
+[password]
+length = 6
+
+[session]
+timeout = 300
+"""
+
+
+def test_trytond_conf_only_when_configured_and_readable(capsys, tryton_sqlite_db, tmp_path):
+    target = add_target(name="shop", database_url=tryton_sqlite_db)
+    assert "TRYTON-PASSWORD-LENGTH" not in _by_id(services.run_checks(target))
+    conf = tmp_path / "trytond.conf"
+    conf.write_text(TRYTOND_CONF, encoding="utf-8")
+    conf.chmod(0o644)
+    assert main(["security", "config-file", "shop", str(conf)]) == 0
+    results = _by_id(services.run_checks(target))
+    assert results["TRYTON-PASSWORD-LENGTH"]["status"] == "fail"
+    assert results["TRYTON-PASSWORD-LENGTH"]["detail"] == "[password] length = 6"
+    assert results["TRYTON-PASSWORD-FORBIDDEN"]["status"] == "fail"
+    assert results["TRYTON-SESSION-TIMEOUT"]["status"] == "pass"
+    assert results["TRYTON-CONFIG-MODE"]["status"] == "fail"
+    conf.unlink()  # gone (the tests run as root, who reads any mode)
+    results = _by_id(services.run_checks(target))
+    assert results["TRYTON-PASSWORD-LENGTH"]["status"] == "unknown"
+    assert "cannot read" in results["TRYTON-PASSWORD-LENGTH"]["detail"]
+    # unknown keeps the earlier finding open rather than calling it fixed
+    assert Finding.objects.get(check_id="TRYTON-PASSWORD-LENGTH").state == "open"

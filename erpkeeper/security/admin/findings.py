@@ -30,7 +30,13 @@ from erpkeeper.lib.cli import validation_text
 from erpkeeper.security import services
 from erpkeeper.security.checks import catalogue
 from erpkeeper.security.forms import AcceptDialogForm, TargetDialogForm
-from erpkeeper.security.models import Finding, FindingKind, FindingState, SecurityCheckRun
+from erpkeeper.security.models import (
+    Finding,
+    FindingKind,
+    FindingState,
+    SecurityCheckRun,
+    TrytonConfigFile,
+)
 
 SEVERITY_VARIANTS = {"low": "info", "medium": "warning", "high": "danger", "critical": "danger"}
 STATE_VARIANTS = {
@@ -294,3 +300,10 @@ class SecurityCheckRunAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
     )
     def run_checks_now(self, request, form):
         return show_job(request, services.request_checks(form.cleaned_data["target"], request.user))
+
+
+@admin.register(TrytonConfigFile)
+class TrytonConfigFileAdmin(ModelAdmin):
+    list_display = ["target", "path"]
+    list_select_related = ["target"]
+    search_fields = ["target__name", "path"]

@@ -17,10 +17,12 @@ from erpkeeper.security.services.analysis import (
 from erpkeeper.security.services.checks import (
     CHECK_KIND,
     ChecksFailed,
+    config_path_of,
     describe_results,
     request_checks,
     run_checks,
     score_change,
+    set_config_path,
 )
 from erpkeeper.security.services.findings import (
     Found,
@@ -49,10 +51,12 @@ from erpkeeper.security.services.snapshots import (
 __all__ = [
     "CHECK_KIND",
     "ChecksFailed",
+    "config_path_of",
     "describe_results",
     "request_checks",
     "run_checks",
     "score_change",
+    "set_config_path",
     "Found",
     "accept_finding",
     "account_findings",

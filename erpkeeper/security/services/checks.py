@@ -18,7 +18,12 @@ from erpkeeper.lib.crypto import SecretDecryptionError
 from erpkeeper.security.checks import catalogue, checks_for
 from erpkeeper.security.checks.base import FAIL, PASS, run_all, score
 from erpkeeper.security.checks.connection import BoundedConnection, ConnectionFailed
-from erpkeeper.security.models import FindingKind, FindingState, SecurityCheckRun
+from erpkeeper.security.models import (
+    FindingKind,
+    FindingState,
+    SecurityCheckRun,
+    TrytonConfigFile,
+)
 from erpkeeper.security.services.findings import Found, reconcile
 from erpkeeper.security.services.snapshots import JobRequest
 
@@ -31,12 +36,14 @@ class ChecksFailed(Exception):
 
 @dataclass
 class CheckContext:
-    """What a check reads: the bounded connection, the SQLite file's path, today."""
+    """What a check reads: the bounded connection, the SQLite file's path, today, the path of
+    trytond.conf (empty: not configured)."""
 
     conn: BoundedConnection
     target: object
     path: str
     today: object
+    config_path: str = ""
 
 
 def request_checks(target, requested_by=None, *, note: str = "") -> JobRequest:
@@ -54,8 +61,10 @@ def run_checks(target, *, job=None) -> SecurityCheckRun:
         with BoundedConnection(url) as conn:
             engine = dburl.parse(url).engine
             path = dburl.parse(url).path if engine == "sqlite" else ""
-            context = CheckContext(conn, target, path, timezone.localdate())
-            outcomes = run_all(checks_for(engine, target.kind), context)
+            config_path = config_path_of(target)
+            context = CheckContext(conn, target, path, timezone.localdate(), config_path)
+            checks = checks_for(engine, target.kind, config_file=bool(config_path))
+            outcomes = run_all(checks, context)
     except (ConnectionFailed, SecretDecryptionError) as exc:
         SecurityCheckRun.fail_if_running(run.pk, str(exc)[:2000])
         raise ChecksFailed(str(exc)) from exc
@@ -70,6 +79,22 @@ def run_checks(target, *, job=None) -> SecurityCheckRun:
     run.refresh_from_db()
     _findings(run, outcomes)
     return run
+
+
+def config_path_of(target) -> str:
+    found = TrytonConfigFile.objects.filter(target=target).first()
+    return found.path if found else ""
+
+
+def set_config_path(target, path: str) -> TrytonConfigFile | None:
+    """Where ``target``'s trytond.conf is; an empty path forgets it."""
+    if not path.strip():
+        TrytonConfigFile.objects.filter(target=target).delete()
+        return None
+    row, _created = TrytonConfigFile.objects.update_or_create(
+        target=target, defaults={"path": path.strip()}
+    )
+    return row
 
 
 def _findings(run, outcomes) -> None:
