@@ -90,8 +90,17 @@ def handle_accounts(args) -> int:
         queryset = queryset.exclude(state=FindingState.FIXED)
     rows = [finding_row(f) for f in queryset.order_by("kind", "check_id", "subject")]
     columns = ["id", "check" if args.checks else "kind", "subject", "severity", "state", "detail"]
-    emit(args, rows, table(rows, columns) if rows else f"{target.name}: no open finding")
+    text = table(rows, columns) if rows else f"{target.name}: no open finding"
+    if not args.checks:
+        text = "\n".join([text, *(f"note: {note}" for note in _account_notes(target))])
+    emit(args, rows, text)
     return 0
+
+
+def _account_notes(target) -> list[str]:
+    """What the latest snapshot's account review could not check here."""
+    latest = target.access_snapshots.filter(status="succeeded").order_by("-started").first()
+    return list(latest.summary.get("account_notes", [])) if latest else []
 
 
 def handle_accept(args) -> int:

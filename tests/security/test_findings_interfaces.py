@@ -97,3 +97,12 @@ def test_api_findings_accept_and_check_runs(shop, tryton_sqlite_db, personas, ap
     )
     viewer = api_client_for(personas["victor"])
     assert viewer.post(url, {"reason": "r", "expires": until}, format="json").status_code == 403
+
+
+def test_an_erp_without_employees_says_so(capsys, shop, tryton_sqlite_db):
+    write(tryton_sqlite_db, 'DROP TABLE "res_user-company_employee"', "DROP TABLE company_employee")
+    snapshot = services.take_snapshot(shop)
+    assert snapshot.status == "succeeded"
+    assert "not available here" in snapshot.summary["account_notes"][0]
+    code, out, _err = run(capsys, "security", "accounts", "shop")
+    assert code == 0 and "note: Employees' end dates: not available here" in out
