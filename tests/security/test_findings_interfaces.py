@@ -106,3 +106,9 @@ def test_an_erp_without_employees_says_so(capsys, shop, tryton_sqlite_db):
     assert "not available here" in snapshot.summary["account_notes"][0]
     code, out, _err = run(capsys, "security", "accounts", "shop")
     assert code == 0 and "note: Employees' end dates: not available here" in out
+
+
+def test_api_bad_filters_are_400(shop, personas, api_client_for):
+    client = api_client_for(personas["sam"])
+    assert client.get("/api/v1/security/findings/?state=bogus").status_code == 400
+    assert client.get("/api/v1/security/check-runs/?status=bogus").status_code == 400
