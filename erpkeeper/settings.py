@@ -45,6 +45,16 @@ TWO_FACTOR_REQUIRED_ROLES = env.envlist_of(
 TWO_FACTOR_REMEMBER_DAYS = env.envint("ERPKEEPER_2FA_REMEMBER_DAYS", 30, minimum=0, maximum=365)
 SESSION_IDLE_MINUTES = env.envint("ERPKEEPER_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=20160)
 
+# Risky ERP accounts (docs/access.md): an account unused this many days is dormant; more active
+# administrators than this is a finding; logins matching one of these patterns (regular
+# expressions, matched whole and case-insensitively) are generic or shared.
+SECURITY_DORMANT_DAYS = env.envint("ERPKEEPER_DORMANT_DAYS", 90, minimum=1, maximum=3650)
+SECURITY_MAX_ADMINISTRATORS = env.envint("ERPKEEPER_MAX_ADMINISTRATORS", 2, minimum=0, maximum=1000)
+SECURITY_GENERIC_LOGINS = env.envlist(
+    "ERPKEEPER_GENERIC_LOGINS",
+    ["admin", "administrator", "test.*", "guest", "user\\d*", "shared", "demo", "公共.*", "测试.*"],
+)
+
 # Backups (docs/backups.md): the repository key lives outside the database; empty means
 # <home>/keys/backup.key. Staging: where a SQLite snapshot is written before it is streamed.
 BACKUP_KEY_FILE = env.envstr("ERPKEEPER_BACKUP_KEY_FILE", "")
@@ -270,6 +280,8 @@ SPECTACULAR_SETTINGS = {
         # Notifications, channels' minimum and performance findings grade severity alike.
         "NotificationSeverityEnum": "erpkeeper.core.models.OutboxMessage.Severity",
         "FindingSeverityEnum": "erpkeeper.performance.models.Severity",
+        "SecurityFindingStateEnum": "erpkeeper.security.models.FindingState",
+        "SecurityFindingKindEnum": "erpkeeper.security.models.FindingKind",
     },
 }
 

@@ -21,11 +21,26 @@ class SecurityConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.ACCESS, _("Accepted exceptions"), "approval", "security.acceptedexception", 14
         ),
+        NavItem.for_model(
+            Section.ACCESS, _("Security findings"), "gpp_maybe", "security.finding", 15
+        ),
+        NavItem.for_model(
+            Section.ACCESS, _("Security checks"), "fact_check", "security.securitycheckrun", 16
+        ),
+        NavItem.for_model(
+            Section.ACCESS,
+            _("Tryton configuration files"),
+            "settings",
+            "security.trytonconfigfile",
+            17,
+        ),
     )
     target_panels = ("erpkeeper.security.admin.panel:target_panel",)
     histories = (
         "erpkeeper.security.housekeeping:SNAPSHOTS",
         "erpkeeper.security.housekeeping:DOCUMENTS",
+        "erpkeeper.security.housekeeping:CHECK_RUNS",
+        "erpkeeper.security.housekeeping:FIXED_FINDINGS",
     )
     # Security auditors own this app: they take snapshots, keep the rule sets, controls and
     # exceptions. Administrators hold everything already (BASE_RULES). Everyone else who sees

@@ -1,4 +1,5 @@
-"""``erpkeeper security snapshot|snapshots|diff|conflicts|simulate|ruleset``.
+"""``erpkeeper security snapshot|snapshots|diff|conflicts|simulate|ruleset`` (and the commands
+of cli_findings.py: accounts, findings, accept, check, check-runs).
 
 A snapshot runs as a job in this process with a progress bar (no worker needed); --no-wait only
 queues it. The other commands read the stored snapshots and never touch the ERP.
@@ -23,6 +24,7 @@ from erpkeeper.lib.cli import (
 )
 from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
 from erpkeeper.security import services
+from erpkeeper.security.cli_findings import register_actions as register_findings
 from erpkeeper.security.filters import AccessSnapshotFilterSet
 from erpkeeper.security.models import AccessSnapshot
 from erpkeeper.security.sod.rules import RuleSetError
@@ -31,7 +33,9 @@ from erpkeeper.targets.cli import find_target
 
 def register(sub) -> None:
     security = sub.add_parser(
-        "security", help="ERP access: snapshots, changes, SoD conflicts, simulation, rule sets"
+        "security",
+        help="ERP access: snapshots, changes, SoD conflicts, simulation, rule sets, risky "
+        "accounts, security checks",
     )
     actions = security.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
@@ -67,6 +71,7 @@ def register(sub) -> None:
     simulate.set_defaults(handler=handle_simulate)
 
     _register_ruleset(actions)
+    register_findings(actions)
 
 
 def _register_ruleset(actions) -> None:

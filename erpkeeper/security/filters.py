@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib.filters import CommaChoiceFilter, DateOrTimeFilter
-from erpkeeper.security.models import AccessSnapshot
+from erpkeeper.security.models import (
+    AccessSnapshot,
+    Finding,
+    FindingKind,
+    FindingSeverity,
+    FindingState,
+    SecurityCheckRun,
+)
 
 
 class AccessSnapshotFilterSet(django_filters.FilterSet):
@@ -22,4 +29,28 @@ class AccessSnapshotFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = AccessSnapshot
+        fields: list[str] = []
+
+
+class FindingFilterSet(django_filters.FilterSet):
+    target = django_filters.CharFilter(
+        field_name="target__name", help_text=_("Name of the target.")
+    )
+    kind = CommaChoiceFilter(choices=FindingKind.choices, help_text=_("Kind of finding."))
+    state = CommaChoiceFilter(choices=FindingState.choices, help_text=_("State of the finding."))
+    severity = CommaChoiceFilter(
+        choices=FindingSeverity.choices, help_text=_("Severity of the finding.")
+    )
+
+    class Meta:
+        model = Finding
+        fields: list[str] = []
+
+
+class SecurityCheckRunFilterSet(django_filters.FilterSet):
+    target = django_filters.CharFilter(field_name="target_name", help_text=_("Name of the target."))
+    status = CommaChoiceFilter(choices=RunStatus.choices, help_text=_("Status of the run."))
+
+    class Meta:
+        model = SecurityCheckRun
         fields: list[str] = []

@@ -1,4 +1,5 @@
 """What the daily housekeeping may prune here: old snapshots (never a target's latest one),
+old security check runs, findings fixed long ago,
 then stored documents no snapshot points at any more."""
 
 from __future__ import annotations
@@ -6,7 +7,13 @@ from __future__ import annotations
 from django.db.models import Max, Q
 
 from erpkeeper.core.housekeeping import History
-from erpkeeper.security.models import AccessDocument, AccessSnapshot
+from erpkeeper.security.models import (
+    AccessDocument,
+    AccessSnapshot,
+    Finding,
+    FindingState,
+    SecurityCheckRun,
+)
 
 
 def _old_snapshots(cutoff):
@@ -29,3 +36,16 @@ def _orphan_documents(cutoff):
 
 SNAPSHOTS = History("security_snapshots", _old_snapshots)
 DOCUMENTS = History("security_documents", _orphan_documents)
+
+
+def _old_check_runs(cutoff):
+    """Check runs past the history, not running (the trend needs only the recent ones)."""
+    return SecurityCheckRun.objects.filter(started__lt=cutoff).exclude(status="running")
+
+
+def _fixed_findings(cutoff):
+    return Finding.objects.filter(state=FindingState.FIXED, fixed_at__lt=cutoff)
+
+
+CHECK_RUNS = History("security_check_runs", _old_check_runs)
+FIXED_FINDINGS = History("security_fixed_findings", _fixed_findings)

@@ -11,7 +11,7 @@ from erpkeeper.security import services
 from erpkeeper.security.services.snapshots import LOGINS_KIND
 from erpkeeper.targets.models import Target
 
-EXPECTED = (JobError, services.SnapshotFailed)
+EXPECTED = (JobError, services.SnapshotFailed, services.ChecksFailed)
 
 
 @job_kind(
@@ -37,6 +37,26 @@ def logins_job(ctx):
     ctx.result["sightings"] = services.poll_logins(ctx.target)
 
 
+@job_kind(
+    services.CHECK_KIND, label=_("Security checks"), needs_target=True, expected_errors=EXPECTED
+)
+def checks_job(ctx):
+    ctx.progress(10, "checking")
+    run = services.run_checks(ctx.target, job=ctx.job)
+    ctx.result.update(
+        {"check_run_id": run.pk, "score": run.score, "passed": run.passed, "failed": run.failed}
+    )
+    ctx.log(f"check run {run.pk}: score {run.score}, {run.failed} failed")
+    ctx.progress(100, "done")
+
+
+register_periodic(
+    "security.checks",
+    cron="50 2 * * *",
+    kind=services.CHECK_KIND,
+    targets="each",
+    description="daily security checks of every target",
+)
 register_periodic(
     "security.snapshot",
     cron="40 2 * * *",

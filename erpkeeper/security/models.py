@@ -205,3 +205,122 @@ class AcceptedException(models.Model):
 
     def __str__(self):
         return f"{self.risk} {self.login} ({self.expires})"
+
+
+class FindingKind(models.TextChoices):
+    DORMANT = "dormant", _("Dormant account")
+    NEVER_LOGGED_IN = "never_logged_in", _("Never logged in")
+    EXCESS_ADMINISTRATOR = "excess_administrator", _("Administrators beyond the limit")
+    GENERIC_LOGIN = "generic_login", _("Generic or shared login")
+    EMPLOYEE_LEFT = "employee_left", _("Active after the employee left")
+    EXPIRED_ROLE_GROUPS = "expired_role_groups", _("Keeps the groups of an expired role")
+    CHECK = "check", _("Security check")
+
+
+class FindingSeverity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class FindingState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    FIXED = "fixed", _("Fixed")
+
+
+ACCOUNT_KINDS = [kind for kind in FindingKind.values if kind != FindingKind.CHECK]
+
+
+class Finding(models.Model):
+    """A risky account or a failed security check of a target. Computed again after every
+    snapshot (accounts) or check run (checks): one that is no longer found becomes fixed, so
+    "fixed" is always verified by a later reading, never declared."""
+
+    target = models.ForeignKey(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="security_findings",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=FindingKind.choices)
+    check_id = models.CharField(_("check"), max_length=32, blank=True)
+    subject = models.CharField(
+        _("subject"), max_length=200, blank=True, help_text=_("The ERP login or object concerned.")
+    )
+    severity = models.CharField(_("severity"), max_length=16, choices=FindingSeverity.choices)
+    detail = models.TextField(_("detail"), blank=True)
+    owner = models.CharField(_("owner"), max_length=150, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=FindingState.choices, default=FindingState.OPEN
+    )
+    reason = models.TextField(_("reason for accepting"), blank=True)
+    accepted_by = models.CharField(_("accepted by"), max_length=150, blank=True)
+    expires = models.DateField(_("acceptance expires"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
+    fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["state", "-last_seen"]
+        verbose_name = _("security finding")
+        verbose_name_plural = _("security findings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "kind", "check_id", "subject"], name="security_finding_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.check_id or self.subject}"
+
+
+class SecurityCheckRun(RunRecord):
+    """One run of the security checks of a target: its score (100 minus weighted failures)
+    and each check's outcome."""
+
+    target = models.ForeignKey(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="security_check_runs",
+    )
+    target_name = models.CharField(_("target name"), max_length=100)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    passed = models.PositiveSmallIntegerField(_("passed"), default=0)
+    failed = models.PositiveSmallIntegerField(_("failed"), default=0)
+    results = models.JSONField(_("results"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = _("security check run")
+        verbose_name_plural = _("security check runs")
+
+    def __str__(self):
+        return f"{self.target_name} #{self.pk} {self.started:%Y-%m-%d %H:%M}"
+
+
+class TrytonConfigFile(models.Model):
+    """Where a target's trytond.conf is, on the machine ERPKeeper runs on (a mount or a copy):
+    the security checks read its password policy and session settings when it is readable."""
+
+    target = models.OneToOneField(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="tryton_config_file",
+    )
+    path = models.CharField(
+        _("path of trytond.conf"),
+        max_length=500,
+        help_text=_("Read only by the security checks; the file is never changed."),
+    )
+
+    class Meta:
+        verbose_name = _("Tryton configuration file")
+        verbose_name_plural = _("Tryton configuration files")
+
+    def __str__(self):
+        return self.path

@@ -28,7 +28,6 @@ from tests.fixtures.alerts import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
 
-
 def test_fires_only_once_the_condition_held_for_seconds_then_resolves():
     host, start = make_host(), start_time()
     make_rule(for_seconds=30)

@@ -23,7 +23,6 @@ from tests.fixtures.alerts import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
 
-
 @pytest.fixture
 def firing_alert():
     shop, start = make_target("shop"), start_time()

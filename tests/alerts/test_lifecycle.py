@@ -25,7 +25,6 @@ from tests.fixtures.two_factor import force_login
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 
 
-
 def alert_entries():
     return AuditEntry.objects.filter(object_type="alerts.alert").order_by("sequence")
 

@@ -20,7 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("own_rules_only")]
 DB_SIZE = 6_815_740
 
 
-
 @pytest.fixture
 def size_alert():
     """A firing alert on a database size in bytes (the series says so: unit "B")."""

@@ -146,6 +146,12 @@ RULES = {
     ("security-ruleset-detail", "patch"): "security.change_ruleset",
     ("security-ruleset-detail", "delete"): "security.delete_ruleset",
     ("security-ruleset-validate", "post"): "security.view_ruleset",
+    ("security-finding-list", "get"): "security.view_finding",
+    ("security-finding-detail", "get"): "security.view_finding",
+    ("security-finding-accept", "post"): "security.change_finding",
+    ("security-check-run-list", "get"): "security.view_securitycheckrun",
+    ("security-check-run-list", "post"): "security.add_securitycheckrun",
+    ("security-check-run-detail", "get"): "security.view_securitycheckrun",
 }
 
 # What an allowed caller gets for an empty request where the default does not apply.

@@ -44,7 +44,6 @@ SCHEMA = [
 ]
 
 
-
 def connect(url: str):
     parsed = dburl.parse(url)
     return pymysql.connect(

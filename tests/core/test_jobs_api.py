@@ -29,7 +29,6 @@ def client_for(api_client_for):
     return api_client_for  # a real API token per persona
 
 
-
 @pytest.fixture
 def jobs(target):
     done = run_job(enqueue("core.test.sleep", params={"seconds": 0}).pk, heartbeat=False)

@@ -13,7 +13,6 @@ from erpkeeper.core.models import Job
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def done():
     return run_job(enqueue("core.test.sleep", params={"seconds": 0}).pk, heartbeat=False)

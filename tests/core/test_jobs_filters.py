@@ -13,7 +13,6 @@ from erpkeeper.core.jobs import enqueue, run_job
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def jobs(target):
     done = run_job(enqueue("core.test.sleep", params={"seconds": 0}).pk, heartbeat=False)

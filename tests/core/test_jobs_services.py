@@ -30,7 +30,6 @@ from erpkeeper.core.models import Job
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def kinds():
     """Throwaway kinds registered by a test, removed afterwards."""

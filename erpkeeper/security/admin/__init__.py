@@ -2,4 +2,8 @@
 changes and the users x risks matrix), the simulation form, rule sets (checked on save),
 mitigating controls and accepted exceptions."""
 
-from erpkeeper.security.admin import rulesets, snapshots  # noqa: F401  (register the admins)
+from erpkeeper.security.admin import (  # noqa: F401  (register the admins)
+    findings,
+    rulesets,
+    snapshots,
+)

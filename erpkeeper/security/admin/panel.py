@@ -1,4 +1,5 @@
-"""The "ERP access" line above a target's page: the latest snapshot's counts and links."""
+"""The "ERP access" line above a target's page: the latest snapshot's counts and links, the open
+security findings and the latest security score."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.urls import reverse
 
 from erpkeeper.lib.admin import when_text
 from erpkeeper.lib.plugins import TargetPanel
-from erpkeeper.security.models import AccessSnapshot
+from erpkeeper.security.models import AccessSnapshot, FindingState, SecurityCheckRun
 
 
 def target_panel(request, target) -> TargetPanel | None:
@@ -22,5 +23,24 @@ def target_panel(request, target) -> TargetPanel | None:
         ),
         "take_url": reverse("admin:security_accesssnapshot_take", args=[target.pk]),
         "may_take": request.user.has_perm("security.add_accesssnapshot"),
+        **_findings_context(target),
     }
     return TargetPanel("security_panel", "security/admin/target_panel.html", context)
+
+
+def _findings_context(target) -> dict:
+    scored = (
+        SecurityCheckRun.objects.filter(target=target, score__isnull=False)
+        .order_by("-started")
+        .first()
+    )
+    open_count = target.security_findings.filter(state=FindingState.OPEN).count()
+    return {
+        "open_findings": open_count,
+        "findings_url": reverse("admin:security_finding_changelist")
+        + f"?target__id__exact={target.pk}&state__exact=open",
+        "score": scored.score if scored else None,
+        "score_url": (
+            reverse("admin:security_securitycheckrun_change", args=[scored.pk]) if scored else ""
+        ),
+    }

@@ -1,6 +1,7 @@
 """Every operation of the security app: one function each, called by the console, the API, the
 CLI and the jobs alike."""
 
+from erpkeeper.security.services.accounts import review_accounts
 from erpkeeper.security.services.analysis import (
     NoRuleSet,
     SnapshotMissing,
@@ -12,6 +13,22 @@ from erpkeeper.security.services.analysis import (
     latest_snapshot,
     simulate_grant,
     trend,
+)
+from erpkeeper.security.services.checks import (
+    CHECK_KIND,
+    ChecksFailed,
+    config_path_of,
+    describe_results,
+    request_checks,
+    run_checks,
+    score_change,
+    set_config_path,
+)
+from erpkeeper.security.services.findings import (
+    Found,
+    accept_finding,
+    account_findings,
+    reconcile,
 )
 from erpkeeper.security.services.rulesets import (
     active_ruleset,
@@ -32,6 +49,19 @@ from erpkeeper.security.services.snapshots import (
 )
 
 __all__ = [
+    "CHECK_KIND",
+    "ChecksFailed",
+    "config_path_of",
+    "describe_results",
+    "request_checks",
+    "run_checks",
+    "score_change",
+    "set_config_path",
+    "Found",
+    "accept_finding",
+    "account_findings",
+    "reconcile",
+    "review_accounts",
     "SNAPSHOT_KIND",
     "JobRequest",
     "SnapshotFailed",

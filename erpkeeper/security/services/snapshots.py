@@ -20,6 +20,7 @@ from erpkeeper.lib.crypto import SecretDecryptionError
 from erpkeeper.security import document as documents
 from erpkeeper.security.diff import diff_documents
 from erpkeeper.security.models import AccessDocument, AccessSnapshot, LoginSighting
+from erpkeeper.security.services.accounts import review_accounts
 from erpkeeper.security.services.conflicts import analysis_for
 from erpkeeper.targets import adapters
 from erpkeeper.targets.adapters.base import AdapterError
@@ -78,6 +79,8 @@ def take_snapshot(target, *, job=None, progress=None) -> AccessSnapshot:
     _compare(snapshot, previous, document)
     progress(90, _("analysing segregation of duties"))
     _analyse(snapshot, document)
+    progress(95, _("reviewing risky accounts"))
+    _review_accounts(snapshot, document)
     snapshot.refresh_from_db()
     return snapshot
 
@@ -206,6 +209,17 @@ def _analyse(snapshot, document) -> None:
             "not_applicable": result.not_applicable,
         },
     )
+
+
+def _review_accounts(snapshot, document) -> None:
+    try:
+        review = review_accounts(snapshot, document)
+    except Exception:  # the snapshot stands even if the review fails
+        logger.exception("account review of snapshot %s failed", snapshot.pk)
+        return
+    snapshot.refresh_from_db(fields=["summary"])
+    summary = {**snapshot.summary, "accounts": review["counts"], "account_notes": review["notes"]}
+    AccessSnapshot.objects.filter(pk=snapshot.pk).update(summary=summary)
 
 
 # -- ERPKeeper's login history ------------------------------------------------------------------
