@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -101,11 +101,11 @@ def show_job(request, asked) -> HttpResponse:
     job = asked.job
     if asked.reused:
         messages.info(
-            request, _t("This is already queued or running as job %(id)s.") % {"id": job.pk}
+            request, gettext("This is already queued or running as job %(id)s.") % {"id": job.pk}
         )
     else:
         messages.success(
-            request, _t("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
+            request, gettext("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
         )
     return navigate(request, reverse("admin:core_job_change", args=[job.pk]))
 
@@ -197,8 +197,8 @@ class FindingAdmin(ModelAdmin):
     def acceptance(self, obj):
         if obj.state != FindingState.ACCEPTED:
             return "–"
-        until = when_text(obj.accepted_until) if obj.accepted_until else _t("no expiry")
-        return format_html("{} ({}: {})", obj.accepted_reason, _t("until"), until)
+        until = when_text(obj.accepted_until) if obj.accepted_until else gettext("no expiry")
+        return format_html("{} ({}: {})", obj.accepted_reason, gettext("until"), until)
 
     @display(description=_("Verified fixed"))
     def fixed_display(self, obj):
@@ -234,7 +234,7 @@ class FindingAdmin(ModelAdmin):
             services.accept_finding(
                 finding, reason=form.cleaned_data["reason"], until=until, user=request.user
             )
-            messages.success(request, _t("Finding accepted."))
+            messages.success(request, gettext("Finding accepted."))
         except ValidationError as exc:
             messages.error(request, validation_text(exc))
         return back_to(request, reverse("admin:performance_finding_change", args=[finding.pk]))
@@ -384,16 +384,16 @@ class IndexSuggestionAdmin(ModelAdmin):
         try:
             found = services.advise_query(form.cleaned_data["target"], form.cleaned_data["sql"])
         except services.AdviceRefused as exc:
-            messages.error(request, _t("No advice: %(reason)s") % {"reason": exc})
+            messages.error(request, gettext("No advice: %(reason)s") % {"reason": exc})
         else:
             if found:
                 messages.success(
-                    request, _t("%(count)d index suggestions.") % {"count": len(found)}
+                    request, gettext("%(count)d index suggestions.") % {"count": len(found)}
                 )
             else:
                 messages.info(
                     request,
-                    _t(
+                    gettext(
                         "No index would help this query (small tables, or "
                         "an index already serves it)."
                     ),
@@ -433,8 +433,8 @@ def _chart_data(proof) -> dict | None:
         "labels": [str(n + 1) for n in range(runs)],
         "before": proof.before_ms,
         "after": proof.after_ms,
-        "before_label": _t("Before the index (ms)"),
-        "after_label": _t("With the index (ms)"),
+        "before_label": gettext("Before the index (ms)"),
+        "after_label": gettext("With the index (ms)"),
     }
 
 
@@ -482,7 +482,7 @@ class CheckRunAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
                 "",
                 "<div>{}</div>",
                 (
-                    (_t(n["msgid"]) % n["params"] if n["params"] else _t(n["msgid"]),)
+                    (gettext(n["msgid"]) % n["params"] if n["params"] else gettext(n["msgid"]),)
                     for n in obj.notes
                 ),
             )

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -33,6 +33,7 @@ from erpkeeper.security.forms import AcceptDialogForm, TargetDialogForm
 from erpkeeper.security.models import (
     Finding,
     FindingKind,
+    FindingSeverity,
     FindingState,
     SecurityCheckRun,
     TrytonConfigFile,
@@ -45,6 +46,7 @@ STATE_VARIANTS = {
     FindingState.FIXED: "success",
 }
 RESULT_VARIANTS = {"pass": "success", "fail": "danger", "unknown": None}
+RESULT_LABELS = {"pass": _("passed"), "fail": _("failed"), "unknown": _("unknown")}
 CHECK_DIALOG = {
     "title": _("Run the security checks now?"),
     "description": _(
@@ -69,11 +71,11 @@ def show_job(request, asked) -> HttpResponse:
     job = asked.job
     if asked.reused:
         messages.info(
-            request, _t("This is already queued or running as job %(id)s.") % {"id": job.pk}
+            request, gettext("This is already queued or running as job %(id)s.") % {"id": job.pk}
         )
     else:
         messages.success(
-            request, _t("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
+            request, gettext("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
         )
     return navigate(request, reverse("admin:core_job_change", args=[job.pk]))
 
@@ -173,14 +175,12 @@ class FindingAdmin(ModelAdmin):
     def acceptance(self, obj):
         if obj.state != FindingState.ACCEPTED:
             return "–"
-        return format_html(
-            "{} ({} {}, {}: {})",
-            obj.reason,
-            _t("by"),
-            obj.accepted_by,
-            _t("until"),
-            obj.expires.isoformat() if obj.expires else "–",
-        )
+        text = gettext("%(reason)s (by %(who)s, until %(until)s)") % {
+            "reason": obj.reason,
+            "who": obj.accepted_by or "–",
+            "until": obj.expires.isoformat() if obj.expires else "–",
+        }
+        return format_html("{}", text)
 
     @action(
         description=_("Run checks now"),
@@ -205,7 +205,7 @@ class FindingAdmin(ModelAdmin):
                 by=request.user.get_username(),
                 owner=form.cleaned_data.get("owner", ""),
             )
-            messages.success(request, _t("Finding accepted."))
+            messages.success(request, gettext("Finding accepted."))
         except ValidationError as exc:
             messages.error(request, validation_text(exc))
         return back_to(request, reverse("admin:security_finding_change", args=[finding.pk]))
@@ -278,8 +278,11 @@ class SecurityCheckRunAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
             "<td>{}<br><small>{}</small></td></tr>",
             (
                 (
-                    badge(RESULT_VARIANTS.get(r["status"]), r["status"]),
-                    badge(SEVERITY_VARIANTS.get(r["severity"]), r["severity"]),
+                    badge(
+                        RESULT_VARIANTS.get(r["status"]),
+                        RESULT_LABELS.get(r["status"], r["status"]),
+                    ),
+                    badge(SEVERITY_VARIANTS.get(r["severity"]), _severity_label(r["severity"])),
                     r["id"],
                     r["title"],
                     r["detail"],
@@ -307,3 +310,11 @@ class TrytonConfigFileAdmin(ModelAdmin):
     list_display = ["target", "path"]
     list_select_related = ["target"]
     search_fields = ["target__name", "path"]
+
+
+def _severity_label(value: str) -> str:
+    return FindingSeverity(value).label if value in FindingSeverity.values else value
+
+
+def _result_label(value: str) -> str:
+    return str(RESULT_LABELS.get(value, value))

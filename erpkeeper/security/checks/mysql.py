@@ -3,6 +3,7 @@ an ERP account without the privilege to read it leaves those checks unknown."""
 
 from __future__ import annotations
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.lib.i18n import gettext
@@ -68,7 +69,7 @@ CHECKS = (
         _("No anonymous accounts"),
         _("An anonymous account lets anyone sign in without a name."),
         _("DROP USER ''@'host' for each one listed."),
-        f"{CIS}: {_('user accounts')}",
+        format_lazy("{}: {}", CIS, _("user accounts")),
         anonymous_users,
     ),
     Check(
@@ -77,7 +78,7 @@ CHECKS = (
         _("root signs in only from the server itself"),
         _("root from other hosts exposes the strongest account to the network."),
         _("Drop the root accounts of other hosts; administer from the server."),
-        f"{CIS}: {_('user accounts')}",
+        format_lazy("{}: {}", CIS, _("user accounts")),
         root_from_anywhere,
     ),
     Check(
@@ -86,7 +87,7 @@ CHECKS = (
         _("No account without a password"),
         _("An account without a password opens the server to anyone who reaches it."),
         _("Set a strong password (or socket authentication) on each account listed."),
-        f"{CIS}: {_('authentication')}",
+        format_lazy("{}: {}", CIS, _("authentication")),
         empty_passwords,
     ),
     Check(
@@ -95,7 +96,7 @@ CHECKS = (
         _("No account may sign in from any host ('%')"),
         _("'%' accepts the account from every network that can reach the server."),
         _("Replace '%' with the ERP servers' addresses."),
-        f"{CIS}: {_('network')}",
+        format_lazy("{}: {}", CIS, _("network")),
         wildcard_hosts,
     ),
     Check(
@@ -104,7 +105,7 @@ CHECKS = (
         _("LOAD DATA LOCAL is off"),
         _("local_infile lets a hostile server or SQL injection read the client's files."),
         _("Set local_infile = 0."),
-        f"{CIS}: {_('general configuration')}",
+        format_lazy("{}: {}", CIS, _("general configuration")),
         local_infile,
     ),
 )

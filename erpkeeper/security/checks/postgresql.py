@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.lib.i18n import gettext
@@ -67,7 +68,7 @@ def erp_role_not_superuser(ctx):
     role, is_super = _rows(
         ctx, "SELECT current_user, usesuper FROM pg_user WHERE usename = current_user"
     )[0]
-    return not is_super, f"{role}: superuser" if is_super else role
+    return not is_super, gettext("%(role)s: superuser") % {"role": role} if is_super else role
 
 
 def hba_rules(ctx):
@@ -87,7 +88,8 @@ def hba_rules(ctx):
         anywhere = address in EVERYWHERE or (netmask in ALL_ADDRESSES and address)
         if method == "trust" or (kind != "local" and anywhere and method != "reject"):
             where = "/".join(part for part in (address, netmask) if part)
-            bad.append(" ".join(part for part in (f"line {line}:", kind, where, method) if part))
+            line_text = gettext("line %(line)s:") % {"line": line}
+            bad.append(" ".join(part for part in (line_text, kind, where, method) if part))
     return not bad, "; ".join(bad)
 
 
@@ -126,7 +128,7 @@ CHECKS = (
         _("PostgreSQL accepts TLS connections"),
         _("Without TLS the ERP's passwords and data cross the network in clear text."),
         _("Set ssl = on with a certificate and require hostssl in pg_hba.conf."),
-        f"{CIS}: {_('TLS')}",
+        format_lazy("{}: {}", CIS, _("TLS")),
         ssl_on,
     ),
     Check(
@@ -135,7 +137,7 @@ CHECKS = (
         _("Passwords are stored as SCRAM-SHA-256"),
         _("MD5 password hashes can be replayed and are weak against cracking."),
         _("Set password_encryption = scram-sha-256 and set each role's password again."),
-        f"{CIS}: {_('authentication')}",
+        format_lazy("{}: {}", CIS, _("authentication")),
         password_encryption,
     ),
     Check(
@@ -144,7 +146,7 @@ CHECKS = (
         _("No superuser besides the installation's owner"),
         _("Every superuser can read and change every database and run programs on the host."),
         _("Remove SUPERUSER from the roles listed (ALTER ROLE ... NOSUPERUSER)."),
-        f"{CIS}: {_('roles and privileges')}",
+        format_lazy("{}: {}", CIS, _("roles and privileges")),
         other_superusers,
     ),
     Check(
@@ -153,7 +155,7 @@ CHECKS = (
         _("The ERP does not connect as a superuser"),
         _("An ERP (or anyone who takes it over) connected as superuser owns the whole server."),
         _("Give the ERP a role that owns only its database."),
-        f"{CIS}: {_('roles and privileges')}",
+        format_lazy("{}: {}", CIS, _("roles and privileges")),
         erp_role_not_superuser,
     ),
     Check(
@@ -162,7 +164,7 @@ CHECKS = (
         _("pg_hba.conf has no trust rule and no rule open to every address"),
         _("trust lets anyone who reaches the server sign in as any role without a password."),
         _("Replace trust with scram-sha-256 and narrow the addresses to the ERP's hosts."),
-        f"{CIS}: {_('pg_hba.conf')}",
+        format_lazy("{}: {}", CIS, _("pg_hba.conf")),
         hba_rules,
     ),
     Check(
@@ -171,7 +173,7 @@ CHECKS = (
         _("PUBLIC may not create objects in schema public"),
         _("Any role could plant functions or tables that the ERP's queries then use."),
         _("REVOKE CREATE ON SCHEMA public FROM PUBLIC."),
-        f"{CIS}: {_('roles and privileges')}",
+        format_lazy("{}: {}", CIS, _("roles and privileges")),
         public_schema_create,
     ),
     Check(
@@ -180,7 +182,7 @@ CHECKS = (
         _("PostgreSQL does not listen on every address"),
         _("A server listening everywhere is reachable from networks that have no need of it."),
         _("Set listen_addresses to the addresses the ERP servers use."),
-        f"{CIS}: {_('network')}",
+        format_lazy("{}: {}", CIS, _("network")),
         listen_addresses,
     ),
     Check(
@@ -189,7 +191,7 @@ CHECKS = (
         _("Connections are logged"),
         _("Without it a sign-in cannot be traced in an investigation."),
         _("Set log_connections = on (and log_disconnections)."),
-        f"{CIS}: {_('logging')}",
+        format_lazy("{}: {}", CIS, _("logging")),
         log_connections,
     ),
     Check(
@@ -198,7 +200,7 @@ CHECKS = (
         _("The PostgreSQL version is still supported"),
         _("An unsupported version gets no more security fixes."),
         _("Upgrade to a supported major version."),
-        f"{CIS}: {_('installation and patches')}",
+        format_lazy("{}: {}", CIS, _("installation and patches")),
         supported_version,
     ),
 )
