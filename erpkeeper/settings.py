@@ -143,6 +143,8 @@ MIDDLEWARE = [
     # The code first (it proves who is there), then a one-time password's change, then enrolment.
     "erpkeeper.accounts.middleware.TwoFactorRequiredMiddleware",
     "erpkeeper.accounts.middleware.PasswordChangeRequiredMiddleware",
+    # Portal users (ERP end users, not staff) are kept on the portal, away from the console.
+    "erpkeeper.accounts.middleware.PortalUserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "erpkeeper.core.middleware.AuditActorMiddleware",
     "axes.middleware.AxesMiddleware",
