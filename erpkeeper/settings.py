@@ -89,6 +89,11 @@ MAIL_CHANNEL = env.envstr("ERPKEEPER_MAIL_CHANNEL", "")
 SERVICEDESK_TICKET_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_TICKET_PREFIX", "ERP")
 INCIDENTS_FROM_ALERTS = env.envbool("ERPKEEPER_INCIDENTS_FROM_ALERTS", True)
 INCIDENT_SEVERITIES = env.envlist("ERPKEEPER_INCIDENT_SEVERITIES", ["critical"])
+# The portal's self-registration: the e-mail domains (example.com) whose people may create a
+# Portal user account themselves, confirmed by a link mailed to them; empty: the team only.
+PORTAL_SIGNUP_DOMAINS = [
+    domain.lower().lstrip("@") for domain in env.envlist("ERPKEEPER_PORTAL_SIGNUP_DOMAINS", [])
+]
 
 INSTALLED_APPS = [
     # First: its admin/index.html (the dashboard) overrides unfold's and Django's.

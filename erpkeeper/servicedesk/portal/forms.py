@@ -97,3 +97,26 @@ class UserPortalPasswordForm(PasswordChangeForm):
             except ValidationError as exc:
                 self.add_error("new_password2", exc.message_dict["password"])
         return cleaned
+
+
+class UserPortalSignupForm(forms.Form):
+    """A new Portal user account, for people of the allowed e-mail domains."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("Work e-mail address"))
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned

@@ -10,6 +10,12 @@ urlpatterns = [
     path("", views.TicketPortalListView.as_view(), name="tickets"),
     path("login/", views.UserPortalLoginView.as_view(), name="login"),
     path("logout/", views.UserPortalLogoutView.as_view(), name="logout"),
+    path("signup/", views.UserPortalSignupView.as_view(), name="signup"),
+    path(
+        "signup/<str:token>/",
+        views.UserPortalSignupConfirmView.as_view(),
+        name="signup-confirm",
+    ),
     path("password/", views.UserPortalPasswordView.as_view(), name="password"),
     path("tickets/new/", views.TicketPortalCreateView.as_view(), name="ticket-new"),
     path("tickets/suggest/", views.ArticlePortalSuggestView.as_view(), name="suggest"),

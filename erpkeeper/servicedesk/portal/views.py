@@ -9,10 +9,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -26,8 +27,9 @@ from erpkeeper.servicedesk.portal.forms import (
     TicketPortalForm,
     TicketRatingPortalForm,
     UserPortalPasswordForm,
+    UserPortalSignupForm,
 )
-from erpkeeper.servicedesk.services import portal
+from erpkeeper.servicedesk.services import portal, signup
 from erpkeeper.servicedesk.services.attachments import allowed_extensions, store_root
 
 LOGIN_URL = reverse_lazy("portal:login")
@@ -52,9 +54,66 @@ class UserPortalLoginView(auth_views.LoginView):
 
     template_name = "servicedesk/portal/login.html"
     redirect_authenticated_user = True
+    extra_context = {"signup_open": signup.signup_open}
 
     def get_default_redirect_url(self):
         return reverse("portal:tickets")
+
+
+class UserPortalSignupView(FormView):
+    """Self-registration (only for the domains of ERPKEEPER_PORTAL_SIGNUP_DOMAINS): the account
+    is created inactive and a confirmation link is mailed to the address."""
+
+    template_name = "servicedesk/portal/signup.html"
+    form_class = UserPortalSignupForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not signup.signup_open():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            user = signup.sign_up(
+                data["username"],
+                data["email"],
+                data["password1"],
+                full_name=data["full_name"],
+                language=get_language() or "",
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+            return self.form_invalid(form)
+        token = signup.confirmation_token(user)
+        link = self.request.build_absolute_uri(reverse("portal:signup-confirm", args=[token]))
+        sent = signup.send_confirmation(user, link)
+        return self.render_to_response(self.get_context_data(done=True, sent=sent, form=form))
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """The service's reasons on the form's fields where it has them, else above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, reasons in exc.message_dict.items():
+        if field == "password":
+            field = "password1"
+        form.add_error(field if field in form.fields else None, reasons)
+
+
+class UserPortalSignupConfirmView(TemplateView):
+    """The mailed link: activates the account, then the user signs in."""
+
+    template_name = "servicedesk/portal/signup.html"
+
+    def get(self, request, token):
+        try:
+            signup.confirm_sign_up(token)
+        except ValidationError as exc:
+            return self.render_to_response({"confirm_error": " ".join(exc.messages)})
+        messages.success(request, _("Your e-mail address is confirmed: sign in now."))
+        return redirect("portal:login")
 
 
 class UserPortalLogoutView(auth_views.LogoutView):
