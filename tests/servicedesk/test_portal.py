@@ -91,6 +91,8 @@ def test_portal_users_are_kept_away_from_the_console_and_the_api(portal_client):
     assert portal_client.get("/").url == "/portal/"
     assert portal_client.get("/servicedesk/ticket/").url == "/portal/"
     assert portal_client.get("/api/v1/tickets/").status_code == 403
+    # Not even an API token of their own: the portal is all they get.
+    assert portal_client.post("/api/v1/tokens/", {"name": "mine"}).status_code == 403
 
 
 # -- signing in -----------------------------------------------------------------------------------
