@@ -16,6 +16,8 @@ from erpkeeper.accounts.models import Profile
 from erpkeeper.lib.roles import Role
 from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.models import (
+    Announcement,
+    AnnouncementLevel,
     Attachment,
     Priority,
     Ticket,
@@ -359,3 +361,15 @@ def test_the_portal_speaks_chinese(portal_client, paula):
     accounts.set_language(paula, "zh-hans")
     page = portal_client.get(TICKETS)
     assert page["Content-Language"] == "zh-hans"
+
+
+def test_announcements_show_while_they_last(portal_client):
+    now = timezone.now()
+    Announcement.objects.create(
+        title="New invoice layout on Monday", level=AnnouncementLevel.WARNING
+    )
+    Announcement.objects.create(title="Over", ends=now - dt.timedelta(hours=1))
+    Announcement.objects.create(title="Later", starts=now + dt.timedelta(days=1))
+    page = portal_client.get(TICKETS).content.decode()
+    assert "New invoice layout on Monday" in page
+    assert "Over" not in page and "Later" not in page

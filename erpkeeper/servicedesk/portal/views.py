@@ -147,6 +147,7 @@ class TicketPortalListView(PortalMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["notices"] = portal.maintenance_notices()
+        context["announcements"] = portal.announcements()
         return context
 
 

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from erpkeeper.servicedesk.models import (
+    Announcement,
     Attachment,
     MessageKind,
     Priority,
@@ -134,6 +135,14 @@ def _occurrences(spec: WindowSpec, now: dt.datetime, horizon: dt.datetime):
     while start < horizon:
         yield start, start + dt.timedelta(minutes=spec.duration_minutes)
         start = next_start(spec, start + dt.timedelta(minutes=1))
+
+
+def announcements(now: dt.datetime | None = None) -> QuerySet[Announcement]:
+    """The team's announcements shown now, warnings first, newest first."""
+    now = now or timezone.now()
+    return Announcement.objects.filter(
+        Q(ends__isnull=True) | Q(ends__gt=now), starts__lte=now
+    ).order_by("-level", "-starts")
 
 
 def major_incidents() -> QuerySet[Ticket]:
