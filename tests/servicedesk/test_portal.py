@@ -4,6 +4,8 @@ following, reopening and rating a ticket, and who sees what."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+import erpkeeper
 from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.models import Profile
 from erpkeeper.lib.roles import Role
@@ -373,3 +376,14 @@ def test_announcements_show_while_they_last(portal_client):
     page = portal_client.get(TICKETS).content.decode()
     assert "New invoice layout on Monday" in page
     assert "Over" not in page and "Later" not in page
+
+
+def test_every_class_of_the_portal_is_in_its_stylesheet():
+    root = Path(erpkeeper.__file__).parent / "servicedesk"
+    css = (root / "static" / "servicedesk" / "portal.css").read_text()
+    defined = set(re.findall(r"\.([\w-]+)", css))
+    used = set()
+    for template in (root / "templates" / "servicedesk" / "portal").glob("*.html"):
+        for attribute in re.findall(r'class="([^"{}%]*)"', template.read_text()):
+            used.update(attribute.split())
+    assert used - defined == set()
