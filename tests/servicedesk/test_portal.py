@@ -16,6 +16,7 @@ from django.utils import timezone
 import erpkeeper
 from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.models import Profile
+from erpkeeper.core.models import AuditEntry
 from erpkeeper.lib.roles import Role
 from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.models import (
@@ -178,6 +179,10 @@ def test_open_a_ticket_with_a_file(portal_client, paula, desk, shop, attachment_
     assert ticket.priority == Priority.P1  # high impact, high urgency
     assert ticket.target == shop
     assert ticket.messages.first().via == Via.PORTAL
+    entry = AuditEntry.objects.filter(
+        object_type="servicedesk.ticket", object_id=str(ticket.pk)
+    ).first()
+    assert (entry.actor_name, entry.source) == ("paula", "portal")
     stored = Attachment.objects.get(ticket=ticket)
     assert (attachment_store / stored.stored_name).read_bytes() == b"Traceback ..."
 
