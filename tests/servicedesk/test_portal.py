@@ -135,6 +135,7 @@ def test_wrong_passwords_lock_out_as_on_the_console(paula):
         reverse("portal:login"), {"username": "paula", "password": PERSONA_PASSWORD}
     )
     assert answer.status_code == 429
+    assert 'id="locked-out"' in answer.content.decode()  # the portal's page, not the console's
 
 
 def test_one_time_password_is_changed_on_the_portal(db):
