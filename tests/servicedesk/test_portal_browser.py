@@ -20,7 +20,7 @@ from tests.fixtures.personas import PERSONA_PASSWORD
 pytestmark = BROWSER_MARKS
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
-DOC_IMAGES = {"portal-ticket-en", "portal-tickets-zh-hans"}
+DOC_IMAGES = {"portal-ticket-en", "portal-tickets-zh-hans", "portal-tickets-phone-en"}
 
 
 def shoot(page, directory, name):
@@ -81,6 +81,10 @@ def test_a_portal_user_opens_follows_and_rates_a_ticket(
     page.wait_for_load_state("networkidle")
     assert ticket.number in page.inner_text("#my-tickets")
     shoot(page, tmp_path, f"portal-tickets-{language}")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the table becomes cards
+    assert page.locator("#my-tickets thead").is_hidden()
+    shoot(page, tmp_path, f"portal-tickets-phone-{language}")
+    page.set_viewport_size({"width": 1440, "height": 1000})
 
     services.reply(ticket, "The period is open again; please try once more.", author=helen)
     services.change_status(Ticket.objects.get(pk=ticket.pk), TicketStatus.RESOLVED)
