@@ -393,3 +393,13 @@ def test_every_class_of_the_portal_is_in_its_stylesheet():
         for attribute in re.findall(r'class="([^"{}%]*)"', template.read_text()):
             used.update(attribute.split())
     assert used - defined == set()
+
+
+def test_the_language_switch_stays_on_the_portal(portal_client, paula):
+    answer = portal_client.post(reverse("set_language"), {"language": "zh-hans", "next": TICKETS})
+    assert answer.url == TICKETS
+    assert Profile.objects.get(user=paula).language == "zh-hans"
+    evil = portal_client.post(
+        reverse("set_language"), {"language": "en", "next": "https://evil.example.com/"}
+    )
+    assert not evil.url.startswith("https://evil")
