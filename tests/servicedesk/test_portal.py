@@ -403,3 +403,11 @@ def test_the_language_switch_stays_on_the_portal(portal_client, paula):
         reverse("set_language"), {"language": "en", "next": "https://evil.example.com/"}
     )
     assert not evil.url.startswith("https://evil")
+
+
+def test_a_merged_ticket_leads_to_the_one_it_was_merged_into(portal_client, paula, helen, desk):
+    duplicate, kept = open_for(paula, "Twice"), open_for(paula, "Once")
+    services.merge(duplicate, kept, author=helen)
+    assert duplicate.number not in portal_client.get(TICKETS).content.decode()
+    answer = portal_client.get(reverse("portal:ticket", args=[duplicate.number]))
+    assert answer.url == reverse("portal:ticket", args=[kept.number])

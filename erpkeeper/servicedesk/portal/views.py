@@ -190,6 +190,12 @@ class TicketPortalDetailView(PortalMixin, TemplateView):
 
     template_name = "servicedesk/portal/ticket.html"
 
+    def get(self, request, *args, **kwargs):
+        ticket = portal.my_ticket(request.user, kwargs["number"])
+        if ticket.merged_into_id:  # a duplicate: its conversation is on the other ticket
+            return redirect("portal:ticket", number=ticket.merged_into.number)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         ticket = portal.my_ticket(self.request.user, self.kwargs["number"])

@@ -31,23 +31,27 @@ NOTICE_DAYS = 7
 
 
 def my_tickets(user) -> QuerySet[Ticket]:
-    """The user's own tickets (as requester, by account or by their e-mail address), most
-    recently updated first. Merged duplicates stay out: their conversation moved."""
-    mine = Q(requester=user)
-    if user.email:
-        mine |= Q(requester__isnull=True, requester_email__iexact=user.email)
+    """The user's own tickets, most recently updated first. Merged duplicates stay out: their
+    conversation moved to the ticket they were merged into."""
     return (
-        Ticket.objects.filter(mine, merged_into__isnull=True)
-        .select_related("target")
-        .order_by("-updated")
+        _mine(user).filter(merged_into__isnull=True).select_related("target").order_by("-updated")
     )
 
 
+def _mine(user) -> QuerySet[Ticket]:
+    """Tickets the user asked for: by account, or by their e-mail address (mail from them
+    before they had an account)."""
+    mine = Q(requester=user)
+    if user.email:
+        mine |= Q(requester__isnull=True, requester_email__iexact=user.email)
+    return Ticket.objects.filter(mine)
+
+
 def my_ticket(user, number: str) -> Ticket:
-    """One of the user's tickets by number; 404 for anyone else's (whether it exists or not,
-    so that numbers cannot be probed)."""
+    """One of the user's tickets by number (a merged one too: the page leads on to where it
+    went); 404 for anyone else's, whether it exists or not, so numbers cannot be probed."""
     try:
-        return my_tickets(user).get(number=number)
+        return _mine(user).select_related("target", "merged_into").get(number=number)
     except Ticket.DoesNotExist:
         raise Http404 from None
 
