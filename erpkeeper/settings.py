@@ -99,6 +99,11 @@ MAIL_CHANNEL = env.envstr("ERPKEEPER_MAIL_CHANNEL", "")
 SERVICEDESK_TICKET_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_TICKET_PREFIX", "ERP")
 INCIDENTS_FROM_ALERTS = env.envbool("ERPKEEPER_INCIDENTS_FROM_ALERTS", True)
 INCIDENT_SEVERITIES = env.envlist("ERPKEEPER_INCIDENT_SEVERITIES", ["critical"])
+# The portal's self-registration: the e-mail domains (example.com) whose people may create a
+# Portal user account themselves, confirmed by a link mailed to them; empty: the team only.
+PORTAL_SIGNUP_DOMAINS = [
+    domain.lower().lstrip("@") for domain in env.envlist("ERPKEEPER_PORTAL_SIGNUP_DOMAINS", [])
+]
 
 INSTALLED_APPS = [
     # First: its admin/index.html (the dashboard) overrides unfold's and Django's.
@@ -153,6 +158,8 @@ MIDDLEWARE = [
     # The code first (it proves who is there), then a one-time password's change, then enrolment.
     "erpkeeper.accounts.middleware.TwoFactorRequiredMiddleware",
     "erpkeeper.accounts.middleware.PasswordChangeRequiredMiddleware",
+    # Portal users (ERP end users, not staff) are kept on the portal, away from the console.
+    "erpkeeper.accounts.middleware.PortalUserMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "erpkeeper.core.middleware.AuditActorMiddleware",
     "axes.middleware.AxesMiddleware",

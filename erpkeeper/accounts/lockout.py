@@ -29,9 +29,17 @@ def lockout_message(request=None) -> str:
     ) % {"minutes": minutes}
 
 
+# The service desk's portal for ERP end users signs in on its own page, in its own look (a path
+# and a template name, not an import: accounts sits below the service desk).
+PORTAL_PREFIX = "/portal/"
+PORTAL_TEMPLATE = "servicedesk/portal/locked_out.html"
+
+
 def lockout_response(request, credentials, *args, **kwargs):
     message = lockout_message(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "error": "locked_out"}, status=429)
+    if request.path.startswith(PORTAL_PREFIX):
+        return render(request, PORTAL_TEMPLATE, {"message": message}, status=429)
     context = {**admin.site.each_context(request), "message": message}
     return render(request, "accounts/locked_out.html", context, status=429)

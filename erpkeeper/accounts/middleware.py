@@ -75,6 +75,11 @@ class PasswordChangeRequiredMiddleware:
     CONSOLE_CHANGE_PREFIX = "/password_change/"
     API_PREFIX = "/api/"
     API_CHANGE_PATH = "/api/v1/me/password/"
+    # The service desk's portal for ERP end users (a path, not a URL name: accounts sits below
+    # the service desk and does not know its routes).
+    PORTAL_PREFIX = "/portal/"
+    PORTAL_CHANGE_PATH = "/portal/password/"
+    PORTAL_LOGOUT_PATH = "/portal/logout/"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -89,13 +94,16 @@ class PasswordChangeRequiredMiddleware:
         messages.warning(
             request, _("You signed in with a one-time password: choose your own password now.")
         )
+        # Portal users (not staff) never see the console: they change it on the portal.
+        if request.path.startswith(self.PORTAL_PREFIX) or not request.user.is_staff:
+            return redirect(self.PORTAL_CHANGE_PATH)
         return redirect(reverse("admin:password_change"))
 
     def _allowed(self, path: str) -> bool:
         return (
             path.startswith(self.ALLOWED_PREFIXES)
             or path.startswith(self.CONSOLE_CHANGE_PREFIX)
-            or path == self.API_CHANGE_PATH
+            or path in (self.API_CHANGE_PATH, self.PORTAL_CHANGE_PATH, self.PORTAL_LOGOUT_PATH)
         )
 
     @staticmethod
@@ -254,3 +262,29 @@ API_ANSWERS = {
         "error": "two_factor_setup_required",
     },
 }
+
+
+# --- portal users stay on the portal ---------------------------------------------------------
+
+
+class PortalUserMiddleware:
+    """A signed-in user who is not staff (a Portal user: ERP end users) opening a console page
+    is sent to the service desk's portal instead of the console's "not authorized" sign-in
+    page. The API needs no such turn: without any permission it answers 403."""
+
+    PORTAL_PATH = "/portal/"
+    ALLOWED_PREFIXES = ("/portal/", "/static/", "/i18n/", "/jsi18n/", "/healthz", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_staff
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+        ):
+            return redirect(self.PORTAL_PATH)
+        return self.get_response(request)

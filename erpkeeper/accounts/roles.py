@@ -1,4 +1,4 @@
-"""Roles: seven fixed Django groups whose permissions are derived from rules, never listed by hand.
+"""Roles: eight fixed Django groups whose permissions are derived from rules, never listed by hand.
 
 A rule names permissions by pattern: an app (label or module path), an action and a model.
 Each app declares its own grants on its AppConfig (``role_rules``, see erpkeeper.lib.plugins);
@@ -58,6 +58,10 @@ BASE_RULES: dict[Role, RoleRules] = {
     Role.HELPDESK_AGENT: RoleRules(grant=(OWN_TOKENS,), deny=(SENSITIVE,)),
     Role.MANAGER: RoleRules(grant=(VIEW_ALL, OWN_TOKENS), deny=(SENSITIVE,)),
     Role.VIEWER: RoleRules(grant=(VIEW_ALL, OWN_TOKENS), deny=(SENSITIVE,)),
+    # Nothing at all: the portal checks that a ticket is theirs, not model permissions, and
+    # without any permission the console and the API have nothing to show them (not even
+    # tokens: the portal is a browser's, signed in with a password).
+    Role.PORTAL_USER: RoleRules(grant=(), deny=(Rule(),)),
 }
 
 

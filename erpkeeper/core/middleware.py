@@ -35,8 +35,17 @@ class AuditActorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
-        source = "api" if request.path.startswith("/api/") else "console"
+        source = request_source(request.path)
         with audit_context(
             actor, source=source, request_id=getattr(request, "request_id", ""), request=request
         ):
             return self.get_response(request)
+
+
+# Where a web request's changes come from, by the start of its path (else the console). The
+# portal is the service desk's pages for ERP end users: its changes are told apart in the trail.
+PATH_SOURCES = (("/api/", "api"), ("/portal/", "portal"))
+
+
+def request_source(path: str) -> str:
+    return next((source for prefix, source in PATH_SOURCES if path.startswith(prefix)), "console")

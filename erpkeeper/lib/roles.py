@@ -22,6 +22,8 @@ class Role(models.TextChoices):
     HELPDESK_AGENT = "Helpdesk agent", _("Helpdesk agent")
     MANAGER = "Manager", _("Manager")
     VIEWER = "Viewer", _("Viewer")
+    # ERP end users: the service desk's portal only (no console, no API, no permissions).
+    PORTAL_USER = "Portal user", _("Portal user")
 
     @classmethod
     def parse(cls, text: str) -> Role:
@@ -31,6 +33,11 @@ class Role(models.TextChoices):
             if wanted in (_normalise(role.value), _normalise(role.name)):
                 return role
         raise ValueError(text)
+
+    @property
+    def uses_console(self) -> bool:
+        """Whether users of this role are console (staff) users; portal users are not."""
+        return self != Role.PORTAL_USER
 
     @property
     def slug(self) -> str:

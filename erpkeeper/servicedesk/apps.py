@@ -21,6 +21,9 @@ class ServicedeskConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.SERVICE, _("Canned replies"), "quickreply", "servicedesk.cannedreply", 13
         ),
+        NavItem.for_model(
+            Section.SERVICE, _("Announcements"), "campaign", "servicedesk.announcement", 14
+        ),
     )
     dashboard = ("erpkeeper.servicedesk.dashboard:contribute",)
     role_rules = {
@@ -30,6 +33,8 @@ class ServicedeskConfig(ErpKeeperAppConfig):
         Role.HELPDESK_AGENT: (
             Rule(app="servicedesk", action="view"),
             Rule(app="servicedesk", action=("add", "change"), model=(*CONVERSATION, "cannedreply")),
+            # What the portal's users read: agents post and take down announcements.
+            Rule(app="servicedesk", action=("add", "change", "delete"), model="announcement"),
         ),
         # Ops engineers work the incidents that alerts open.
         Role.OPS_ENGINEER: (Rule(app="servicedesk", action=("add", "change"), model=CONVERSATION),),

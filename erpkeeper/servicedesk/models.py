@@ -458,3 +458,33 @@ class CannedReply(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class AnnouncementLevel(models.TextChoices):
+    INFO = "info", _("Information")
+    WARNING = "warning", _("Warning")
+
+
+class Announcement(models.Model):
+    """A notice the team posts on the portal (a planned change, a known problem), shown from
+    ``starts`` until ``ends`` (empty: until removed)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    level = models.CharField(
+        _("level"), max_length=8, choices=AnnouncementLevel.choices, default=AnnouncementLevel.INFO
+    )
+    starts = models.DateTimeField(_("shown from"), default=timezone.now)
+    ends = models.DateTimeField(
+        _("shown until"), null=True, blank=True, help_text=_("Empty: until removed.")
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-starts"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self):
+        return self.title

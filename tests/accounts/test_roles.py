@@ -263,3 +263,13 @@ def test_every_migrate_resyncs_the_roles():
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert "targets.view_target" in perms_of(Role.VIEWER)
     assert "targets.change_target" in perms_of(Role.DBA)
+
+
+def test_portal_users_hold_no_permission_whatever_an_app_grants():
+    # Portal users (ERP end users) only use the service desk's portal, which checks that a
+    # ticket is theirs; a grant an app declares for them by mistake is denied by the base rules.
+    rules = role_rules()[Role.PORTAL_USER]
+    key = PermissionKey("servicedesk", "erpkeeper.servicedesk", "ticket", "view_ticket")
+    assert not rules.allows(key)
+    assert perms_of(Role.PORTAL_USER) == set()
+    assert not Role.PORTAL_USER.uses_console and Role.VIEWER.uses_console

@@ -1,8 +1,9 @@
 """Users, roles, passwords, the sign-in lockout and preferences.
 
-Users created here are always staff: the console *is* the Django admin, which only lets staff
-in, and what a user may then see or do there (and in the API) is decided by their role's model
-permissions alone. ``is_staff`` therefore means "may use the console" and is not a privilege.
+Users created here are staff, except portal users (never in the console): the console *is*
+the Django admin, which only lets staff in, and what a user may then see or do there (and in
+the API) is decided by their role's model permissions alone. ``is_staff`` therefore means "may
+use the console" and is not a privilege.
 
 Every function that stores a password runs Django's AUTH_PASSWORD_VALIDATORS (NIST 800-63B:
 length, common passwords, similarity to the user's name/e-mail) and raises
@@ -86,7 +87,7 @@ def create_user(
         email=email.strip(),
         first_name=first_name,
         last_name=last_name,
-        is_staff=True,
+        is_staff=role.uses_console,
     )
     _validate_new_user(user)
     generated = None
@@ -159,8 +160,9 @@ def set_role(user, role: Role | str, actor=None) -> None:
         others = user.groups.filter(name__in=[r.value for r in Role]).exclude(pk=group.pk)
         user.groups.remove(*others)
         user.groups.add(group)
-        if not user.is_staff:
-            user.is_staff = True
+        # Staff means "may use the console": portal users may not.
+        if user.is_staff != role.uses_console:
+            user.is_staff = role.uses_console
             user.save(update_fields=["is_staff"])
 
 

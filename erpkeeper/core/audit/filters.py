@@ -11,7 +11,7 @@ from erpkeeper.core.models import AuditEntry
 from erpkeeper.lib.filters import MAX_ID, DateOrTimeFilter
 
 # Where a change came from (AuditContext.source).
-SOURCES = [(source, source) for source in ("console", "api", "cli", "job", "system")]
+SOURCES = [(source, source) for source in ("console", "api", "portal", "cli", "job", "system")]
 
 
 class AuditEntryFilterSet(FilterSet):

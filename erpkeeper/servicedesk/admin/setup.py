@@ -1,5 +1,5 @@
-"""Console pages for setting the desk up: queues (members, assignment, hours), SLA policies and
-canned replies."""
+"""Console pages for setting the desk up: queues (members, assignment, hours), SLA policies,
+canned replies and the portal's announcements."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from erpkeeper.servicedesk.admin.forms import BusinessHoursField
-from erpkeeper.servicedesk.models import CannedReply, Queue, SlaPolicy, TicketStatus
+from erpkeeper.servicedesk.models import (
+    Announcement,
+    CannedReply,
+    Queue,
+    SlaPolicy,
+    TicketStatus,
+)
 from erpkeeper.servicedesk.sla.calendars import is_supported
 
 
@@ -79,3 +85,12 @@ class CannedReplyAdmin(ModelAdmin):
     list_display = ["name", "queue", "updated"]
     list_filter = ["queue"]
     search_fields = ["name", "body"]
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(ModelAdmin):
+    """Notices on the portal for ERP end users (their maintenance windows show there too)."""
+
+    list_display = ["title", "level", "starts", "ends", "updated"]
+    list_filter = ["level"]
+    search_fields = ["title", "body"]

@@ -1,0 +1,1 @@
+"""The portal for ERP end users, mounted at /portal/: its own sign-in, their tickets, notices."""

@@ -1,0 +1,159 @@
+"""What the portal for ERP end users reads and may do: only the signed-in user's own tickets,
+their public conversation, the maintenance notices and the major-incident banner.
+
+The portal's writes are the desk's own operations (``open_ticket``, ``reply``, ``rate``) called
+with ``via=portal``; the functions here decide what a user may see and reach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from erpkeeper.servicedesk.models import (
+    Announcement,
+    Attachment,
+    MessageKind,
+    Priority,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+)
+from erpkeeper.servicedesk.services.tickets import ACTIVE, may_reopen
+from erpkeeper.targets.models import MaintenanceWindow, Target
+from erpkeeper.targets.windows import WindowSpec, next_start, window_occurrence
+
+NOTICE_DAYS = 7
+
+
+def my_tickets(user) -> QuerySet[Ticket]:
+    """The user's own tickets, most recently updated first. Merged duplicates stay out: their
+    conversation moved to the ticket they were merged into."""
+    return (
+        _mine(user).filter(merged_into__isnull=True).select_related("target").order_by("-updated")
+    )
+
+
+def _mine(user) -> QuerySet[Ticket]:
+    """Tickets the user asked for: by account, or by their e-mail address (mail from them
+    before they had an account)."""
+    mine = Q(requester=user)
+    if user.email:
+        mine |= Q(requester__isnull=True, requester_email__iexact=user.email)
+    return Ticket.objects.filter(mine)
+
+
+def my_ticket(user, number: str) -> Ticket:
+    """One of the user's tickets by number (a merged one too: the page leads on to where it
+    went); 404 for anyone else's, whether it exists or not, so numbers cannot be probed."""
+    try:
+        return _mine(user).select_related("target", "merged_into").get(number=number)
+    except Ticket.DoesNotExist:
+        raise Http404 from None
+
+
+def public_messages(ticket: Ticket):
+    """The conversation the requester sees: public replies only, never internal notes."""
+    return (
+        ticket.messages.filter(kind=MessageKind.REPLY)
+        .select_related("author")
+        .prefetch_related("attachments")
+    )
+
+
+def my_attachment(user, number: str, attachment_id: int) -> Attachment:
+    """An attachment of one of the user's tickets on a public message (a file attached to an
+    internal note stays with the agents)."""
+    ticket = my_ticket(user, number)
+    try:
+        return ticket.attachments.get(
+            Q(message__isnull=True) | Q(message__kind=MessageKind.REPLY), pk=attachment_id
+        )
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+
+
+def may_reply(ticket: Ticket) -> bool:
+    """An active ticket takes replies; a resolved one only while it may be reopened."""
+    return ticket.status in ACTIVE or may_reopen(ticket)
+
+
+def may_rate(ticket: Ticket) -> bool:
+    return ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+def targets_for_tickets() -> QuerySet[Target]:
+    """The targets a ticket may be about (their names only are shown)."""
+    return Target.objects.order_by("name")
+
+
+def suggest_articles(text: str) -> list:
+    """Help articles matching what the user is typing, shown before they open a ticket.
+
+    A hook: the knowledge base (its own issue) fills it in; until then there is nothing to
+    suggest, and the portal shows nothing.
+    """
+    return []
+
+
+# -- notices -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaintenanceNotice:
+    target: str
+    start: dt.datetime
+    end: dt.datetime
+    description: str
+    under_way: bool = False
+
+
+def maintenance_notices(days: int = NOTICE_DAYS, now: dt.datetime | None = None):
+    """Every maintenance window of every target that is under way or starts in the coming
+    ``days``, soonest first."""
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(days=days)
+    notices = []
+    for window in MaintenanceWindow.objects.select_related("target"):
+        spec = WindowSpec(
+            window.weekday, window.start_time, window.duration_minutes, window.time_zone
+        )
+        for start, end in _occurrences(spec, now, horizon):
+            notices.append(
+                MaintenanceNotice(
+                    window.target.name, start, end, window.description, start <= now < end
+                )
+            )
+    return sorted(notices, key=lambda notice: (notice.start, notice.target))
+
+
+def _occurrences(spec: WindowSpec, now: dt.datetime, horizon: dt.datetime):
+    start, end = window_occurrence(spec, now)
+    if start <= now < end:  # under way
+        yield start, end
+    start = next_start(spec, now)
+    while start < horizon:
+        yield start, start + dt.timedelta(minutes=spec.duration_minutes)
+        start = next_start(spec, start + dt.timedelta(minutes=1))
+
+
+def announcements(now: dt.datetime | None = None) -> QuerySet[Announcement]:
+    """The team's announcements shown now, warnings first, newest first."""
+    now = now or timezone.now()
+    return Announcement.objects.filter(
+        Q(ends__isnull=True) | Q(ends__gt=now), starts__lte=now
+    ).order_by("-level", "-starts")
+
+
+def major_incidents() -> QuerySet[Ticket]:
+    """Active P1 incidents: the portal shows a banner while one lasts (without its internal
+    details: the affected target and since when)."""
+    return (
+        Ticket.objects.filter(kind=TicketKind.INCIDENT, priority=Priority.P1, status__in=ACTIVE)
+        .select_related("target")
+        .order_by("created")
+    )
