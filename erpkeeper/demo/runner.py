@@ -105,6 +105,8 @@ def build_demo(
     summary["engine"] = target.engine
     if target.engine == "sqlite":
         _self_contained(Path(target.path))
+        # A copy of an ERP's data (even a demo's people) is for ERPKeeper's user only.
+        Path(target.path).chmod(0o600)
         summary["path"] = target.path
     summary["password_file"] = str(passfile) if password_file else None
     return summary
@@ -179,7 +181,7 @@ def _prepare_sqlite(target: DatabaseUrl, work: Path) -> tuple[str, Path]:
         )
     if not path.parent.is_dir():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise DemoBuildError(
                 _("Cannot create the folder %(folder)s: %(error)s")

@@ -71,6 +71,9 @@ def test_demo_erp_json_end_to_end_and_deterministic(
     assert summary["path"] == str(database) and database.exists()
     assert summary["password_file"] == str(password_file)
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    # ERPKeeper's own security check flags an ERP database other users can read: not its own.
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
     password = password_file.read_text().strip()
     assert len(password) >= 16
     assert password not in result.stdout and password not in result.stderr
