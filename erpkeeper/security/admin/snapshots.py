@@ -23,6 +23,13 @@ from erpkeeper.security.sod.rules import SEVERITIES, text_in
 from erpkeeper.targets.models import Target
 
 SEVERITY_VARIANTS = {"low": "info", "medium": "warning", "high": "danger", "critical": "danger"}
+# The SoD rules speak plain words (no Django there); the page says them in the reader's language.
+SEVERITY_LABELS = {
+    "low": _("Low"),
+    "medium": _("Medium"),
+    "high": _("High"),
+    "critical": _("Critical"),
+}
 
 
 def via_steps(via: list[dict]) -> list[str]:
@@ -178,7 +185,10 @@ class AccessSnapshotAdmin(ModelAdmin):
 
 
 def decorate(conflict: dict) -> dict:
-    conflict["badge"] = badge(SEVERITY_VARIANTS.get(conflict["severity"]), conflict["severity"])
+    severity = conflict["severity"]
+    conflict["badge"] = badge(
+        SEVERITY_VARIANTS.get(severity), SEVERITY_LABELS.get(severity, severity)
+    )
     for side in conflict["sides"]:
         for grant in side["grants"]:
             grant["steps"] = via_steps(grant["via"])
@@ -216,6 +226,11 @@ def snapshot_context(snapshot: AccessSnapshot, language: str) -> dict:
         "risks": risks,
         "matrix": matrix,
         "severities": SEVERITIES,
+        "severity_counts": [
+            (SEVERITY_LABELS.get(name, name), count)
+            for name, count in report["by_severity"].items()
+            if count
+        ],
         "changes": changes,
         "previous": previous,
         "last_logins": _last_logins(snapshot),

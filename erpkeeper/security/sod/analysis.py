@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from erpkeeper.lib.i18n import gettext
 from erpkeeper.security.evaluation import OPERATIONS, AccessModel, Holder, Source
 from erpkeeper.security.sod.rules import SEVERITIES, Function, Permission, Risk, RuleSet
 
@@ -124,10 +125,12 @@ def resolve(ruleset: RuleSet, access: AccessModel) -> Resolved:
     for function in ruleset.functions.values():
         present, missing = _split_known(function, access)
         if missing:
-            state = "partly applicable" if present else "not applicable here"
-            messages.append(
-                f"function {function.id}: {state}: this ERP has no {', '.join(missing)}"
+            text = (
+                gettext("function %(id)s: partly applicable: this ERP has no %(missing)s")
+                if present
+                else gettext("function %(id)s: not applicable here: this ERP has no %(missing)s")
             )
+            messages.append(text % {"id": function.id, "missing": ", ".join(missing)})
         if present:
             functions[function.id] = present
     risks = []
@@ -137,10 +140,10 @@ def resolve(ruleset: RuleSet, access: AccessModel) -> Resolved:
             risks.append(risk)
         else:
             lacking = [f for f in risk.functions if f not in functions]
-            messages.append(
-                f"risk {risk.id}: not applicable here: functions {', '.join(lacking)} "
-                "are not applicable"
+            text = gettext(
+                "risk %(id)s: not applicable here: functions %(functions)s are not applicable"
             )
+            messages.append(text % {"id": risk.id, "functions": ", ".join(lacking)})
     return Resolved(functions, risks, messages)
 
 
