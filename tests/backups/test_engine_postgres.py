@@ -19,7 +19,7 @@ import pytest
 
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import DestinationExists, EngineError, ToolMissing
-from erpkeeper.backups.engines.pg import copyrows, workers
+from erpkeeper.backups.engines.pg import copyrows, restore, workers
 from erpkeeper.backups.engines.pg.copyrows import CopyRowCounter
 from erpkeeper.backups.engines.postgresql import PostgresqlEngine
 
@@ -514,3 +514,17 @@ def test_a_cancel_stops_every_pg_dump_and_closes_every_writer(postgres_database,
     while query(postgres_database, sessions):  # the server notices closed sockets soon after
         assert time.monotonic() < deadline, "pg_dump sessions still open on the server"
         time.sleep(0.05)
+
+
+def test_a_database_created_by_another_process_meanwhile_is_refused_in_one_line(
+    postgres_server_url, scratch_url
+):
+    # Two restores that checked the same free name in the same second: the second must fail
+    # as "exists", not with the server's UniqueViolation traceback.
+    name = scratch_url().rsplit("/", 1)[1]
+    run_sql(postgres_server_url, f'CREATE DATABASE "{name}"')
+    with (
+        psycopg.connect(postgres_server_url, autocommit=True) as conn,
+        pytest.raises(DestinationExists, match="created by someone else meanwhile"),
+    ):
+        restore.create_database(conn, name, {"encoding": "UTF8"}, set())

@@ -101,9 +101,9 @@ def create_database(
         )
         owner = None
     try:
-        conn.execute(create_statement(name, database, owner, with_locale=True))
+        _create(conn, create_statement(name, database, owner, with_locale=True), name)
     except LOCALE_REFUSED as exc:
-        conn.execute(create_statement(name, database, owner, with_locale=False))
+        _create(conn, create_statement(name, database, owner, with_locale=False), name)
         warnings.append(
             _(
                 "the source's locale is not available here (%(reason)s): the database uses the "
@@ -112,6 +112,18 @@ def create_database(
             % {"reason": one_line(str(exc))}
         )
     return warnings
+
+
+def _create(conn: psycopg.Connection, statement: sql.Composed, name: str) -> None:
+    # Another process may have created the name since it was checked (two drills or proofs
+    # started in the same second): say so as the check would have, never with a traceback.
+    try:
+        conn.execute(statement)
+    except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+        raise DestinationExists(
+            _("database %(name)s was created by someone else meanwhile; restore into a new name")
+            % {"name": name}
+        ) from None
 
 
 def create_statement(
