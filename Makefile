@@ -14,6 +14,7 @@ up: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	ERPKEEPER_HOME=$(TEST_HOME) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-cache
 	ERPKEEPER_HOME=$(TEST_HOME) ERPKEEPER_TESTING=true $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

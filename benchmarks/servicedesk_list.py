@@ -115,12 +115,18 @@ def ticket(n: int, randomly, now, queues, agents):
 
     created = now - dt.timedelta(minutes=randomly.randrange(365 * 24 * 60))
     roll = randomly.random()
-    status = "closed" if roll < 0.45 else "resolved" if roll < 0.65 else randomly.choice(
-        ["new", "open", "open", "waiting"]
+    status = (
+        "closed"
+        if roll < 0.45
+        else "resolved"
+        if roll < 0.65
+        else randomly.choice(["new", "open", "open", "waiting"])
     )
     active = status in ("new", "open", "waiting")
-    sla = randomly.choice(["running", "running", "warning", "breached", "paused"]) if active else (
-        randomly.choice(["met", "met", "met", "breached"])
+    sla = (
+        randomly.choice(["running", "running", "warning", "breached", "paused"])
+        if active
+        else (randomly.choice(["met", "met", "met", "breached"]))
     )
     return Ticket(
         number=f"ERP-{created.year}-{n + 1:06d}",
@@ -156,8 +162,10 @@ def report(database: str, token: str) -> None:
             assert response.status_code == 200, response.content[:300]
         total = response.json()["count"]
         p95 = statistics.quantiles(times, n=20)[18]
-        print(f"  {label:45} {total:>7,} rows  median {statistics.median(times):6.1f} ms  "
-              f"p95 {p95:6.1f} ms")
+        print(
+            f"  {label:45} {total:>7,} rows  median {statistics.median(times):6.1f} ms  "
+            f"p95 {p95:6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,3 @@
-
 """Alerts' part of the dashboard: the firing-alerts tile, and each target card's firing alerts
 (its own and those of the hosts it runs on), which turn it red (critical) or amber."""
 

@@ -387,9 +387,7 @@ class DrillViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "as", str, enum=["html", "pdf"], description="html (default) or pdf"
-            )
+            OpenApiParameter("as", str, enum=["html", "pdf"], description="html (default) or pdf")
         ],
         responses={(200, "text/html"): str, (200, "application/pdf"): OpenApiTypes.BINARY},
     )

@@ -171,4 +171,3 @@ def report_error(exc: CommandError, json_mode: bool) -> int:
     else:
         print(f"error: {exc}", file=sys.stderr)
     return exc.exit_code
-

@@ -1,4 +1,3 @@
-
 """The console's home page, composed from what the apps contribute.
 
 The console draws one card per target (reachability and the ERP's facts, from targets) and asks
@@ -79,4 +78,3 @@ def _finish(card: dict) -> dict:
         "color": STATE_COLORS[state],
         "icon": STATE_ICONS[state],
     }
-

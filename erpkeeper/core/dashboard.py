@@ -1,4 +1,3 @@
-
 """Core's part of the dashboard: job counts, the job-run chart, each target's last job and the
 open notifications (contributed to the console's board; see erpkeeper.lib.dashboard)."""
 
@@ -33,9 +32,7 @@ def contribute(board: Board) -> None:
 
 def _add_jobs(board: Board) -> None:
     summary = job_summary()
-    queued = ngettext("%(n)d queued", "%(n)d queued", summary["queued"]) % {
-        "n": summary["queued"]
-    }
+    queued = ngettext("%(n)d queued", "%(n)d queued", summary["queued"]) % {"n": summary["queued"]}
     failed = summary["failed_24h"]
     board.tiles += [
         Tile(_("Jobs running"), summary["running"], subtitle=queued, order=20),

@@ -23,6 +23,8 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 FORMULA_STARTS = ("=", "+", "-", "@")
 MAX_COLUMN_WIDTH = 60
 SHEET_TITLE_LENGTH = 31  # the most a worksheet's name may hold
+
+
 def columns_of(rows: Sequence[dict]) -> list[tuple[str, str]]:
     """Every key of ``rows`` in the order first seen, as (key, header) pairs."""
     keys: dict[str, None] = {}

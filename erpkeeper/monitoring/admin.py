@@ -1,4 +1,3 @@
-
 """Console pages for monitored hosts (list, add showing the token once, remove) and a read-only
 list of metric series."""
 

@@ -1,4 +1,3 @@
-
 """The "Monitoring" panel of a target's page: latest values with a sparkline of the last hours,
 open alerts with Acknowledge / Resolve, when disks and the database will be full, and links
 to the full charts."""

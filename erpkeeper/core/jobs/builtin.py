@@ -20,6 +20,7 @@ from erpkeeper.core.scheduler import register_periodic
 @job_kind("core.housekeeping", label=_("Delete old job runs and notifications"))
 def housekeeping(ctx: JobContext) -> None:
     """``prune_history`` with ``days`` from the params (default: ERPKEEPER_KEEP_HISTORY_DAYS)."""
+
     def between_batches(name: str, deleted: int) -> None:
         ctx.check_cancelled()
         ctx.log(f"{name}: {deleted} deleted so far")

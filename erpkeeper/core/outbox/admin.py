@@ -93,7 +93,6 @@ class OutboxMessageAdmin(EvidenceAdminMixin, ModelAdmin):
     ]
     readonly_fields = fields
 
-
     def has_resolve_permission(self, request, object_id=None):
         # On a message's page the button shows only while it is open.
         return request.user.has_perm("core.change_outboxmessage") and (
