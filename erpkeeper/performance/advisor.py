@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from erpkeeper.lib.bounded_db import BoundedConnection
 from erpkeeper.performance.checks.base import EngineChecks
-from erpkeeper.performance.checks.connection import InspectConnection
 from erpkeeper.performance.sqlparse import (
     EQUALITY,
     RANGE,
@@ -45,7 +45,7 @@ class IndexAdvice:
         return f"{self.table}({','.join(self.columns)})"
 
 
-def advise(db: InspectConnection, engine: EngineChecks, shape: QueryShape) -> list[IndexAdvice]:
+def advise(db: BoundedConnection, engine: EngineChecks, shape: QueryShape) -> list[IndexAdvice]:
     """The indexes that would serve ``shape``'s predicates on ``db``'s tables (read-only)."""
     found = []
     for table in dict.fromkeys(p.table for p in shape.predicates):
@@ -106,7 +106,7 @@ def index_name(table: str, columns: list[str]) -> str:
 # -- values for placeholders ------------------------------------------------------------------
 
 
-def with_values(sql: str, dialect: str, db: InspectConnection, engine: EngineChecks) -> str:
+def with_values(sql: str, dialect: str, db: BoundedConnection, engine: EngineChecks) -> str:
     """``sql`` with each placeholder replaced by a value of the column it is compared with,
     taken from ``db`` (the scratch copy). UnreadableQuery when one cannot be matched."""
     tree = parse(sql, dialect)
@@ -142,7 +142,7 @@ def _compared_column(hole: exp.Expression) -> tuple[str | None, str]:
     return (tables.pop() if len(tables) == 1 else None), column.name
 
 
-def _sample(db: InspectConnection, engine: EngineChecks, table: str, column: str):
+def _sample(db: BoundedConnection, engine: EngineChecks, table: str, column: str):
     quote = engine_quote(engine)
     info = engine.table_info(db, table)
     middle = max((info.rows if info else 0) // 2, 0)

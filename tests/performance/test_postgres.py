@@ -9,7 +9,7 @@ import pytest
 from erpkeeper.backups import services as backups
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.performance import services
-from erpkeeper.performance.checks import CheckError, InspectConnection, StatementTimeout
+from erpkeeper.performance.checks import BoundedConnection, ConnectionFailed, StatementTimeout
 from erpkeeper.performance.models import Finding, FindingState, IndexSuggestion
 from erpkeeper.targets import services as targets
 from tests.fixtures.workload import Workload, grow_stock_moves, report_query
@@ -79,10 +79,10 @@ def test_a_sequence_at_90_percent_raises_an_alert_that_resolves(postgres_backup_
 
 
 def test_every_statement_is_bounded_and_read_only(postgres_backup_target):
-    with InspectConnection(postgres_backup_target.database_url, timeout_ms=200) as db:
+    with BoundedConnection(postgres_backup_target.database_url, timeout_ms=200) as db:
         with pytest.raises(StatementTimeout):
             db.rows("SELECT pg_sleep(2)")
-        with pytest.raises(CheckError, match="read-only"):
+        with pytest.raises(ConnectionFailed, match="read-only"):
             db.rows("CREATE TABLE ek_nope (id int)")  # read-only
 
 

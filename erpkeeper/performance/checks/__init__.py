@@ -1,5 +1,6 @@
 """The database checks, one module per engine behind ``base.EngineChecks`` and its registry."""
 
+from erpkeeper.lib.bounded_db import BoundedConnection, ConnectionFailed, StatementTimeout
 from erpkeeper.performance.checks import mysql, postgresql, sqlite  # noqa: F401  (register)
 from erpkeeper.performance.checks.base import (
     CheckContext,
@@ -8,13 +9,12 @@ from erpkeeper.performance.checks.base import (
     QuerySeen,
     for_engine,
 )
-from erpkeeper.performance.checks.connection import CheckError, InspectConnection, StatementTimeout
 
 __all__ = [
     "CheckContext",
-    "CheckError",
+    "ConnectionFailed",
     "EngineChecks",
-    "InspectConnection",
+    "BoundedConnection",
     "Observation",
     "QuerySeen",
     "StatementTimeout",

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from erpkeeper.performance.checks.connection import CheckError, InspectConnection
+from erpkeeper.lib.bounded_db import BoundedConnection, ConnectionFailed
 
 
 @dataclass
@@ -47,7 +47,7 @@ class TableInfo:
 
 @dataclass
 class CheckContext:
-    db: InspectConnection
+    db: BoundedConnection
     host_ram_bytes: int | None = None
     observations: list[Observation] = field(default_factory=list)
     queries: list[QuerySeen] = field(default_factory=list)
@@ -81,24 +81,24 @@ class EngineChecks:
             error = ""
             try:
                 getattr(self, name)(ctx)
-            except CheckError as exc:
+            except ConnectionFailed as exc:
                 error = str(exc)
             outcomes.append(CheckOutcome(name, round(time.monotonic() - started, 3), error))
         return outcomes
 
     # What the index advisor asks of an engine (all read-only, all under the time limit).
-    def table_info(self, db: InspectConnection, table: str) -> TableInfo | None:
+    def table_info(self, db: BoundedConnection, table: str) -> TableInfo | None:
         raise NotImplementedError
 
-    def distinct_values(self, db: InspectConnection, table: str, column: str) -> float | None:
+    def distinct_values(self, db: BoundedConnection, table: str, column: str) -> float | None:
         """How many different values ``column`` holds (an estimate is enough)."""
         raise NotImplementedError
 
-    def explain(self, db: InspectConnection, sql: str) -> tuple[str, float | None]:
+    def explain(self, db: BoundedConnection, sql: str) -> tuple[str, float | None]:
         """The plan of a read (never executed) as text, and its cost where the engine has one."""
         raise NotImplementedError
 
-    def index_bytes(self, db: InspectConnection, name: str) -> int | None:
+    def index_bytes(self, db: BoundedConnection, name: str) -> int | None:
         raise NotImplementedError
 
     def create_index_sql(self, name: str, table: str, columns: list[str], *, online: bool) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
+from erpkeeper.lib.bounded_db import ConnectionFailed
 from erpkeeper.performance.checks.base import (
     CheckContext,
     EngineChecks,
@@ -15,7 +16,6 @@ from erpkeeper.performance.checks.base import (
     TableInfo,
     register,
 )
-from erpkeeper.performance.checks.connection import CheckError
 
 TOP_QUERIES = 50
 PICO_PER_MS = 1e9
@@ -53,7 +53,7 @@ class MysqlChecks(EngineChecks):
                 "ORDER BY SUM_TIMER_WAIT DESC LIMIT %s",
                 (TOP_QUERIES,),
             )
-        except CheckError:
+        except ConnectionFailed:
             ctx.observe("mysql.queries", "info", subject="performance_schema")
             return
         if not rows and not self._performance_schema_on(ctx):
@@ -119,7 +119,7 @@ class MysqlChecks(EngineChecks):
     def _sys(ctx, sql: str) -> list[tuple]:
         try:
             return ctx.db.rows(sql)
-        except CheckError:
+        except ConnectionFailed:
             ctx.note(
                 gettext_noop("The sys schema is not readable: install it or grant SELECT on sys.*.")
             )

@@ -11,6 +11,7 @@ import time
 
 from django.utils.translation import gettext_noop
 
+from erpkeeper.lib.bounded_db import BoundedConnection, ConnectionFailed
 from erpkeeper.performance.checks.base import (
     CheckContext,
     EngineChecks,
@@ -19,7 +20,6 @@ from erpkeeper.performance.checks.base import (
     quote,
     register,
 )
-from erpkeeper.performance.checks.connection import CheckError, InspectConnection
 
 LONG_RUNNING_S = 60
 IDLE_IN_TRANSACTION_S = 60
@@ -119,17 +119,17 @@ class PostgresChecks(EngineChecks):
         ctx.queries.extend(self._activity_samples(ctx.db))
 
     @staticmethod
-    def _has_stat_statements(db: InspectConnection) -> bool:
+    def _has_stat_statements(db: BoundedConnection) -> bool:
         if not db.scalar("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"):
             return False
         try:
             db.rows("SELECT 1 FROM pg_stat_statements LIMIT 1")
-        except CheckError:  # created but not in shared_preload_libraries
+        except ConnectionFailed:  # created but not in shared_preload_libraries
             return False
         return True
 
     @staticmethod
-    def _stat_statements(db: InspectConnection) -> list[QuerySeen]:
+    def _stat_statements(db: BoundedConnection) -> list[QuerySeen]:
         rows = db.rows(
             "SELECT query, calls, total_exec_time, mean_exec_time, rows, "
             "shared_blks_hit::float / NULLIF(shared_blks_hit + shared_blks_read, 0) "
@@ -145,7 +145,7 @@ class PostgresChecks(EngineChecks):
         ]
 
     @staticmethod
-    def _activity_samples(db: InspectConnection) -> list[QuerySeen]:
+    def _activity_samples(db: BoundedConnection) -> list[QuerySeen]:
         """Without pg_stat_statements: what the other sessions run, sampled a few times. An
         idle session still shows its last statement, and state_change - query_start is how
         long that statement took."""

@@ -16,7 +16,12 @@ from erpkeeper.core.runs import RunStatus
 from erpkeeper.monitoring.models import Series
 from erpkeeper.monitoring.placement import hosts_running
 from erpkeeper.monitoring.tsdb.query import latest
-from erpkeeper.performance.checks import CheckContext, CheckError, InspectConnection, for_engine
+from erpkeeper.performance.checks import (
+    BoundedConnection,
+    CheckContext,
+    ConnectionFailed,
+    for_engine,
+)
 from erpkeeper.performance.models import CheckRun, Finding, FindingState, Severity
 from erpkeeper.performance.services.queries import record_queries
 from erpkeeper.performance.texts import render, text_for
@@ -39,7 +44,7 @@ def run_checks(target, *, job=None, progress: Callable[[float, str], None] | Non
     run = CheckRun.objects.create(target=target, target_name=target.name, job=job)
     try:
         progress(5, _("connecting to %(target)s") % {"target": target.name})
-        with InspectConnection(target.database_url) as db:
+        with BoundedConnection(target.database_url) as db:
             run.engine = db.engine
             engine = for_engine(db.engine)
             if engine is None:
@@ -49,7 +54,7 @@ def run_checks(target, *, job=None, progress: Callable[[float, str], None] | Non
             outcomes = engine.run(ctx)
             progress(70, _("reading the queries and advising indexes"))
             stats = record_queries(run, target, db, engine, ctx.queries)
-    except (CheckError, CheckFailed) as exc:
+    except (ConnectionFailed, CheckFailed) as exc:
         _fail(run, str(exc))
         raise CheckFailed(str(exc)) from None
     failed_prefixes = [f"{engine.prefix}.{o.name}" for o in outcomes if o.error]

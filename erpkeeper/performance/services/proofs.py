@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from erpkeeper.backups import services as backups
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.performance.advisor import with_values
-from erpkeeper.performance.checks import CheckError, InspectConnection, for_engine
+from erpkeeper.performance.checks import BoundedConnection, ConnectionFailed, for_engine
 from erpkeeper.performance.models import IndexProof, IndexSuggestion, SuggestionState
 from erpkeeper.performance.sqlparse import UnreadableQuery, read_query
 
@@ -59,11 +59,11 @@ def run_proof(
             backup, component, scratch.database_url, lambda done, msg: None, replace=False
         )
         progress(50, _("timing the query before and after the index"))
-        with InspectConnection(
+        with BoundedConnection(
             scratch.database_url, writable=True, timeout_ms=PROOF_TIMEOUT_MS
         ) as db:
             _measure(proof, suggestion, db, runs)
-    except (ProofFailed, CheckError, UnreadableQuery, *backups.RESTORE_ERRORS) as exc:
+    except (ProofFailed, ConnectionFailed, UnreadableQuery, *backups.RESTORE_ERRORS) as exc:
         proof.error = " ".join(str(exc).split())
     finally:
         if scratch is not None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.performance.advisor import IndexAdvice, advise
-from erpkeeper.performance.checks import CheckError, InspectConnection, QuerySeen, for_engine
+from erpkeeper.performance.checks import BoundedConnection, ConnectionFailed, QuerySeen, for_engine
 from erpkeeper.performance.models import IndexSuggestion, QueryStat
 from erpkeeper.performance.sqlparse import QueryShape, UnreadableQuery, read_query
 from erpkeeper.targets.adapters import open_adapter
@@ -90,7 +90,7 @@ def _worth_advice(query: QuerySeen, share: float) -> bool:
 def _suggest(db, engine, target, shape: QueryShape, sample: str, models) -> list[IndexSuggestion]:
     try:
         advice = advise(db, engine, shape)
-    except CheckError as exc:
+    except ConnectionFailed as exc:
         logger.info("no advice for %s: %s", shape.fingerprint, exc)
         return []
     return [_save_suggestion(target, shape, sample, item, models) for item in advice]
@@ -132,10 +132,10 @@ def advise_query(target, sql: str) -> list[IndexSuggestion]:
         return _suggest(db, engine, target, shape, sql, model_tables(target))
 
 
-def _open(target) -> InspectConnection:
+def _open(target) -> BoundedConnection:
     try:
-        return InspectConnection(target.database_url)
-    except CheckError as exc:
+        return BoundedConnection(target.database_url)
+    except ConnectionFailed as exc:
         raise AdviceRefused(str(exc)) from None
 
 

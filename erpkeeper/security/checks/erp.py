@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from erpkeeper.lib.bounded_db import ConnectionFailed
 from erpkeeper.lib.i18n import gettext
 from erpkeeper.security.checks.base import Check, CheckUnavailable
-from erpkeeper.security.checks.connection import ConnectionFailed
 
 
 def admin_password_changed(ctx):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from erpkeeper.lib.bounded_db import ConnectionFailed
 from erpkeeper.lib.i18n import gettext
 from erpkeeper.security.checks.base import Check, CheckUnavailable
-from erpkeeper.security.checks.connection import ConnectionFailed
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # The servers' own system accounts: created locked, so they cannot sign in without a password.

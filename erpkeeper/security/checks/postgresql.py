@@ -7,9 +7,9 @@ import datetime as dt
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from erpkeeper.lib.bounded_db import ConnectionFailed
 from erpkeeper.lib.i18n import gettext
 from erpkeeper.security.checks.base import Check, CheckUnavailable
-from erpkeeper.security.checks.connection import ConnectionFailed
 
 # End of community support per major version (postgresql.org/support/versioning).
 END_OF_LIFE = {

@@ -15,8 +15,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from erpkeeper.lib.bounded_db import BoundedConnection, ConnectionFailed
 from erpkeeper.lib.crypto import SecretDecryptionError
-from erpkeeper.security.checks.connection import BoundedConnection, ConnectionFailed
 from erpkeeper.security.evaluation import parse_time, role_valid
 from erpkeeper.security.models import (
     ACCOUNT_KINDS,

@@ -14,10 +14,10 @@ from erpkeeper.core.jobs.services import enqueue_once
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
+from erpkeeper.lib.bounded_db import BoundedConnection, ConnectionFailed
 from erpkeeper.lib.crypto import SecretDecryptionError
 from erpkeeper.security.checks import catalogue, checks_for
 from erpkeeper.security.checks.base import FAIL, PASS, run_all, score
-from erpkeeper.security.checks.connection import BoundedConnection, ConnectionFailed
 from erpkeeper.security.models import (
     FindingKind,
     FindingState,

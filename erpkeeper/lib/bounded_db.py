@@ -1,11 +1,12 @@
-"""Connections for the advisor: every statement under a time limit, read-only on a target.
+"""Connections that weigh little on a production database: every statement under a time limit,
+read-only on a target. The performance advisor and the security checks use them.
 
 Not ``targets.adapters.sql``: the adapter's 120 s statement timeout suits reading a whole ERP,
-the advisor must weigh little on a production database (issue 13: a timeout on every query it
-runs); the adapter has no MySQL; and the proof needs a writable connection to its own scratch
-copy. The limits: PostgreSQL ``statement_timeout``, MariaDB ``max_statement_time`` (MySQL
-``max_execution_time``), SQLite a progress handler that interrupts a statement past its
-deadline. The ERP's meaning (tables -> models) still comes through the adapter.
+a check must weigh nothing on production; the adapter has no MySQL; and the performance proof
+needs a writable connection to its own scratch copy. The limits: PostgreSQL
+``statement_timeout``, MariaDB ``max_statement_time`` (MySQL ``max_execution_time``), SQLite a
+progress handler that interrupts a statement past its deadline. The ERP's meaning (tables ->
+models) still comes through the adapter.
 """
 
 from __future__ import annotations
@@ -30,15 +31,15 @@ PG_QUERY_KEYS = {"sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "
 SQLITE_PROGRESS_STEPS = 10_000
 
 
-class CheckError(Exception):
+class ConnectionFailed(Exception):
     """A database could not be read (unreachable, refused, no such file): one line, no secret."""
 
 
-class StatementTimeout(CheckError):
-    """A statement ran past the advisor's limit and was stopped by the database."""
+class StatementTimeout(ConnectionFailed):
+    """A statement ran past its time limit and was stopped by the database."""
 
 
-class InspectConnection:
+class BoundedConnection:
     """``rows``/``scalar`` with ``%s`` placeholders on SQLite, PostgreSQL and MariaDB/MySQL.
 
     ``writable`` is only for the proof's scratch copy; a target is always opened read-only."""
@@ -47,17 +48,19 @@ class InspectConnection:
         try:
             self.url = dburl.parse(url)
         except dburl.DatabaseUrlError as exc:
-            raise CheckError(_("invalid database URL: %(reason)s") % {"reason": exc}) from None
+            raise ConnectionFailed(
+                _("invalid database URL: %(reason)s") % {"reason": exc}
+            ) from None
         self.engine = self.url.engine
         self.timeout_ms = timeout_ms
         self.writable = writable
         self._deadline = 0.0
         try:
             self._conn = getattr(self, f"_open_{self.engine}")()
-        except CheckError:
+        except ConnectionFailed:
             raise
         except Exception as exc:  # noqa: BLE001  (each driver has its own error classes)
-            raise CheckError(self._message(exc)) from None
+            raise ConnectionFailed(self._message(exc)) from None
 
     def __enter__(self):
         return self
@@ -111,7 +114,7 @@ class InspectConnection:
     def _open_sqlite(self):
         path = self.url.path
         if not os.path.isfile(path):
-            raise CheckError(_("SQLite file %(path)s does not exist") % {"path": path})
+            raise ConnectionFailed(_("SQLite file %(path)s does not exist") % {"path": path})
         mode = "rw" if self.writable else "ro"
         conn = sqlite3.connect(
             f"file:{quote(path)}?mode={mode}", uri=True, timeout=2.0, check_same_thread=False
@@ -172,7 +175,7 @@ class InspectConnection:
 
     # ------------------------------------------------------------------ errors
 
-    def _error(self, exc: Exception) -> CheckError:
+    def _error(self, exc: Exception) -> ConnectionFailed:
         text = str(exc).lower()
         timed_out = (
             isinstance(exc, psycopg.errors.QueryCanceled)
@@ -182,10 +185,9 @@ class InspectConnection:
         )
         if timed_out:
             return StatementTimeout(
-                _("stopped after %(ms)d ms (the advisor's limit per query)")
-                % {"ms": self.timeout_ms}
+                _("stopped after %(ms)d ms (the limit per query)") % {"ms": self.timeout_ms}
             )
-        return CheckError(self._message(exc))
+        return ConnectionFailed(self._message(exc))
 
     def _message(self, exc: Exception) -> str:
         text = " ".join(str(exc).split())
