@@ -1,19 +1,16 @@
-"""Console pages for users, roles (auth groups), API tokens and the sign-in history, themed
-with unfold."""
+"""Console pages for users and roles (auth groups), themed with unfold."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
-from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -22,17 +19,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action, display
 from unfold.forms import (
-    AdminOwnPasswordChangeForm,
     AdminPasswordChangeForm,
-    AuthenticationForm,
     UserChangeForm,
     UserCreationForm,
 )
 
 from erpkeeper.accounts import services
-from erpkeeper.accounts.models import ApiToken, LoginRecord, Profile
+from erpkeeper.accounts.models import Profile
 from erpkeeper.accounts.roles import Role, role_label
-from erpkeeper.lib.admin import EvidenceAdminMixin, ServiceSaveMixin, badge, mark, when_text
+from erpkeeper.lib.admin import ServiceSaveMixin, badge, mark, when_text
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -42,9 +37,7 @@ for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
         admin.site.unregister(_device_model)
 USER_SIGN_INS_SHOWN = 10
-BROWSER_SHOWN = 40  # characters of a user agent in the list; the whole one in its tooltip
 
-CURRENT_PASSWORD_FIELDS = {"current_password": "old_password", "new_password": "new_password2"}
 
 STAFF_HELP = _(
     "Every ERPKeeper user is staff: that only lets them into the console. What they can see and "
@@ -327,293 +320,3 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
 
 
 # --- API tokens ------------------------------------------------------------------------------
-
-
-class ApiTokenForm(forms.ModelForm):
-    class Meta:
-        model = ApiToken
-        fields = ["name", "expires"]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk is None and self.user is not None:
-            try:
-                services.validate_token_request(self.user, data.get("name"), data.get("expires"))
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    self.add_error(field if field in self.fields else None, errors)
-        return data
-
-
-class TokenStatusFilter(admin.SimpleListFilter):
-    title = _("status")
-    parameter_name = "status"
-
-    def lookups(self, request, model_admin):
-        return ApiToken.Status.choices
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        unexpired = Q(expires__isnull=True) | Q(expires__gt=now)
-        if self.value() == ApiToken.Status.ACTIVE:
-            return queryset.filter(unexpired, revoked__isnull=True)
-        if self.value() == ApiToken.Status.EXPIRED:
-            return queryset.filter(revoked__isnull=True, expires__lte=now)
-        if self.value() == ApiToken.Status.REVOKED:
-            return queryset.filter(revoked__isnull=False)
-        return queryset
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(ServiceSaveMixin, ModelAdmin):
-    """Everyone manages their own tokens here; view_any/revoke_any_apitoken reach all users'."""
-
-    form = ApiTokenForm
-    list_display = [
-        "name",
-        "display_prefix",
-        "status_badge",
-        "created",
-        "last_used",
-        "expires",
-        "revoked",
-    ]
-    list_display_links = ["name"]
-    list_filter = [TokenStatusFilter]
-    search_fields = ["name", "prefix", "user__username"]
-    actions = ["revoke_selected"]
-    actions_detail = ["revoke_detail"]
-
-    def get_queryset(self, request):
-        return services.visible_tokens(request.user)
-
-    def get_list_display(self, request):
-        columns = list(super().get_list_display(request))
-        if request.user.has_perm("accounts.view_any_apitoken"):
-            columns.insert(1, "user")
-        return columns
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["name", "expires"]
-        return [
-            "name",
-            "user",
-            "display_prefix",
-            "status_badge",
-            "created",
-            "last_used",
-            "expires",
-            "revoked",
-        ]
-
-    def get_readonly_fields(self, request, obj=None):
-        # Only the name is editable, and only when creating the token.
-        if obj is None:
-            return []
-        return [name for name in self.get_fields(request, obj) if name != "name"]
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class BoundForm(form_class):
-            def __init__(self, *args, **kw):
-                super().__init__(*args, user=request.user, **kw)
-
-        return BoundForm
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and not isinstance(obj, ApiToken):  # unfold passes an id
-            obj = self.get_queryset(request).filter(pk=obj).first()
-        if obj is None:
-            return super().has_change_permission(request)
-        return services.can_revoke(request.user, obj)
-
-    @display(description=_("Token"))
-    def display_prefix(self, obj):
-        return obj.display_prefix
-
-    @display(
-        description=_("Status"),
-        label={
-            ApiToken.Status.ACTIVE: "success",
-            ApiToken.Status.EXPIRED: "warning",
-            ApiToken.Status.REVOKED: "danger",
-        },
-    )
-    def status_badge(self, obj):
-        return obj.status, ApiToken.Status(obj.status).label
-
-    def save_through_service(self, request, obj, form, change):
-        if change:
-            return None
-        token, plaintext = services.create_api_token(
-            request.user, form.cleaned_data["name"], form.cleaned_data.get("expires")
-        )
-        request.erpkeeper_new_token = plaintext
-        return token
-
-    def response_add(self, request, obj, post_url_continue=None):
-        plaintext = getattr(request, "erpkeeper_new_token", None)
-        if plaintext is None:
-            return super().response_add(request, obj, post_url_continue)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Your new API token"),
-            "token": obj,
-            "plaintext": plaintext,
-            "changelist_url": reverse("admin:accounts_apitoken_changelist"),
-        }
-        response = TemplateResponse(request, "accounts/token_created.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    @action(description=_("Revoke selected API tokens"), permissions=["change"])
-    def revoke_selected(self, request, queryset):
-        revocable = [
-            t for t in queryset if t.revoked is None and services.can_revoke(request.user, t)
-        ]
-        for token in revocable:
-            services.revoke_api_token(token)
-        count = len(revocable)
-        message = ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
-
-    @action(description=_("Revoke"), icon="block")
-    def revoke_detail(self, request, object_id):
-        """GET asks for confirmation (a link must not change anything); POST revokes."""
-        token = self.get_queryset(request).filter(pk=object_id).first()
-        change_url = reverse("admin:accounts_apitoken_change", args=[object_id])
-        if token is None or not services.can_revoke(request.user, token):
-            self.message_user(request, _("You cannot revoke this token."), messages.ERROR)
-            return redirect(change_url)
-        if request.method != "POST":
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Revoke API token"),
-                "token": token,
-                "cancel_url": change_url,
-            }
-            return TemplateResponse(request, "accounts/token_revoke_confirm.html", context)
-        services.revoke_api_token(token)
-        self.message_user(request, _("The API token has been revoked."), messages.SUCCESS)
-        return redirect(change_url)
-
-
-# --- the sign-in history --------------------------------------------------------------------
-
-
-@admin.register(LoginRecord)
-class LoginRecordAdmin(EvidenceAdminMixin, ModelAdmin):
-    """Every step of every sign-in: read-only, kept for ERPKEEPER_KEEP_HISTORY_DAYS."""
-
-    list_display = [
-        "time",
-        "username",
-        "user_link",
-        "method",
-        "success_mark",
-        "address",
-        "browser",
-    ]
-    list_filter = ["success", "method", ("user", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["user"]
-    search_fields = ["username", "address", "user_agent"]
-    date_hierarchy = "time"
-    fields = ["time", "username", "user", "method", "success", "address", "user_agent"]
-    readonly_fields = fields
-
-    @display(description=_("User"), ordering="user__username")
-    def user_link(self, obj):
-        if obj.user_id is None:
-            return _("(no such user)")
-        url = reverse("admin:auth_user_change", args=[obj.user_id])
-        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.user)
-
-    @display(description=_("Success"), ordering="success")
-    def success_mark(self, obj):
-        return mark(obj.success)
-
-    @display(description=_("Browser"))
-    def browser(self, obj):
-        agent = obj.user_agent or "–"
-        short = agent if len(agent) <= BROWSER_SHOWN else agent[: BROWSER_SHOWN - 1] + "…"
-        return format_html('<span title="{}">{}</span>', agent, short)
-
-
-# --- signing in and one's own password -------------------------------------------------------
-
-
-class ConsoleLoginForm(AuthenticationForm):
-    """The sign-in form, without Django's words about "staff accounts" (every user is staff)."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _("Wrong user name or password. Both are case-sensitive."),
-    }
-
-
-class OwnPasswordChangeForm(AdminOwnPasswordChangeForm):
-    """Change one's own password through the accounts services, as the API does: the new one
-    must differ from the current one, and wrong current passwords count towards the lockout."""
-
-    def __init__(self, user, *args, request=None, **kwargs):
-        super().__init__(user, *args, **kwargs)
-        self.request = request
-
-    def clean_old_password(self):
-        # Checked in clean() by the service, which also counts a wrong one.
-        return self.cleaned_data["old_password"]
-
-    def clean(self):
-        self.validate_passwords("new_password1", "new_password2")
-        if self.errors:
-            return self.cleaned_data
-        try:
-            services.check_password_change(
-                self.user,
-                self.cleaned_data["old_password"],
-                self.cleaned_data["new_password2"],
-                self.request,
-            )
-        except ValidationError as exc:
-            for field, reasons in exc.message_dict.items():
-                self.add_error(CURRENT_PASSWORD_FIELDS.get(field), reasons)
-        except services.AccountLockedOut as exc:
-            self.add_error(None, str(exc))
-        return self.cleaned_data
-
-    def save(self, commit=True):
-        services.set_password(self.user, self.cleaned_data["new_password2"])
-        return self.user
-
-
-class OwnPasswordChangeView(PasswordChangeView):
-    form_class = OwnPasswordChangeForm
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "request": self.request}
-
-
-def password_change(request, extra_context=None):
-    """unfold's AdminSite.password_change with OwnPasswordChangeForm: unfold names its own form
-    there and ignores AdminSite.password_change_form."""
-    site = admin.site
-    defaults = {
-        "success_url": reverse(f"{site.name}:password_change_done", current_app=site.name),
-        "extra_context": {**site.each_context(request), **(extra_context or {})},
-    }
-    if site.password_change_template is not None:
-        defaults["template_name"] = site.password_change_template
-    request.current_app = site.name
-    return OwnPasswordChangeView.as_view(**defaults)(request)
-
-
-admin.site.login_form = ConsoleLoginForm
-admin.site.password_change = password_change
