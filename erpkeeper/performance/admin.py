@@ -8,7 +8,6 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
+from erpkeeper.core.jobs.admin import show_requested_job as show_job
 from erpkeeper.core.runs_admin import RunAdminMixin
 from erpkeeper.lib.admin import (
     EvidenceAdminMixin,
@@ -95,19 +95,6 @@ PROVE_DIALOG = {
     "form_class": None,
     "form_submit_text": _("Prove"),
 }
-
-
-def show_job(request, asked) -> HttpResponse:
-    job = asked.job
-    if asked.reused:
-        messages.info(
-            request, gettext("This is already queued or running as job %(id)s.") % {"id": job.pk}
-        )
-    else:
-        messages.success(
-            request, gettext("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
-        )
-    return navigate(request, reverse("admin:core_job_change", args=[job.pk]))
 
 
 @admin.register(Finding)

@@ -14,10 +14,10 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import RestoreMode, RestoreWizardForm, TargetDialogForm
 from erpkeeper.backups.models import Backup, BackupStatus, Restore
 from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
+from erpkeeper.core.jobs.admin import show_requested_job as show_job
 from erpkeeper.core.runs_admin import RunAdminMixin
 from erpkeeper.lib.admin import (
     EvidenceAdminMixin,

@@ -15,11 +15,11 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import TargetDialogForm
 from erpkeeper.backups.models import Drill
 from erpkeeper.backups.services.drills import render_report, report_filename, report_pdf
 from erpkeeper.backups.services.requests import request_drill
+from erpkeeper.core.jobs.admin import show_requested_job as show_job
 from erpkeeper.core.runs_admin import RunAdminMixin
 from erpkeeper.lib.admin import (
     EvidenceAdminMixin,

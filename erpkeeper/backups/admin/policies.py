@@ -17,7 +17,6 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from erpkeeper.backups import services
-from erpkeeper.backups.admin.common import show_job
 from erpkeeper.backups.forms import BackupPolicyForm
 from erpkeeper.backups.models import BackupPolicy, ScheduleMode
 from erpkeeper.backups.services.requests import (
@@ -27,6 +26,7 @@ from erpkeeper.backups.services.requests import (
     request_offpeak,
 )
 from erpkeeper.backups.services.runbook import build_runbook
+from erpkeeper.core.jobs.admin import show_requested_job as show_job
 from erpkeeper.core.scheduler import schedules
 from erpkeeper.lib.admin import ServiceSaveMixin, admin_link, when_text, without_bulk_delete
 

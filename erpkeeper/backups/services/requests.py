@@ -10,15 +10,12 @@ answered "already queued or running" about the dead one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext as _
 
 from erpkeeper.backups.models import Backup, BackupStatus
 from erpkeeper.backups.services.restore import check_restore_request
 from erpkeeper.core.jobs import enqueue
-from erpkeeper.core.jobs.services import enqueue_once
-from erpkeeper.core.models import Job
+from erpkeeper.core.jobs.services import JobRequest, enqueue_once
 from erpkeeper.lib import crypto
 
 BACKUP_RUN = "backup.run"
@@ -30,12 +27,6 @@ BACKUP_OFFPEAK = "backup.offpeak"
 
 class NotVerifiable(ValueError):
     """Only a succeeded backup has something to verify."""
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    job: Job
-    reused: bool = False  # the same work was already queued or running: that job is returned
 
 
 def request_backup(target, requested_by=None, *, then_drill=False, note="") -> JobRequest:

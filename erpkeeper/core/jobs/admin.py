@@ -10,20 +10,22 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from erpkeeper.core.housekeeping import queue_housekeeping
 from erpkeeper.core.jobs import JobStateError, cancel, retry
+from erpkeeper.core.jobs.services import JobRequest
 from erpkeeper.core.models import ENCRYPTED_PLACEHOLDER, Job
 from erpkeeper.lib.admin import EvidenceAdminMixin, navigate, run_badge
 from erpkeeper.lib.units import duration_short
@@ -352,3 +354,24 @@ def _json_block(value, attrs: str = "") -> str:
         return "–"
     text = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     return format_html('<pre class="ek-job-json" {}>{}</pre>', attrs, text)
+
+
+def show_requested_job(request, asked: JobRequest) -> HttpResponse:
+    """Open the page of a job just requested (``request_backup``, ``request_snapshot`` ...),
+    with its live progress; when the same work was already queued or running, say so and open
+    that one. Every app's "... now" button ends here."""
+    job = asked.job
+    url = reverse("admin:core_job_change", args=[job.pk])
+    if asked.reused:
+        text = gettext("This is already queued or running as job %(id)s.") % {"id": job.pk}
+        messages.info(request, text)
+        return navigate(request, url)
+    if job.target is None:  # e.g. a backup whose target was removed (verify, restore)
+        text = gettext("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
+    else:
+        text = gettext("Job %(id)s queued for %(target)s; its progress shows below.") % {
+            "id": job.pk,
+            "target": job.target.name,
+        }
+    messages.success(request, text)
+    return navigate(request, url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +25,15 @@ ACTIVE = (Job.Status.QUEUED, Job.Status.RUNNING)
 
 class JobStateError(Exception):
     """The operation does not apply to the job in its current state (e.g. cancel a finished job)."""
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a ``request_<operation>()`` service returns: the job, and whether the same work was
+    already queued or running (then that job is returned, not a new one)."""
+
+    job: Job
+    reused: bool = False
 
 
 def enqueue(

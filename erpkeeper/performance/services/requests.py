@@ -3,19 +3,10 @@ a target, and the proof of an index suggestion on a restored copy."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from erpkeeper.core.jobs.services import enqueue_once
-from erpkeeper.core.models import Job
+from erpkeeper.core.jobs.services import JobRequest, enqueue_once
 
 PERFORMANCE_CHECK = "performance.check"
 PERFORMANCE_PROOF = "performance.proof"
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    job: Job
-    reused: bool = False  # the same work was already queued or running: that job is returned
 
 
 def request_check(target, requested_by=None, *, note="") -> JobRequest:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -16,6 +15,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
+from erpkeeper.core.jobs.admin import show_requested_job as show_job
 from erpkeeper.core.runs_admin import RunAdminMixin
 from erpkeeper.lib.admin import (
     BAD_COLOR,
@@ -23,7 +23,6 @@ from erpkeeper.lib.admin import (
     EvidenceAdminMixin,
     back_to,
     badge,
-    navigate,
     when_text,
 )
 from erpkeeper.lib.cli import validation_text
@@ -65,19 +64,6 @@ ACCEPT_DIALOG = {
     "form_class": AcceptDialogForm,
     "form_submit_text": _("Accept"),
 }
-
-
-def show_job(request, asked) -> HttpResponse:
-    job = asked.job
-    if asked.reused:
-        messages.info(
-            request, gettext("This is already queued or running as job %(id)s.") % {"id": job.pk}
-        )
-    else:
-        messages.success(
-            request, gettext("Job %(id)s queued; its progress shows below.") % {"id": job.pk}
-        )
-    return navigate(request, reverse("admin:core_job_change", args=[job.pk]))
 
 
 def _open(object_id) -> bool:

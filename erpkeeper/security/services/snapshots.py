@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.core import outbox
-from erpkeeper.core.jobs.services import enqueue_once
-from erpkeeper.core.models import Job, OutboxMessage
+from erpkeeper.core.jobs.services import JobRequest, enqueue_once
+from erpkeeper.core.models import OutboxMessage
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib.crypto import SecretDecryptionError
 from erpkeeper.security import document as documents
@@ -33,12 +32,6 @@ LOGINS_KIND = "security.logins"
 
 class SnapshotFailed(Exception):
     """The ERP could not be read; ``str()`` is the one-line reason."""
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    job: Job
-    reused: bool = False  # a snapshot of this target was already queued or running
 
 
 def request_snapshot(target, requested_by=None, *, note: str = "") -> JobRequest:
