@@ -71,7 +71,8 @@ def test_a_backup_whose_worker_is_killed_is_failed_cleaned_and_notified(tmp_path
     database = tmp_path / "erp.sqlite"
     with sqlite3.connect(database) as conn:  # incompressible: slow enough to be killed mid-way
         conn.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)")
-        conn.executemany("INSERT INTO blobs (data) VALUES (randomblob(?))", [(1 << 20,)] * 150)
+        # 400 MB: writing it takes seconds, so a busy machine still sees the partial artifact.
+        conn.executemany("INSERT INTO blobs (data) VALUES (randomblob(?))", [(1 << 20,)] * 400)
     added = run(env, "-m", "erpkeeper", "target", "add", "big", "--db-url", f"sqlite:///{database}",
                 "--no-check")  # fmt: skip
     assert added.returncode == 0, added.stderr
