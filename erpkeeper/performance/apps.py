@@ -26,8 +26,17 @@ class PerformanceConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.OPERATE, _("Index proofs"), "science", "performance.indexproof", 64
         ),
+        NavItem(
+            Section.OPERATE,
+            _("Capacity"),
+            "memory",
+            "performance-capacity-index",
+            "performance.view_finding",
+            65,
+        ),
     )
     dashboard = ("erpkeeper.performance.dashboard:contribute",)
+    target_panels = ("erpkeeper.performance.panel:target_panel",)
     role_rules = {
         Role.DBA: (Rule(app="performance", action=("view", "add", "change")),),
         Role.OPS_ENGINEER: (Rule(app="performance", action=("view", "add", "change")),),

@@ -90,6 +90,8 @@ RULES = {
     ("performance-suggestion-prove", "post"): "performance.change_indexsuggestion",
     ("performance-proof-list", "get"): "performance.view_indexproof",
     ("performance-proof-detail", "get"): "performance.view_indexproof",
+    ("performance-capacity-list", "get"): "performance.view_finding",
+    ("performance-capacity-detail", "get"): "performance.view_finding",
     ("notification-channel-list", "get"): "notifications.view_channel",
     ("notification-channel-list", "post"): "notifications.add_channel",
     ("notification-channel-detail", "get"): "notifications.view_channel",
