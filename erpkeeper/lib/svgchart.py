@@ -9,7 +9,7 @@ from html import escape
 
 WIDTH, HEIGHT = 640, 180
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 26  # room for the axis labels
-COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed")
+COLOURS = ("#2563eb", "#16a34a", "#d97706", "#7c3aed", "#0891b2")  # red is the threshold's
 GRID = "#e5e7eb"
 TEXT = "#6b7280"
 

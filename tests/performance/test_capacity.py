@@ -124,6 +124,17 @@ def test_database_connections_near_their_limit(shop):
     assert connections.verdict == Verdict.SHORT and "pooler" in connections.text
 
 
+def test_a_growing_database_on_an_unmonitored_disk_is_not_called_steady(shop):
+    host = machine(shop)
+    history(host, "db.size_bytes", lambda ago: 4e9 + (HOURS - ago) * 2e6, target=shop.name)
+
+    report = capacity_report(shop)
+
+    (database,) = advice_of(report, "disk")
+    assert database.verdict == Verdict.UNKNOWN and "48.0 MB a day" in database.text
+    assert round(report.database_growth_per_day / 1e6) == 48
+
+
 def test_a_target_without_monitoring_says_so(shop):
     report = capacity_report(shop)
 

@@ -2,7 +2,8 @@
 
 Metrics (labels in braces):
   host.cpu.percent · host.cpu.cores · host.load.1 / .5 / .15 · host.memory.percent
-  host.memory.used_bytes · host.memory.total_bytes · host.swap.percent · host.disk.percent {mount} · host.disk.free_bytes {mount}
+  host.memory.used_bytes · host.memory.total_bytes · host.swap.percent
+  host.disk.percent {mount} · host.disk.free_bytes {mount}
   host.disk.read_bytes_per_s / write_bytes_per_s {device} · host.net.rx_bytes_per_s /
   tx_bytes_per_s {nic} · host.processes
   erp.process.cpu_percent {pid, name} · erp.process.rss_bytes {pid, name} · erp.processes

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from erpkeeper.lib.units import bytes_human
 from erpkeeper.monitoring import forecast
@@ -231,7 +231,7 @@ def _growth_per_day(target, start, end) -> float | None:
 def _forecast_dict(line: forecast.DiskForecast) -> dict:
     return {
         "host": line.series.host.name if line.series.host_id else None,
-        "what": _disk_name(line),
+        "what": disk_name(line),
         "days_until_full": None if line.days is None else round(line.days, 1),
         "state": line.state,
     }
@@ -256,7 +256,7 @@ def _advice(report: CapacityReport) -> list[Advice]:
     for host in report.hosts:
         advice += _host_advice(host)
     advice += _connection_advice(report.connections)
-    advice += _disk_advice(report.forecasts)
+    advice += _disk_advice(report.forecasts, report.database_growth_per_day)
     return advice
 
 
@@ -338,15 +338,18 @@ def _worker_advice(host: HostCapacity) -> list[Advice]:
             "compete for the CPU and memory. Run fewer workers or add cores."
         )
         return [Advice("workers", Verdict.TIGHT, text % values, host.host.name)]
-    busy = host.cpu is not None and host.cpu.p95 >= CPU_TIGHT
-    if host.erp_workers == 1 and host.cores >= 2 and not busy:
+    if host.erp_workers == 1 and host.cores >= 2:
         text = _(
             "%(host)s runs one ERP process on %(cores)d cores: one process serves one request "
             "at a time on one core. Run the ERP under a WSGI server with %(cores)d to %(most)d "
             "workers."
         )
         return [Advice("workers", Verdict.TIGHT, text % values, host.host.name)]
-    text = _("%(host)s runs %(workers)d ERP processes on %(cores)d cores.")
+    text = ngettext(
+        "%(host)s runs %(workers)d ERP process on %(cores)d cores.",
+        "%(host)s runs %(workers)d ERP processes on %(cores)d cores.",
+        host.erp_workers,
+    )
     return [Advice("workers", Verdict.OK, text % values, host.host.name)]
 
 
@@ -374,10 +377,20 @@ def _connection_advice(connections: Usage | None) -> list[Advice]:
     return [Advice("connections", Verdict.OK, text % values)]
 
 
-def _disk_advice(forecasts: list[forecast.DiskForecast]) -> list[Advice]:
+def _disk_advice(forecasts: list[forecast.DiskForecast], growth: float | None) -> list[Advice]:
     advice = []
     for line in forecasts:
-        values = {"what": _disk_name(line), "days": line.days or 0}
+        values = {"what": disk_name(line), "days": line.days or 0}
+        is_database = line.series.metric == forecast.DB_SIZE_METRIC
+        if line.days is None and is_database and not line.limit_known and growth and growth > 0:
+            # Growing, but towards an unknown limit: the disk it lives on is not monitored.
+            values["growth"] = bytes_human(growth)
+            text = _(
+                "The database grows by %(growth)s a day; the free space of its disk is not "
+                "monitored, so the day it is full is not known."
+            )
+            advice.append(Advice("disk", Verdict.UNKNOWN, text % values, values["what"]))
+            continue
         if line.days is None and not line.enough_history:
             text, verdict = (
                 _("%(what)s: too little history for a forecast.") % values,
@@ -397,7 +410,7 @@ def _disk_advice(forecasts: list[forecast.DiskForecast]) -> list[Advice]:
     return advice
 
 
-def _disk_name(line: forecast.DiskForecast) -> str:
+def disk_name(line: forecast.DiskForecast) -> str:
     if line.series.metric == forecast.DB_SIZE_METRIC:
         return _("The database")
     host = line.series.host.name if line.series.host_id else ""

@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from erpkeeper.lib import svgchart
 from erpkeeper.lib.pdf import pdf_bytes
 from erpkeeper.lib.units import bytes_human
+from erpkeeper.monitoring import forecast
 from erpkeeper.performance.services.capacity import (
     CONNECTIONS_BUSY,
     CPU_BUSY,
     MEMORY_BUSY,
     CapacityReport,
     Verdict,
+    disk_name,
 )
 
 VERDICT_COLOURS = {
@@ -39,6 +41,7 @@ def report_context(report: CapacityReport) -> dict:
             {"item": item, "colour": VERDICT_COLOURS[item.verdict]} for item in report.advice
         ],
         "hosts": [_host_row(host) for host in report.hosts],
+        "disks": [_disk_row(line, report.database_growth_per_day) for line in report.forecasts],
         "connections_chart": _chart(
             _("Database connections, % of the limit"),
             [(_("hourly average"), report.connections)],
@@ -64,6 +67,18 @@ def _host_row(host) -> dict:
             limit=MEMORY_BUSY,
         ),
     }
+
+
+def _disk_row(line: forecast.DiskForecast, growth: float | None) -> dict:
+    if line.days is not None:
+        days = f"{line.days:.0f}"
+    elif not line.limit_known and growth and growth > 0:
+        days = _("not known: its disk is not monitored")
+    elif not line.enough_history:
+        days = _("too little history")
+    else:
+        days = _("not filling up")
+    return {"name": disk_name(line), "days": days}
 
 
 def _chart(title: str, lines, limit: float) -> str:
