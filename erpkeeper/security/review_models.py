@@ -13,12 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    DRAFT = "draft", pgettext_lazy("access review campaign", "Draft")
+    OPEN = "open", pgettext_lazy("access review campaign", "Open")
+    CLOSED = "closed", pgettext_lazy("access review campaign", "Closed")
 
 
 class ReviewerMode(models.TextChoices):
@@ -34,12 +35,12 @@ class ItemVia(models.TextChoices):
 
 class Decision(models.TextChoices):
     PENDING = "pending", _("Not decided yet")
-    KEEP = "keep", _("Keep")
-    REVOKE = "revoke", _("Revoke")
+    KEEP = "keep", pgettext_lazy("access review decision", "Keep")
+    REVOKE = "revoke", pgettext_lazy("access review decision", "Revoke")
 
 
 class RemediationState(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", pgettext_lazy("remediation request", "Requested")
     CARRIED_OUT = "carried_out", _("Carried out")
     NOT_CARRIED_OUT = "not_carried_out", _("Not carried out")
 

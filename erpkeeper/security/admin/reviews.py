@@ -29,6 +29,12 @@ from erpkeeper.security.models import Campaign, CampaignStatus, Decision, GroupO
 from erpkeeper.security.services.review_export import export_campaign, export_filename
 from erpkeeper.security.services.reviews import RUN_CAMPAIGNS
 
+# An open or closed campaign shows its scope as text, not as the form's fields.
+FROZEN_NAMES = {
+    "scope_groups": "groups_text",
+    "scope_roles": "roles_text",
+    "scope_users": "users_text",
+}
 STATUS_VARIANTS = {"draft": "info", "open": "primary", "closed": "success"}
 DECISION_VARIANTS = {"pending": None, "keep": "success", "revoke": "danger"}
 REQUEST_VARIANTS = {"requested": "warning", "carried_out": "success", "not_carried_out": "danger"}
@@ -107,12 +113,31 @@ class CampaignAdmin(ServiceSaveMixin, ModelAdmin):
         fields = list(CampaignForm.Meta.fields)
         if obj is None:
             return fields
+        if obj.status != CampaignStatus.DRAFT:
+            fields = [FROZEN_NAMES.get(name, name) for name in fields]
         return [*fields, *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != CampaignStatus.DRAFT:
-            return [*CampaignForm.Meta.fields, *self.readonly_fields]
+            return self.get_fields(request, obj)
         return self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        """Only a draft is edited; an open or closed campaign's page is read-only."""
+        ok = super().has_change_permission(request, obj)
+        return ok and (obj is None or obj.status == CampaignStatus.DRAFT)
+
+    @display(description=_("groups in scope"))
+    def groups_text(self, obj):
+        return ", ".join(obj.scope_groups) or gettext("every group")
+
+    @display(description=_("roles in scope"))
+    def roles_text(self, obj):
+        return ", ".join(obj.scope_roles) or gettext("every role")
+
+    @display(description=_("users in scope"))
+    def users_text(self, obj):
+        return ", ".join(obj.scope_users) or gettext("everyone")
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, "default_reviewer": request.user.pk}
@@ -173,7 +198,7 @@ class CampaignAdmin(ServiceSaveMixin, ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @action(description=_("Launch"), icon="play_arrow", permissions=["launch"])
+    @action(description=_("Launch the campaign"), icon="play_arrow", permissions=["launch"])
     def launch(self, request, object_id):
         campaign = get_object_or_404(Campaign, pk=object_id)
         try:
