@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from erpkeeper.core.models import OutboxMessage
+from erpkeeper.notifications import services as channel_services
 from erpkeeper.security import services
 from erpkeeper.security.models import (
     Campaign,
@@ -22,6 +23,7 @@ from erpkeeper.security.models import (
     ReviewerMode,
 )
 from erpkeeper.targets.services import add_target
+from tests.fixtures.receivers import SmtpReceiver
 from tests.security.helpers import user_id, write
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -213,13 +215,33 @@ def test_reviewers_are_reminded_before_the_deadline_once_a_day(shop, sam, mark):
     assert services.follow_up_campaigns(today - dt.timedelta(days=3))["reminders"] == 0
 
 
-def test_an_overdue_campaign_escalates_to_its_owner_and_the_managers(shop, sam, mark, victor):
+@pytest.fixture
+def smtp(db):
+    with SmtpReceiver() as sink:
+        channel_services.create_channel(
+            name="ops-mail",
+            kind="email",
+            config={
+                "host": "127.0.0.1",
+                "port": sink.port,
+                "security": "none",
+                "from_address": "erpkeeper@erp.example.com",
+                "recipients": "ops@example.com",
+            },
+        )
+        yield sink
+
+
+def test_an_overdue_campaign_escalates_to_its_owner_and_the_managers(shop, sam, mark, victor, smtp):
     campaign = make_campaign(shop, sam, victor, scope_users=["zhou.qiang"])
     services.launch_campaign(campaign)
     Campaign.objects.filter(pk=campaign.pk).update(
         deadline=timezone.localdate() - dt.timedelta(days=1)
     )
     assert services.follow_up_campaigns()["escalations"] == 1
+    mailed = sorted(address for m in smtp.messages for address in m["to"])
+    assert mailed == ["mark@example.com", "sam@example.com"]
+    assert "overdue" in str(smtp.messages[0]["message"]["Subject"])
     notice = OutboxMessage.objects.get(event=f"review_overdue:{campaign.pk}")
     assert notice.severity == OutboxMessage.Severity.CRITICAL
     assert "overdue" in notice.subject and "2 items" in notice.subject

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from erpkeeper.accounts import services as accounts
 from erpkeeper.cli import main
 from erpkeeper.core.audit.verify import verify
+from erpkeeper.core.models import AuditEntry
 from erpkeeper.security import services
 from erpkeeper.security.models import Campaign, RemediationState
 from erpkeeper.security.services.review_export import render_evidence
@@ -79,6 +80,11 @@ def test_the_api_runs_a_campaign_and_a_reviewer_decides_only_their_items(
     assert answer.status_code == 400 and "comment" in answer.json()
     answer = reviewer.post(url, {"decision": "revoke", "comment": "no longer buys"}, format="json")
     assert answer.status_code == 200 and answer.json()["remediation"] == "requested"
+    decided = AuditEntry.objects.filter(
+        object_type="security.reviewitem", object_id=str(item["id"]), action="update"
+    ).last()
+    assert decided.actor_name == "mark" and decided.after["decision"] == "revoke"
+    assert AuditEntry.objects.filter(object_type="security.remediationrequest").exists()
 
     # victor is no reviewer here: he sees none of the items; sam sees them but may not decide.
     assert (
