@@ -45,6 +45,10 @@ class RemediationState(models.TextChoices):
     NOT_CARRIED_OUT = "not_carried_out", _("Not carried out")
 
 
+# Reviewers and owners are people who use the console (portal users are not).
+CONSOLE_USERS = {"is_staff": True, "is_active": True}
+
+
 def parse_reminder_days(text: str) -> list[int]:
     """ "7, 1" -> [7, 1]; ValueError naming the bad part."""
     days = []
@@ -76,6 +80,7 @@ class GroupOwner(models.Model):
         verbose_name=_("owner"),
         on_delete=models.CASCADE,
         related_name="owned_erp_groups",
+        limit_choices_to=CONSOLE_USERS,
     )
 
     class Meta:
@@ -119,6 +124,7 @@ class Campaign(models.Model):
         verbose_name=_("default reviewer"),
         on_delete=models.PROTECT,
         related_name="+",
+        limit_choices_to=CONSOLE_USERS,
         help_text=_(
             "Reviews every item in a campaign with one named reviewer, and the items whose "
             "group has no owner or whose user has no manager known to ERPKeeper."
@@ -140,6 +146,7 @@ class Campaign(models.Model):
         verbose_name=_("campaign owner"),
         on_delete=models.PROTECT,
         related_name="owned_review_campaigns",
+        limit_choices_to=CONSOLE_USERS,
     )
     created = models.DateTimeField(_("created"), default=timezone.now)
     launched = models.DateTimeField(_("launched"), null=True, blank=True)

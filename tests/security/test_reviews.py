@@ -10,7 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from erpkeeper.accounts import services as accounts
 from erpkeeper.core.models import OutboxMessage
+from erpkeeper.lib.roles import Role
 from erpkeeper.notifications import services as channel_services
 from erpkeeper.security import services
 from erpkeeper.security.models import (
@@ -249,3 +251,13 @@ def test_an_overdue_campaign_escalates_to_its_owner_and_the_managers(shop, sam, 
     assert services.follow_up_campaigns()["escalations"] == 0  # once
     campaign.refresh_from_db()
     assert campaign.escalated is not None
+
+
+def test_a_portal_user_cannot_review(shop, sam):
+    portal_user, _password = accounts.create_user(
+        "erp.clerk", "clerk@example.com", Role.PORTAL_USER, password="a long portal password 42"
+    )
+    with pytest.raises(ValidationError) as caught:
+        make_campaign(shop, sam, portal_user)
+    assert "default_reviewer" in caught.value.message_dict
+    assert not Campaign.objects.exists()
