@@ -49,11 +49,15 @@ def test_an_auditor_creates_launches_and_follows_a_campaign(client, personas, sh
     campaign = Campaign.objects.get(name="Purchasing")
     assert campaign.scope_roles == ["Buyer", "Accountant"]
     page = reverse("admin:security_campaign_change", args=[campaign.pk])
-    client.get(reverse("admin:security_campaign_launch", args=[campaign.pk]))
+    launch = reverse("admin:security_campaign_launch", args=[campaign.pk])
+    assert "Take a new snapshot" in client.get(launch).content.decode()  # the dialog
+    client.post(launch, {"_form_submitted": "on", "fresh": "on"})
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.OPEN
     html = client.get(page).content.decode()
     assert 'data-reviewer="mark"' in html and "0 of 3 decided" in html
+    assert campaign.items.first().snapshot.pk == shop.access_snapshots.latest("started").pk
+    assert shop.access_snapshots.count() == 2  # fresh: a new one was taken
     assert 'data-testid="review-items"' in html and "zhou.qiang" in html
 
 

@@ -25,6 +25,7 @@ from erpkeeper.lib.cli import validation_text
 from erpkeeper.lib.exports import XLSX_CONTENT_TYPE
 from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
 from erpkeeper.security import services
+from erpkeeper.security.forms import LaunchDialogForm
 from erpkeeper.security.models import Campaign, CampaignStatus, Decision, GroupOwner, ReviewItem
 from erpkeeper.security.services.review_export import export_campaign, export_filename
 from erpkeeper.security.services.reviews import RUN_CAMPAIGNS
@@ -34,6 +35,15 @@ FROZEN_NAMES = {
     "scope_groups": "groups_text",
     "scope_roles": "roles_text",
     "scope_users": "users_text",
+}
+LAUNCH_DIALOG = {
+    "title": _("Launch this access review?"),
+    "description": _(
+        "One item per membership in scope is created and assigned to its reviewer; the "
+        "campaign's scope and reviewers can no longer be changed."
+    ),
+    "form_class": LaunchDialogForm,
+    "form_submit_text": _("Launch the campaign"),
 }
 STATUS_VARIANTS = {"draft": "info", "open": "primary", "closed": "success"}
 DECISION_VARIANTS = {"pending": None, "keep": "success", "revoke": "danger"}
@@ -198,11 +208,16 @@ class CampaignAdmin(ServiceSaveMixin, ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @action(description=_("Launch the campaign"), icon="play_arrow", permissions=["launch"])
-    def launch(self, request, object_id):
+    @action(
+        description=_("Launch the campaign"),
+        icon="play_arrow",
+        permissions=["launch"],
+        dialog=LAUNCH_DIALOG,
+    )
+    def launch(self, request, form, object_id):
         campaign = get_object_or_404(Campaign, pk=object_id)
         try:
-            count = services.launch_campaign(campaign)
+            count = services.launch_campaign(campaign, fresh=form.cleaned_data["fresh"])
             messages.success(
                 request, gettext("Launched: %(count)d items to review.") % {"count": count}
             )
