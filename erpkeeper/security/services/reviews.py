@@ -4,10 +4,11 @@ remediation request), close (frozen). Reviewers see and decide only their own it
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from erpkeeper.security.review_models import (
@@ -159,12 +160,15 @@ def bulk_keep(items, *, user, comment: str = "") -> int:
 
 
 def remediation_text(item: ReviewItem) -> str:
+    """What the ERP's administrators are asked to do, stored in the platform's language (the
+    request is shared text, whoever decided it)."""
     values = {"login": item.login, "target": item.target_name}
-    if item.via == ItemVia.ROLE:
-        values["role"] = item.role
-        return _("Remove role %(role)s from %(login)s in %(target)s") % values
-    values["group"] = item.group
-    return _("Remove group %(group)s from %(login)s in %(target)s") % values
+    with translation.override(settings.LANGUAGE_CODE):
+        if item.via == ItemVia.ROLE:
+            values["role"] = item.role
+            return _("Remove role %(role)s from %(login)s in %(target)s") % values
+        values["group"] = item.group
+        return _("Remove group %(group)s from %(login)s in %(target)s") % values
 
 
 # -- closing and progress -----------------------------------------------------------------------
