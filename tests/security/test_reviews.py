@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -261,3 +262,25 @@ def test_a_portal_user_cannot_review(shop, sam):
         make_campaign(shop, sam, portal_user)
     assert "default_reviewer" in caught.value.message_dict
     assert not Campaign.objects.exists()
+
+
+def test_on_postgresql_a_managers_revocation_is_verified(tryton_postgres_db, sam, mark, dave):
+    target = add_target(name="pgshop", database_url=tryton_postgres_db)
+    with psycopg.connect(tryton_postgres_db, autocommit=True) as conn:
+        conn.execute("UPDATE company_employee SET supervisor = 2 WHERE id = 8")
+        conn.execute("UPDATE res_user SET email = 'dave@example.com' WHERE login = 'li.na'")
+    campaign = make_campaign(
+        target, sam, mark, reviewer_mode=ReviewerMode.MANAGER, scope_users=["zhou.qiang"]
+    )
+    services.launch_campaign(campaign, fresh=True)
+    buyer = campaign.items.get(role="Buyer")
+    assert buyer.reviewer == dave
+    services.decide_item(buyer, user=dave, decision="revoke", comment="no longer buys")
+    with psycopg.connect(tryton_postgres_db, autocommit=True) as conn:
+        conn.execute(
+            'DELETE FROM res_user_role WHERE "user" = '
+            "(SELECT id FROM res_user WHERE login = 'zhou.qiang') "
+            "AND role = (SELECT id FROM res_role WHERE name = 'Buyer')"
+        )
+    services.take_snapshot(target)
+    assert campaign.requests.get().state == RemediationState.CARRIED_OUT
