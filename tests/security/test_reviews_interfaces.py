@@ -185,6 +185,9 @@ def test_the_cli_creates_launches_decides_and_exports(capsys, shop, personas, tm
         str(target),
     )
     assert code == 0 and target.stat().st_size > 0, err
+    anchor = list(load_workbook(target).active.iter_rows(values_only=True))[1][-1]
+    code, out, err = run(capsys, "audit", "verify", "--anchor", anchor)
+    assert code == 0, out + err  # the exported head is still in the chain, unchanged
     code, out, err = run(capsys, "--json", "review", "campaign", "list")
     assert json.loads(out)[0]["status"] == "closed"
     assert run(capsys, "review", "campaign", "launch", "999")[0] == 3

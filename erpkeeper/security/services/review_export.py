@@ -60,13 +60,13 @@ def item_columns() -> list[tuple[str, str]]:
         ("decided_at", _("Decided at")),
         ("remediation", _("Remediation")),
         ("exported", _("Exported at")),
-        ("audit_head", _("Audit chain head (sequence: hash)")),
+        ("audit_head", _("Audit chain head (sequence:hash)")),
     ]
 
 
 def item_rows(campaign: Campaign, head: dict) -> list[dict]:
     exported = timezone.localtime().replace(tzinfo=None, microsecond=0)
-    head_text = f"{head['sequence']}: {head['hash']}"
+    head_text = f"{head['sequence']}:{head['hash']}"  # as audit verify --anchor takes it
     rows = []
     items = campaign.items.select_related("reviewer", "request").order_by("target_name", "login")
     for item in items:
