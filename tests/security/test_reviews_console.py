@@ -49,6 +49,8 @@ def test_an_auditor_creates_launches_and_follows_a_campaign(client, personas, sh
     campaign = Campaign.objects.get(name="Purchasing")
     assert campaign.scope_roles == ["Buyer", "Accountant"]
     page = reverse("admin:security_campaign_change", args=[campaign.pk])
+    draft = client.get(page).content.decode()
+    assert 'value="Buyer, Accountant"' in draft  # a draft is edited as text
     launch = reverse("admin:security_campaign_launch", args=[campaign.pk])
     assert "Take a new snapshot" in client.get(launch).content.decode()  # the dialog
     client.post(launch, {"_form_submitted": "on", "fresh": "on"})
@@ -59,6 +61,8 @@ def test_an_auditor_creates_launches_and_follows_a_campaign(client, personas, sh
     assert campaign.items.first().snapshot.pk == shop.access_snapshots.latest("started").pk
     assert shop.access_snapshots.count() == 2  # fresh: a new one was taken
     assert 'data-testid="review-items"' in html and "zhou.qiang" in html
+    listing = client.get(reverse("admin:security_campaign_changelist")).content.decode()
+    assert "Purchasing" in listing and 'data-percent="0"' in listing
 
 
 def test_my_reviews_keeps_in_bulk_and_revokes_with_a_comment(client, personas, shop):
