@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from erpkeeper.accounts import services as accounts
 from erpkeeper.core.models import OutboxMessage
+from erpkeeper.core.scheduler import schedules
 from erpkeeper.lib.roles import Role
 from erpkeeper.notifications import services as channel_services
 from erpkeeper.security import services
@@ -284,3 +285,8 @@ def test_on_postgresql_a_managers_revocation_is_verified(tryton_postgres_db, sam
         )
     services.take_snapshot(target)
     assert campaign.requests.get().state == RemediationState.CARRIED_OUT
+
+
+def test_the_follow_up_runs_every_hour_from_the_scheduler():
+    schedule = {s.name: s for s in schedules()}["security.reviews"]
+    assert schedule.call is services.follow_up_campaigns and schedule.cron == "20 * * * *"
