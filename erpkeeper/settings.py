@@ -253,6 +253,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["erpkeeper.lib.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "erpkeeper.lib.api.Pagination",
+    # JSON, the browsable pages, and ?format=xlsx on every list.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "erpkeeper.lib.api.XlsxRenderer",
+    ],
     # Each list's filters: its viewset's filterset_class (<app>/filters.py), on the list only.
     "DEFAULT_FILTER_BACKENDS": ["erpkeeper.lib.api.ListFilterBackend"],
     "PAGE_SIZE": 50,
