@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -219,7 +219,13 @@ class CampaignAdmin(ServiceSaveMixin, ModelAdmin):
         try:
             count = services.launch_campaign(campaign, fresh=form.cleaned_data["fresh"])
             messages.success(
-                request, gettext("Launched: %(count)d items to review.") % {"count": count}
+                request,
+                ngettext(
+                    "Launched: %(count)d item to review.",
+                    "Launched: %(count)d items to review.",
+                    count,
+                )
+                % {"count": count},
             )
         except ValidationError as exc:
             messages.error(request, validation_text(exc))
@@ -284,7 +290,10 @@ def _decide_from_post(request) -> None:
                 messages.warning(request, gettext("Tick the items to keep first."))
                 return
             count = services.bulk_keep(chosen, user=request.user)
-            messages.success(request, gettext("%(count)d items kept.") % {"count": count})
+            messages.success(
+                request,
+                ngettext("%(count)d item kept.", "%(count)d items kept.", count) % {"count": count},
+            )
             return
         item = get_object_or_404(mine, pk=_ids([request.POST.get("decide", "")])[0])
         decision = request.POST.get(f"decision-{item.pk}", "")

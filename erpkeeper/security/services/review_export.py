@@ -92,7 +92,13 @@ def item_rows(campaign: Campaign, head: dict) -> list[dict]:
 
 
 def render_evidence(campaign: Campaign, head: dict, language: str) -> str:
+    """The printable evidence in ``language``, whatever language the caller has active."""
     items = campaign.items.select_related("reviewer", "request").order_by("target_name", "login")
+    with translation.override(language):
+        return _render_evidence(campaign, head, language, items)
+
+
+def _render_evidence(campaign: Campaign, head: dict, language: str, items) -> str:
     return render_to_string(
         "security/review_evidence.html",
         {

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from erpkeeper.core import mail, outbox
 from erpkeeper.core.models import OutboxMessage
@@ -63,8 +64,10 @@ def remind(campaign: Campaign, pending, today) -> int:
         counts[item.reviewer] = counts.get(item.reviewer, 0) + 1
     for reviewer, count in counts.items():
         with translation.override(settings.LANGUAGE_CODE):  # stored, shared text
-            subject = _(
-                "Access review %(campaign)s: %(count)d items for %(reviewer)s, due %(deadline)s"
+            subject = ngettext(
+                "Access review %(campaign)s: %(count)d item for %(reviewer)s, due %(deadline)s",
+                "Access review %(campaign)s: %(count)d items for %(reviewer)s, due %(deadline)s",
+                count,
             ) % _values(campaign, reviewer, count)
             body = _("Decide keep or revoke for each item on your My reviews page.")
         outbox.raise_alert(
@@ -86,13 +89,15 @@ def escalate(campaign: Campaign, pending) -> OutboxMessage:
     waiting = sorted({item.reviewer.get_username() for item in pending.select_related("reviewer")})
     people = escalation_recipients(campaign)
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Access review %(campaign)s is overdue: %(count)d items not decided") % {
-            "campaign": campaign.name,
-            "count": pending.count(),
-        }
+        count = pending.count()
+        subject = ngettext(
+            "Access review %(campaign)s is overdue: %(count)d item not decided",
+            "Access review %(campaign)s is overdue: %(count)d items not decided",
+            count,
+        ) % {"campaign": campaign.name, "count": count}
         body = _(
             "The deadline was %(deadline)s. Reviewers still to decide: %(reviewers)s. "
-            "For: %(people)s."
+            "Told: %(people)s."
         ) % {
             "deadline": campaign.deadline.isoformat(),
             "reviewers": ", ".join(waiting),
