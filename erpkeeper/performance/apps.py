@@ -8,7 +8,7 @@ class PerformanceConfig(ErpKeeperAppConfig):
     name = "erpkeeper.performance"
     label = "performance"
     verbose_name = _("Performance")
-    cli_modules = ("erpkeeper.performance.cli",)
+    cli_modules = ("erpkeeper.performance.cli", "erpkeeper.performance.code_cli")
     api_module = "erpkeeper.performance.api"
     navigation = (
         NavItem.for_model(
