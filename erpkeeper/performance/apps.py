@@ -26,6 +26,10 @@ class PerformanceConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.OPERATE, _("Index proofs"), "science", "performance.indexproof", 64
         ),
+        NavItem.for_model(Section.OPERATE, _("Code health"), "code", "performance.codereview", 65),
+        NavItem.for_model(
+            Section.OPERATE, _("Custom module folders"), "folder_open", "performance.codefolder", 66
+        ),
     )
     dashboard = ("erpkeeper.performance.dashboard:contribute",)
     role_rules = {

@@ -53,6 +53,11 @@ PENALTIES = {
     "unreadable_files": 5,
 }
 COUNTS = tuple(PENALTIES)
+HIT_COUNTS = {
+    "tryton.n_plus_one": "n_plus_one",
+    "tryton.commit": "commits",
+    "tryton.sql_concat": "sql_concat",
+}
 
 
 def note(msgid: str, **params) -> dict:
@@ -210,7 +215,7 @@ def review_module(
     for item in parsed:
         _file_metrics(item, report, blocks, sizes, maintainability, notes, missing)
         for hit in tryton_hits(item.tree):
-            report.counts[hit.check.split(".", 1)[1]] += 1
+            report.counts[HIT_COUNTS[hit.check]] += 1
             _issue(report, hit.check, "", item.relative, hit.line, hit.detail)
     report.functions = len(blocks)
     report.maintainability = (

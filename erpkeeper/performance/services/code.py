@@ -36,6 +36,12 @@ class CodeReviewFailed(Exception):
 def add_code_folder(target, path: str) -> CodeFolder:
     """Name a folder of ``target``'s custom modules on this host. The folder must exist and be
     readable now (a later review notes it when it is gone)."""
+    return CodeFolder.objects.create(target=target, path=check_code_folder(target, path))
+
+
+def check_code_folder(target, path: str) -> str:
+    """The folder as it will be stored, or a ValidationError on ``path`` saying what is wrong:
+    not absolute, missing, a file, unreadable, or named already."""
     path = (path or "").strip()
     problem = _path_problem(path)
     if problem:
@@ -45,7 +51,7 @@ def add_code_folder(target, path: str) -> CodeFolder:
         raise ValidationError(
             {"path": _("%(path)s is already a module folder of this target.") % {"path": path}}
         )
-    return CodeFolder.objects.create(target=target, path=path)
+    return path
 
 
 def _path_problem(path: str) -> str:
