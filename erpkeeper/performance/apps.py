@@ -32,6 +32,7 @@ class PerformanceConfig(ErpKeeperAppConfig):
         ),
     )
     dashboard = ("erpkeeper.performance.dashboard:contribute",)
+    target_panels = ("erpkeeper.performance.panel:target_panel",)
     role_rules = {
         Role.DBA: (Rule(app="performance", action=("view", "add", "change")),),
         Role.OPS_ENGINEER: (Rule(app="performance", action=("view", "add", "change")),),

@@ -330,6 +330,10 @@ def test_the_console_shows_the_review_with_its_trend_and_only_dbas_review(
     assert f"Score +0 since the previous review #{first.pk}." in page.text
     assert "custom_sales/sale.py:" in page.text and "classify" in page.text
     assert "syntax error (invalid syntax)" in page.text
+    target_page = ops.get(f"/targets/target/{erp.pk}/change/")
+    assert 'data-testid="code-health-panel"' in target_page.text
+    assert f"score {second.score} over 1 module</a>" in target_page.text
+    assert "+0 since the previous review" in target_page.text
     newest = ops.get(f"/performance/codereview/target/{erp.pk}/")
     assert newest.status_code == 302 and newest["Location"].endswith(f"/{second.pk}/change/")
     listing = ops.get("/performance/codereview/")
