@@ -297,6 +297,8 @@ class CodeReview(RunRecord):
 class CodeModule(models.Model):
     """One Tryton module (a folder with tryton.cfg) as one code review saw it."""
 
+    audit_exclude = True  # observations, written only with their review, which is recorded
+
     review = models.ForeignKey(
         CodeReview, verbose_name=_("code review"), on_delete=models.CASCADE, related_name="modules"
     )
