@@ -4,6 +4,7 @@ services, the CLI, the API and the console."""
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from erpkeeper.cli import main
 from erpkeeper.core.models import Job
 from erpkeeper.performance import services
 from erpkeeper.performance.codehealth import tools
+from erpkeeper.performance.codehealth.tryton import tryton_hits
 from erpkeeper.performance.models import CodeFolder, CodeReview
 from erpkeeper.targets import services as targets
 
@@ -344,3 +346,32 @@ def test_the_console_shows_the_review_with_its_trend_and_only_dbas_review(
     assert viewer.get(f"/performance/codereview/{second.pk}/change/").status_code == 200
     assert "Review now" not in viewer.get("/performance/codereview/").text
     assert viewer.get("/performance/codefolder/add/").status_code == 403
+
+
+def test_the_tryton_checks_see_loops_and_comprehensions_but_not_other_searches():
+    source = """
+import re
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+
+def names(ids, texts):
+    Party = Pool().get('party.party')
+    parties = [Party.browse([i])[0] for i in ids]
+    found = [re.search('x', text) for text in texts]
+    for text in texts:
+        re.search('y', text)
+    everyone = Party.search([])
+    transaction = Transaction()
+    transaction.commit()
+    query = f"SELECT * FROM party_party WHERE name = '{texts[0]}'"
+    transaction.connection.cursor().execute(query)
+    transaction.connection.cursor().execute(*Party.__table__().select())
+    return parties, found, everyone
+"""
+    hits = tryton_hits(ast.parse(source))
+    assert [(h.check, h.line, h.detail) for h in hits] == [
+        ("tryton.n_plus_one", 9, "Party.browse()"),
+        ("tryton.commit", 15, "Transaction().commit()"),
+        ("tryton.sql_concat", 17, "transaction.connection.cursor().execute(...)"),
+    ]

@@ -2,7 +2,8 @@
 
 - ``tryton.n_plus_one``: ``search``/``browse``/``read``/``search_read``/``search_count`` on a
   model, a model instantiated (``Sale(...)``) or a record saved one by one (``record.save()``)
-  inside a ``for`` loop: one query per record where one query for all of them would do;
+  inside a ``for`` loop or a comprehension: one query per record where one query for all of
+  them would do;
 - ``tryton.commit``: ``Transaction().commit()`` in module code (the framework commits; a commit
   in the middle of a request leaves half a change behind when the rest fails);
 - ``tryton.sql_concat``: a SQL string built by concatenation, ``%``, ``.format()`` or an f-string
@@ -125,6 +126,21 @@ class TrytonVisitor(ast.NodeVisitor):
             self.visit(statement)
 
     visit_AsyncFor = visit_For
+
+    def _visit_comprehension(self, node):
+        """``[Model.browse(i) for i in ids]`` is a loop too."""
+        for generator in node.generators:
+            self.visit(generator.iter)
+        self._loops += 1
+        for generator in node.generators:
+            self.visit(generator.target)
+            for condition in generator.ifs:
+                self.visit(condition)
+        for part in (node.key, node.value) if isinstance(node, ast.DictComp) else (node.elt,):
+            self.visit(part)
+        self._loops -= 1
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
 
     def visit_Call(self, node):
         self._check_loop_call(node)

@@ -126,7 +126,13 @@ def run_code_review(
 
 def _store(review: CodeReview, found) -> None:
     with transaction.atomic():
-        rows = [CodeModule(review=review, **asdict(module)) for module in found.modules]
+        rows = [
+            CodeModule(
+                review=review,
+                **{**asdict(module), "name": module.name[:100], "path": module.path[:500]},
+            )
+            for module in found.modules
+        ]
         CodeModule.objects.bulk_create(rows)
     counts = dict.fromkeys(COUNTS, 0)
     for module in found.modules:
