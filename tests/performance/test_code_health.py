@@ -14,6 +14,7 @@ import trytond.modules.sale
 
 from erpkeeper.cli import main
 from erpkeeper.core.models import Job
+from erpkeeper.core.scheduler import run_schedule, schedules
 from erpkeeper.performance import services
 from erpkeeper.performance.codehealth import tools
 from erpkeeper.performance.codehealth.tryton import tryton_hits
@@ -375,3 +376,15 @@ def names(ids, texts):
         ("tryton.commit", 15, "Transaction().commit()"),
         ("tryton.sql_concat", 17, "transaction.connection.cursor().execute(...)"),
     ]
+
+
+@pytest.mark.django_db
+def test_the_weekly_review_covers_only_targets_that_name_module_folders(erp, custom, tmp_path):
+    targets.add_target(
+        name="no-code", database_url=f"sqlite:///{tmp_path / 'other.sqlite'}", verify=False
+    )
+    services.add_code_folder(erp, str(custom))
+    weekly = next(s for s in schedules() if s.name == "performance.code_review")
+    assert weekly.cron == "30 3 * * 0"
+    jobs = run_schedule(weekly)
+    assert [(job.kind, job.target.name) for job in jobs] == [("performance.code_review", "erp")]
