@@ -241,7 +241,8 @@ def test_a_vanished_folder_an_unreadable_file_and_a_missing_tool_are_notes(
     assert review.status == "succeeded"
     notes = services.note_texts(review)
     assert f"{gone} does not exist." in notes
-    assert f"{custom / 'custom_sales' / 'latin1.py'} cannot be read: not UTF-8 text." in notes
+    latin1 = custom / "custom_sales" / "latin1.py"
+    assert f"{latin1} is not UTF-8 text: left out of the review." in notes
     assert "vulture is not installed: that part of the review was skipped." in notes
     module = review.modules.get()
     assert module.counts["unreadable_files"] == 1 and module.counts["dead_code"] == 0

@@ -132,7 +132,7 @@ def find_modules(folder: str, notes: list) -> list[Path]:
     if problem:
         notes.append(note(problem, path=folder))
         return []
-    if (path / "tryton.cfg").is_file():
+    if _is_file(path / "tryton.cfg"):
         return [path]
     found = []
 
@@ -172,6 +172,13 @@ def _folder_problem(path: Path) -> str:
     return ""
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a folder one may not enter: its files are noted when walked
+        return False
+
+
 def _unreadable(path, error) -> dict:
     return note(
         gettext_noop("%(path)s cannot be read: %(error)s."),
@@ -192,7 +199,7 @@ def python_files(module: Path, notes: list) -> list[Path]:
             for d in dirs
             if not d.startswith(".")
             and d not in SKIPPED_DIRS
-            and not (base / d / "tryton.cfg").exists()
+            and not _is_file(base / d / "tryton.cfg")
         )
         found += [base / name for name in sorted(files) if name.endswith(".py")]
     return found
@@ -255,9 +262,18 @@ def _read_files(module: Path, report: ModuleReport, notes: list):
                 )
                 continue
             source = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             report.counts["unreadable_files"] += 1
-            notes.append(_unreadable(path, exc if isinstance(exc, OSError) else "not UTF-8 text"))
+            notes.append(_unreadable(path, exc))
+            continue
+        except UnicodeDecodeError:
+            report.counts["unreadable_files"] += 1
+            notes.append(
+                note(
+                    gettext_noop("%(path)s is not UTF-8 text: left out of the review."),
+                    path=str(path),
+                )
+            )
             continue
         report.files += 1
         yield _parse(path, relative, source, report, notes)
