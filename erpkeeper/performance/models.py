@@ -248,8 +248,8 @@ class CodeFolder(models.Model):
         on_delete=models.CASCADE,
         related_name="code_folders",
     )
-    path = models.CharField(_("folder"), max_length=500)
-    added = models.DateTimeField(_("added"), default=timezone.now)
+    path = models.CharField(_("module folder"), max_length=500)
+    added = models.DateTimeField(_("date added"), default=timezone.now)
 
     class Meta:
         verbose_name = _("custom module folder")
@@ -275,11 +275,11 @@ class CodeReview(RunRecord):
         related_name="code_reviews",
     )
     target_name = models.CharField(_("target name"), max_length=100, db_index=True)
-    folders = models.JSONField(_("folders"), default=list, blank=True)
-    modules_count = models.PositiveIntegerField(_("modules"), default=0)
+    folders = models.JSONField(_("module folders reviewed"), default=list, blank=True)
+    modules_count = models.PositiveIntegerField(_("modules reviewed"), default=0)
     # The modules' scores weighted by their logical lines; None when no module was reviewed.
     score = models.FloatField(_("score"), null=True, blank=True)
-    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    counts = models.JSONField(_("counts found"), default=dict, blank=True)
     worst = models.JSONField(_("worst functions"), default=list, blank=True)
     # {"msgid", "params"}: bad paths, unreadable files, syntax errors, missing tools, time limit.
     notes = models.JSONField(_("notes"), default=list, blank=True)
@@ -302,19 +302,19 @@ class CodeModule(models.Model):
     review = models.ForeignKey(
         CodeReview, verbose_name=_("code review"), on_delete=models.CASCADE, related_name="modules"
     )
-    name = models.CharField(_("module"), max_length=100)
-    path = models.CharField(_("folder"), max_length=500)
+    name = models.CharField(_("Tryton module"), max_length=100)
+    path = models.CharField(_("module folder"), max_length=500)
     files = models.PositiveIntegerField(_("Python files"), default=0)
-    lines = models.PositiveIntegerField(_("lines"), default=0)
+    lines = models.PositiveIntegerField(_("lines of code"), default=0)
     lloc = models.PositiveIntegerField(_("logical lines"), default=0)
-    functions = models.PositiveIntegerField(_("functions"), default=0)
+    functions = models.PositiveIntegerField(_("functions and methods"), default=0)
     maintainability = models.FloatField(_("maintainability index"), null=True, blank=True)
     score = models.FloatField(_("score"), default=100)
-    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    counts = models.JSONField(_("counts found"), default=dict, blank=True)
     worst = models.JSONField(_("worst functions"), default=list, blank=True)
     largest_files = models.JSONField(_("largest files"), default=list, blank=True)
     # {"check", "code", "file", "line", "message"}, the first 300.
-    issues = models.JSONField(_("issues"), default=list, blank=True)
+    issues = models.JSONField(_("issues found"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("reviewed module")
