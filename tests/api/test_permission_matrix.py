@@ -90,6 +90,8 @@ RULES = {
     ("performance-suggestion-prove", "post"): "performance.change_indexsuggestion",
     ("performance-proof-list", "get"): "performance.view_indexproof",
     ("performance-proof-detail", "get"): "performance.view_indexproof",
+    ("performance-capacity-list", "get"): "performance.view_finding",
+    ("performance-capacity-detail", "get"): "performance.view_finding",
     ("performance-codefolder-list", "get"): "performance.view_codefolder",
     ("performance-codefolder-list", "post"): "performance.add_codefolder",
     ("performance-codefolder-detail", "get"): "performance.view_codefolder",
@@ -159,6 +161,19 @@ RULES = {
     ("security-check-run-list", "get"): "security.view_securitycheckrun",
     ("security-check-run-list", "post"): "security.add_securitycheckrun",
     ("security-check-run-detail", "get"): "security.view_securitycheckrun",
+    ("security-campaign-list", "get"): "security.view_campaign",
+    ("security-campaign-list", "post"): "security.add_campaign",
+    ("security-campaign-detail", "get"): "security.view_campaign",
+    ("security-campaign-detail", "put"): "security.change_campaign",
+    ("security-campaign-detail", "patch"): "security.change_campaign",
+    ("security-campaign-detail", "delete"): "security.delete_campaign",
+    ("security-campaign-launch", "post"): "security.change_campaign",
+    ("security-campaign-close", "post"): "security.change_campaign",
+    ("security-campaign-export", "get"): "security.view_campaign",
+    # Any signed-in user: a reviewer sees and decides only their own items.
+    ("security-review-item-list", "get"): SIGNED_IN,
+    ("security-review-item-detail", "get"): SIGNED_IN,
+    ("security-review-item-decide", "post"): SIGNED_IN,
 }
 
 # What an allowed caller gets for an empty request where the default does not apply.
