@@ -33,6 +33,13 @@ PUBLIC_URL = env.envstr("ERPKEEPER_PUBLIC_URL", "")
 NOTIFICATION_CONNECT_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_CONNECT_TIMEOUT", 5.0, 0.1)
 NOTIFICATION_READ_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_READ_TIMEOUT", 10.0, 0.1)
 
+# The code review of custom ERP modules (docs/performance.md "ERP code health"): the time one
+# review may take in all (tools still running then are stopped), and vulture's confidence threshold.
+CODE_REVIEW_TIME_LIMIT = env.envint("ERPKEEPER_CODE_REVIEW_TIME_LIMIT", 600, minimum=10)
+CODE_REVIEW_MIN_CONFIDENCE = env.envint(
+    "ERPKEEPER_CODE_REVIEW_MIN_CONFIDENCE", 60, minimum=0, maximum=100
+)
+
 # Signing in to the console (docs/accounts.md): the roles that must use two-factor
 # authentication (empty: nobody must), how long a browser may skip the code (0: never), and how
 # long a console session lasts without activity.

@@ -1,5 +1,6 @@
 """/api/v1/performance/: check runs, findings (accept, reopen), query insight, index
-suggestions (advise on a given query, prove on a copy), proofs and capacity (resource advice).
+suggestions (advise on a given query, prove on a copy), proofs and capacity (resource advice);
+the code health routes are in code_api.py.
 
 Checks and proofs answer 202 with the queued job (follow it at /api/v1/jobs/<id>/). Bad input is
 a 400 with the reason; a target whose database cannot be read a 422 saying why.
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 
 from erpkeeper.core.jobs.api import JobSummarySerializer
 from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
-from erpkeeper.performance import services
+from erpkeeper.performance import code_api, services
 from erpkeeper.performance.filters import (
     CheckRunFilterSet,
     FindingFilterSet,
@@ -363,3 +364,4 @@ def register(router) -> None:
     )
     router.register("performance/proofs", IndexProofViewSet, basename="performance-proof")
     router.register("performance/capacity", CapacityViewSet, basename="performance-capacity")
+    code_api.register(router)
