@@ -303,7 +303,11 @@ class CapacityViewSet(viewsets.ViewSet):
     required_permissions = ("performance.view_finding",)
     lookup_value_regex = "[^/]+"
 
-    @extend_schema(parameters=CAPACITY_PARAMETERS[:1], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="api_v1_performance_capacity_list",
+        parameters=CAPACITY_PARAMETERS[:1],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def list(self, request):
         query = _capacity_query(request)
         reports = [capacity_report(t, query["days"]) for t in Target.objects.order_by("name")]
