@@ -97,6 +97,7 @@ SERVICEDESK_ATTACHMENT_TYPES = env.envlist(
 # The e-mail channel whose SMTP server mails people (ticket requesters); empty: the first enabled.
 MAIL_CHANNEL = env.envstr("ERPKEEPER_MAIL_CHANNEL", "")
 SERVICEDESK_TICKET_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_TICKET_PREFIX", "ERP")
+SERVICEDESK_PROBLEM_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_PROBLEM_PREFIX", "PRB")
 INCIDENTS_FROM_ALERTS = env.envbool("ERPKEEPER_INCIDENTS_FROM_ALERTS", True)
 INCIDENT_SEVERITIES = env.envlist("ERPKEEPER_INCIDENT_SEVERITIES", ["critical"])
 # The portal's self-registration: the e-mail domains (example.com) whose people may create a
