@@ -2,14 +2,14 @@
 writes the sign-in history."""
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
 
 from erpkeeper.accounts.models import LoginRecord, Profile
 from erpkeeper.accounts.services import get_profile, record_failed_password, record_sign_in
-from erpkeeper.accounts.services.users import portal_rule
 from erpkeeper.accounts.services.two_factor import SIGNAL_SENDER as TWO_FACTOR_SENDER
+from erpkeeper.accounts.services.users import portal_rule
 
 
 def create_profile(sender, instance, created, raw=False, **kwargs):

@@ -46,8 +46,8 @@ from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
     CannedReply,
-    Problem,
     Level,
+    Problem,
     Queue,
     Ticket,
     TicketCategory,
