@@ -18,6 +18,7 @@ from erpkeeper.servicedesk.services.problems import (
     resolve_problem,
     tickets_by_numbers,
     unlink,
+    update_problem,
 )
 from erpkeeper.servicedesk.services.saved_filters import (
     SavedFilterError,
@@ -53,6 +54,7 @@ __all__ = [
     "save_filter",
     "tickets_by_numbers",
     "unlink",
+    "update_problem",
     "visible_filters",
     "IncomingFile",
     "MailOutcome",

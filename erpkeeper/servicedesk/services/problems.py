@@ -63,6 +63,28 @@ def create_problem(
     return problem
 
 
+DIAGNOSIS = ("root_cause", "known_error", "workaround")
+EDITABLE = ("title", "description", "owner", *DIAGNOSIS)
+
+
+def update_problem(problem: Problem, *, author=None, via: str = Via.CONSOLE, **changes) -> Problem:
+    """Change the title, description or owner; root cause, known error and workaround go
+    through ``record_diagnosis`` (a new workaround is noted on the incidents)."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(_("unknown fields: %s") % ", ".join(sorted(unknown)))
+    _refuse_if_closed(problem)
+    diagnosis = {name: changes.pop(name) for name in DIAGNOSIS if name in changes}
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(problem, name, value)
+        problem.full_clean(exclude=["number", "created"], validate_unique=False)
+        problem.save()
+        if diagnosis:
+            record_diagnosis(problem, author=author, via=via, **diagnosis)
+    return problem
+
+
 def link(problem: Problem, tickets: Iterable[Ticket]) -> Problem:
     """Link tickets to the problem (a ticket linked to another problem moves here)."""
     _refuse_if_closed(problem)

@@ -44,8 +44,11 @@ def query_problems(query: str) -> str | None:
     return None
 
 
-def save_filter(*, owner, name: str, query: str, shared: bool = False) -> SavedFilter:
-    """Save the owner's filter under ``name`` (one of that name already there is replaced)."""
+def save_filter(
+    *, owner, name: str, query: str, shared: bool = False, instance: SavedFilter | None = None
+) -> SavedFilter:
+    """Save the owner's filter under ``name`` (one of that name already there is replaced), or
+    change ``instance`` (its name must not be another of the owner's filters)."""
     name, query = " ".join(str(name).split()), str(query).strip().lstrip("?")
     errors = {}
     if not name:
@@ -58,11 +61,14 @@ def save_filter(*, owner, name: str, query: str, shared: bool = False) -> SavedF
         problem = query_problems(query)
         if problem:
             errors["query"] = [problem]
+    clash = SavedFilter.objects.filter(owner=owner, name=name)
+    if instance is not None and clash.exclude(pk=instance.pk).exists():
+        errors["name"] = [_("You have another filter of this name.")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        saved = SavedFilter.objects.filter(owner=owner, name=name).first()
-        saved = saved or SavedFilter(owner=owner, name=name)
+        saved = instance or clash.first() or SavedFilter(owner=owner)
+        saved.name = name
         saved.query, saved.shared = query, bool(shared)
         saved.save()
     return saved
