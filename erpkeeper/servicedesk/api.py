@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -355,7 +356,9 @@ class ProblemViewSet(
 ):
     """Problem records, newest first: ``?active=true&target=shop``."""
 
-    queryset = Problem.objects.select_related("owner").prefetch_related("targets", "incidents")
+    queryset = Problem.objects.select_related("owner").prefetch_related(
+        "targets", Prefetch("incidents", queryset=Ticket.objects.order_by("created", "pk"))
+    )
     serializer_class = ProblemSerializer
     filterset_class = ProblemFilterSet
     action_permissions = {
@@ -435,8 +438,9 @@ class ProblemViewSet(
         return Response(self._detail(problem))
 
     def _detail(self, problem: Problem) -> dict:
+        incidents = Ticket.objects.select_related(*LIST_RELATED).order_by("created", "pk")
         fresh = Problem.objects.select_related("owner").prefetch_related(
-            "targets", "incidents__queue", "incidents__assignee", "incidents__target"
+            "targets", Prefetch("incidents", queryset=incidents)
         )
         return ProblemDetailSerializer(fresh.get(pk=problem.pk)).data
 

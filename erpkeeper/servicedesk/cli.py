@@ -394,7 +394,9 @@ def handle_problem_show(args) -> int:
         "workaround": problem.workaround,
         "incident_list": [
             ticket_row(ticket)
-            for ticket in problem.incidents.select_related("queue", "assignee", "target")
+            for ticket in problem.incidents.select_related("queue", "assignee", "target").order_by(
+                "created", "pk"
+            )
         ],
     }
     emit(args, row, render_plain(row))

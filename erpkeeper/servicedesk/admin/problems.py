@@ -46,6 +46,7 @@ class IncidentInline(TabularInline):
     fk_name = "problem"
     fields = ["ticket_link", "subject", "status", "priority", "target", "requester_column"]
     readonly_fields = fields
+    ordering = ["created", "pk"]
     extra = 0
     can_delete = False
     show_change_link = False
