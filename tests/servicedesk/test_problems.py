@@ -275,3 +275,24 @@ def test_readers_without_the_right_do_not_see_problems(incidents, victor, mark, 
     assert client.get(f"/servicedesk/problem/{problem.pk}/change/").status_code == 200
     client.post(f"/servicedesk/problem/{problem.pk}/close/")
     assert Problem.objects.get().status == ProblemStatus.NEW
+
+
+def test_problem_pages_render_and_the_add_form_creates_one(incidents, shop, olga, client):
+    client.force_login(olga)
+    for url in ("/servicedesk/problem/", "/servicedesk/problem/add/", "/servicedesk/savedfilter/"):
+        assert client.get(url).status_code == 200, url
+    answer = client.post(
+        "/servicedesk/problem/add/",
+        {
+            "title": "Backups slow the ERP at night",
+            "description": "",
+            "owner": olga.pk,
+            "targets": [shop.pk],
+            "incidents-TOTAL_FORMS": "0",
+            "incidents-INITIAL_FORMS": "0",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    problem = Problem.objects.get()
+    assert problem.number.startswith("PRB-") and list(problem.targets.all()) == [shop]
+    assert client.get("/servicedesk/problem/?status__exact=new").status_code == 200

@@ -271,3 +271,13 @@ def test_the_console_sorts_the_number_column_by_creation(desk, helen, client):
     client.force_login(helen)
     page = client.get("/servicedesk/ticket/?o=1").content.decode()  # the number column, up
     assert page.index(f"ERP-{year}-999999") < page.index(f"ERP-{year}-1000000")
+
+
+def test_tickets_go_only_to_who_may_work_on_them(desk, helen, victor):
+    ticket = open_one()
+    with pytest.raises(ValidationError, match="victor may not work on tickets"):
+        services.assign(ticket, victor)
+    desk.assignment = Assignment.ROUND_ROBIN
+    desk.save()
+    desk.members.set([victor, helen])
+    assert open_one().assignee == helen  # the viewer in the queue is passed over

@@ -310,6 +310,10 @@ def assign(ticket: Ticket, assignee, *, note_author=None) -> Ticket:
     """Give the ticket to ``assignee`` (None: nobody). A new ticket becomes open."""
     if assignee is not None and not assignee.is_active:
         raise ValidationError({"assignee": [_("This user is not active.")]})
+    if assignee is not None and not may_work_tickets(assignee):
+        raise ValidationError(
+            {"assignee": [_("%(user)s may not work on tickets.") % {"user": assignee}]}
+        )
     _refuse_if_final(ticket)
     ticket.assignee = assignee
     if assignee is not None and ticket.status == TicketStatus.NEW:
@@ -318,12 +322,20 @@ def assign(ticket: Ticket, assignee, *, note_author=None) -> Ticket:
     return ticket
 
 
+def may_work_tickets(user) -> bool:
+    """Whether tickets may be given to ``user``: one who may not read and answer them (a
+    viewer, a portal user) would hold a ticket nobody sees being worked."""
+    return user.has_perm("servicedesk.change_ticket")
+
+
 def auto_assign(ticket: Ticket) -> None:
     """Hand a new ticket out by its queue's rule (round robin or fewest open tickets)."""
     queue = ticket.queue
     if queue is None or queue.assignment == Assignment.MANUAL or ticket.assignee_id:
         return
-    members = list(queue.members.filter(is_active=True).order_by("pk"))
+    members = [
+        m for m in queue.members.filter(is_active=True).order_by("pk") if may_work_tickets(m)
+    ]
     if not members:
         return
     if queue.assignment == Assignment.ROUND_ROBIN:
