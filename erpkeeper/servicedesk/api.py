@@ -36,7 +36,7 @@ from erpkeeper.servicedesk.models import (
 from erpkeeper.servicedesk.services import IncomingFile
 from erpkeeper.targets.models import Target
 
-LIST_RELATED = ("target", "queue", "assignee", "requester", "parent", "merged_into")
+LIST_RELATED = ("target", "queue", "assignee", "requester", "parent", "merged_into", "problem")
 
 
 def _name(model, field="name", **kwargs):
@@ -52,6 +52,7 @@ class TicketSerializer(serializers.ModelSerializer):
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
     parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
     merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    problem = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
         model = Ticket
@@ -74,6 +75,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "requester_name",
             "parent",
             "merged_into",
+            "problem",
             "created",
             "updated",
             "first_response_at",

@@ -123,7 +123,7 @@ def _register_reply(actions) -> None:
 
 def handle_list(args) -> int:
     may("view")
-    tickets = Ticket.objects.select_related("queue", "assignee")
+    tickets = Ticket.objects.select_related("queue", "assignee", "requester", "target", "problem")
     if args.saved:
         saved = _apply(services.find_saved_filter, acting_user(), args.saved)
         given = {
@@ -244,7 +244,8 @@ def handle_mail_in(args) -> int:
 def find_ticket(text: str) -> Ticket:
     text = str(text).strip()
     lookup = {"pk": int(text)} if text.isdigit() and len(text) < 19 else {"number": text}
-    ticket = Ticket.objects.select_related("queue", "assignee", "target").filter(**lookup).first()
+    related = ("queue", "assignee", "target", "problem")
+    ticket = Ticket.objects.select_related(*related).filter(**lookup).first()
     if ticket is None:
         raise CommandError(f"no ticket {text}", EXIT_NOT_FOUND, "not_found")
     return ticket
@@ -303,6 +304,7 @@ def ticket_row(ticket: Ticket) -> dict:
         "assignee": ticket.assignee.get_username() if ticket.assignee_id else "",
         "requester": ticket.requester_display,
         "target": ticket.target.name if ticket.target_id else "",
+        "problem": ticket.problem.number if ticket.problem_id else "",
         "created": ticket.created.isoformat(),
     }
 
