@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "HostKindEnum": "erpkeeper.monitoring.models.HostKind",
         "TicketKindEnum": "erpkeeper.servicedesk.models.TicketKind",
         "TicketStatusEnum": "erpkeeper.servicedesk.models.TicketStatus",
+        "ProblemStatusEnum": "erpkeeper.servicedesk.models.ProblemStatus",
         # A ticket's impact and urgency share their levels.
         "LevelEnum": "erpkeeper.servicedesk.models.Level",
         # Notifications, channels' minimum and performance findings grade severity alike.
