@@ -104,6 +104,7 @@ SERVICEDESK_ATTACHMENT_TYPES = env.envlist(
 # The e-mail channel whose SMTP server mails people (ticket requesters); empty: the first enabled.
 MAIL_CHANNEL = env.envstr("ERPKEEPER_MAIL_CHANNEL", "")
 SERVICEDESK_TICKET_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_TICKET_PREFIX", "ERP")
+SERVICEDESK_PROBLEM_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_PROBLEM_PREFIX", "PRB")
 INCIDENTS_FROM_ALERTS = env.envbool("ERPKEEPER_INCIDENTS_FROM_ALERTS", True)
 INCIDENT_SEVERITIES = env.envlist("ERPKEEPER_INCIDENT_SEVERITIES", ["critical"])
 # The portal's self-registration: the e-mail domains (example.com) whose people may create a
@@ -295,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "HostKindEnum": "erpkeeper.monitoring.models.HostKind",
         "TicketKindEnum": "erpkeeper.servicedesk.models.TicketKind",
         "TicketStatusEnum": "erpkeeper.servicedesk.models.TicketStatus",
+        "ProblemStatusEnum": "erpkeeper.servicedesk.models.ProblemStatus",
         # A ticket's impact and urgency share their levels.
         "LevelEnum": "erpkeeper.servicedesk.models.Level",
         # Notifications, channels' minimum and performance findings grade severity alike.

@@ -56,6 +56,10 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
+# New, open or waiting: the desk still works on it.
+ACTIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
+
+
 class SlaClockKind(models.TextChoices):
     NONE = "", _("No SLA")
     FIRST_RESPONSE = "first_response", _("First response")
@@ -290,6 +294,18 @@ class Ticket(models.Model):
     sla_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
     sla_due = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
+    # Working minutes the clocks stood still so far (waiting for the requester, resolved before
+    # a reopening): a new policy's targets are counted from the ticket's creation plus these.
+    sla_paused_minutes = models.FloatField(default=0, editable=False)
+    problem = models.ForeignKey(
+        "servicedesk.Problem",
+        verbose_name=_("problem"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+    )
     csat_rating = models.PositiveSmallIntegerField(
         _("satisfaction"),
         null=True,
