@@ -164,7 +164,7 @@ class ProblemAdmin(ServiceSaveMixin, ModelAdmin):
             "title": _("Link tickets to this problem"),
             "description": _("A ticket linked to another problem moves to this one."),
             "form_class": TicketNumbersDialogForm,
-            "form_submit_text": _("Link"),
+            "form_submit_text": pgettext("problem action", "Link"),
         },
     )
     def link_detail(self, request, form, object_id):
