@@ -25,6 +25,7 @@ from erpkeeper.lib.cli import (
 from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
 from erpkeeper.security import services
 from erpkeeper.security.cli_findings import register_actions as register_findings
+from erpkeeper.security.cli_mitigations import register as register_mitigations
 from erpkeeper.security.filters import AccessSnapshotFilterSet
 from erpkeeper.security.models import AccessSnapshot
 from erpkeeper.security.sod.rules import RuleSetError
@@ -72,6 +73,7 @@ def register(sub) -> None:
 
     _register_ruleset(actions)
     register_findings(actions)
+    register_mitigations(actions)
 
 
 def _register_ruleset(actions) -> None:

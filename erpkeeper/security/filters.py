@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.runs import RunStatus
@@ -10,9 +12,12 @@ from erpkeeper.lib.filters import (
     CommaChoiceFilter,
     DateOrTimeFilter,
     IdFilter,
+    IdOrNameFilter,
     TrueFalseFilter,
+    id_or_name,
 )
 from erpkeeper.security.models import (
+    AcceptedException,
     AccessSnapshot,
     CampaignStatus,
     Decision,
@@ -21,6 +26,7 @@ from erpkeeper.security.models import (
     FindingSeverity,
     FindingState,
     ItemVia,
+    MitigatingControl,
     ReviewItem,
     SecurityCheckRun,
 )
@@ -90,3 +96,44 @@ class ReviewItemFilterSet(django_filters.FilterSet):
         if not value or user is None:
             return queryset
         return queryset.filter(reviewer=user)
+
+
+class MitigatingControlFilterSet(django_filters.FilterSet):
+    risk = django_filters.CharFilter(help_text=_("Risk id, e.g. P2P-02."))
+    target = IdOrNameFilter(
+        help_text=_("Id or name of the target (controls for every target too).")
+    )
+    login = django_filters.CharFilter(help_text=_("ERP login."))
+    active = TrueFalseFilter(method="filter_active", help_text=_("Not expired (true) or expired."))
+
+    class Meta:
+        model = MitigatingControl
+        fields = ["risk", "target", "login", "active"]
+
+    def filter_active(self, queryset, name, value):
+        today = timezone.localdate()
+        current = Q(expires__isnull=True) | Q(expires__gte=today)
+        return queryset.filter(current) if value else queryset.exclude(current)
+
+    def filter_queryset(self, queryset):
+        # A control for every target applies to each one: listed with any target asked for.
+        wanted = self.form.cleaned_data.get("target")
+        if wanted:
+            queryset = queryset.filter(Q(target__isnull=True) | Q(**id_or_name("target", wanted)))
+            self.form.cleaned_data["target"] = None
+        return super().filter_queryset(queryset)
+
+
+class AcceptedExceptionFilterSet(django_filters.FilterSet):
+    risk = django_filters.CharFilter(help_text=_("Risk id, e.g. P2P-02."))
+    target = IdOrNameFilter(help_text=_("Id or name of the target."))
+    login = django_filters.CharFilter(help_text=_("ERP login."))
+    active = TrueFalseFilter(method="filter_active", help_text=_("Not expired (true) or expired."))
+
+    class Meta:
+        model = AcceptedException
+        fields = ["risk", "target", "login", "active"]
+
+    def filter_active(self, queryset, name, value):
+        today = timezone.localdate()
+        return queryset.filter(expires__gte=today) if value else queryset.filter(expires__lt=today)
