@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -69,8 +69,10 @@ def cell_value(value):
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dict | list | tuple):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    # A control character (a stray byte in an ERP's text) has no place in a worksheet and would
+    # fail the whole export: it is shown as the replacement character instead.
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
 
 
 def _keep_text_as_text(sheet) -> None:

@@ -21,10 +21,10 @@ CONSOLE_CSS = Path(erpkeeper.__file__).parent / "console" / "static" / "console"
 CLASS_ATTRIBUTE = re.compile(r'class="([^"{}%]*)"')
 # A utility looks like Tailwind's: lower-case words, digits, and variants such as dark:/md:.
 UTILITY = re.compile(r"^[a-z0-9:/\[\]().#%*_-]+$")
-# Classes our own stylesheets or scripts define (jobs.css, live.js, the runbook's and the drill
-# report's inline styles); they are not Tailwind's.
+# Classes our own stylesheets or scripts define (jobs.css, live.js, the runbook's, the drill
+# report's and the review evidence's inline styles); they are not Tailwind's.
 OWN_PREFIXES = ("ek-", "runbook", "material-symbols")
-OWN_CLASSES = {"ok", "bad", "na", "muted", "verdict"}
+OWN_CLASSES = {"ok", "bad", "na", "muted", "verdict", "revoke", "keep", "pending"}
 # Tailwind's group and peer markers (group/button) name an element for group-hover/button:
 # variants; no stylesheet defines them.
 MARKER = re.compile(r"^(group|peer)(/[\w-]+)?$")

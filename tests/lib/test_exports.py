@@ -52,6 +52,11 @@ def test_text_that_looks_like_a_formula_stays_text():
     assert sheet["A3"].value == "-1+2" and sheet["A3"].data_type == "s"
 
 
+def test_a_control_character_does_not_break_the_export():
+    sheet = sheet_of(xlsx_bytes([{"name": "bad\x07byte", "tags": ["a\x1bb"]}]))
+    assert sheet["A2"].value == "bad\ufffdbyte" and "\x1b" not in sheet["B2"].value
+
+
 def pdf_objects(pdf: bytes) -> bytes:
     """The PDF's objects with their compressed streams inflated (fonts live in object streams)."""
     parts = [pdf]
