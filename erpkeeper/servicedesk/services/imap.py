@@ -14,7 +14,7 @@ import re
 import socket
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -52,10 +52,8 @@ def open_folder(server: Server, *, readonly: bool = False) -> Iterator[imaplib.I
         _guarded(server, _select, client, server, readonly)
         yield client
     finally:
-        try:
+        with suppress(imaplib.IMAP4.error, OSError):
             client.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
 
 
 def unread(client: imaplib.IMAP4, server: Server) -> list[bytes]:

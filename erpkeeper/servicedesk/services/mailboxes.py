@@ -108,6 +108,7 @@ def server_of(mailbox: Mailbox) -> imap.Server:
         username=mailbox.username,
         password=password,
         folder=mailbox.folder,
+        timeout=imap.TIMEOUT,
     )
 
 
