@@ -1,3 +1,3 @@
 """Console pages of the service desk: the agent desk (tickets) and its setup."""
 
-from erpkeeper.servicedesk.admin import setup, tickets  # noqa: F401  (registers the admins)
+from erpkeeper.servicedesk.admin import mailboxes, setup, tickets  # noqa: F401  (registers the admins)
