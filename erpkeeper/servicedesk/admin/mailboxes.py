@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminPasswordWidget
@@ -103,11 +104,10 @@ class MailboxAdmin(ServiceSaveMixin, ModelAdmin):
             return format_html(
                 '{} <span style="color: {}">{}</span>', mark(False), BAD_COLOR, obj.last_error
             )
-        return format_html(
-            "{} {}",
-            mark(True),
-            _("%(count)d messages filed so far") % {"count": obj.received_count},
-        )
+        filed = ngettext(
+            "%(count)d message filed so far", "%(count)d messages filed so far", obj.received_count
+        ) % {"count": obj.received_count}
+        return format_html("{} {}", mark(True), filed)
 
     # -- poll now, test connection ----------------------------------------------------------------
 
