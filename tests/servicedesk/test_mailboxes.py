@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 
 from erpkeeper.core.jobs import run_job
 from erpkeeper.core.models import AuditEntry, Job
+from erpkeeper.core.scheduler import schedules
 from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.models import (
     Attachment,
@@ -146,6 +147,27 @@ def test_a_poll_stopped_before_marking_read_makes_no_second_ticket(dovecot, imap
     assert dovecot.unread(imap_user) == 0
 
 
+def test_a_connection_lost_before_marking_read_makes_no_second_ticket(
+    dovecot, imap_user, mailbox, monkeypatch
+):
+    dovecot.append(imap_user, mail("Posting fails"), mail("Stock is off"))
+    mark_read = imap.mark_read
+
+    def connection_lost(client, server, uids):
+        raise imap.MailboxError("The connection to the server was lost: EOF")
+
+    monkeypatch.setattr(imap, "mark_read", connection_lost)
+    lost = services.poll_mailbox(mailbox)
+    assert lost.created == 2 and "was lost" in lost.error
+    assert dovecot.unread(imap_user) == 2  # filed and committed, not yet marked
+    monkeypatch.setattr(imap, "mark_read", mark_read)
+
+    again = services.poll_mailbox(mailbox)
+
+    assert (again.created, again.ignored, again.error) == (0, 2, "")
+    assert Ticket.objects.count() == 2 and dovecot.unread(imap_user) == 0
+
+
 def test_a_large_mailbox_is_read_in_batches(dovecot, imap_user, mailbox, monkeypatch):
     monkeypatch.setattr(mailboxes, "BATCH", 2)
     dovecot.append(imap_user, *(mail(f"Question {n}") for n in range(5)))
@@ -252,6 +274,7 @@ def test_the_schedule_queues_each_enabled_mailbox_when_its_interval_has_passed(
     services.create_mailbox(
         name="off", host="imap.example.com", username="u", password="p", enabled=False
     )
+    assert "servicedesk.mailboxes" in {schedule.name for schedule in schedules()}
     first = mailboxes.request_due_polls()
     assert [asked.job.params["mailbox"] for asked in first] == [mailbox.name]
     assert mailboxes.request_due_polls()[0].reused  # still queued: not doubled
