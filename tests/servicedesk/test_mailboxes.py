@@ -222,6 +222,21 @@ def test_a_server_that_never_answers_is_given_up_after_the_timeout(desk, monkeyp
     assert result.error == f"The IMAP server 127.0.0.1:{mailbox.port} did not answer within 1 s."
 
 
+def test_tls_and_starttls_verify_the_servers_certificate(dovecot, imap_user, mailbox, monkeypatch):
+    dovecot.append(imap_user, mail("Over TLS"))
+    services.update_mailbox(mailbox, security="tls", port=dovecot.tls_port)
+
+    untrusted = services.poll_mailbox(mailbox)
+
+    assert untrusted.error.startswith(f"The secure connection to 127.0.0.1:{dovecot.tls_port}")
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+    monkeypatch.setenv("SSL_CERT_FILE", str(dovecot.certificate))  # trust the test's own CA
+    assert services.poll_mailbox(mailbox).created == 1
+    dovecot.append(imap_user, mail("Over STARTTLS"))
+    services.update_mailbox(mailbox, security="starttls", port=dovecot.port)
+    assert services.poll_mailbox(mailbox).created == 1
+
+
 def test_a_poll_running_elsewhere_is_not_doubled(dovecot, imap_user, mailbox):
     Mailbox.objects.filter(pk=mailbox.pk).update(polling_since=mailbox.created)
     dovecot.append(imap_user, mail("Twice?"))
