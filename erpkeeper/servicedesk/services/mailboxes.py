@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -252,7 +253,8 @@ def _record(mailbox: Mailbox, result: PollResult) -> None:
         ignored_count=F("ignored_count") + result.ignored,
         failed_count=F("failed_count") + len(result.failed),
     )
-    mailbox.refresh_from_db()
+    with suppress(Mailbox.DoesNotExist):  # removed while it was being polled
+        mailbox.refresh_from_db()
 
 
 def last_error_of(result: PollResult) -> str:
