@@ -23,6 +23,7 @@ import base64
 import logging
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -51,20 +52,30 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    call_command("migrate", verbosity=0)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per command
+    try:
+        file_twice(args.messages, args.no_imap)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def file_twice(count: int, no_imap: bool) -> None:
     from tests.fixtures.dovecot import Dovecot, dovecot_missing_reason
     from tests.fixtures.receivers import SmtpReceiver
 
-    call_command("migrate", verbosity=0)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per command
     with SmtpReceiver() as smtp:
         mail_channel(smtp.port)
-        run("mail-in (receive_mail per message)", args.messages, through_mail_in, smtp)
+        run("mail-in (receive_mail per message)", count, through_mail_in, smtp)
         reason = dovecot_missing_reason()
-        if args.no_imap or reason:
+        if no_imap or reason:
             print(f"IMAP poller: skipped ({reason or '--no-imap'})")
             return
         with Dovecot() as dovecot:
-            run("IMAP poller (one poll_mailbox)", args.messages, through_imap(dovecot), smtp)
+            run("IMAP poller (one poll_mailbox)", count, through_imap(dovecot), smtp)
 
 
 def mail_channel(port: int) -> None:
