@@ -1,14 +1,20 @@
-"""``erpkeeper ticket list|show|open|reply|assign|status|close`` and ``erpkeeper mail-in``.
+"""``erpkeeper ticket list|show|open|reply|assign|status|close``, ``erpkeeper problem
+list|show|create|link|unlink|diagnose|resolve|close`` and ``erpkeeper mail-in``.
 
     erpkeeper ticket list --active true --queue Helpdesk --sla warning,breached
+    erpkeeper --as helen ticket list --saved "My P1"      (a saved filter, with more filters)
+    erpkeeper --as olga problem create --title "Nightly MRP locks" ERP-2026-000123 ERP-2026-000130
+    erpkeeper --as olga problem diagnose PRB-2026-000001 --workaround "Rerun at 07:00" --tell
+    erpkeeper --as olga problem resolve PRB-2026-000001 --resolve-incidents --reply "Fixed."
     erpkeeper --as helen ticket open --subject "月结报错" --target shop --impact high < text
     erpkeeper --as helen ticket reply ERP-2026-000123 --body "Fixed." [--note] [--attach f.png]
     erpkeeper ticket assign ERP-2026-000123 helen   (or --nobody)
     erpkeeper ticket status ERP-2026-000123 waiting · erpkeeper ticket close ERP-2026-000123
     erpkeeper mail-in < message.eml       (for a mail server's pipe: one RFC 822 message)
 
-Acting as ``--as USER`` makes that user the author of what is written; without it the CLI
-writes as the system.
+Acting as ``--as USER`` makes that user the author of what is written, and the user's role
+decides what they may read and change (tickets carry end users' personal data); without it the
+CLI acts as the system (whoever may run it may read the database anyway).
 """
 
 from __future__ import annotations
@@ -30,12 +36,18 @@ from erpkeeper.lib.cli import (
     table,
     validation_error,
 )
-from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
+from erpkeeper.lib.filters import (
+    add_filter_arguments,
+    filter_from_arguments,
+    filter_options,
+    query_text,
+)
 from erpkeeper.servicedesk import services
-from erpkeeper.servicedesk.filters import TicketFilterSet
+from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
     CannedReply,
     Level,
+    Problem,
     Queue,
     Ticket,
     TicketCategory,
@@ -55,6 +67,7 @@ def register(sub) -> None:
     actions.required = True
     listing = actions.add_parser("list", help="tickets, most urgent first")
     add_filter_arguments(listing, TicketFilterSet)
+    listing.add_argument("--saved", metavar="NAME", help="a saved filter (its name or id)")
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=handle_list)
     show = actions.add_parser("show", help="a ticket with its conversation")
@@ -76,6 +89,7 @@ def register(sub) -> None:
     close.set_defaults(handler=handle_close)
     mail_in = sub.add_parser("mail-in", help="file one RFC 822 message read on stdin")
     mail_in.set_defaults(handler=handle_mail_in)
+    _register_problem(sub)
 
 
 def _register_open(actions) -> None:
@@ -108,14 +122,25 @@ def _register_reply(actions) -> None:
 
 
 def handle_list(args) -> int:
-    tickets = Ticket.objects.select_related("queue", "assignee")
-    tickets = list(filter_from_arguments(TicketFilterSet, tickets, args)[: max(args.limit, 0)])
-    rows = [ticket_row(ticket) for ticket in tickets]
+    may("view")
+    tickets = Ticket.objects.select_related("queue", "assignee", "requester", "target", "problem")
+    if args.saved:
+        saved = _apply(services.find_saved_filter, acting_user(), args.saved)
+        given = {
+            name: query_text(value)
+            for name, value in filter_options(args, TicketFilterSet).items()
+            if value is not None
+        }
+        tickets = _apply(services.apply_saved_filter, saved, tickets, given)
+    else:
+        tickets = filter_from_arguments(TicketFilterSet, tickets, args)
+    rows = [ticket_row(ticket) for ticket in tickets[: max(args.limit, 0)]]
     emit(args, rows, table(rows, LIST_COLUMNS))
     return 0
 
 
 def handle_show(args) -> int:
+    may("view")
     ticket = find_ticket(args.ticket)
     row = {**ticket_row(ticket), "conversation": conversation(ticket)}
     emit(args, row, render_plain(row))
@@ -123,6 +148,7 @@ def handle_show(args) -> int:
 
 
 def handle_open(args) -> int:
+    may("add")
     ticket = _apply(
         services.open_ticket,
         subject=args.subject,
@@ -144,6 +170,7 @@ def handle_open(args) -> int:
 
 
 def handle_reply(args) -> int:
+    may("change")
     ticket = find_ticket(args.ticket)
     author = acting_user()
     if args.canned:
@@ -169,6 +196,7 @@ def handle_reply(args) -> int:
 def handle_assign(args) -> int:
     if bool(args.user) == bool(args.nobody):
         raise CommandError("name the agent, or --nobody", EXIT_USAGE, "usage")
+    may("change")
     ticket = find_ticket(args.ticket)
     assignee = None if args.nobody else find_user(args.user)
     _apply(services.assign, ticket, assignee)
@@ -178,12 +206,14 @@ def handle_assign(args) -> int:
 
 
 def handle_status(args) -> int:
+    may("change")
     ticket = _apply(services.change_status, find_ticket(args.ticket), args.status)
     emit(args, ticket_row(ticket), f"{ticket.number} is {ticket.status}")
     return 0
 
 
 def handle_close(args) -> int:
+    may("change")
     ticket = _apply(services.close, find_ticket(args.ticket))
     emit(args, ticket_row(ticket), f"{ticket.number} closed")
     return 0
@@ -214,10 +244,20 @@ def handle_mail_in(args) -> int:
 def find_ticket(text: str) -> Ticket:
     text = str(text).strip()
     lookup = {"pk": int(text)} if text.isdigit() and len(text) < 19 else {"number": text}
-    ticket = Ticket.objects.select_related("queue", "assignee", "target").filter(**lookup).first()
+    related = ("queue", "assignee", "target", "problem")
+    ticket = Ticket.objects.select_related(*related).filter(**lookup).first()
     if ticket is None:
         raise CommandError(f"no ticket {text}", EXIT_NOT_FOUND, "not_found")
     return ticket
+
+
+def may(action: str, model: str = "ticket") -> None:
+    """The ``--as`` user must hold the permission (tickets carry end users' personal data);
+    without ``--as`` the CLI acts as the system."""
+    user = acting_user()
+    if user is not None and not user.has_perm(f"servicedesk.{action}_{model}"):
+        name = user.get_username()
+        raise CommandError(f"{name} may not {action} {model}s", EXIT_USAGE, "forbidden")
 
 
 def find_user(username: str):
@@ -264,6 +304,7 @@ def ticket_row(ticket: Ticket) -> dict:
         "assignee": ticket.assignee.get_username() if ticket.assignee_id else "",
         "requester": ticket.requester_display,
         "target": ticket.target.name if ticket.target_id else "",
+        "problem": ticket.problem.number if ticket.problem_id else "",
         "created": ticket.created.isoformat(),
     }
 
@@ -278,3 +319,176 @@ def conversation(ticket: Ticket) -> list[dict]:
         }
         for message in ticket.messages.select_related("author")
     ]
+
+
+# -- problems --------------------------------------------------------------------------------------
+
+PROBLEM_COLUMNS = ["number", "status", "incidents", "targets", "owner", "title"]
+
+
+def _register_problem(sub) -> None:
+    problem = sub.add_parser("problem", help="problem records: the cause behind incidents")
+    actions = problem.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    listing = actions.add_parser("list", help="problem records, newest first")
+    add_filter_arguments(listing, ProblemFilterSet)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(handler=handle_problem_list)
+    show = actions.add_parser("show", help="a problem with its incidents")
+    show.add_argument("problem", help="number or id")
+    show.set_defaults(handler=handle_problem_show)
+    create = actions.add_parser("create", help="a problem from one or more tickets")
+    create.add_argument("tickets", nargs="*", metavar="TICKET", help="ticket numbers or ids")
+    create.add_argument("--title", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument("--owner", metavar="USER")
+    create.set_defaults(handler=handle_problem_create)
+    for name, text, handler in (
+        ("link", "link tickets to a problem", handle_problem_link),
+        ("unlink", "take tickets out of a problem", handle_problem_unlink),
+    ):
+        linking = actions.add_parser(name, help=text)
+        linking.add_argument("problem", help="number or id")
+        linking.add_argument("tickets", nargs="+", metavar="TICKET")
+        linking.set_defaults(handler=handler)
+    _register_problem_changes(actions)
+
+
+def _register_problem_changes(actions) -> None:
+    diagnose = actions.add_parser("diagnose", help="record root cause, known error, workaround")
+    diagnose.add_argument("problem", help="number or id")
+    diagnose.add_argument("--root-cause")
+    diagnose.add_argument("--known-error")
+    diagnose.add_argument("--workaround")
+    diagnose.add_argument(
+        "--tell", action="store_true", help="also send the workaround to the requesters (mailed)"
+    )
+    diagnose.set_defaults(handler=handle_problem_diagnose)
+    resolve = actions.add_parser("resolve", help="resolve a problem (and its incidents)")
+    resolve.add_argument("problem", help="number or id")
+    resolve.add_argument(
+        "--resolve-incidents", action="store_true", help="resolve every linked active ticket"
+    )
+    resolve.add_argument("--reply", default="", help="the public reply those tickets get")
+    resolve.set_defaults(handler=handle_problem_resolve)
+    close = actions.add_parser("close", help="close a problem for good")
+    close.add_argument("problem", help="number or id")
+    close.set_defaults(handler=handle_problem_close)
+
+
+def handle_problem_list(args) -> int:
+    may("view", "problem")
+    problems = Problem.objects.select_related("owner").prefetch_related("targets")
+    problems = filter_from_arguments(ProblemFilterSet, problems, args)
+    rows = [problem_row(problem) for problem in problems[: max(args.limit, 0)]]
+    emit(args, rows, table(rows, PROBLEM_COLUMNS))
+    return 0
+
+
+def handle_problem_show(args) -> int:
+    may("view", "problem")
+    problem = find_problem(args.problem)
+    row = {
+        **problem_row(problem),
+        "description": problem.description,
+        "root_cause": problem.root_cause,
+        "known_error": problem.known_error,
+        "workaround": problem.workaround,
+        "incident_list": [
+            ticket_row(ticket)
+            for ticket in problem.incidents.select_related("queue", "assignee", "target").order_by(
+                "created", "pk"
+            )
+        ],
+    }
+    emit(args, row, render_plain(row))
+    return 0
+
+
+def handle_problem_create(args) -> int:
+    may("add", "problem")
+    problem = _apply(
+        services.create_problem,
+        title=args.title,
+        description=args.description,
+        tickets=[find_ticket(text) for text in args.tickets],
+        owner=find_user(args.owner) if args.owner else acting_user(),
+    )
+    emit(args, problem_row(problem), f"created {problem.number}")
+    return 0
+
+
+def handle_problem_link(args) -> int:
+    may("change", "problem")
+    problem = find_problem(args.problem)
+    _apply(services.link, problem, [find_ticket(text) for text in args.tickets])
+    emit(args, problem_row(problem), f"{problem.number}: {problem.incidents.count()} incidents")
+    return 0
+
+
+def handle_problem_unlink(args) -> int:
+    may("change", "problem")
+    problem = find_problem(args.problem)
+    _apply(services.unlink, problem, [find_ticket(text) for text in args.tickets])
+    emit(args, problem_row(problem), f"{problem.number}: {problem.incidents.count()} incidents")
+    return 0
+
+
+def handle_problem_diagnose(args) -> int:
+    may("change", "problem")
+    problem = _apply(
+        services.record_diagnosis,
+        find_problem(args.problem),
+        root_cause=args.root_cause,
+        known_error=args.known_error,
+        workaround=args.workaround,
+        author=acting_user(),
+        tell_requesters=args.tell,
+        via=Via.CLI,
+    )
+    emit(args, problem_row(problem), f"{problem.number} is {problem.status}")
+    return 0
+
+
+def handle_problem_resolve(args) -> int:
+    may("change", "problem")
+    problem = _apply(
+        services.resolve_problem,
+        find_problem(args.problem),
+        author=acting_user(),
+        resolve_incidents=args.resolve_incidents,
+        reply=args.reply,
+        via=Via.CLI,
+    )
+    emit(args, problem_row(problem), f"{problem.number} resolved")
+    return 0
+
+
+def handle_problem_close(args) -> int:
+    may("change", "problem")
+    problem = _apply(services.close_problem, find_problem(args.problem))
+    emit(args, problem_row(problem), f"{problem.number} closed")
+    return 0
+
+
+def find_problem(text: str) -> Problem:
+    text = str(text).strip()
+    lookup = {"pk": int(text)} if text.isdigit() and len(text) < 19 else {"number": text}
+    problem = Problem.objects.select_related("owner").filter(**lookup).first()
+    if problem is None:
+        raise CommandError(f"no problem {text}", EXIT_NOT_FOUND, "not_found")
+    return problem
+
+
+def problem_row(problem: Problem) -> dict:
+    return {
+        "id": problem.pk,
+        "number": problem.number,
+        "title": problem.title,
+        "status": problem.status,
+        "incidents": problem.incidents.count(),
+        "targets": ", ".join(sorted(target.name for target in problem.targets.all())),
+        "owner": problem.owner.get_username() if problem.owner_id else "",
+        "created": problem.created.isoformat(),
+        "resolved": problem.resolved_at.isoformat() if problem.resolved_at else "",
+    }

@@ -1,3 +1,9 @@
 """Console pages of the service desk: the agent desk (tickets) and its setup."""
 
-from erpkeeper.servicedesk.admin import mailboxes, setup, tickets  # noqa: F401  (registers the admins)
+from erpkeeper.servicedesk.admin import (  # noqa: F401  (registers the admins)
+    mailboxes,
+    problems,
+    saved_filters,
+    setup,
+    tickets,
+)

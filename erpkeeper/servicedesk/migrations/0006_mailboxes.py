@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('servicedesk', '0002_announcements'),
+        ('servicedesk', '0005_ticket_sla_paused_minutes'),
     ]
 
     operations = [
