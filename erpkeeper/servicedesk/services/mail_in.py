@@ -340,15 +340,18 @@ def user_with_address(address: str):
 
 
 def queue_for(recipients: list[str]) -> Queue | None:
+    """The queue the mail was sent to: an address written exactly so first (by queue name),
+    else the first recipient that matches one in any case; else the default queue. One query
+    for the queues' addresses (a handful of teams), not one per recipient."""
     if recipients:
-        queue = Queue.objects.filter(email__in=recipients).order_by("name").first()
-        if queue is None:
-            for address in recipients:
-                queue = Queue.objects.filter(email__iexact=address).first()
-                if queue:
-                    break
-        if queue is not None:
-            return queue
+        queues = list(Queue.objects.exclude(email="").order_by("name"))
+        exact = next((queue for queue in queues if queue.email in recipients), None)
+        if exact is not None:
+            return exact
+        for address in recipients:
+            for queue in queues:
+                if queue.email.lower() == address:
+                    return queue
     return tickets.default_queue()
 
 
