@@ -4,6 +4,7 @@ import pytest
 
 pytest_plugins = [
     "tests.fixtures.services",
+    "tests.fixtures.dovecot",
     "tests.fixtures.personas",
     "tests.fixtures.tryton",
     "tests.fixtures.backups",

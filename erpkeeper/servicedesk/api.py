@@ -5,6 +5,8 @@ filter), opening a ticket, its detail with the conversation, and ``POST …/{id}
 /api/v1/problems/: problem records with their incidents; ``POST …/{id}/link/``, ``…/unlink/``,
 ``…/diagnosis/``, ``…/resolve/``, ``…/close/``.
 
+/api/v1/mailboxes/ (api_mailboxes): the IMAP mailboxes polled for mail.
+
 Everything goes through ``servicedesk.services``; bad input is a 400 naming the field.
 """
 
@@ -20,6 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from erpkeeper.servicedesk import services
+from erpkeeper.servicedesk.api_mailboxes import MailboxViewSet
 from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
     Attachment,
@@ -450,3 +453,4 @@ class ProblemViewSet(
 def register(router) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
     router.register("problems", ProblemViewSet, basename="problem")
+    router.register("mailboxes", MailboxViewSet, basename="mailbox")

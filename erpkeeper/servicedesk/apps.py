@@ -17,7 +17,7 @@ class ServicedeskConfig(ErpKeeperAppConfig):
     name = "erpkeeper.servicedesk"
     label = "servicedesk"
     verbose_name = _("Service desk")
-    cli_modules = ("erpkeeper.servicedesk.cli",)
+    cli_modules = ("erpkeeper.servicedesk.cli", "erpkeeper.servicedesk.mailbox_cli")
     api_module = "erpkeeper.servicedesk.api"
     navigation = (
         NavItem.for_model(Section.SERVICE, _("Tickets"), "support_agent", "servicedesk.ticket", 10),
@@ -32,6 +32,7 @@ class ServicedeskConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.SERVICE, _("Announcements"), "campaign", "servicedesk.announcement", 14
         ),
+        NavItem.for_model(Section.SERVICE, _("Mailboxes"), "inbox", "servicedesk.mailbox", 15),
     )
     dashboard = ("erpkeeper.servicedesk.dashboard:contribute",)
     role_rules = {

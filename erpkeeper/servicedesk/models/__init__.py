@@ -1,6 +1,7 @@
 """The service desk's models: tickets and their setup (``tickets``), problem records and saved
-filters (``problems``)."""
+filters (``problems``), mailboxes polled over IMAP (``mailboxes``)."""
 
+from erpkeeper.servicedesk.models.mailboxes import Mailbox, MailboxSecurity
 from erpkeeper.servicedesk.models.problems import Problem, ProblemStatus, SavedFilter
 from erpkeeper.servicedesk.models.tickets import (
     ACTIVE_STATUSES,
@@ -36,6 +37,8 @@ __all__ = [
     "Attachment",
     "CannedReply",
     "Level",
+    "Mailbox",
+    "MailboxSecurity",
     "MailState",
     "MessageKind",
     "Priority",

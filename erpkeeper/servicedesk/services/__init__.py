@@ -9,6 +9,15 @@ from erpkeeper.servicedesk.services.incidents import (
 )
 from erpkeeper.servicedesk.services.mail_in import MailOutcome, MailRejected, receive_mail
 from erpkeeper.servicedesk.services.mail_out import send_pending
+from erpkeeper.servicedesk.services.mailboxes import (
+    PollResult,
+    create_mailbox,
+    poll_mailbox,
+    remove_mailbox,
+    request_poll,
+    test_connection,
+    update_mailbox,
+)
 from erpkeeper.servicedesk.services.problems import (
     close_problem,
     create_problem,
@@ -59,21 +68,28 @@ __all__ = [
     "IncomingFile",
     "MailOutcome",
     "MailRejected",
+    "PollResult",
     "assign",
     "change_status",
     "check_files",
     "close",
+    "create_mailbox",
     "evaluate_sla",
     "merge",
     "note_alert_resolved",
     "open_or_update_incident",
     "open_ticket",
+    "poll_mailbox",
     "priority_for",
     "rate",
     "receive_mail",
+    "remove_mailbox",
     "render_canned",
     "reply",
+    "request_poll",
     "send_pending",
     "set_parent",
+    "test_connection",
+    "update_mailbox",
     "update_ticket",
 ]

@@ -14,6 +14,7 @@ a reply on the ticket it answers.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -85,12 +86,18 @@ class Incoming:
     files: list[IncomingFile]
 
 
-def receive_mail(raw: bytes) -> MailOutcome:
+def receive_mail(raw: bytes, *, queue: Queue | None = None) -> MailOutcome:
+    """File one message. A new ticket goes to ``queue`` when given (a polled mailbox's queue),
+    else to the queue of the address it was sent to. The same message received again (the
+    mail server retried the pipe, the poller could not mark it read) is ignored."""
     message = parse(raw)
     ignored = reason_to_ignore(message)
     if ignored:
         return MailOutcome("ignored", reason=ignored)
     incoming = read(message)
+    if not incoming.message_id:
+        # No Message-ID: one made of the content, so that receiving it twice is noticed.
+        incoming.message_id = f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.invalid>"
     if (
         incoming.message_id
         and TicketMessage.objects.filter(mail_message_id=incoming.message_id).exists()
@@ -100,7 +107,7 @@ def receive_mail(raw: bytes) -> MailOutcome:
     refused = [problem for f in incoming.files if (problem := problem_with(f))]
     try:
         with atomic_with_files():
-            outcome = _file(incoming, kept)
+            outcome = _file(incoming, kept, queue)
             if refused:
                 _note_refused(outcome.ticket, refused)
     except ValidationError as exc:
@@ -255,7 +262,7 @@ def html_to_text(html: str) -> str:
 # -- filing ----------------------------------------------------------------------------------------
 
 
-def _file(incoming: Incoming, files: list[IncomingFile]) -> MailOutcome:
+def _file(incoming: Incoming, files: list[IncomingFile], queue: Queue | None) -> MailOutcome:
     ticket = ticket_answered(incoming)
     author = user_with_address(incoming.sender.addr_spec)
     if ticket is not None and _may_join(ticket, incoming, author):
@@ -276,7 +283,7 @@ def _file(incoming: Incoming, files: list[IncomingFile]) -> MailOutcome:
         requester=author,
         requester_email=incoming.sender.addr_spec,
         requester_name=incoming.sender.display_name[:150],
-        queue=queue_for(incoming.recipients),
+        queue=queue or queue_for(incoming.recipients),
         via=Via.MAIL,
         attachments=files,
         mail_message_id=incoming.message_id,
@@ -333,15 +340,18 @@ def user_with_address(address: str):
 
 
 def queue_for(recipients: list[str]) -> Queue | None:
+    """The queue the mail was sent to: an address written exactly so first (by queue name),
+    else the first recipient that matches one in any case; else the default queue. One query
+    for the queues' addresses (a handful of teams), not one per recipient."""
     if recipients:
-        queue = Queue.objects.filter(email__in=recipients).order_by("name").first()
-        if queue is None:
-            for address in recipients:
-                queue = Queue.objects.filter(email__iexact=address).first()
-                if queue:
-                    break
-        if queue is not None:
-            return queue
+        queues = list(Queue.objects.exclude(email="").order_by("name"))
+        exact = next((queue for queue in queues if queue.email in recipients), None)
+        if exact is not None:
+            return exact
+        for address in recipients:
+            for queue in queues:
+                if queue.email.lower() == address:
+                    return queue
     return tickets.default_queue()
 
 
