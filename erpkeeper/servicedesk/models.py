@@ -314,7 +314,10 @@ class Ticket(models.Model):
             models.Index(fields=["sla_status", "sla_warn_at"], name="sd_ticket_sla_warn"),
             models.Index(fields=["-created"], name="sd_ticket_created"),
             models.Index(fields=["-updated"], name="sd_ticket_updated"),
+            # Reports: what was resolved in a period.
+            models.Index(fields=["resolved_at"], name="sd_ticket_resolved"),
         ]
+        permissions = [("view_reports", _("Can view the service desk's reports"))]
 
     def __str__(self):
         return f"{self.number} {self.subject}"
@@ -378,7 +381,8 @@ class TicketMessage(models.Model):
         _("mail"), max_length=8, choices=MailState.choices, blank=True, default=MailState.NONE
     )
     mail_error = models.CharField(_("mail error"), max_length=500, blank=True)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
+    # Not auto_now_add: a history filled in afterwards (the demo) gives its own moments.
+    created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["created", "pk"]
@@ -488,3 +492,39 @@ class Announcement(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class HelpSearch(models.Model):
+    """The portal showed help suggestions for a subject being typed: one row per visit to the
+    *Open a ticket* page that got suggestions, and the ticket opened from that visit if any.
+    The deflection rate is the share of these that ended without a ticket."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    query = models.CharField(_("typed subject"), max_length=200)
+    suggestions = models.PositiveSmallIntegerField(_("suggestions shown"), default=0)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    last_shown = models.DateTimeField(_("last shown"), default=timezone.now)
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("help search")
+        verbose_name_plural = _("help searches")
+        indexes = [models.Index(fields=["created"], name="sd_helpsearch_created")]
+
+    def __str__(self):
+        return self.query
