@@ -1,7 +1,8 @@
 """/api/v1/tickets/: the agent desk's list (filtered, sorted), opening a ticket, its detail with
 the conversation, and ``POST …/{id}/reply/``, ``…/assign/``, ``…/status/``. Files come as
-multipart ``attachments``. Everything goes through ``servicedesk.services``; bad input is a 400
-naming the field.
+multipart ``attachments``. ``GET /api/v1/servicedesk/reports/?from=…&to=…&queue=…`` is the
+desk's report for a period. Everything goes through ``servicedesk.services``; bad input is a
+400 naming the field.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.filters import TicketFilterSet
@@ -27,7 +30,7 @@ from erpkeeper.servicedesk.models import (
     TicketStatus,
     Via,
 )
-from erpkeeper.servicedesk.services import IncomingFile
+from erpkeeper.servicedesk.services import IncomingFile, reports
 from erpkeeper.targets.models import Target
 
 LIST_RELATED = ("target", "queue", "assignee", "requester", "parent", "merged_into")
@@ -262,3 +265,40 @@ class TicketViewSet(
 
 def register(router) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
+
+
+REPORT_PARAMETERS = [
+    OpenApiParameter("from", str, description="first day, YYYY-MM-DD (default: 30 days ago)"),
+    OpenApiParameter("to", str, description="last day, YYYY-MM-DD (default: today)"),
+    OpenApiParameter("queue", str, description="a queue's name (default: all)"),
+    OpenApiParameter("target", str, description="an affected target's name (default: all)"),
+    OpenApiParameter("group", str, enum=list(reports.GRAINS), description="volume per day or week"),
+]
+
+
+class DeskReportView(APIView):
+    """The service desk's report for a period: volume, backlog, SLA attainment, first contact
+    resolution, reopen rate, CSAT, top categories and ERP modules, workload, deflection
+    (definitions in docs/servicedesk.md). A rate without data is null, never 0."""
+
+    required_permissions = ("servicedesk.view_reports",)
+
+    @extend_schema(parameters=REPORT_PARAMETERS, responses={200: dict})
+    def get(self, request):
+        given = request.query_params
+        try:
+            period = reports.parse_period(
+                given.get("from"),
+                given.get("to"),
+                queue=given.get("queue"),
+                target=given.get("target"),
+                grain=given.get("group"),
+            )
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(reports.desk_report(period))
+
+
+urlpatterns = [
+    path("servicedesk/reports/", DeskReportView.as_view(), name="servicedesk-reports"),
+]

@@ -1,11 +1,14 @@
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
 from erpkeeper.lib.roles import Role, Rule
 
 # The conversation: tickets, their messages and attachments.
 CONVERSATION = ("ticket", "ticketmessage", "attachment")
+# The desk's reports (servicedesk.view_reports): agents, managers and administrators.
+REPORTS = Rule(app="servicedesk", action="view_reports")
 
 
 class ServicedeskConfig(ErpKeeperAppConfig):
@@ -24,6 +27,14 @@ class ServicedeskConfig(ErpKeeperAppConfig):
         NavItem.for_model(
             Section.SERVICE, _("Announcements"), "campaign", "servicedesk.announcement", 14
         ),
+        NavItem(
+            Section.SERVICE,
+            pgettext_lazy("service desk", "Reports"),
+            "bar_chart",
+            "admin:servicedesk_ticket_reports",
+            "servicedesk.view_reports",
+            15,
+        ),
     )
     dashboard = ("erpkeeper.servicedesk.dashboard:contribute",)
     role_rules = {
@@ -35,7 +46,10 @@ class ServicedeskConfig(ErpKeeperAppConfig):
             Rule(app="servicedesk", action=("add", "change"), model=(*CONVERSATION, "cannedreply")),
             # What the portal's users read: agents post and take down announcements.
             Rule(app="servicedesk", action=("add", "change", "delete"), model="announcement"),
+            REPORTS,
         ),
+        # Managers follow the desk through its reports (administrators may do everything).
+        Role.MANAGER: (REPORTS,),
         # Ops engineers work the incidents that alerts open.
         Role.OPS_ENGINEER: (Rule(app="servicedesk", action=("add", "change"), model=CONVERSATION),),
     }

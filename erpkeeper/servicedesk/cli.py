@@ -5,6 +5,7 @@
     erpkeeper --as helen ticket reply ERP-2026-000123 --body "Fixed." [--note] [--attach f.png]
     erpkeeper ticket assign ERP-2026-000123 helen   (or --nobody)
     erpkeeper ticket status ERP-2026-000123 waiting · erpkeeper ticket close ERP-2026-000123
+    erpkeeper ticket report --from 2026-11-01 --to 2026-11-30 [--queue NAME] [--xlsx FILE]
     erpkeeper mail-in < message.eml       (for a mail server's pipe: one RFC 822 message)
 
 Acting as ``--as USER`` makes that user the author of what is written; without it the CLI
@@ -13,6 +14,7 @@ writes as the system.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from django.core.exceptions import ValidationError
 
 from erpkeeper.core.audit import acting_user
 from erpkeeper.lib.cli import (
+    EXIT_FAILED,
     EXIT_NOT_FOUND,
     EXIT_USAGE,
     CommandError,
@@ -42,7 +45,8 @@ from erpkeeper.servicedesk.models import (
     TicketStatus,
     Via,
 )
-from erpkeeper.servicedesk.services import IncomingFile, MailRejected
+from erpkeeper.servicedesk.services import IncomingFile, MailRejected, reports
+from erpkeeper.servicedesk.services.report_export import report_workbook
 from erpkeeper.targets.models import Target
 
 LIST_COLUMNS = ["number", "status", "priority", "sla", "due", "queue", "assignee", "subject"]
@@ -74,6 +78,7 @@ def register(sub) -> None:
     close = actions.add_parser("close", help="close a ticket for good")
     close.add_argument("ticket", help="number or id")
     close.set_defaults(handler=handle_close)
+    _register_report(actions)
     mail_in = sub.add_parser("mail-in", help="file one RFC 822 message read on stdin")
     mail_in.set_defaults(handler=handle_mail_in)
 
@@ -102,6 +107,18 @@ def _register_reply(actions) -> None:
     reply.add_argument("--canned", metavar="NAME", help="a canned reply instead of a text")
     reply.add_argument("--attach", action="append", metavar="FILE", default=[])
     reply.set_defaults(handler=handle_reply)
+
+
+def _register_report(actions) -> None:
+    report = actions.add_parser(
+        "report", help="the desk's report for a period (--json, or --xlsx FILE: one sheet each)"
+    )
+    report.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="default: 30 days ago")
+    report.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="default: today")
+    report.add_argument("--queue", metavar="NAME")
+    report.add_argument("--target", metavar="NAME")
+    report.add_argument("--group", choices=reports.GRAINS, help="volume per day or per week")
+    report.set_defaults(handler=handle_report)
 
 
 # -- handlers --------------------------------------------------------------------------------------
@@ -187,6 +204,74 @@ def handle_close(args) -> int:
     ticket = _apply(services.close, find_ticket(args.ticket))
     emit(args, ticket_row(ticket), f"{ticket.number} closed")
     return 0
+
+
+def handle_report(args) -> int:
+    try:
+        period = reports.parse_period(
+            args.start, args.end, queue=args.queue, target=args.target, grain=args.group
+        )
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    report = reports.desk_report(period)
+    if getattr(args, "xlsx", None):
+        write_report_workbook(args, report)
+    else:
+        emit(args, report, report_text(report))
+    return 0
+
+
+def write_report_workbook(args, report: dict) -> None:
+    try:
+        with open(args.xlsx, "wb") as handle:
+            handle.write(report_workbook(report))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CommandError(
+            f"cannot write {args.xlsx}: {reason}", EXIT_FAILED, "unwritable"
+        ) from None
+    if getattr(args, "json", False):
+        print(json.dumps({"written": args.xlsx}))
+    else:
+        print(f"report written to {args.xlsx}")
+
+
+def report_text(report: dict) -> str:
+    """The report's headline numbers, one line each (all of it: --json or --xlsx)."""
+    period, volume, csat = report["period"], report["volume"], report["csat"]
+    created, resolved = (sum(row[key] for row in volume) for key in ("created", "resolved"))
+    ages = ", ".join(f"{row['age']} {row['tickets']}" for row in report["backlog"]["ages"])
+    sla = ", ".join(
+        f"{row['priority']} response {_rate(row['response_percent'])}"
+        f" resolution {_rate(row['resolution_percent'])}"
+        for row in report["sla"]
+    )
+    workload = ", ".join(
+        f"{row['assignee'] or 'nobody'} {row['active']} active / {row['resolved']} resolved"
+        for row in report["workload"]
+    )
+    return "\n".join(
+        [
+            f"period {period['from']} .. {period['to']}, queue {period['queue'] or 'all'}",
+            f"created {created}, resolved {resolved}",
+            f"backlog {report['backlog']['total']}: {ages}",
+            f"SLA met: {sla}",
+            _share("first contact resolution", report["first_contact_resolution"],
+                   "first_contact", "resolved"),
+            _share("reopened", report["reopened"], "reopened", "resolved"),
+            f"satisfaction {csat['average'] or 'no data'} ({csat['ratings']} ratings)",
+            _share("deflection", report["deflection"], "deflected", "searches"),
+            f"workload: {workload or 'none'}",
+        ]
+    )  # fmt: skip
+
+
+def _share(name: str, measure: dict, part: str, whole: str) -> str:
+    return f"{name} {_rate(measure['percent'])} ({measure[part]}/{measure[whole]})"
+
+
+def _rate(value) -> str:
+    return "no data" if value is None else f"{value} %"
 
 
 def handle_mail_in(args) -> int:

@@ -133,6 +133,7 @@ RULES = {
     ("ticket-reply", "post"): "servicedesk.change_ticket",
     ("ticket-assign", "post"): "servicedesk.change_ticket",
     ("ticket-status", "post"): "servicedesk.change_ticket",
+    ("servicedesk-reports", "get"): "servicedesk.view_reports",
     ("security-snapshot-list", "get"): "security.view_accesssnapshot",
     ("security-snapshot-list", "post"): "security.add_accesssnapshot",
     ("security-snapshot-detail", "get"): "security.view_accesssnapshot",
