@@ -298,3 +298,16 @@ def test_statuses_of_the_history_are_as_built(history):
     # A guard on the fixture itself: the report tests above rely on these.
     assert Ticket.objects.filter(status=TicketStatus.WAITING).count() == 1
     assert Ticket.objects.filter(reopen_count=1).count() == 1
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC"])
+def test_days_and_weeks_are_those_of_the_platforms_time_zone(desk, zone):
+    # Beijing keeps one offset (counted by SQLite's own date()); Berlin and New York change
+    # theirs around the period (counted by Django's time zone functions): the same days.
+    with timezone.override(zone):
+        for when in (at(11, 2, 0, 10), at(11, 2, 23, 30), at(11, 3, 0, 30), at(11, 8, 23, 59)):
+            opened(when)
+        daily = {row["period"]: row["created"] for row in november()["volume"] if row["created"]}
+        weekly = {row["period"]: row["created"] for row in november(grain="week")["volume"]}
+    assert daily == {"2026-11-02": 2, "2026-11-03": 1, "2026-11-08": 1}
+    assert weekly["2026-11-02"] == 4 and weekly["2026-10-26"] == 0

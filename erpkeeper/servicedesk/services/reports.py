@@ -25,7 +25,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -38,6 +50,7 @@ from erpkeeper.servicedesk.models import (
     Queue,
     Ticket,
     TicketCategory,
+    TicketMessage,
     Via,
 )
 from erpkeeper.servicedesk.services.tickets import ACTIVE
@@ -202,8 +215,9 @@ def percent(part: int, whole: int) -> float | None:
 def volume(tickets: QuerySet[Ticket], period: ReportPeriod) -> list[dict]:
     """Tickets created and resolved per day (or week, from Monday), every one of the period
     listed, quiet ones with zeros."""
-    created = _per_bucket(tickets.filter(_in("created", period)), "created", period.grain)
-    resolved = _per_bucket(_resolved_in(tickets, period), "resolved_at", period.grain)
+    grain = period.grain
+    created = _per_bucket(tickets.filter(_in("created", period)), "created", grain, period)
+    resolved = _per_bucket(_resolved_in(tickets, period), "resolved_at", grain, period)
     return [
         {
             "period": day.isoformat(),
@@ -214,11 +228,44 @@ def volume(tickets: QuerySet[Ticket], period: ReportPeriod) -> list[dict]:
     ]
 
 
-def _per_bucket(tickets: QuerySet[Ticket], field: str, grain: str) -> dict[dt.date, int]:
-    zone = timezone.get_current_timezone()
-    trunc = TruncDate(field, tzinfo=zone) if grain == "day" else TruncWeek(field, tzinfo=zone)
-    rows = tickets.order_by().annotate(bucket=trunc).values("bucket").annotate(n=Count("pk"))
+def _per_bucket(
+    tickets: QuerySet[Ticket], field: str, grain: str, period: ReportPeriod
+) -> dict[dt.date, int]:
+    rows = (
+        tickets.order_by()
+        .annotate(bucket=bucket_of(field, grain, period))
+        .values("bucket")
+        .annotate(n=Count("pk"))
+    )
     return {_as_date(row["bucket"]): row["n"] for row in rows}
+
+
+def bucket_of(field: str, grain: str, period: ReportPeriod):
+    """The local day (or the Monday of the week) of ``field``, computed by the database.
+
+    Django's TruncDate with a time zone calls a Python function per row on SQLite (seconds for
+    100,000 tickets); when the zone keeps one UTC offset over the period (Beijing time always
+    does), SQLite's own date() with that offset gives the same day at native speed."""
+    zone = timezone.get_current_timezone()
+    offset = _fixed_offset(zone, period)
+    if connection.vendor != "sqlite" or offset is None:
+        return TruncDate(field, tzinfo=zone) if grain == "day" else TruncWeek(field, tzinfo=zone)
+    shift = f"'{int(offset.total_seconds() // 60):+d} minutes'"
+    week = ", '-6 days', 'weekday 1'" if grain == "week" else ""
+    return Func(
+        F(field), template=f"date(%(expressions)s, {shift}{week})", output_field=DateField()
+    )
+
+
+def _fixed_offset(zone, period: ReportPeriod) -> dt.timedelta | None:
+    """The zone's UTC offset if it is the same on every day of the period (and a week
+    around it), else None."""
+    first = period.since - dt.timedelta(days=7)
+    offsets = {
+        (first + dt.timedelta(days=day)).astimezone(zone).utcoffset()
+        for day in range((period.until - first).days + 2)
+    }
+    return offsets.pop() if len(offsets) == 1 else None
 
 
 def _as_date(value) -> dt.date:
@@ -319,19 +366,23 @@ def first_contact_resolution(tickets: QuerySet[Ticket], period: ReportPeriod) ->
     an agent (the agent's first public reply is the first response; the description, even one
     written by an agent for the requester, comes before it)."""
     resolved = _resolved_in(tickets, period)
-    agent_replies = Count(
-        "messages",
-        filter=Q(
-            messages__kind=MessageKind.REPLY,
-            messages__from_requester=False,
-            messages__via__in=HUMAN_VIA,
-            messages__created__gte=F("first_response_at"),
-        ),
+    # A count per ticket through the messages' ticket index: quicker than grouping a join.
+    agent_replies = (
+        TicketMessage.objects.filter(
+            ticket=OuterRef("pk"),
+            kind=MessageKind.REPLY,
+            from_requester=False,
+            via__in=HUMAN_VIA,
+            created__gte=OuterRef("first_response_at"),
+        )
+        .order_by()
+        .values("ticket")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     first_contact = (
         resolved.filter(reopen_count=0, first_response_at__isnull=False)
-        .order_by()
-        .annotate(agent_replies=agent_replies)
+        .annotate(agent_replies=Subquery(agent_replies, output_field=IntegerField()))
         .filter(agent_replies=1)
         .count()
     )
@@ -357,9 +408,8 @@ def csat(tickets: QuerySet[Ticket], period: ReportPeriod) -> dict:
     """Ratings of the tickets resolved in the period: overall, per week, the latest comments."""
     rated = _resolved_in(tickets, period).filter(csat_rating__isnull=False).order_by()
     overall = rated.aggregate(ratings=Count("pk"), average=Avg("csat_rating"))
-    zone = timezone.get_current_timezone()
     weeks = (
-        rated.annotate(week=TruncWeek("resolved_at", tzinfo=zone))
+        rated.annotate(week=bucket_of("resolved_at", "week", period))
         .values("week")
         .annotate(ratings=Count("pk"), average=Avg("csat_rating"))
     )
