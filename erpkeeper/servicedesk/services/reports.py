@@ -492,10 +492,11 @@ def workload(tickets: QuerySet[Ticket], period: ReportPeriod) -> list[dict]:
 
 
 def _workload_row(row: dict) -> dict:
-    full_name = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
+    names = (row["assignee__first_name"], row["assignee__last_name"])
+    full_name = " ".join(name for name in names if name)
     return {
         "assignee": row["assignee__username"],
-        "name": full_name or row["assignee__username"],
+        "name": full_name or row["assignee__username"],  # None: nobody
         "active": row["active"],
         **{str(status): row[f"status_{status}"] for status in ACTIVE},
         "resolved": row["resolved"],
