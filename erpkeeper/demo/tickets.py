@@ -1,4 +1,4 @@
-"""A plausible service desk history for the demo: about 300 tickets over the past 60 days, so
+"""A plausible service desk history for the demo: about 240 tickets over the past 60 days, so
 that the desk and its reports show something on a fresh ``make up``.
 
 Everything goes through the desk's own services (``open_ticket``, ``assign``, ``reply``,
@@ -29,7 +29,7 @@ from erpkeeper.servicedesk.sla.clock import DAY_KEYS
 
 SOURCE = "demo:"
 DAYS = 60
-TICKETS = 300
+TICKETS = 240
 SEED = 14
 AGENTS = (("wang.fang", "Fang", "Wang"), ("zhao.lei", "Lei", "Zhao"), ("chen.jing", "Jing", "Chen"))
 QUEUES = {

@@ -24,14 +24,15 @@ def _summary():
 
 
 def test_the_demo_fills_the_desk_once_quickly_and_the_same_way(db):
-    started = time.monotonic()
-    assert ensure_demo_tickets(now=NOW) == 300
-    assert time.monotonic() - started < 5
+    # Processor time, not the wall clock: a machine busy with other work does not fail it.
+    started = time.process_time()
+    assert ensure_demo_tickets(now=NOW) == 240
+    assert time.process_time() - started < 5
     first = _summary()
     assert ensure_demo_tickets(now=NOW) == 0  # made once
     assert _summary() == first
     Ticket.objects.all().delete()
-    assert ensure_demo_tickets(now=NOW) == 300
+    assert ensure_demo_tickets(now=NOW) == 240
     assert [row[1:] for row in _summary()] == [row[1:] for row in first]  # seeded
 
 
@@ -41,7 +42,7 @@ def test_the_demo_history_gives_every_report_something_to_show(db):
     report = reports.desk_report(period, now=NOW)
     statuses = set(Ticket.objects.values_list("status", flat=True))
     assert statuses == {status.value for status in TicketStatus}
-    assert 200 <= sum(row["created"] for row in report["volume"]) <= 300
+    assert 150 <= sum(row["created"] for row in report["volume"]) <= 240
     assert report["backlog"]["total"] > 10
     assert report["reopened"]["reopened"] > 0
     assert report["csat"]["ratings"] > 50 and report["csat"]["comments"]
