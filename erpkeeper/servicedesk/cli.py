@@ -5,7 +5,7 @@
     erpkeeper --as helen ticket reply ERP-2026-000123 --body "Fixed." [--note] [--attach f.png]
     erpkeeper ticket assign ERP-2026-000123 helen   (or --nobody)
     erpkeeper ticket status ERP-2026-000123 waiting · erpkeeper ticket close ERP-2026-000123
-    erpkeeper ticket report --from 2026-11-01 --to 2026-11-30 [--queue NAME] [--xlsx FILE]
+    erpkeeper ticket report --from 2026-11-01 --to 2026-11-30 [--queue NAME] [--xlsx|--pdf FILE]
     erpkeeper mail-in < message.eml       (for a mail server's pipe: one RFC 822 message)
 
 Acting as ``--as USER`` makes that user the author of what is written; without it the CLI
@@ -34,6 +34,7 @@ from erpkeeper.lib.cli import (
     validation_error,
 )
 from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
+from erpkeeper.lib.pdf import PdfUnavailable
 from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.filters import TicketFilterSet
 from erpkeeper.servicedesk.models import (
@@ -46,7 +47,7 @@ from erpkeeper.servicedesk.models import (
     Via,
 )
 from erpkeeper.servicedesk.services import IncomingFile, MailRejected, reports
-from erpkeeper.servicedesk.services.report_export import report_workbook
+from erpkeeper.servicedesk.services.report_export import report_pdf, report_workbook
 from erpkeeper.targets.models import Target
 
 LIST_COLUMNS = ["number", "status", "priority", "sla", "due", "queue", "assignee", "subject"]
@@ -118,6 +119,7 @@ def _register_report(actions) -> None:
     report.add_argument("--queue", metavar="NAME")
     report.add_argument("--target", metavar="NAME")
     report.add_argument("--group", choices=reports.GRAINS, help="volume per day or per week")
+    report.add_argument("--pdf", metavar="FILE", help="write the report's tables as a PDF")
     report.set_defaults(handler=handle_report)
 
 
@@ -215,25 +217,29 @@ def handle_report(args) -> int:
         raise validation_error(exc) from None
     report = reports.desk_report(period)
     if getattr(args, "xlsx", None):
-        write_report_workbook(args, report)
+        write_report_file(args, args.xlsx, report_workbook, report)
+    elif args.pdf:
+        write_report_file(args, args.pdf, report_pdf, report)
     else:
         emit(args, report, report_text(report))
     return 0
 
 
-def write_report_workbook(args, report: dict) -> None:
+def write_report_file(args, path: str, make, report: dict) -> None:
     try:
-        with open(args.xlsx, "wb") as handle:
-            handle.write(report_workbook(report))
+        content = make(report)
+    except PdfUnavailable as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "pdf_unavailable") from None
+    try:
+        with open(path, "wb") as handle:
+            handle.write(content)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise CommandError(
-            f"cannot write {args.xlsx}: {reason}", EXIT_FAILED, "unwritable"
-        ) from None
+        raise CommandError(f"cannot write {path}: {reason}", EXIT_FAILED, "unwritable") from None
     if getattr(args, "json", False):
-        print(json.dumps({"written": args.xlsx}))
+        print(json.dumps({"written": path}))
     else:
-        print(f"report written to {args.xlsx}")
+        print(f"report written to {path}")
 
 
 def report_text(report: dict) -> str:

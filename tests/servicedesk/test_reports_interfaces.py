@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 
 from erpkeeper.accounts import services as accounts
 from erpkeeper.cli import main
-from tests.servicedesk.test_reports import history  # noqa: F401  (the hand-built history)
 
 API = "/api/v1/servicedesk/reports/"
 PAGE = "/servicedesk/ticket/reports/"
@@ -23,7 +22,7 @@ NOVEMBER = {"from": "2026-11-01", "to": "2026-11-30"}
 # -- API ------------------------------------------------------------------------------------------
 
 
-def test_the_api_gives_the_report_of_the_period(history, helen, api_client_for):  # noqa: F811
+def test_the_api_gives_the_report_of_the_period(history, helen, api_client_for):
     answer = api_client_for(helen).get(API, {**NOVEMBER, "queue": "Helpdesk"})
     assert answer.status_code == 200
     report = answer.json()
@@ -67,7 +66,7 @@ def test_agents_managers_and_administrators_see_reports_others_do_not(
 # -- CLI ------------------------------------------------------------------------------------------
 
 
-def test_the_cli_prints_the_report_as_text_and_json(history, capsys):  # noqa: F811
+def test_the_cli_prints_the_report_as_text_and_json(history, capsys):
     assert main(["ticket", "report", "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
     text = capsys.readouterr().out
     assert "period 2026-11-01 .. 2026-11-30" in text
@@ -77,7 +76,7 @@ def test_the_cli_prints_the_report_as_text_and_json(history, capsys):  # noqa: F
     assert report["first_contact_resolution"]["percent"] == 50.0
 
 
-def test_the_cli_writes_one_sheet_per_measure(history, tmp_path, capsys):  # noqa: F811
+def test_the_cli_writes_one_sheet_per_measure(history, tmp_path, capsys):
     target = tmp_path / "desk.xlsx"
     argv = ["ticket", "report", "--from", "2026-11-01", "--to", "2026-11-30", "--xlsx", str(target)]
     assert main(argv) == 0
@@ -110,7 +109,7 @@ def test_the_cli_says_when_the_workbook_cannot_be_written(desk, tmp_path, capsys
 # -- console --------------------------------------------------------------------------------------
 
 
-def test_the_page_shows_charts_and_rates_in_english(history, helen, console_client_for):  # noqa: F811
+def test_the_page_shows_charts_and_rates_in_english(history, helen, console_client_for):
     answer = console_client_for(helen).get(PAGE, NOVEMBER)
     assert answer.status_code == 200
     page = answer.content.decode()
@@ -124,7 +123,7 @@ def test_the_page_shows_charts_and_rates_in_english(history, helen, console_clie
     assert "/servicedesk/ticket/reports/export/?from=2026-11-01&amp;to=2026-11-30" in page
 
 
-def test_the_page_renders_in_chinese(history, helen, console_client_for):  # noqa: F811
+def test_the_page_renders_in_chinese(history, helen, console_client_for):
     accounts.set_language(helen, "zh-hans")
     page = console_client_for(helen).get(PAGE, NOVEMBER).content.decode()
     assert '<html lang="zh-hans"' in page
@@ -139,7 +138,7 @@ def test_a_bad_period_on_the_page_is_said_and_the_default_shown(desk, helen, con
     assert page.count('class="chart"') >= 2
 
 
-def test_the_page_exports_the_workbook(history, helen, console_client_for):  # noqa: F811
+def test_the_page_exports_the_workbook(history, helen, console_client_for):
     answer = console_client_for(helen).get(EXPORT, NOVEMBER)
     assert answer.status_code == 200
     assert answer["Content-Disposition"].startswith('attachment; filename="servicedesk-report-')
@@ -155,3 +154,14 @@ def test_the_page_and_its_link_are_kept_from_other_roles(desk, olga, victor, con
         assert client.get(PAGE).status_code == 403
         assert client.get(EXPORT).status_code == 403
         assert PAGE not in client.get("/").content.decode()
+
+
+def test_the_page_and_the_cli_make_a_pdf_of_the_tables(
+    history, helen, console_client_for, tmp_path
+):
+    answer = console_client_for(helen).get("/servicedesk/ticket/reports/pdf/", NOVEMBER)
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    target = tmp_path / "desk.pdf"
+    argv = ["ticket", "report", "--from", "2026-11-01", "--to", "2026-11-30", "--pdf", str(target)]
+    assert main(argv) == 0
+    assert target.read_bytes().startswith(b"%PDF")

@@ -19,9 +19,10 @@ from django.utils.translation import pgettext
 
 from erpkeeper.lib.admin import BAD_COLOR, OK_COLOR, WARNING_COLOR
 from erpkeeper.lib.cli import validation_text
+from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
 from erpkeeper.servicedesk.models import Priority, Queue, TicketStatus
 from erpkeeper.servicedesk.services import reports
-from erpkeeper.servicedesk.services.report_export import AGE_LABELS, report_workbook
+from erpkeeper.servicedesk.services.report_export import AGE_LABELS, report_pdf, report_workbook
 
 PERMISSION = "servicedesk.view_reports"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,24 +61,41 @@ def reports_page(request, admin_site) -> HttpResponse:
         "export_url": reverse("admin:servicedesk_ticket_reports_export")
         + "?"
         + urlencode(_query(period)),
+        "pdf_url": reverse("admin:servicedesk_ticket_reports_pdf")
+        + "?"
+        + urlencode(_query(period)),
     }
     return TemplateResponse(request, "servicedesk/admin/reports.html", context)
 
 
 def export_workbook(request) -> HttpResponse:
     """The page's report as an XLSX workbook."""
+    return _export(request, report_workbook, XLSX_CONTENT_TYPE, "xlsx")
+
+
+def export_pdf(request) -> HttpResponse:
+    """The page's report's tables as a PDF."""
+    return _export(request, report_pdf, PDF_CONTENT_TYPE, "pdf")
+
+
+def _export(request, make, content_type: str, extension: str) -> HttpResponse:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     given = {name: request.GET.get(name, "").strip() for name in PERIOD_FIELDS}
+    back = reverse("admin:servicedesk_ticket_reports") + "?" + urlencode(given)
     try:
         period = reports.parse_period(given["from"], given["to"], queue=given["queue"])
+        content = make(reports.desk_report(period))
     except ValidationError as exc:
         messages.error(request, validation_text(exc))
-        return redirect(reverse("admin:servicedesk_ticket_reports"))
-    workbook = report_workbook(reports.desk_report(period))
-    response = HttpResponse(workbook, content_type=XLSX_CONTENT_TYPE)
+        return redirect(back)
+    except PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    response = HttpResponse(content, content_type=content_type)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="servicedesk-report-{stamp}.xlsx"'
+    name = f"servicedesk-report-{stamp}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

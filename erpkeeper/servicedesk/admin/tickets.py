@@ -366,6 +366,7 @@ class TicketAdmin(ServiceSaveMixin, ModelAdmin):
                 wrap(reports.export_workbook),
                 name="servicedesk_ticket_reports_export",
             ),
+            path("reports/pdf/", wrap(reports.export_pdf), name="servicedesk_ticket_reports_pdf"),
             path(
                 "<int:pk>/attachment/<int:attachment_id>/",
                 wrap(self.attachment_view),

@@ -1,11 +1,14 @@
 """The service desk's report as a workbook, one sheet per measure, with headers in the
-reader's language (the console's *Export to Excel* and ``erpkeeper ticket report --xlsx``)."""
+reader's language (the console's *Export to Excel* and ``erpkeeper ticket report --xlsx``), and
+the same tables as a printable PDF (*PDF*, ``--pdf``)."""
 
 from __future__ import annotations
 
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from erpkeeper.lib.pdf import pdf_bytes
 from erpkeeper.servicedesk.models import Priority, TicketStatus
 
 AGE_LABELS = {
@@ -23,6 +26,22 @@ def report_workbook(report: dict) -> bytes:
     from erpkeeper.lib.exports import workbook_bytes  # noqa: PLC0415
 
     return workbook_bytes(report_sheets(report))
+
+
+def report_pdf(report: dict) -> bytes:
+    """The report's tables as a PDF (CJK fonts embedded); PdfUnavailable without the
+    system's Pango library."""
+    return pdf_bytes(report_html(report))
+
+
+def report_html(report: dict) -> str:
+    tables = [
+        (title, [header for _key, header in columns],
+         [["" if row.get(key) is None else str(row.get(key)) for key, _h in columns]
+          for row in rows])
+        for title, rows, columns in report_sheets(report)
+    ]  # fmt: skip
+    return render_to_string("servicedesk/report_print.html", {"report": report, "tables": tables})
 
 
 def report_sheets(report: dict) -> list[tuple[str, list[dict], list[tuple[str, str]]]]:
