@@ -8,6 +8,7 @@ import time
 
 from django.utils import timezone
 
+from erpkeeper.cli.up import ensure_demo_desk
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.servicedesk.models import Ticket, TicketStatus
 from erpkeeper.servicedesk.services import reports
@@ -24,10 +25,11 @@ def _summary():
 
 
 def test_the_demo_fills_the_desk_once_quickly_and_the_same_way(db):
-    # Processor time, not the wall clock: a machine busy with other work does not fail it.
+    # About 2-3 s on an idle machine (docs/servicedesk.md); processor time with room to spare,
+    # so that a machine busy with other tests does not fail it, while a slip into a loop does.
     started = time.process_time()
     assert ensure_demo_tickets(now=NOW) == 240
-    assert time.process_time() - started < 5
+    assert time.process_time() - started < 10
     first = _summary()
     assert ensure_demo_tickets(now=NOW) == 0  # made once
     assert _summary() == first
@@ -53,3 +55,10 @@ def test_the_demo_history_gives_every_report_something_to_show(db):
     assert len(report["categories"]) == 6 and report["erp_modules"]
     assert {row["assignee"] for row in report["workload"]} >= {"wang.fang", "zhao.lei", "chen.jing"}
     assert report["deflection"]["percent"] is None  # no knowledge base: no invented numbers
+
+
+def test_erpkeeper_up_fills_the_demo_desk_and_says_so(db, capsys):
+    ensure_demo_desk()
+    assert "✓ demo service desk: 240 tickets of the past 60 days" in capsys.readouterr().out
+    ensure_demo_desk()  # a later start: nothing more, nothing said
+    assert capsys.readouterr().out == ""
