@@ -8,10 +8,15 @@ import io
 import json
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from erpkeeper.accounts import services as accounts
 from erpkeeper.cli import main
+from erpkeeper.servicedesk.models import HelpSearch
+from erpkeeper.servicedesk.services import portal
+from tests.servicedesk.test_portal import make_portal_user
 
 API = "/api/v1/servicedesk/reports/"
 PAGE = "/servicedesk/ticket/reports/"
@@ -165,3 +170,37 @@ def test_the_page_and_the_cli_make_a_pdf_of_the_tables(
     argv = ["ticket", "report", "--from", "2026-11-01", "--to", "2026-11-30", "--pdf", str(target)]
     assert main(argv) == 0
     assert target.read_bytes().startswith(b"%PDF")
+
+
+# -- the portal records what deflection counts -----------------------------------------------------
+
+
+def test_the_portal_records_visits_with_suggestions_and_the_ticket_that_followed(desk, monkeypatch):
+    user = make_portal_user("paula")
+    client = Client()
+    client.force_login(user)
+    suggest = reverse("portal:suggest")
+    # Nothing suggested (the knowledge base is not there): nothing recorded.
+    client.get(suggest, {"q": "invoice"})
+    assert HelpSearch.objects.count() == 0
+    # A knowledge base that suggests: one visit, however long the typing.
+    articles = [{"title": "Closing a period", "url": "/kb/1/"}]
+    monkeypatch.setattr(portal, "suggest_articles", lambda text: articles)
+    client.get(suggest, {"q": "invoice"})
+    client.get(suggest, {"q": "invoice will not post"})
+    search = HelpSearch.objects.get()
+    assert (search.query, search.suggestions, search.ticket) == ("invoice will not post", 1, None)
+    client.post(
+        reverse("portal:ticket-new"),
+        {
+            "subject": "Invoice will not post",
+            "category": "error",
+            "erp_module": "account",
+            "target": "",
+            "impact": "low",
+            "urgency": "medium",
+            "body": "The period is closed.",
+        },
+    )
+    search.refresh_from_db()
+    assert search.ticket is not None and search.ticket.requester == user
