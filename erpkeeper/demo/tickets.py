@@ -60,11 +60,10 @@ SUBJECTS = (
 )
 LEVELS = (("high", 1), ("medium", 3), ("low", 4))
 RATINGS = ((5, 40), (4, 33), (3, 15), (2, 8), (1, 4))
-COMMENTS = (
-    "很快就解决了，谢谢！",
-    "回复及时，说明清楚。",
+# What a requester writes with a good rating (4-5) and with a poorer one (1-3).
+PRAISE = ("很快就解决了，谢谢！", "回复及时，说明清楚。", "Quick and clear, thank you.")
+CRITICISM = (
     "问题解决了，但等了比较久。",
-    "Quick and clear, thank you.",
     "第二次才真正解决。",
     "Took two days, but it works now.",
     "希望能更早通知进度。",
@@ -186,9 +185,15 @@ def _plan(randomly: random.Random, number: int, created: dt.datetime, now: dt.da
         reopen=resolved and randomly.random() < 0.08 and resolve_after < age - 2 * 24 * 60,
         waiting=not resolved and answer_after is not None and randomly.random() < 0.3,
         rating=rating,
-        comment=randomly.choice(COMMENTS) if rating and randomly.random() < 0.4 else "",
+        comment=_comment(randomly, rating),
         close=resolved and age - resolve_after > 8 * 24 * 60 and randomly.random() < 0.6,
     )
+
+
+def _comment(randomly: random.Random, rating: int | None) -> str:
+    if not rating or randomly.random() > 0.4:
+        return ""
+    return randomly.choice(PRAISE if rating >= 4 else CRITICISM)
 
 
 def _resolution(randomly: random.Random, age: float, answer_after: int | None) -> int | None:
