@@ -314,8 +314,11 @@ class Ticket(models.Model):
             models.Index(fields=["sla_status", "sla_warn_at"], name="sd_ticket_sla_warn"),
             models.Index(fields=["-created"], name="sd_ticket_created"),
             models.Index(fields=["-updated"], name="sd_ticket_updated"),
-            # Reports: what was resolved in a period.
+            # Reports: what was answered, resolved or due in a period.
             models.Index(fields=["resolved_at"], name="sd_ticket_resolved"),
+            models.Index(fields=["first_response_at"], name="sd_ticket_responded"),
+            models.Index(fields=["first_response_due"], name="sd_ticket_response_due"),
+            models.Index(fields=["resolution_due"], name="sd_ticket_resolution_due"),
         ]
         permissions = [("view_reports", _("Can view the service desk's reports"))]
 

@@ -325,8 +325,16 @@ def sla_attainment(tickets: QuerySet[Ticket], period: ReportPeriod, now: dt.date
         & Q(resolution_due__lt=late_until, status__in=ACTIVE)
         & unanswered
     )
+    # Only tickets with a clock event in the period can count (each term has its index).
+    events = (
+        _in("first_response_at", period)
+        | _in("first_response_due", period)
+        | _in("resolved_at", period)
+        | _in("resolution_due", period)
+    )
     rows = (
-        tickets.order_by()
+        tickets.filter(events)
+        .order_by()
         .values("priority")
         .annotate(
             response_met=Count(
