@@ -33,6 +33,13 @@ PUBLIC_URL = env.envstr("ERPKEEPER_PUBLIC_URL", "")
 NOTIFICATION_CONNECT_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_CONNECT_TIMEOUT", 5.0, 0.1)
 NOTIFICATION_READ_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_READ_TIMEOUT", 10.0, 0.1)
 
+# The code review of custom ERP modules (docs/performance.md "ERP code health"): the time one
+# review may take in all (tools still running then are stopped), and vulture's confidence threshold.
+CODE_REVIEW_TIME_LIMIT = env.envint("ERPKEEPER_CODE_REVIEW_TIME_LIMIT", 600, minimum=10)
+CODE_REVIEW_MIN_CONFIDENCE = env.envint(
+    "ERPKEEPER_CODE_REVIEW_MIN_CONFIDENCE", 60, minimum=0, maximum=100
+)
+
 # Signing in to the console (docs/accounts.md): the roles that must use two-factor
 # authentication (empty: nobody must), how long a browser may skip the code (0: never), and how
 # long a console session lasts without activity.
@@ -97,6 +104,7 @@ SERVICEDESK_ATTACHMENT_TYPES = env.envlist(
 # The e-mail channel whose SMTP server mails people (ticket requesters); empty: the first enabled.
 MAIL_CHANNEL = env.envstr("ERPKEEPER_MAIL_CHANNEL", "")
 SERVICEDESK_TICKET_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_TICKET_PREFIX", "ERP")
+SERVICEDESK_PROBLEM_PREFIX = env.envstr("ERPKEEPER_SERVICEDESK_PROBLEM_PREFIX", "PRB")
 INCIDENTS_FROM_ALERTS = env.envbool("ERPKEEPER_INCIDENTS_FROM_ALERTS", True)
 INCIDENT_SEVERITIES = env.envlist("ERPKEEPER_INCIDENT_SEVERITIES", ["critical"])
 # The portal's self-registration: the e-mail domains (example.com) whose people may create a
@@ -253,6 +261,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["erpkeeper.lib.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "erpkeeper.lib.api.Pagination",
+    # JSON, the browsable pages, and ?format=xlsx on every list.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "erpkeeper.lib.api.XlsxRenderer",
+    ],
     # Each list's filters: its viewset's filterset_class (<app>/filters.py), on the list only.
     "DEFAULT_FILTER_BACKENDS": ["erpkeeper.lib.api.ListFilterBackend"],
     "PAGE_SIZE": 50,
@@ -282,6 +296,7 @@ SPECTACULAR_SETTINGS = {
         "HostKindEnum": "erpkeeper.monitoring.models.HostKind",
         "TicketKindEnum": "erpkeeper.servicedesk.models.TicketKind",
         "TicketStatusEnum": "erpkeeper.servicedesk.models.TicketStatus",
+        "ProblemStatusEnum": "erpkeeper.servicedesk.models.ProblemStatus",
         # A ticket's impact and urgency share their levels.
         "LevelEnum": "erpkeeper.servicedesk.models.Level",
         # Notifications, channels' minimum and performance findings grade severity alike.

@@ -47,5 +47,6 @@ urlpatterns = [
     path("", include("erpkeeper.core.urls")),
     path("", include("erpkeeper.monitoring.prometheus")),  # /metrics
     path("monitoring/charts/", include("erpkeeper.monitoring.urls")),  # console charts
+    path("performance/", include("erpkeeper.performance.urls")),  # capacity pages
     path("", admin.site.urls),
 ]

@@ -35,4 +35,9 @@ urlpatterns = [
         admin.site.admin_view(views.two_factor_disable),
         name="accounts-two-factor-disable",
     ),
+    path(
+        "two-factor/forget-browsers/",
+        admin.site.admin_view(views.two_factor_forget_browsers),
+        name="accounts-two-factor-forget-browsers",
+    ),
 ]

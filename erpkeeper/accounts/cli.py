@@ -82,6 +82,13 @@ def _register_user(sub) -> None:
     reset_2fa.add_argument("username")
     reset_2fa.set_defaults(handler=handle_user_2fa_reset)
 
+    forget = actions.add_parser(
+        "forget-browsers",
+        help=_("make every browser remembered for a user ask for the two-factor code again"),
+    )
+    forget.add_argument("username")
+    forget.set_defaults(handler=handle_user_forget_browsers)
+
     sign_ins = actions.add_parser("sign-ins", help=_("the sign-in history, newest first"))
     sign_ins.add_argument("username", nargs="?", help=_("only this user's sign-ins"))
     sign_ins.add_argument("--failed", action="store_true", help=_("only failed attempts"))
@@ -299,6 +306,17 @@ def handle_user_2fa_reset(args) -> int:
     if state.required:
         text += "\n" + _("their role requires it: they set it up again at their next sign-in")
     emit(args, {"username": name, "devices_removed": removed, "two_factor": state.as_dict()}, text)
+    return 0
+
+
+def handle_user_forget_browsers(args) -> int:
+    user = _find_user(args.username)
+    services.forget_remembered_browsers(user)
+    name = user.get_username()
+    text = _("every browser remembered for %(user)s asks for the two-factor code again") % {
+        "user": name
+    }
+    emit(args, {"username": name, "two_factor": services.two_factor_state(user).as_dict()}, text)
     return 0
 
 

@@ -29,6 +29,12 @@ class Profile(models.Model):
         default=False,
         help_text=_("Set for generated one-time passwords; cleared when the user picks their own."),
     )
+    browsers_forgotten_at = models.DateTimeField(
+        _("remembered browsers forgotten"),
+        null=True,
+        blank=True,
+        help_text=_("Browsers remembered before this time ask for the two-factor code again."),
+    )
 
     class Meta:
         verbose_name = _("profile")

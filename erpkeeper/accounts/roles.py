@@ -66,12 +66,19 @@ BASE_RULES: dict[Role, RoleRules] = {
 
 
 def role_rules() -> dict[Role, RoleRules]:
-    """Each role's rules: the base above plus every app's declared grants."""
+    """Each role's rules: the base above plus every app's declared grants and denials (an app
+    may take back what the base grants, e.g. VIEW_ALL on its personal data)."""
     merged = {}
     for role, base in BASE_RULES.items():
-        grants = [rule for config in erpkeeper_apps() for rule in config.role_rules.get(role, ())]
-        merged[role] = RoleRules(grant=(*base.grant, *grants), deny=base.deny)
+        declared = [_as_role_rules(config.role_rules.get(role, ())) for config in erpkeeper_apps()]
+        grants = [rule for rules in declared for rule in rules.grant]
+        denials = [rule for rules in declared for rule in rules.deny]
+        merged[role] = RoleRules(grant=(*base.grant, *grants), deny=(*base.deny, *denials))
     return merged
+
+
+def _as_role_rules(declared) -> RoleRules:
+    return declared if isinstance(declared, RoleRules) else RoleRules(grant=tuple(declared))
 
 
 def permission_keys(permissions, app_names: dict[str, str] | None = None):

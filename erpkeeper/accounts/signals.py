@@ -2,12 +2,14 @@
 writes the sign-in history."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_save, pre_save
 
 from erpkeeper.accounts.models import LoginRecord, Profile
 from erpkeeper.accounts.services import get_profile, record_failed_password, record_sign_in
 from erpkeeper.accounts.services.two_factor import SIGNAL_SENDER as TWO_FACTOR_SENDER
+from erpkeeper.accounts.services.users import portal_rule
 
 
 def create_profile(sender, instance, created, raw=False, **kwargs):
@@ -52,7 +54,35 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     record_failed_password(request, str(credentials.get("username") or ""))
 
 
+def keep_portal_rule_on_save(sender, instance, raw=False, **kwargs):
+    """A portal account saved with the staff or superuser flag (e.g. ticked on its page) loses
+    it again (accounts.services.users.portal_rule)."""
+    if not raw and instance.pk is not None:
+        portal_rule(instance)
+
+
+def keep_portal_rule_on_roles(sender, instance, action, reverse, pk_set=None, **kwargs):
+    """Roles given or taken by any path: the user (or, from a role's side, each user) is
+    brought under the portal rule."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    users = get_user_model().objects.filter(pk__in=pk_set or ()) if reverse else [instance]
+    for user in users:
+        if portal_rule(user):
+            user.save(update_fields=["is_staff", "is_superuser"])
+
+
 def connect() -> None:
+    m2m_changed.connect(
+        keep_portal_rule_on_roles,
+        sender=get_user_model().groups.through,
+        dispatch_uid="accounts.portal_rule_roles",
+    )
+    pre_save.connect(
+        keep_portal_rule_on_save,
+        sender=settings.AUTH_USER_MODEL,
+        dispatch_uid="accounts.portal_rule_save",
+    )
     post_save.connect(
         create_profile, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.create_profile"
     )

@@ -191,3 +191,13 @@ def two_factor_disable(request):
     services.reset_two_factor(request.user)
     messages.success(request, _("Two-factor authentication is off."))
     return redirect("accounts-two-factor")
+
+
+@require_POST
+def two_factor_forget_browsers(request):
+    """Make every browser remembered for the user ask for the code again, this one included."""
+    services.forget_remembered_browsers(request.user)
+    messages.success(request, _("Every remembered browser asks for the code again."))
+    response = redirect("accounts-two-factor")
+    response.delete_cookie(two_factor.remember_cookie_name(request.user))
+    return response

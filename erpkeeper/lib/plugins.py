@@ -14,6 +14,8 @@ from the app registry, in INSTALLED_APPS order. Nothing here imports an app.
                               "admin:backups_backup_changelist", "backups.view_backup"),)
         dashboard = ("erpkeeper.backups.dashboard:contribute",)
         role_rules = {Role.DBA: (Rule(app="backups", action=("view", "add", "change")),)}
+        # or, to take from a role what the platform's rules grant it (e.g. VIEW_ALL):
+        # {Role.VIEWER: RoleRules(grant=(), deny=(Rule(app="backups", model="secret"),))}
         loops = ("erpkeeper.backups.loops:start",)        # fn(stop_event) -> Thread | None
         target_panels = ("erpkeeper.backups.admin.panel:target_panel",)
 """
@@ -29,7 +31,7 @@ from django.apps import AppConfig, apps
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from erpkeeper.lib.roles import Role, Rule
+from erpkeeper.lib.roles import Role, RoleRules, Rule
 
 
 class Section(models.TextChoices):
@@ -83,7 +85,8 @@ class ErpKeeperAppConfig(AppConfig):
     api_module: str = ""
     navigation: tuple[NavItem, ...] = ()
     dashboard: tuple[str, ...] = ()
-    role_rules: dict[Role, tuple[Rule, ...]] = {}
+    # Per role: grants (a tuple of rules), or RoleRules with grants and denials.
+    role_rules: dict[Role, tuple[Rule, ...] | RoleRules] = {}
     loops: tuple[str, ...] = ()
     # "module:function(request, target) -> TargetPanel | None": a section above a target's page.
     target_panels: tuple[str, ...] = ()

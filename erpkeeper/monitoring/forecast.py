@@ -151,6 +151,7 @@ class DiskForecast:
     series: Series
     days: float | None
     enough_history: bool = True  # False: "not growing" would be a guess
+    limit_known: bool = True  # False: a database whose disk is not monitored (days is None)
 
     @property
     def what(self) -> str:
@@ -189,5 +190,6 @@ def target_forecasts(target, now: dt.datetime | None = None) -> list[DiskForecas
     for series in [*(disk for _key, disk in by_mount), *databases]:
         points = hourly_points(series.pk, now)
         days = _days_from(series, points, now, None)
-        forecasts.append(DiskForecast(series, days, enough_history(points)))
+        limit_known = series.metric != DB_SIZE_METRIC or database_headroom(series) is not None
+        forecasts.append(DiskForecast(series, days, enough_history(points), limit_known))
     return forecasts

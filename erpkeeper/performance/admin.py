@@ -31,6 +31,7 @@ from erpkeeper.lib.admin import (
 from erpkeeper.lib.cli import validation_text
 from erpkeeper.lib.units import bytes_human
 from erpkeeper.performance import services
+from erpkeeper.performance.code_admin import CodeFolderAdmin, CodeReviewAdmin
 from erpkeeper.performance.forms import AcceptDialogForm, AdviseDialogForm, TargetDialogForm
 from erpkeeper.performance.models import (
     CheckRun,
@@ -42,6 +43,8 @@ from erpkeeper.performance.models import (
     Severity,
     SuggestionState,
 )
+
+__all__ = ["CodeFolderAdmin", "CodeReviewAdmin"]  # registered in code_admin.py
 
 SEVERITY_VARIANTS = {
     Severity.CRITICAL: "danger",

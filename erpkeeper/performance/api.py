@@ -1,5 +1,6 @@
 """/api/v1/performance/: check runs, findings (accept, reopen), query insight, index
-suggestions (advise on a given query, prove on a copy) and proofs.
+suggestions (advise on a given query, prove on a copy), proofs and capacity (resource advice);
+the code health routes are in code_api.py.
 
 Checks and proofs answer 202 with the queued job (follow it at /api/v1/jobs/<id>/). Bad input is
 a 400 with the reason; a target whose database cannot be read a 422 saying why.
@@ -8,13 +9,18 @@ a 400 with the reason; a target whose database cannot be read a 422 saying why.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from erpkeeper.core.jobs.api import JobSummarySerializer
-from erpkeeper.performance import services
+from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
+from erpkeeper.performance import code_api, services
 from erpkeeper.performance.filters import (
     CheckRunFilterSet,
     FindingFilterSet,
@@ -29,6 +35,8 @@ from erpkeeper.performance.models import (
     IndexSuggestion,
     QueryStat,
 )
+from erpkeeper.performance.services.capacity import DEFAULT_DAYS, MAX_DAYS, capacity_report
+from erpkeeper.performance.services.capacity_report import report_filename, report_pdf
 from erpkeeper.targets.models import Target
 
 
@@ -266,6 +274,87 @@ class IndexProofViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = IndexProofFilterSet
 
 
+class CapacityQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, default=DEFAULT_DAYS)
+    # "as" is a Python keyword: the query parameter is read under this name.
+    as_ = serializers.ChoiceField(choices=["json", "pdf"], default="json")
+
+    def to_internal_value(self, data):
+        wanted = {"days": data.get("days", DEFAULT_DAYS), "as_": data.get("as", "json")}
+        try:
+            return super().to_internal_value(wanted)
+        except serializers.ValidationError as exc:
+            detail = exc.detail
+            if isinstance(detail, dict) and "as_" in detail:
+                detail["as"] = detail.pop("as_")
+            raise serializers.ValidationError(detail) from None
+
+
+CAPACITY_PARAMETERS = [
+    OpenApiParameter("days", int, description="the period, 1 to 365 days (30)"),
+    OpenApiParameter("as", str, enum=["json", "pdf"], description="json (default) or pdf"),
+]
+
+
+class CapacityViewSet(viewsets.ViewSet):
+    """Resource advice from monitoring's history: every target's verdict, or one target's
+    report (by id or name) as JSON or PDF."""
+
+    required_permissions = ("performance.view_finding",)
+    lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        operation_id="api_v1_performance_capacity_list",
+        parameters=CAPACITY_PARAMETERS[:1],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def list(self, request):
+        query = _capacity_query(request)
+        reports = [capacity_report(t, query["days"]) for t in Target.objects.order_by("name")]
+        return Response(
+            [
+                {"target": r.target.name, "verdict": r.verdict.value, "advice": _concerns(r)}
+                for r in reports
+            ]
+        )
+
+    @extend_schema(
+        parameters=CAPACITY_PARAMETERS,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, PDF_CONTENT_TYPE): bytes},
+    )
+    def retrieve(self, request, pk=None):
+        query = _capacity_query(request)
+        target = _target_by_id_or_name(pk)
+        report = capacity_report(target, query["days"])
+        if query["as_"] == "json":
+            return Response(report.as_dict())
+        try:
+            pdf = report_pdf(report, translation.get_language())
+        except PdfUnavailable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{report_filename(report, "pdf")}"'
+        return response
+
+
+def _capacity_query(request) -> dict:
+    serializer = CapacityQuerySerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _target_by_id_or_name(value: str) -> Target:
+    lookup = {"pk": int(value)} if str(value).isdigit() else {"name": value}
+    target = Target.objects.filter(**lookup).first()
+    if target is None:
+        raise NotFound()
+    return target
+
+
+def _concerns(report) -> list[str]:
+    return [item.text for item in report.advice if item.verdict != "ok"]
+
+
 def _accepted(job) -> Response:
     return Response(JobSummarySerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -278,3 +367,5 @@ def register(router) -> None:
         "performance/suggestions", IndexSuggestionViewSet, basename="performance-suggestion"
     )
     router.register("performance/proofs", IndexProofViewSet, basename="performance-proof")
+    router.register("performance/capacity", CapacityViewSet, basename="performance-capacity")
+    code_api.register(router)

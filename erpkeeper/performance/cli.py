@@ -1,4 +1,4 @@
-"""``erpkeeper perf check|findings|queries|suggestions|advise|prove|proof|accept|reopen``.
+"""``erpkeeper perf check|findings|queries|suggestions|advise|prove|proof|accept|reopen|capacity``.
 
 Checks and proofs run as a job in this process with progress shown (no worker needed);
 --no-wait only queues them for the worker.
@@ -6,12 +6,22 @@ Checks and proofs run as a job in this process with progress shown (no worker ne
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from erpkeeper.core.audit import acting_user
 from erpkeeper.core.jobs.cli import describe, run_here
-from erpkeeper.lib.cli import EXIT_USAGE, CommandError, emit, find_one, table, validation_error
+from erpkeeper.lib.cli import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    CommandError,
+    emit,
+    find_one,
+    table,
+    validation_error,
+)
 from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments, parse_date_or_time
+from erpkeeper.lib.pdf import PdfUnavailable
 from erpkeeper.performance import services
 from erpkeeper.performance.filters import (
     FindingFilterSet,
@@ -26,7 +36,10 @@ from erpkeeper.performance.models import (
     IndexSuggestion,
     QueryStat,
 )
+from erpkeeper.performance.services.capacity import DEFAULT_DAYS, MAX_DAYS, capacity_report
+from erpkeeper.performance.services.capacity_report import report_pdf
 from erpkeeper.targets.cli import find_target
+from erpkeeper.targets.models import Target
 
 
 def register(sub) -> None:
@@ -76,6 +89,15 @@ def register(sub) -> None:
     reopen = actions.add_parser("reopen", help="open an accepted finding again")
     reopen.add_argument("id", type=int)
     reopen.set_defaults(handler=handle_reopen)
+
+    capacity = actions.add_parser(
+        "capacity", help="resource advice from monitoring: every target, or one in detail"
+    )
+    capacity.add_argument("target", nargs="?")
+    capacity.add_argument("--days", type=int, default=DEFAULT_DAYS, help="the period (30)")
+    capacity.add_argument("--pdf", metavar="FILE", help="write the target's report as a PDF")
+    capacity.add_argument("--language", help="the PDF's language: en or zh-hans")
+    capacity.set_defaults(handler=handle_capacity)
 
 
 def _no_wait(parser) -> None:
@@ -238,3 +260,51 @@ def handle_reopen(args) -> int:
         raise validation_error(exc) from None
     emit(args, finding_row(finding), f"finding {finding.pk} open again")
     return 0
+
+
+def handle_capacity(args) -> int:
+    if not 1 <= args.days <= MAX_DAYS:
+        raise CommandError(f"--days: 1 to {MAX_DAYS}", EXIT_USAGE, "usage")
+    if args.target is None:
+        if args.pdf:
+            raise CommandError("--pdf needs a target", EXIT_USAGE, "usage")
+        reports = [capacity_report(t, args.days) for t in Target.objects.order_by("name")]
+        rows = [_capacity_row(report) for report in reports]
+        emit(args, rows, table(rows, ["target", "verdict", "advice"]))
+        return 0
+    report = capacity_report(find_target(args.target), args.days)
+    if args.pdf:
+        _write_pdf(report, args.pdf, args.language or language_of_actor())
+        emit(args, {"written": args.pdf}, f"capacity report written to {args.pdf}")
+        return 0
+    lines = [f"{report.target.name}: {report.verdict.label} ({report.days} days)"]
+    lines += [f"  [{item.verdict.value}] {item.text}" for item in report.advice]
+    emit(args, report.as_dict(), "\n".join(lines))
+    return 0
+
+
+def _capacity_row(report) -> dict:
+    concerns = [item.text for item in report.advice if item.verdict != "ok"]
+    return {
+        "target": report.target.name,
+        "verdict": report.verdict.value,
+        "advice": concerns[0] if concerns else "",
+    }
+
+
+def language_of_actor() -> str:
+    profile = getattr(acting_user(), "profile", None)
+    return getattr(profile, "language", "") or settings.LANGUAGE_CODE
+
+
+def _write_pdf(report, path: str, language: str) -> None:
+    try:
+        content = report_pdf(report, language)
+    except PdfUnavailable as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "unavailable") from None
+    try:
+        with open(path, "wb") as handle:
+            handle.write(content)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CommandError(f"cannot write {path}: {reason}", EXIT_FAILED, "unwritable") from None

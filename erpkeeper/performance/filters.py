@@ -9,6 +9,8 @@ from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib.filters import CommaChoiceFilter, IdFilter, IdOrNameFilter
 from erpkeeper.performance.models import (
     CheckRun,
+    CodeFolder,
+    CodeReview,
     Finding,
     FindingState,
     IndexProof,
@@ -71,4 +73,21 @@ class IndexProofFilterSet(FilterSet):
 
     class Meta:
         model = IndexProof
+        fields = ["target", "status"]
+
+
+class CodeFolderFilterSet(FilterSet):
+    target = IdOrNameFilter(field_name="target", help_text=TARGET_HELP)
+
+    class Meta:
+        model = CodeFolder
+        fields = ["target"]
+
+
+class CodeReviewFilterSet(FilterSet):
+    target = CharFilter(field_name="target_name", help_text=TARGET_HELP)
+    status = CommaChoiceFilter(choices=RunStatus.choices, help_text=LIST_HELP)
+
+    class Meta:
+        model = CodeReview
         fields = ["target", "status"]

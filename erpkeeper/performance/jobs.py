@@ -11,7 +11,7 @@ from erpkeeper.performance import services
 from erpkeeper.performance.models import IndexSuggestion
 from erpkeeper.performance.services.requests import PERFORMANCE_CHECK, PERFORMANCE_PROOF
 
-EXPECTED = (JobError, services.CheckFailed, services.ProofFailed)
+EXPECTED = (JobError, services.CheckFailed, services.ProofFailed, services.CodeReviewFailed)
 
 
 @job_kind(
@@ -52,5 +52,26 @@ def proof_job(ctx):
     ctx.progress(100, "done")
 
 
+@job_kind(
+    services.CODE_REVIEW,
+    label=_("Review the custom modules' code"),
+    needs_target=True,
+    expected_errors=EXPECTED,
+)
+def code_review_job(ctx):
+    review = services.run_code_review(ctx.target, job=ctx.job, progress=ctx.progress)
+    ctx.result.update(
+        {"review_id": review.pk, "modules": review.modules_count, "score": review.score}
+    )
+    ctx.log(f"code review {review.pk}: {review.modules_count} modules, score {review.score}")
+
+
 # Nightly, off the busy hours, every target: the checks weigh little (each query is bounded).
 register_periodic("performance.checks", cron="40 2 * * *", kind=PERFORMANCE_CHECK, targets="each")
+# Weekly, Sunday night: code changes slowly, and a review of large modules takes minutes.
+register_periodic(
+    "performance.code_review",
+    cron="30 3 * * 0",
+    kind=services.CODE_REVIEW,
+    targets=services.targets_with_code_folders,
+)

@@ -236,3 +236,90 @@ class IndexProof(RunRecord):
 
     def __str__(self):
         return f"{self.suggestion} #{self.pk}"
+
+
+class CodeFolder(models.Model):
+    """A folder of a target's custom ERP modules on the ERPKeeper host (a Tryton module, or a
+    folder with modules in it), reviewed by the code review."""
+
+    target = models.ForeignKey(
+        "targets.Target",
+        verbose_name=_("target"),
+        on_delete=models.CASCADE,
+        related_name="code_folders",
+    )
+    path = models.CharField(_("module folder"), max_length=500)
+    added = models.DateTimeField(_("date added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("custom module folder")
+        verbose_name_plural = _("custom module folders")
+        ordering = ["target__name", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "path"], name="performance_code_folder_once")
+        ]
+
+    def __str__(self):
+        return self.path
+
+
+class CodeReview(RunRecord):
+    """One review of a target's custom modules: complexity, dead code, lint, repeated code,
+    sizes and Tryton checks, summed up per module (CodeModule) with a score."""
+
+    target = models.ForeignKey(
+        "targets.Target",
+        verbose_name=_("target"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="code_reviews",
+    )
+    target_name = models.CharField(_("target name"), max_length=100, db_index=True)
+    folders = models.JSONField(_("module folders reviewed"), default=list, blank=True)
+    modules_count = models.PositiveIntegerField(_("modules reviewed"), default=0)
+    # The modules' scores weighted by their logical lines; None when no module was reviewed.
+    score = models.FloatField(_("score"), null=True, blank=True)
+    counts = models.JSONField(_("counts found"), default=dict, blank=True)
+    worst = models.JSONField(_("worst functions"), default=list, blank=True)
+    # {"msgid", "params"}: bad paths, unreadable files, syntax errors, missing tools, time limit.
+    notes = models.JSONField(_("notes"), default=list, blank=True)
+    tools = models.JSONField(_("tool versions"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("code review")
+        verbose_name_plural = _("code reviews")
+        ordering = ["-started"]
+
+    def __str__(self):
+        return f"{self.target_name} #{self.pk}"
+
+
+class CodeModule(models.Model):
+    """One Tryton module (a folder with tryton.cfg) as one code review saw it."""
+
+    audit_exclude = True  # observations, written only with their review, which is recorded
+
+    review = models.ForeignKey(
+        CodeReview, verbose_name=_("code review"), on_delete=models.CASCADE, related_name="modules"
+    )
+    name = models.CharField(_("Tryton module"), max_length=100)
+    path = models.CharField(_("module folder"), max_length=500)
+    files = models.PositiveIntegerField(_("Python files"), default=0)
+    lines = models.PositiveIntegerField(_("lines of code"), default=0)
+    lloc = models.PositiveIntegerField(_("logical lines"), default=0)
+    functions = models.PositiveIntegerField(_("functions and methods"), default=0)
+    maintainability = models.FloatField(_("maintainability index"), null=True, blank=True)
+    score = models.FloatField(_("score"), default=100)
+    counts = models.JSONField(_("counts found"), default=dict, blank=True)
+    worst = models.JSONField(_("worst functions"), default=list, blank=True)
+    largest_files = models.JSONField(_("largest files"), default=list, blank=True)
+    # {"check", "code", "file", "line", "message"}, the first 300.
+    issues = models.JSONField(_("issues found"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("reviewed module")
+        verbose_name_plural = _("reviewed modules")
+        ordering = ["score", "name"]
+
+    def __str__(self):
+        return self.name

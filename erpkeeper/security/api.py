@@ -9,6 +9,7 @@ conflicts with their paths, the simulation of a grant, and SoD rule sets.
     POST security/snapshots/simulate/ {"target", "user", "add_group" | "add_role"}
     GET/POST/PUT/PATCH/DELETE security/rulesets/ ; POST security/rulesets/validate/ {"text"}
     security/findings/ and security/check-runs/: api_findings.py
+    security/campaigns/ and security/review-items/: api_reviews.py
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from erpkeeper.core.jobs.api import JobSummarySerializer
-from erpkeeper.security import api_findings, services
+from erpkeeper.security import api_findings, api_reviews, services
 from erpkeeper.security.filters import AccessSnapshotFilterSet
 from erpkeeper.security.models import AccessSnapshot, RuleSet
 from erpkeeper.security.sod.rules import RuleSetError
@@ -235,3 +236,4 @@ def register(router) -> None:
     router.register("security/snapshots", AccessSnapshotViewSet, basename="security-snapshot")
     router.register("security/rulesets", RuleSetViewSet, basename="security-ruleset")
     api_findings.register(router)
+    api_reviews.register(router)

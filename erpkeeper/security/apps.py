@@ -8,9 +8,23 @@ class SecurityConfig(ErpKeeperAppConfig):
     name = "erpkeeper.security"
     label = "security"
     verbose_name = _("ERP access and segregation of duties")
-    cli_modules = ("erpkeeper.security.cli",)
+    cli_modules = ("erpkeeper.security.cli", "erpkeeper.security.cli_reviews")
     api_module = "erpkeeper.security.api"
     navigation = (
+        # Every console user may be a reviewer: the page lists only their own items.
+        NavItem(
+            Section.ACCESS,
+            _("My reviews"),
+            "task_alt",
+            "admin:security_campaign_my_reviews",
+            order=8,
+        ),
+        NavItem.for_model(
+            Section.ACCESS, _("Access reviews"), "fact_check", "security.campaign", 9
+        ),
+        NavItem.for_model(
+            Section.ACCESS, _("ERP group owners"), "group", "security.groupowner", 18
+        ),
         NavItem.for_model(
             Section.ACCESS, _("Access snapshots"), "policy", "security.accesssnapshot", 10
         ),
@@ -43,8 +57,10 @@ class SecurityConfig(ErpKeeperAppConfig):
         "erpkeeper.security.housekeeping:FIXED_FINDINGS",
     )
     # Security auditors own this app: they take snapshots, keep the rule sets, controls and
-    # exceptions. Administrators hold everything already (BASE_RULES). Everyone else who sees
-    # ERPKeeper's lists (ops, DBA, manager, viewer) reads them through VIEW_ALL.
+    # exceptions, and run access review campaigns. Reviewers need no permission: they see and
+    # decide their own items (services.items_visible_to). Administrators hold everything
+    # already (BASE_RULES). Everyone else who sees ERPKeeper's lists (ops, DBA, manager,
+    # viewer) reads them through VIEW_ALL.
     role_rules = {
         Role.SECURITY_AUDITOR: (Rule(app="security"),),
     }

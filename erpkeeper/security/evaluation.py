@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ALL_PERMS = "rwcd"
 OPERATIONS = {"read": "r", "write": "w", "create": "c", "delete": "d"}
@@ -45,11 +46,12 @@ class GroupPath:
     transient: bool = False  # direct on a role-managed user: the next role sync removes it
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """What grants one permission: ``kind`` is "group" (``group`` holds a row or is a button's
     group), "everyone" (a row with no group), "default" (no row applies: Tryton allows),
-    "open" (a button or menu without groups) or "administrator"."""
+    "open" (a button or menu without groups) or "administrator". A named tuple, not a frozen
+    dataclass: the analysis makes hundreds of thousands, and a tuple is made several times
+    faster."""
 
     kind: str
     model: str = ""

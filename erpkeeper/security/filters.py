@@ -6,13 +6,22 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.runs import RunStatus
-from erpkeeper.lib.filters import CommaChoiceFilter, DateOrTimeFilter
+from erpkeeper.lib.filters import (
+    CommaChoiceFilter,
+    DateOrTimeFilter,
+    IdFilter,
+    TrueFalseFilter,
+)
 from erpkeeper.security.models import (
     AccessSnapshot,
+    CampaignStatus,
+    Decision,
     Finding,
     FindingKind,
     FindingSeverity,
     FindingState,
+    ItemVia,
+    ReviewItem,
     SecurityCheckRun,
 )
 
@@ -54,3 +63,30 @@ class SecurityCheckRunFilterSet(django_filters.FilterSet):
     class Meta:
         model = SecurityCheckRun
         fields: list[str] = []
+
+
+class ReviewItemFilterSet(django_filters.FilterSet):
+    campaign = IdFilter(field_name="campaign", help_text=_("Id of the campaign."))
+    target = django_filters.CharFilter(field_name="target_name", help_text=_("Name of the target."))
+    decision = CommaChoiceFilter(choices=Decision.choices, help_text=_("Decision on the item."))
+    via = CommaChoiceFilter(choices=ItemVia.choices, help_text=_("How the access is held."))
+    status = CommaChoiceFilter(
+        field_name="campaign__status",
+        choices=CampaignStatus.choices,
+        help_text=_("Status of the item's campaign."),
+    )
+    login = django_filters.CharFilter(help_text=_("ERP login of the user reviewed."))
+    reviewer = django_filters.CharFilter(
+        field_name="reviewer__username", help_text=_("Username of the reviewer.")
+    )
+    mine = TrueFalseFilter(method="filter_mine", help_text=_("Only the items I review."))
+
+    class Meta:
+        model = ReviewItem
+        fields: list[str] = []
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None:
+            return queryset
+        return queryset.filter(reviewer=user)

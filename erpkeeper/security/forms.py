@@ -1,4 +1,4 @@
-"""The console's dialogs for risky accounts and security checks."""
+"""The console's dialogs for risky accounts, security checks and access review campaigns."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from unfold.widgets import (
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
 )
 
 from erpkeeper.targets.models import Target
@@ -39,4 +40,13 @@ class AcceptDialogForm(BaseDialogForm):
         required=False,
         help_text=_("Who answers for it; empty keeps the current owner."),
         widget=UnfoldAdminTextInputWidget,
+    )
+
+
+class LaunchDialogForm(BaseDialogForm):
+    fresh = forms.BooleanField(
+        label=_("Take a new snapshot of each target first"),
+        required=False,
+        widget=UnfoldBooleanWidget,
+        help_text=_("Otherwise each target's latest successful snapshot is reviewed."),
     )

@@ -86,3 +86,9 @@ register_periodic(
     targets="each",
     description="hourly reading of ERP sessions into the login history",
 )
+register_periodic(
+    "security.reviews",
+    cron="20 * * * *",
+    call=services.follow_up_campaigns,
+    description="access review campaigns: reminders before the deadline, escalation when overdue",
+)

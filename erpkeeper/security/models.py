@@ -1,5 +1,6 @@
 """Access snapshots of ERP targets, their stored documents, ERPKeeper's login history of ERP
-users, SoD rule sets, mitigating controls and accepted exceptions."""
+users, SoD rule sets, mitigating controls and accepted exceptions; the access review campaigns
+live in review_models.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.core.runs import RunRecord
 from erpkeeper.security import document as documents
+from erpkeeper.security.review_models import (  # noqa: F401  (models of this app)
+    Campaign,
+    CampaignStatus,
+    Decision,
+    GroupOwner,
+    ItemVia,
+    RemediationRequest,
+    RemediationState,
+    ReviewerMode,
+    ReviewItem,
+)
 from erpkeeper.security.sod.rules import RuleSetError, parse_ruleset
 
 

@@ -1,8 +1,13 @@
-"""/api/v1/tickets/: the agent desk's list (filtered, sorted), opening a ticket, its detail with
-the conversation, and ``POST …/{id}/reply/``, ``…/assign/``, ``…/status/``. Files come as
-multipart ``attachments``. ``GET /api/v1/servicedesk/reports/?from=…&to=…&queue=…`` is the
-desk's report for a period. Everything goes through ``servicedesk.services``; bad input is a
-400 naming the field.
+"""/api/v1/tickets/: the agent desk's list (filtered, sorted; ``?saved=`` applies a saved
+filter), opening a ticket, its detail with the conversation, and ``POST …/{id}/reply/``,
+``…/assign/``, ``…/status/``. Files come as multipart ``attachments``.
+
+/api/v1/problems/: problem records with their incidents; ``POST …/{id}/link/``, ``…/unlink/``,
+``…/diagnosis/``, ``…/resolve/``, ``…/close/``.
+
+/api/v1/servicedesk/reports/?from=…&to=…&queue=…: the desk's report for a period.
+
+Everything goes through ``servicedesk.services``; bad input is a 400 naming the field.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -18,11 +24,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from erpkeeper.servicedesk import services
-from erpkeeper.servicedesk.filters import TicketFilterSet
+from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
     Attachment,
     CannedReply,
     Level,
+    Problem,
     Queue,
     Ticket,
     TicketCategory,
@@ -33,7 +40,7 @@ from erpkeeper.servicedesk.models import (
 from erpkeeper.servicedesk.services import IncomingFile, reports
 from erpkeeper.targets.models import Target
 
-LIST_RELATED = ("target", "queue", "assignee", "requester", "parent", "merged_into")
+LIST_RELATED = ("target", "queue", "assignee", "requester", "parent", "merged_into", "problem")
 
 
 def _name(model, field="name", **kwargs):
@@ -49,6 +56,7 @@ class TicketSerializer(serializers.ModelSerializer):
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
     parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
     merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    problem = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
         model = Ticket
@@ -71,6 +79,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "requester_name",
             "parent",
             "merged_into",
+            "problem",
             "created",
             "updated",
             "first_response_at",
@@ -186,6 +195,25 @@ class TicketViewSet(
             queryset = queryset.prefetch_related("messages__author", "attachments")
         return queryset
 
+    def filter_queryset(self, queryset):
+        key = self.request.query_params.get("saved")
+        if self.action != "list" or key is None:
+            return super().filter_queryset(queryset)
+        saved = services.find_saved_filter(self.request.user, key)
+        return services.apply_saved_filter(saved, queryset, self.request.query_params)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "saved",
+                str,
+                description="a saved filter's id or name; other filters add to it",
+            )
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def get_serializer_class(self):
         return TicketDetailSerializer if self.action == "retrieve" else TicketSerializer
 
@@ -263,8 +291,169 @@ class TicketViewSet(
         return TicketDetailSerializer(fresh.get(pk=ticket.pk)).data
 
 
+class ProblemSerializer(serializers.ModelSerializer):
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    targets = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    incidents = serializers.SlugRelatedField(slug_field="number", many=True, read_only=True)
+
+    class Meta:
+        model = Problem
+        fields = [
+            "id",
+            "number",
+            "title",
+            "description",
+            "status",
+            "root_cause",
+            "known_error",
+            "workaround",
+            "targets",
+            "owner",
+            "incidents",
+            "created",
+            "updated",
+            "resolved_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class ProblemDetailSerializer(ProblemSerializer):
+    incidents = TicketSerializer(many=True, read_only=True)
+
+
+class TicketNumbersSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.CharField(), allow_empty=False, help_text="ticket numbers or ids"
+    )
+
+    def validate_tickets(self, value):
+        return services.tickets_by_numbers(value)
+
+
+class ProblemCreateSerializer(TicketNumbersSerializer):
+    title = serializers.CharField(max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    owner = _name(get_user_model(), "username", help_text="a user name; default: the caller")
+    tickets = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, help_text="ticket numbers"
+    )
+
+
+class DiagnosisSerializer(serializers.Serializer):
+    root_cause = serializers.CharField(required=False, allow_blank=True)
+    known_error = serializers.CharField(required=False, allow_blank=True)
+    workaround = serializers.CharField(required=False, allow_blank=True)
+    tell_requesters = serializers.BooleanField(
+        default=False, help_text="also send the workaround to the requesters as a public reply"
+    )
+
+
+class ProblemResolveSerializer(serializers.Serializer):
+    resolve_incidents = serializers.BooleanField(default=False)
+    reply = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ProblemViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Problem records, newest first: ``?active=true&target=shop``."""
+
+    queryset = Problem.objects.select_related("owner").prefetch_related(
+        "targets", Prefetch("incidents", queryset=Ticket.objects.order_by("created", "pk"))
+    )
+    serializer_class = ProblemSerializer
+    filterset_class = ProblemFilterSet
+    action_permissions = {
+        "link": "change",
+        "unlink": "change",
+        "diagnosis": "change",
+        "resolve": "change",
+        "close": "change",
+    }
+
+    def get_serializer_class(self):
+        return ProblemDetailSerializer if self.action == "retrieve" else ProblemSerializer
+
+    @extend_schema(request=ProblemCreateSerializer, responses={201: ProblemDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        given = ProblemCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        problem = services.create_problem(
+            title=data["title"],
+            description=data["description"],
+            tickets=data["tickets"],
+            owner=data.get("owner") or request.user,
+        )
+        return Response(self._detail(problem), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=TicketNumbersSerializer, responses={200: ProblemDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        return self._tickets(request, services.link)
+
+    @extend_schema(request=TicketNumbersSerializer, responses={200: ProblemDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def unlink(self, request, pk=None):
+        return self._tickets(request, services.unlink)
+
+    @extend_schema(request=DiagnosisSerializer, responses={200: ProblemDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def diagnosis(self, request, pk=None):
+        """Root cause, known error, workaround (fields left out stay as they are)."""
+        problem = self.get_object()
+        given = DiagnosisSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        services.record_diagnosis(
+            problem,
+            root_cause=data.get("root_cause"),
+            known_error=data.get("known_error"),
+            workaround=data.get("workaround"),
+            tell_requesters=data["tell_requesters"],
+            author=request.user,
+            via=Via.API,
+        )
+        return Response(self._detail(problem))
+
+    @extend_schema(request=ProblemResolveSerializer, responses={200: ProblemDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        problem = self.get_object()
+        given = ProblemResolveSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.resolve_problem(problem, author=request.user, via=Via.API, **given.validated_data)
+        return Response(self._detail(problem))
+
+    @extend_schema(request=None, responses={200: ProblemDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        problem = services.close_problem(self.get_object())
+        return Response(self._detail(problem))
+
+    def _tickets(self, request, operation):
+        problem = self.get_object()
+        given = TicketNumbersSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        with transaction.atomic():
+            operation(problem, given.validated_data["tickets"])
+        return Response(self._detail(problem))
+
+    def _detail(self, problem: Problem) -> dict:
+        incidents = Ticket.objects.select_related(*LIST_RELATED).order_by("created", "pk")
+        fresh = Problem.objects.select_related("owner").prefetch_related(
+            "targets", Prefetch("incidents", queryset=incidents)
+        )
+        return ProblemDetailSerializer(fresh.get(pk=problem.pk)).data
+
+
 def register(router) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
+    router.register("problems", ProblemViewSet, basename="problem")
 
 
 REPORT_PARAMETERS = [

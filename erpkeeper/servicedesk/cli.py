@@ -1,6 +1,11 @@
-"""``erpkeeper ticket list|show|open|reply|assign|status|close`` and ``erpkeeper mail-in``.
+"""``erpkeeper ticket list|show|open|reply|assign|status|close``, ``erpkeeper problem
+list|show|create|link|unlink|diagnose|resolve|close`` and ``erpkeeper mail-in``.
 
     erpkeeper ticket list --active true --queue Helpdesk --sla warning,breached
+    erpkeeper --as helen ticket list --saved "My P1"      (a saved filter, with more filters)
+    erpkeeper --as olga problem create --title "Nightly MRP locks" ERP-2026-000123 ERP-2026-000130
+    erpkeeper --as olga problem diagnose PRB-2026-000001 --workaround "Rerun at 07:00" --tell
+    erpkeeper --as olga problem resolve PRB-2026-000001 --resolve-incidents --reply "Fixed."
     erpkeeper --as helen ticket open --subject "月结报错" --target shop --impact high < text
     erpkeeper --as helen ticket reply ERP-2026-000123 --body "Fixed." [--note] [--attach f.png]
     erpkeeper ticket assign ERP-2026-000123 helen   (or --nobody)
@@ -8,13 +13,13 @@
     erpkeeper ticket report --from 2026-11-01 --to 2026-11-30 [--queue NAME] [--xlsx|--pdf FILE]
     erpkeeper mail-in < message.eml       (for a mail server's pipe: one RFC 822 message)
 
-Acting as ``--as USER`` makes that user the author of what is written; without it the CLI
-writes as the system.
+Acting as ``--as USER`` makes that user the author of what is written, and the user's role
+decides what they may read and change (tickets carry end users' personal data); without it the
+CLI acts as the system (whoever may run it may read the database anyway).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -23,7 +28,6 @@ from django.core.exceptions import ValidationError
 
 from erpkeeper.core.audit import acting_user
 from erpkeeper.lib.cli import (
-    EXIT_FAILED,
     EXIT_NOT_FOUND,
     EXIT_USAGE,
     CommandError,
@@ -33,21 +37,26 @@ from erpkeeper.lib.cli import (
     table,
     validation_error,
 )
-from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
-from erpkeeper.lib.pdf import PdfUnavailable
+from erpkeeper.lib.filters import (
+    add_filter_arguments,
+    filter_from_arguments,
+    filter_options,
+    query_text,
+)
 from erpkeeper.servicedesk import services
-from erpkeeper.servicedesk.filters import TicketFilterSet
+from erpkeeper.servicedesk.cli_reports import register_report
+from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
     CannedReply,
     Level,
+    Problem,
     Queue,
     Ticket,
     TicketCategory,
     TicketStatus,
     Via,
 )
-from erpkeeper.servicedesk.services import IncomingFile, MailRejected, reports
-from erpkeeper.servicedesk.services.report_export import report_pdf, report_workbook
+from erpkeeper.servicedesk.services import IncomingFile, MailRejected
 from erpkeeper.targets.models import Target
 
 LIST_COLUMNS = ["number", "status", "priority", "sla", "due", "queue", "assignee", "subject"]
@@ -60,6 +69,7 @@ def register(sub) -> None:
     actions.required = True
     listing = actions.add_parser("list", help="tickets, most urgent first")
     add_filter_arguments(listing, TicketFilterSet)
+    listing.add_argument("--saved", metavar="NAME", help="a saved filter (its name or id)")
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=handle_list)
     show = actions.add_parser("show", help="a ticket with its conversation")
@@ -79,9 +89,10 @@ def register(sub) -> None:
     close = actions.add_parser("close", help="close a ticket for good")
     close.add_argument("ticket", help="number or id")
     close.set_defaults(handler=handle_close)
-    _register_report(actions)
+    register_report(actions)
     mail_in = sub.add_parser("mail-in", help="file one RFC 822 message read on stdin")
     mail_in.set_defaults(handler=handle_mail_in)
+    _register_problem(sub)
 
 
 def _register_open(actions) -> None:
@@ -110,31 +121,29 @@ def _register_reply(actions) -> None:
     reply.set_defaults(handler=handle_reply)
 
 
-def _register_report(actions) -> None:
-    report = actions.add_parser(
-        "report", help="the desk's report for a period (--json, or --xlsx FILE: one sheet each)"
-    )
-    report.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="default: 30 days ago")
-    report.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="default: today")
-    report.add_argument("--queue", metavar="NAME")
-    report.add_argument("--target", metavar="NAME")
-    report.add_argument("--group", choices=reports.GRAINS, help="volume per day or per week")
-    report.add_argument("--pdf", metavar="FILE", help="write the report's tables as a PDF")
-    report.set_defaults(handler=handle_report)
-
-
 # -- handlers --------------------------------------------------------------------------------------
 
 
 def handle_list(args) -> int:
-    tickets = Ticket.objects.select_related("queue", "assignee")
-    tickets = list(filter_from_arguments(TicketFilterSet, tickets, args)[: max(args.limit, 0)])
-    rows = [ticket_row(ticket) for ticket in tickets]
+    may("view")
+    tickets = Ticket.objects.select_related("queue", "assignee", "requester", "target", "problem")
+    if args.saved:
+        saved = _apply(services.find_saved_filter, acting_user(), args.saved)
+        given = {
+            name: query_text(value)
+            for name, value in filter_options(args, TicketFilterSet).items()
+            if value is not None
+        }
+        tickets = _apply(services.apply_saved_filter, saved, tickets, given)
+    else:
+        tickets = filter_from_arguments(TicketFilterSet, tickets, args)
+    rows = [ticket_row(ticket) for ticket in tickets[: max(args.limit, 0)]]
     emit(args, rows, table(rows, LIST_COLUMNS))
     return 0
 
 
 def handle_show(args) -> int:
+    may("view")
     ticket = find_ticket(args.ticket)
     row = {**ticket_row(ticket), "conversation": conversation(ticket)}
     emit(args, row, render_plain(row))
@@ -142,6 +151,7 @@ def handle_show(args) -> int:
 
 
 def handle_open(args) -> int:
+    may("add")
     ticket = _apply(
         services.open_ticket,
         subject=args.subject,
@@ -163,6 +173,7 @@ def handle_open(args) -> int:
 
 
 def handle_reply(args) -> int:
+    may("change")
     ticket = find_ticket(args.ticket)
     author = acting_user()
     if args.canned:
@@ -188,6 +199,7 @@ def handle_reply(args) -> int:
 def handle_assign(args) -> int:
     if bool(args.user) == bool(args.nobody):
         raise CommandError("name the agent, or --nobody", EXIT_USAGE, "usage")
+    may("change")
     ticket = find_ticket(args.ticket)
     assignee = None if args.nobody else find_user(args.user)
     _apply(services.assign, ticket, assignee)
@@ -197,87 +209,17 @@ def handle_assign(args) -> int:
 
 
 def handle_status(args) -> int:
+    may("change")
     ticket = _apply(services.change_status, find_ticket(args.ticket), args.status)
     emit(args, ticket_row(ticket), f"{ticket.number} is {ticket.status}")
     return 0
 
 
 def handle_close(args) -> int:
+    may("change")
     ticket = _apply(services.close, find_ticket(args.ticket))
     emit(args, ticket_row(ticket), f"{ticket.number} closed")
     return 0
-
-
-def handle_report(args) -> int:
-    try:
-        period = reports.parse_period(
-            args.start, args.end, queue=args.queue, target=args.target, grain=args.group
-        )
-    except ValidationError as exc:
-        raise validation_error(exc) from None
-    report = reports.desk_report(period)
-    if getattr(args, "xlsx", None):
-        write_report_file(args, args.xlsx, report_workbook, report)
-    elif args.pdf:
-        write_report_file(args, args.pdf, report_pdf, report)
-    else:
-        emit(args, report, report_text(report))
-    return 0
-
-
-def write_report_file(args, path: str, make, report: dict) -> None:
-    try:
-        content = make(report)
-    except PdfUnavailable as exc:
-        raise CommandError(str(exc), EXIT_FAILED, "pdf_unavailable") from None
-    try:
-        with open(path, "wb") as handle:
-            handle.write(content)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise CommandError(f"cannot write {path}: {reason}", EXIT_FAILED, "unwritable") from None
-    if getattr(args, "json", False):
-        print(json.dumps({"written": path}))
-    else:
-        print(f"report written to {path}")
-
-
-def report_text(report: dict) -> str:
-    """The report's headline numbers, one line each (all of it: --json or --xlsx)."""
-    period, volume, csat = report["period"], report["volume"], report["csat"]
-    created, resolved = (sum(row[key] for row in volume) for key in ("created", "resolved"))
-    ages = ", ".join(f"{row['age']} {row['tickets']}" for row in report["backlog"]["ages"])
-    sla = ", ".join(
-        f"{row['priority']} response {_rate(row['response_percent'])}"
-        f" resolution {_rate(row['resolution_percent'])}"
-        for row in report["sla"]
-    )
-    workload = ", ".join(
-        f"{row['assignee'] or 'nobody'} {row['active']} active / {row['resolved']} resolved"
-        for row in report["workload"]
-    )
-    return "\n".join(
-        [
-            f"period {period['from']} .. {period['to']}, queue {period['queue'] or 'all'}",
-            f"created {created}, resolved {resolved}",
-            f"backlog {report['backlog']['total']}: {ages}",
-            f"SLA met: {sla}",
-            _share("first contact resolution", report["first_contact_resolution"],
-                   "first_contact", "resolved"),
-            _share("reopened", report["reopened"], "reopened", "resolved"),
-            f"satisfaction {csat['average'] or 'no data'} ({csat['ratings']} ratings)",
-            _share("deflection", report["deflection"], "deflected", "searches"),
-            f"workload: {workload or 'none'}",
-        ]
-    )  # fmt: skip
-
-
-def _share(name: str, measure: dict, part: str, whole: str) -> str:
-    return f"{name} {_rate(measure['percent'])} ({measure[part]}/{measure[whole]})"
-
-
-def _rate(value) -> str:
-    return "no data" if value is None else f"{value} %"
 
 
 def handle_mail_in(args) -> int:
@@ -305,10 +247,20 @@ def handle_mail_in(args) -> int:
 def find_ticket(text: str) -> Ticket:
     text = str(text).strip()
     lookup = {"pk": int(text)} if text.isdigit() and len(text) < 19 else {"number": text}
-    ticket = Ticket.objects.select_related("queue", "assignee", "target").filter(**lookup).first()
+    related = ("queue", "assignee", "target", "problem")
+    ticket = Ticket.objects.select_related(*related).filter(**lookup).first()
     if ticket is None:
         raise CommandError(f"no ticket {text}", EXIT_NOT_FOUND, "not_found")
     return ticket
+
+
+def may(action: str, model: str = "ticket") -> None:
+    """The ``--as`` user must hold the permission (tickets carry end users' personal data);
+    without ``--as`` the CLI acts as the system."""
+    user = acting_user()
+    if user is not None and not user.has_perm(f"servicedesk.{action}_{model}"):
+        name = user.get_username()
+        raise CommandError(f"{name} may not {action} {model}s", EXIT_USAGE, "forbidden")
 
 
 def find_user(username: str):
@@ -355,6 +307,7 @@ def ticket_row(ticket: Ticket) -> dict:
         "assignee": ticket.assignee.get_username() if ticket.assignee_id else "",
         "requester": ticket.requester_display,
         "target": ticket.target.name if ticket.target_id else "",
+        "problem": ticket.problem.number if ticket.problem_id else "",
         "created": ticket.created.isoformat(),
     }
 
@@ -369,3 +322,176 @@ def conversation(ticket: Ticket) -> list[dict]:
         }
         for message in ticket.messages.select_related("author")
     ]
+
+
+# -- problems --------------------------------------------------------------------------------------
+
+PROBLEM_COLUMNS = ["number", "status", "incidents", "targets", "owner", "title"]
+
+
+def _register_problem(sub) -> None:
+    problem = sub.add_parser("problem", help="problem records: the cause behind incidents")
+    actions = problem.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    listing = actions.add_parser("list", help="problem records, newest first")
+    add_filter_arguments(listing, ProblemFilterSet)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(handler=handle_problem_list)
+    show = actions.add_parser("show", help="a problem with its incidents")
+    show.add_argument("problem", help="number or id")
+    show.set_defaults(handler=handle_problem_show)
+    create = actions.add_parser("create", help="a problem from one or more tickets")
+    create.add_argument("tickets", nargs="*", metavar="TICKET", help="ticket numbers or ids")
+    create.add_argument("--title", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument("--owner", metavar="USER")
+    create.set_defaults(handler=handle_problem_create)
+    for name, text, handler in (
+        ("link", "link tickets to a problem", handle_problem_link),
+        ("unlink", "take tickets out of a problem", handle_problem_unlink),
+    ):
+        linking = actions.add_parser(name, help=text)
+        linking.add_argument("problem", help="number or id")
+        linking.add_argument("tickets", nargs="+", metavar="TICKET")
+        linking.set_defaults(handler=handler)
+    _register_problem_changes(actions)
+
+
+def _register_problem_changes(actions) -> None:
+    diagnose = actions.add_parser("diagnose", help="record root cause, known error, workaround")
+    diagnose.add_argument("problem", help="number or id")
+    diagnose.add_argument("--root-cause")
+    diagnose.add_argument("--known-error")
+    diagnose.add_argument("--workaround")
+    diagnose.add_argument(
+        "--tell", action="store_true", help="also send the workaround to the requesters (mailed)"
+    )
+    diagnose.set_defaults(handler=handle_problem_diagnose)
+    resolve = actions.add_parser("resolve", help="resolve a problem (and its incidents)")
+    resolve.add_argument("problem", help="number or id")
+    resolve.add_argument(
+        "--resolve-incidents", action="store_true", help="resolve every linked active ticket"
+    )
+    resolve.add_argument("--reply", default="", help="the public reply those tickets get")
+    resolve.set_defaults(handler=handle_problem_resolve)
+    close = actions.add_parser("close", help="close a problem for good")
+    close.add_argument("problem", help="number or id")
+    close.set_defaults(handler=handle_problem_close)
+
+
+def handle_problem_list(args) -> int:
+    may("view", "problem")
+    problems = Problem.objects.select_related("owner").prefetch_related("targets")
+    problems = filter_from_arguments(ProblemFilterSet, problems, args)
+    rows = [problem_row(problem) for problem in problems[: max(args.limit, 0)]]
+    emit(args, rows, table(rows, PROBLEM_COLUMNS))
+    return 0
+
+
+def handle_problem_show(args) -> int:
+    may("view", "problem")
+    problem = find_problem(args.problem)
+    row = {
+        **problem_row(problem),
+        "description": problem.description,
+        "root_cause": problem.root_cause,
+        "known_error": problem.known_error,
+        "workaround": problem.workaround,
+        "incident_list": [
+            ticket_row(ticket)
+            for ticket in problem.incidents.select_related("queue", "assignee", "target").order_by(
+                "created", "pk"
+            )
+        ],
+    }
+    emit(args, row, render_plain(row))
+    return 0
+
+
+def handle_problem_create(args) -> int:
+    may("add", "problem")
+    problem = _apply(
+        services.create_problem,
+        title=args.title,
+        description=args.description,
+        tickets=[find_ticket(text) for text in args.tickets],
+        owner=find_user(args.owner) if args.owner else acting_user(),
+    )
+    emit(args, problem_row(problem), f"created {problem.number}")
+    return 0
+
+
+def handle_problem_link(args) -> int:
+    may("change", "problem")
+    problem = find_problem(args.problem)
+    _apply(services.link, problem, [find_ticket(text) for text in args.tickets])
+    emit(args, problem_row(problem), f"{problem.number}: {problem.incidents.count()} incidents")
+    return 0
+
+
+def handle_problem_unlink(args) -> int:
+    may("change", "problem")
+    problem = find_problem(args.problem)
+    _apply(services.unlink, problem, [find_ticket(text) for text in args.tickets])
+    emit(args, problem_row(problem), f"{problem.number}: {problem.incidents.count()} incidents")
+    return 0
+
+
+def handle_problem_diagnose(args) -> int:
+    may("change", "problem")
+    problem = _apply(
+        services.record_diagnosis,
+        find_problem(args.problem),
+        root_cause=args.root_cause,
+        known_error=args.known_error,
+        workaround=args.workaround,
+        author=acting_user(),
+        tell_requesters=args.tell,
+        via=Via.CLI,
+    )
+    emit(args, problem_row(problem), f"{problem.number} is {problem.status}")
+    return 0
+
+
+def handle_problem_resolve(args) -> int:
+    may("change", "problem")
+    problem = _apply(
+        services.resolve_problem,
+        find_problem(args.problem),
+        author=acting_user(),
+        resolve_incidents=args.resolve_incidents,
+        reply=args.reply,
+        via=Via.CLI,
+    )
+    emit(args, problem_row(problem), f"{problem.number} resolved")
+    return 0
+
+
+def handle_problem_close(args) -> int:
+    may("change", "problem")
+    problem = _apply(services.close_problem, find_problem(args.problem))
+    emit(args, problem_row(problem), f"{problem.number} closed")
+    return 0
+
+
+def find_problem(text: str) -> Problem:
+    text = str(text).strip()
+    lookup = {"pk": int(text)} if text.isdigit() and len(text) < 19 else {"number": text}
+    problem = Problem.objects.select_related("owner").filter(**lookup).first()
+    if problem is None:
+        raise CommandError(f"no problem {text}", EXIT_NOT_FOUND, "not_found")
+    return problem
+
+
+def problem_row(problem: Problem) -> dict:
+    return {
+        "id": problem.pk,
+        "number": problem.number,
+        "title": problem.title,
+        "status": problem.status,
+        "incidents": problem.incidents.count(),
+        "targets": ", ".join(sorted(target.name for target in problem.targets.all())),
+        "owner": problem.owner.get_username() if problem.owner_id else "",
+        "created": problem.created.isoformat(),
+        "resolved": problem.resolved_at.isoformat() if problem.resolved_at else "",
+    }

@@ -240,6 +240,25 @@ def test_a_reset_forgets_remembered_browsers(alice):
     assert not passes_without_code(client, alice)
 
 
+def test_forgetting_all_browsers_asks_every_remembered_browser_again(alice, console_client_for):
+    laptop, phone = remembered_client(alice), remembered_client(alice)
+    page = console_client_for(alice)
+    assert "Forget all remembered browsers" in page.get("/account/two-factor/").content.decode()
+    response = page.post("/account/two-factor/forget-browsers/")
+    assert response.status_code == 302
+    assert not passes_without_code(laptop, alice)
+    assert not passes_without_code(phone, alice)
+    assert "Browsers forgotten" in page.get("/account/two-factor/").content.decode()
+    # Remembering works again for the browsers remembered afterwards.
+    assert passes_without_code(remembered_client(alice), alice)
+
+
+def test_forgetting_browsers_needs_a_post(alice, console_client_for):
+    client = remembered_client(alice)
+    assert console_client_for(alice).get("/account/two-factor/forget-browsers/").status_code == 405
+    assert passes_without_code(client, alice)
+
+
 def test_remembering_can_be_turned_off(alice, settings):
     settings.TWO_FACTOR_REMEMBER_DAYS = 0
     client = Client()

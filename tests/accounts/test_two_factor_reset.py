@@ -79,6 +79,28 @@ def test_an_administrator_resets_two_factor_in_the_console(alice, sam, console_c
     assert sam_client.get("/")["Location"].startswith("/account/two-factor/setup/")
 
 
+def test_an_administrator_forgets_a_users_browsers_audited(alice, sam, victor, console_client_for):
+    client = console_client_for(alice)
+    url = f"/auth/user/{sam.pk}/forget_browsers_detail/"
+    assert "ask for the two-factor code again" in client.get(url).content.decode()
+    assert services.two_factor_state(sam).browsers_forgotten_at is None  # a GET changes nothing
+    assert client.post(url).status_code == 302
+    sam.refresh_from_db()
+    assert services.two_factor_state(sam).browsers_forgotten_at is not None
+    entry = AuditEntry.objects.filter(object_type="accounts.profile", action="update").last()
+    assert entry.actor_name == "alice" and entry.after["browsers_forgotten_at"]
+    # Without the right to change users, nothing happens.
+    assert console_client_for(sam).post(f"/auth/user/{victor.pk}/forget_browsers_detail/")
+    assert services.two_factor_state(victor).browsers_forgotten_at is None
+
+
+def test_cli_forget_browsers(sam, capsys):
+    assert main(["--json", "user", "forget-browsers", "sam"]) == EXIT_OK
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["two_factor"]["browsers_forgotten_at"]
+    assert main(["user", "forget-browsers", "nobody"]) == EXIT_NOT_FOUND
+
+
 def test_only_who_may_change_users_can_reset(sam, victor, console_client_for):
     enrolled(victor)
     response = console_client_for(sam).post(f"/auth/user/{victor.pk}/reset_two_factor_detail/")

@@ -102,6 +102,8 @@ def test_host_metrics_have_sane_values():
     assert 0 < value(samples, "host.memory.percent") < 100
     used = value(samples, "host.memory.used_bytes")
     assert 0 < used < psutil.virtual_memory().total
+    assert value(samples, "host.memory.total_bytes") == psutil.virtual_memory().total
+    assert value(samples, "host.cpu.cores") == psutil.cpu_count()
     assert 0 <= value(samples, "host.swap.percent") <= 100
     assert value(samples, "host.processes") == pytest.approx(len(psutil.pids()), abs=20)
     mounts = {s.labels["mount"] for s in metrics["host.disk.percent"]}
@@ -124,6 +126,7 @@ def test_host_finds_the_erp_server_process(trytond_server):
     pid = str(process.pid)
     assert value(samples, "erp.process.rss_bytes", pid=pid) > 10 * 1024 * 1024
     assert value(samples, "erp.process.cpu_percent", pid=pid) >= 0
+    assert value(samples, "erp.processes") >= 1
     # A pid can be named too (a server not called trytond).
     named = HostCollector(erp_pids=[os.getpid()], erp_names=("no-such-erp",))
     assert value(named.collect(now()), "erp.process.rss_bytes", pid=str(os.getpid())) > 0

@@ -110,6 +110,21 @@ def test_target_panel_shows_a_disk_filling_within_two_weeks_in_amber(olga, clien
     assert 'data-state="warning"' in page.content.decode()
 
 
+def test_target_panel_does_not_call_a_database_on_an_unmonitored_disk_steady(
+    olga, client, erp_host, shop
+):
+    from tests.fixtures.monitoring import add_hourly, growing
+
+    size = find_series(metric="db.size_bytes", target=shop).get()
+    add_hourly(size, growing(2e9, 5e7, days=10))  # 50 MB a day; no disk reports free bytes
+    client.force_login(olga)
+    page = client.get(f"/targets/target/{shop.pk}/change/")
+    database = page.context["monitoring_panel"]["forecasts"][-1]
+    assert (
+        database["what"] == "Database" and database["text"] == "unknown: its disk is not monitored"
+    )
+
+
 # -- the host's page ---------------------------------------------------------------------------
 
 

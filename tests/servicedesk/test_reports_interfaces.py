@@ -204,3 +204,9 @@ def test_the_portal_records_visits_with_suggestions_and_the_ticket_that_followed
     )
     search.refresh_from_db()
     assert search.ticket is not None and search.ticket.requester == user
+
+
+def test_the_cli_acting_as_a_user_needs_their_permission(desk, victor, helen, capsys):
+    assert main(["--as", "victor", "ticket", "report"]) == 2
+    assert "victor may not view the desk's reports" in capsys.readouterr().err
+    assert main(["--as", "helen", "ticket", "report", "--json"]) == 0

@@ -242,3 +242,42 @@ def test_a_new_installation_has_a_queue_and_a_policy_per_priority(db):
     assert ensure_defaults() is False  # never twice, never over people's own
     ticket = open_one(impact="high", urgency="high")
     assert ticket.sla_policy.first_response_minutes == 30 and ticket.queue.name == "Helpdesk"
+
+
+def test_numbering_goes_on_past_999999_and_lists_sort_by_creation(desk, helen, api_client_for):
+    year = timezone.now().year
+    last = open_one(subject="the 999999th")
+    Ticket.objects.filter(pk=last.pk).update(number=f"ERP-{year}-999999")
+    # As text, ERP-…-1000000 sorts before ERP-…-999999: the next number must not come from that.
+    first_of_the_millions = open_one(subject="the millionth")
+    after = open_one(subject="the one after")
+    assert first_of_the_millions.number == f"ERP-{year}-1000000"
+    assert after.number == f"ERP-{year}-1000001"
+    api = api_client_for(helen)
+    listed = api.get("/api/v1/tickets/?ordering=number").json()["results"]
+    assert [t["subject"] for t in listed] == ["the 999999th", "the millionth", "the one after"]
+    newest = api.get("/api/v1/tickets/?ordering=-number").json()["results"][0]
+    assert newest["number"] == f"ERP-{year}-1000001"
+    # Looking a ticket up by its number still works.
+    found = api.get(f"/api/v1/tickets/?search=ERP-{year}-1000000").json()["results"]
+    assert [t["number"] for t in found] == [f"ERP-{year}-1000000"]
+
+
+def test_the_console_sorts_the_number_column_by_creation(desk, helen, client):
+    year = timezone.now().year
+    last = open_one(subject="the 999999th")
+    Ticket.objects.filter(pk=last.pk).update(number=f"ERP-{year}-999999")
+    open_one(subject="the millionth")
+    client.force_login(helen)
+    page = client.get("/servicedesk/ticket/?o=1").content.decode()  # the number column, up
+    assert page.index(f"ERP-{year}-999999") < page.index(f"ERP-{year}-1000000")
+
+
+def test_tickets_go_only_to_who_may_work_on_them(desk, helen, victor):
+    ticket = open_one()
+    with pytest.raises(ValidationError, match="victor may not work on tickets"):
+        services.assign(ticket, victor)
+    desk.assignment = Assignment.ROUND_ROBIN
+    desk.save()
+    desk.members.set([victor, helen])
+    assert open_one().assignee == helen  # the viewer in the queue is passed over

@@ -101,7 +101,7 @@ class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
         "last_login",
     ]
     list_filter = ["is_active", "groups", TwoFactorFilter]
-    actions_detail = ["reset_two_factor_detail"]
+    actions_detail = ["reset_two_factor_detail", "forget_browsers_detail"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
@@ -232,6 +232,31 @@ class UserAdmin(ServiceSaveMixin, BaseUserAdmin, ModelAdmin):
             return TemplateResponse(request, "accounts/two_factor_reset_confirm.html", context)
         services.reset_two_factor(user)
         message = _("Two-factor authentication of %(user)s has been reset.") % {
+            "user": user.get_username()
+        }
+        self.message_user(request, message, messages.SUCCESS)
+        return redirect(change_url)
+
+    @action(description=_("Forget remembered browsers"), icon="devices_off")
+    def forget_browsers_detail(self, request, object_id):
+        """GET asks for confirmation; POST makes every browser remembered for the user ask for
+        the code again (a lost laptop). The password and the authenticator stay."""
+        user = self.get_queryset(request).filter(pk=object_id).first()
+        change_url = reverse("admin:auth_user_change", args=[object_id])
+        if user is None or not self.has_change_permission(request, user):
+            self.message_user(request, _("You cannot change this user."), messages.ERROR)
+            return redirect(change_url)
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Forget remembered browsers"),
+                "target_user": user,
+                "cancel_url": change_url,
+            }
+            return TemplateResponse(request, "accounts/forget_browsers_confirm.html", context)
+        services.forget_remembered_browsers(user, actor=request.user)
+        message = _("Every browser remembered for %(user)s asks for the code again.") % {
             "user": user.get_username()
         }
         self.message_user(request, message, messages.SUCCESS)

@@ -41,7 +41,12 @@ from erpkeeper.accounts.lockout import lockout_message
 from erpkeeper.accounts.models import LoginRecord
 from erpkeeper.accounts.roles import Role
 from erpkeeper.accounts.services.sign_ins import record_sign_in
-from erpkeeper.accounts.services.users import AccountLockedOut, acting_as, user_roles
+from erpkeeper.accounts.services.users import (
+    AccountLockedOut,
+    acting_as,
+    get_profile,
+    user_roles,
+)
 from erpkeeper.core.audit import configure_model
 
 # Sent with user_login_failed for a wrong code: django-axes counts it; the sign-in history
@@ -100,6 +105,7 @@ class TwoFactorState:
     enrolled_at: datetime | None
     last_used: datetime | None
     recovery_codes_left: int
+    browsers_forgotten_at: datetime | None = None
 
     def as_dict(self) -> dict:
         def iso(value):
@@ -111,6 +117,7 @@ class TwoFactorState:
             "enrolled_at": iso(self.enrolled_at),
             "last_used": iso(self.last_used),
             "recovery_codes_left": self.recovery_codes_left,
+            "browsers_forgotten_at": iso(self.browsers_forgotten_at),
         }
 
 
@@ -122,6 +129,7 @@ def two_factor_state(user) -> TwoFactorState:
         enrolled_at=device.created_at if device else None,
         last_used=device.last_used_at if device else None,
         recovery_codes_left=recovery_codes_left(user) if device else 0,
+        browsers_forgotten_at=get_profile(user).browsers_forgotten_at,
     )
 
 
@@ -327,8 +335,20 @@ def remembered_device(user, cookie_value: str | None) -> TOTPDevice | None:
     return device
 
 
+def forget_remembered_browsers(user, actor=None) -> None:
+    """Make every browser remembered for ``user`` ask for the code again (a lost laptop, a
+    shared computer), without touching the password or the authenticator: the time is part of
+    every remembered browser's fingerprint, so older cookies no longer match."""
+    profile = get_profile(user)
+    with acting_as(actor):
+        profile.browsers_forgotten_at = timezone.now()
+        profile.save(update_fields=["browsers_forgotten_at"])
+
+
 def _fingerprint(user, device: TOTPDevice) -> str:
-    material = f"{user.pk}:{user.password}:{device.pk}:{device.key}"
+    forgotten = get_profile(user).browsers_forgotten_at
+    since = forgotten.isoformat() if forgotten else ""
+    material = f"{user.pk}:{user.password}:{device.pk}:{device.key}:{since}"
     return salted_hmac(REMEMBER_SALT, material, algorithm="sha256").hexdigest()
 
 

@@ -166,6 +166,26 @@ def set_role(user, role: Role | str, actor=None) -> None:
             user.save(update_fields=["is_staff"])
 
 
+def portal_rule(user) -> bool:
+    """The one rule between the portal and the console: an account in the Portal user role is
+    a portal account only (ERP end users: never staff, never superuser, no other role), however
+    it got the role (``set_role``, the user's page, the role's page, the shell); an account with
+    another role and not that one is staff. Applied to the unsaved instance; returns whether a
+    flag changed (the caller saves). Other roles are removed at once (they are rows)."""
+    names = set(user.groups.values_list("name", flat=True)) if user.pk else set()
+    if Role.PORTAL_USER.value in names:
+        others = [r.value for r in Role if r != Role.PORTAL_USER and r.value in names]
+        if others:
+            user.groups.remove(*Group.objects.filter(name__in=others))
+        changed = user.is_staff or user.is_superuser
+        user.is_staff = user.is_superuser = False
+        return changed
+    if any(role.value in names for role in Role) and not user.is_staff:
+        user.is_staff = True
+        return True
+    return False
+
+
 def set_password(user, password: str, actor=None) -> None:
     """Validate and store a new password. Signs the user out of other console sessions.
 

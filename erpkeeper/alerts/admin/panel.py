@@ -163,6 +163,8 @@ def forecast_row(line: forecast.DiskForecast) -> dict:
         what = _("Disk %(mount)s on %(host)s") % {"mount": line.what, "host": series.host.name}
     if not line.enough_history:
         text = _("too little history yet")
+    elif line.days is None and not line.limit_known:
+        text = _("unknown: its disk is not monitored")
     elif line.days is None:
         text = _("not growing")
     elif line.days < 1:

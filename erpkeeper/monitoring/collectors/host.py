@@ -1,11 +1,12 @@
 """This machine through psutil: CPU, load, memory, disks, network, processes, the ERP server.
 
 Metrics (labels in braces):
-  host.cpu.percent · host.load.1 / .5 / .15 · host.memory.percent · host.memory.used_bytes
-  host.swap.percent · host.disk.percent {mount} · host.disk.free_bytes {mount}
+  host.cpu.percent · host.cpu.cores · host.load.1 / .5 / .15 · host.memory.percent
+  host.memory.used_bytes · host.memory.total_bytes · host.swap.percent
+  host.disk.percent {mount} · host.disk.free_bytes {mount}
   host.disk.read_bytes_per_s / write_bytes_per_s {device} · host.net.rx_bytes_per_s /
   tx_bytes_per_s {nic} · host.processes
-  erp.process.cpu_percent {pid, name} · erp.process.rss_bytes {pid, name}
+  erp.process.cpu_percent {pid, name} · erp.process.rss_bytes {pid, name} · erp.processes
 
 Rates compare with the previous call, so the first call gives none. CPU percentages never block:
 psutil measures since the previous call (primed when the collector is made).
@@ -62,11 +63,14 @@ class HostCollector(Collector):
         load1, load5, load15 = os.getloadavg()
         return [
             self.sample("host.cpu.percent", psutil.cpu_percent(interval=None), now, "%"),
+            # Cores and RAM: what the capacity advice weighs the percentages against.
+            self.sample("host.cpu.cores", psutil.cpu_count() or 1, now),
             self.sample("host.load.1", load1, now),
             self.sample("host.load.5", load5, now),
             self.sample("host.load.15", load15, now),
             self.sample("host.memory.percent", memory.percent, now, "%"),
             self.sample("host.memory.used_bytes", memory.total - memory.available, now, "B"),
+            self.sample("host.memory.total_bytes", memory.total, now, "B"),
             self.sample("host.swap.percent", psutil.swap_memory().percent, now, "%"),
             self.sample("host.processes", len(psutil.pids()), now),
         ]
@@ -134,6 +138,8 @@ class HostCollector(Collector):
         if len(alive) < len(self._erp_processes):
             self._last_scan = float("-inf")  # look for the restarted server at the next call
         self._erp_processes = alive
+        if alive:  # the ERP's worker processes, weighed against the cores
+            samples.append(self.sample("erp.processes", len(alive), now))
         return samples
 
     def _find_erp_processes(self) -> list[psutil.Process]:

@@ -1,6 +1,19 @@
 """Performance operations for every interface (console, API, CLI, jobs): one function each."""
 
 from erpkeeper.performance.services.checks import CheckFailed, host_ram_bytes, run_checks
+from erpkeeper.performance.services.code import (
+    CODE_REVIEW,
+    CodeReviewFailed,
+    add_code_folder,
+    check_code_folder,
+    compare_to_previous,
+    note_texts,
+    remove_code_folder,
+    request_code_review,
+    run_code_review,
+    score_trend,
+    targets_with_code_folders,
+)
 from erpkeeper.performance.services.findings import (
     accept_finding,
     finding_advice,
@@ -13,6 +26,17 @@ from erpkeeper.performance.services.queries import AdviceRefused, advise_query, 
 from erpkeeper.performance.services.requests import JobRequest, request_check, request_proof
 
 __all__ = [
+    "CODE_REVIEW",
+    "CodeReviewFailed",
+    "add_code_folder",
+    "check_code_folder",
+    "compare_to_previous",
+    "note_texts",
+    "remove_code_folder",
+    "request_code_review",
+    "run_code_review",
+    "score_trend",
+    "targets_with_code_folders",
     "AdviceRefused",
     "CheckFailed",
     "JobRequest",

@@ -30,6 +30,18 @@ from erpkeeper.security.services.findings import (
     account_findings,
     reconcile,
 )
+from erpkeeper.security.services.review_followup import follow_up_campaigns, verify_requests
+from erpkeeper.security.services.reviews import (
+    bulk_keep,
+    close_campaign,
+    decide_item,
+    delete_campaign,
+    items_visible_to,
+    launch_campaign,
+    progress,
+    save_campaign,
+    totals,
+)
 from erpkeeper.security.services.rulesets import (
     active_ruleset,
     load_ruleset,
@@ -49,6 +61,17 @@ from erpkeeper.security.services.snapshots import (
 )
 
 __all__ = [
+    "bulk_keep",
+    "close_campaign",
+    "decide_item",
+    "delete_campaign",
+    "follow_up_campaigns",
+    "items_visible_to",
+    "launch_campaign",
+    "progress",
+    "save_campaign",
+    "totals",
+    "verify_requests",
     "CHECK_KIND",
     "ChecksFailed",
     "config_path_of",

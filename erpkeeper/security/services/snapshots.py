@@ -21,6 +21,7 @@ from erpkeeper.security.diff import diff_documents
 from erpkeeper.security.models import AccessDocument, AccessSnapshot, LoginSighting
 from erpkeeper.security.services.accounts import review_accounts
 from erpkeeper.security.services.conflicts import analysis_for
+from erpkeeper.security.services.review_followup import verify_requests
 from erpkeeper.targets import adapters
 from erpkeeper.targets.adapters.base import AdapterError
 
@@ -74,6 +75,7 @@ def take_snapshot(target, *, job=None, progress=None) -> AccessSnapshot:
     _analyse(snapshot, document)
     progress(95, _("reviewing risky accounts"))
     _review_accounts(snapshot, document)
+    _verify_requests(snapshot, document)
     snapshot.refresh_from_db()
     return snapshot
 
@@ -213,6 +215,14 @@ def _review_accounts(snapshot, document) -> None:
     snapshot.refresh_from_db(fields=["summary"])
     summary = {**snapshot.summary, "accounts": review["counts"], "account_notes": review["notes"]}
     AccessSnapshot.objects.filter(pk=snapshot.pk).update(summary=summary)
+
+
+def _verify_requests(snapshot, document) -> None:
+    """Revocations asked for by access reviews: carried out in the ERP, or not."""
+    try:
+        verify_requests(snapshot, document)
+    except Exception:  # the snapshot stands even if the verification fails
+        logger.exception("verifying remediation requests with snapshot %s failed", snapshot.pk)
 
 
 # -- ERPKeeper's login history ------------------------------------------------------------------

@@ -45,10 +45,7 @@ class Grant:
 class Side:
     function: str
     grants: list[Grant]
-
-    @property
-    def gated(self) -> bool:
-        return bool(self.grants) and all(g.gated for g in self.grants)
+    gated: bool = False  # every grant behind an approval (worked out once, in holder_side)
 
 
 @dataclass
@@ -215,13 +212,15 @@ def _gated(access: AccessModel, permission: Permission) -> bool:
 
 
 def holder_side(access, holder, function_id: str, permissions: list[Permission]) -> Side | None:
-    grants = []
+    grants, every_grant_gated = [], True
     for permission in permissions:
         sources = permission_sources(access, holder, permission)
         if sources:
             via = [step for s in sources for step in describe_source(access, holder, s)]
-            grants.append(Grant(permission.label, via, _gated(access, permission)))
-    return Side(function_id, grants) if grants else None
+            gated = _gated(access, permission)
+            every_grant_gated = every_grant_gated and gated
+            grants.append(Grant(permission.label, via, gated))
+    return Side(function_id, grants, every_grant_gated) if grants else None
 
 
 def holder_conflicts(access: AccessModel, resolved: Resolved, holder: Holder) -> list[Conflict]:

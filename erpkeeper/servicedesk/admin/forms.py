@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import BaseDialogForm
 from unfold.widgets import (
@@ -11,6 +12,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.models import CannedReply, Ticket, TicketStatus
 from erpkeeper.servicedesk.services import sla
 from erpkeeper.servicedesk.services.attachments import IncomingFile, problem_with
@@ -134,3 +136,46 @@ class BusinessHoursField(forms.JSONField):
         problem = sla.validate_hours(value)
         if problem:
             raise forms.ValidationError(problem)
+
+
+class TicketNumbersDialogForm(BaseDialogForm):
+    numbers = forms.CharField(
+        label=_("Tickets"),
+        widget=UnfoldAdminTextInputWidget,
+        help_text=_("Their numbers, separated by spaces or commas."),
+    )
+
+    def clean_numbers(self):
+        texts = self.cleaned_data["numbers"].replace(",", " ").split()
+        if not texts:
+            raise forms.ValidationError(_("Name at least one ticket."))
+        try:
+            return services.tickets_by_numbers(texts)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["tickets"]) from None
+
+
+class ResolveProblemDialogForm(BaseDialogForm):
+    resolve_incidents = forms.BooleanField(
+        label=_("Also resolve the linked active tickets"), required=False
+    )
+    reply = forms.CharField(
+        label=_("Public reply to their requesters"),
+        widget=UnfoldAdminTextareaWidget,
+        required=False,
+        help_text=_("Required when the tickets are resolved too."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("resolve_incidents") and not (cleaned.get("reply") or "").strip():
+            self.add_error("reply", _("Write the reply the requesters get."))
+        return cleaned
+
+
+class SaveFilterForm(forms.Form):
+    """ "Save this filter" on the ticket list."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, widget=UnfoldAdminTextInputWidget)
+    shared = forms.BooleanField(label=_("Share with everyone at the desk"), required=False)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)

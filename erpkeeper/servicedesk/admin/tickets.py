@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext
 from unfold.admin import ModelAdmin
@@ -25,6 +26,7 @@ from erpkeeper.servicedesk.admin.forms import (
     TicketAddForm,
     TicketChangeForm,
 )
+from erpkeeper.servicedesk.admin.saved_filters import SavedFiltersMixin
 from erpkeeper.servicedesk.models import Attachment, SlaStatus, Ticket, TicketStatus, Via
 from erpkeeper.servicedesk.services import IncomingFile
 from erpkeeper.servicedesk.services.attachments import store_root
@@ -101,9 +103,9 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ServiceSaveMixin, ModelAdmin):
+class TicketAdmin(SavedFiltersMixin, ServiceSaveMixin, ModelAdmin):
     list_display = [
-        "number",
+        "number_column",
         "subject",
         "status_badge",
         "priority_badge",
@@ -113,7 +115,7 @@ class TicketAdmin(ServiceSaveMixin, ModelAdmin):
         "requester_column",
         "updated",
     ]
-    list_display_links = ["number", "subject"]
+    list_display_links = ["number_column", "subject"]
     list_filter = [
         ActiveFilter,
         MineFilter,
@@ -129,7 +131,8 @@ class TicketAdmin(ServiceSaveMixin, ModelAdmin):
     search_fields = ["number", "subject", "requester_email", "requester_name"]
     ordering = ["priority", "-created"]
     list_per_page = 50
-    actions = ["assign_to_me", "resolve_selected", "close_selected"]
+    actions = ["assign_to_me", "resolve_selected", "close_selected", "create_problem"]
+    list_before_template = "servicedesk/admin/saved_filters.html"
     actions_detail = ["wait", "resolve", "reopen", "close_detail", "merge_detail"]
     change_form_outer_after_template = "servicedesk/admin/conversation.html"
     readonly_on_change = [
@@ -148,6 +151,7 @@ class TicketAdmin(ServiceSaveMixin, ModelAdmin):
         "resolution_due_text",
         "parent",
         "merged_into",
+        "problem_link",
         "csat_rating",
         "csat_comment",
     ]
@@ -191,6 +195,19 @@ class TicketAdmin(ServiceSaveMixin, ModelAdmin):
             raise PermissionDenied(validation_text(exc)) from None
 
     # -- columns --------------------------------------------------------------------------------
+
+    # Numbers sort as text (ERP-2026-1000000 before ERP-2026-999999): the column sorts by id,
+    # which is the order they were given in.
+    @display(description=_("number"), ordering="pk")
+    def number_column(self, obj):
+        return obj.number
+
+    @display(description=_("problem"))
+    def problem_link(self, obj):
+        if not obj.problem_id:
+            return "–"
+        url = reverse("admin:servicedesk_problem_change", args=[obj.problem_id])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, obj.problem)
 
     @display(description=_("Status"), ordering="status")
     def status_badge(self, obj):
@@ -244,6 +261,28 @@ class TicketAdmin(ServiceSaveMixin, ModelAdmin):
         done = self._each(request, queryset, services.close)
         text = ngettext("%(count)d ticket closed.", "%(count)d tickets closed.", done)
         messages.success(request, text % {"count": done})
+
+    @admin.action(
+        description=_("Create problem from selected incidents"), permissions=["add_problem"]
+    )
+    def create_problem(self, request, queryset):
+        tickets = list(queryset.order_by("created", "pk"))
+        try:
+            problem = services.create_problem(
+                title=tickets[0].subject, tickets=tickets, owner=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, validation_text(exc))
+            return None
+        messages.success(
+            request,
+            _("Problem %(number)s groups %(count)d tickets; give it a title of its own.")
+            % {"number": problem.number, "count": len(tickets)},
+        )
+        return navigate(request, reverse("admin:servicedesk_problem_change", args=[problem.pk]))
+
+    def has_add_problem_permission(self, request):
+        return request.user.has_perm("servicedesk.add_problem")
 
     @staticmethod
     def _each(request, queryset, operation) -> int:

@@ -9,6 +9,24 @@ from erpkeeper.servicedesk.services.incidents import (
 )
 from erpkeeper.servicedesk.services.mail_in import MailOutcome, MailRejected, receive_mail
 from erpkeeper.servicedesk.services.mail_out import send_pending
+from erpkeeper.servicedesk.services.problems import (
+    close_problem,
+    create_problem,
+    link,
+    publish_workaround,
+    record_diagnosis,
+    resolve_problem,
+    tickets_by_numbers,
+    unlink,
+    update_problem,
+)
+from erpkeeper.servicedesk.services.saved_filters import (
+    SavedFilterError,
+    apply_saved_filter,
+    find_saved_filter,
+    save_filter,
+    visible_filters,
+)
 from erpkeeper.servicedesk.services.sla import evaluate_sla, priority_for
 from erpkeeper.servicedesk.services.tickets import (
     assign,
@@ -24,6 +42,20 @@ from erpkeeper.servicedesk.services.tickets import (
 )
 
 __all__ = [
+    "SavedFilterError",
+    "apply_saved_filter",
+    "close_problem",
+    "create_problem",
+    "find_saved_filter",
+    "link",
+    "publish_workaround",
+    "record_diagnosis",
+    "resolve_problem",
+    "save_filter",
+    "tickets_by_numbers",
+    "unlink",
+    "update_problem",
+    "visible_filters",
     "IncomingFile",
     "MailOutcome",
     "MailRejected",

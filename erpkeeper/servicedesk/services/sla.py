@@ -107,8 +107,9 @@ def validate_hours(hours) -> str | None:
 
 
 def start_clocks(ticket: Ticket, now: dt.datetime) -> None:
-    """Set the policy and due times of a new ticket (or one whose priority or queue changed:
-    counted from its creation). Not saved."""
+    """Set the policy and due times of a new ticket, counted from its creation; the working
+    minutes it already stood still (``sla_paused_minutes``) are added, so that a ticket whose
+    policy changes keeps the business time it has used. Not saved."""
     policy = policy_for(ticket.queue, ticket.priority)
     ticket.sla_policy = policy
     if policy is None:
@@ -116,19 +117,57 @@ def start_clocks(ticket: Ticket, now: dt.datetime) -> None:
         return
     working = working_time_for(ticket.queue, ticket.created.date() if ticket.created else None)
     started = ticket.created or now
-    ticket.first_response_due = working.add_minutes(started, policy.first_response_minutes)
-    ticket.resolution_due = working.add_minutes(started, policy.resolution_minutes)
+    paused = ticket.sla_paused_minutes or 0.0
     if ticket.first_response_at is None:
-        _run(ticket, working, SlaClockKind.FIRST_RESPONSE, started, policy.first_response_minutes)
+        ticket.first_response_due = working.add_minutes(
+            started, policy.first_response_minutes + paused
+        )
+    ticket.resolution_due = working.add_minutes(started, policy.resolution_minutes + paused)
+    if ticket.first_response_at is None:
+        _run(ticket, working, SlaClockKind.FIRST_RESPONSE, policy.first_response_minutes)
     else:
-        _run(ticket, working, SlaClockKind.RESOLUTION, started, policy.resolution_minutes)
+        _run(ticket, working, SlaClockKind.RESOLUTION, policy.resolution_minutes)
     ticket.sla_status = _status_at(ticket, now)
 
 
-def _run(ticket, working: WorkingTime, kind: str, started, minutes: int) -> None:
+def restart_clocks(ticket: Ticket, now: dt.datetime) -> float:
+    """The priority or queue changed: the targets of the policy that now applies, measured from
+    the ticket's creation; the business time already elapsed (pauses excluded) counts against
+    them. A ticket waiting for its requester stays paused. Not saved; returns the working
+    minutes elapsed so far. Notices of the old clocks are resolved; ``catch_up`` raises the new
+    ones once the ticket is saved."""
+    for clock in SlaClockKind.values:
+        if clock:
+            resolve_sla_notices(ticket, clock)
+    paused_at = ticket.sla_paused_at
+    until = min(now, paused_at) if paused_at else now
+    working = working_time_for(ticket.queue, ticket.created.date())
+    elapsed = working.minutes_between(ticket.created, until) - (ticket.sla_paused_minutes or 0.0)
+    ticket.sla_paused_at = None
+    start_clocks(ticket, now)
+    if ticket.sla_clock:
+        ticket.sla_status = SlaStatus.RUNNING  # the loop's conditional update moves it on
+    if paused_at is not None:
+        pause(ticket, paused_at)
+    return max(elapsed, 0.0)
+
+
+def catch_up(ticket: Ticket, now: dt.datetime) -> None:
+    """A saved ticket whose running clock is already past 80 % or 100 %: warned or breached
+    now, with its notice, rather than at the loop's next pass."""
+    if ticket.sla_status != SlaStatus.RUNNING or ticket.sla_due is None:
+        return
+    if now >= ticket.sla_due:
+        _mark(ticket, SlaStatus.BREACHED)
+    elif now >= ticket.sla_warn_at:
+        _mark(ticket, SlaStatus.WARNING)
+
+
+def _run(ticket, working: WorkingTime, kind: str, minutes: int) -> None:
+    paused = ticket.sla_paused_minutes or 0.0
     ticket.sla_clock = kind
-    ticket.sla_warn_at = working.add_minutes(started, minutes * WARNING_FRACTION)
-    ticket.sla_due = working.add_minutes(started, minutes)
+    ticket.sla_warn_at = working.add_minutes(ticket.created, minutes * WARNING_FRACTION + paused)
+    ticket.sla_due = working.add_minutes(ticket.created, minutes + paused)
 
 
 def _clear(ticket: Ticket) -> None:
@@ -155,8 +194,13 @@ def first_response_given(ticket: Ticket, now: dt.datetime) -> None:
     working = working_time_for(ticket.queue, ticket.created.date())
     ticket.sla_clock = SlaClockKind.RESOLUTION
     ticket.sla_due = ticket.resolution_due
-    minutes = working.minutes_between(ticket.created, ticket.resolution_due)
-    ticket.sla_warn_at = working.add_minutes(ticket.created, minutes * WARNING_FRACTION)
+    # 80 % of the target, not of the span to the due time (which holds the pauses too).
+    paused = ticket.sla_paused_minutes or 0.0
+    if ticket.sla_policy_id:
+        target = ticket.sla_policy.resolution_minutes
+    else:
+        target = working.minutes_between(ticket.created, ticket.resolution_due) - paused
+    ticket.sla_warn_at = working.add_minutes(ticket.created, target * WARNING_FRACTION + paused)
     if ticket.sla_status != SlaStatus.PAUSED:
         ticket.sla_status = _status_at(ticket, now)
 
@@ -176,8 +220,10 @@ def resume(ticket: Ticket, now: dt.datetime) -> None:
     if paused_at is None:
         return
     ticket.sla_paused_at = None
+    working = working_time_for(ticket.queue)
+    stood_still = working.minutes_between(paused_at, now)
+    ticket.sla_paused_minutes = (ticket.sla_paused_minutes or 0.0) + stood_still
     if ticket.sla_clock:
-        working = working_time_for(ticket.queue)
         for field in ("first_response_due", "resolution_due", "sla_warn_at", "sla_due"):
             moment = getattr(ticket, field)
             if moment is not None:

@@ -13,16 +13,18 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from erpkeeper.servicedesk.models import (
+    ACTIVE_STATUSES,
     Assignment,
     MailState,
     MessageKind,
     Queue,
+    SlaClockKind,
     SlaStatus,
     Ticket,
     TicketCategory,
@@ -31,15 +33,16 @@ from erpkeeper.servicedesk.models import (
     TicketStatus,
     Via,
 )
-from erpkeeper.servicedesk.services import mail_out, sla
+from erpkeeper.servicedesk.services import mail_out, numbers, sla
 from erpkeeper.servicedesk.services.attachments import (
     IncomingFile,
     atomic_with_files,
     attach,
     check_files,
 )
+from erpkeeper.servicedesk.services.numbers import save_with_number
 
-ACTIVE = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
+ACTIVE = ACTIVE_STATUSES
 ALLOWED_MOVES = {
     TicketStatus.NEW: {TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED},
     TicketStatus.OPEN: {TicketStatus.WAITING, TicketStatus.RESOLVED},
@@ -47,7 +50,6 @@ ALLOWED_MOVES = {
     TicketStatus.RESOLVED: {TicketStatus.OPEN},
     TicketStatus.CLOSED: set(),
 }
-NUMBER_ATTEMPTS = 5
 MAX_SUBJECT = 255
 
 
@@ -135,32 +137,12 @@ def _validate_new(ticket: Ticket, body: str) -> None:
 
 
 def _save_with_number(ticket: Ticket, now: dt.datetime) -> None:
-    """Number it ``ERP-2026-000123``: the year's next one. Two tickets opened at once may pick
-    the same number; the unique index refuses the second, which takes the one after."""
-    for _attempt in range(NUMBER_ATTEMPTS):
-        ticket.number = next_number(now.year)
-        try:
-            with transaction.atomic():
-                ticket.save()
-            return
-        except IntegrityError:
-            ticket.pk = None
-            if Ticket.objects.filter(number=ticket.number).exists():
-                continue
-            raise
-    raise ValidationError(_("Could not number the ticket; try again."))
+    """Number it ``ERP-2026-000123``: the year's next one (see ``numbers``)."""
+    save_with_number(ticket, settings.SERVICEDESK_TICKET_PREFIX, now)
 
 
 def next_number(year: int) -> str:
-    prefix = f"{settings.SERVICEDESK_TICKET_PREFIX}-{year}-"
-    last = (
-        Ticket.objects.filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{sequence:06d}"
+    return numbers.next_number(Ticket, settings.SERVICEDESK_TICKET_PREFIX, year)
 
 
 def default_queue() -> Queue | None:
@@ -172,8 +154,9 @@ EDITABLE = ("subject", "category", "erp_module", "target", "impact", "urgency", 
 
 
 def update_ticket(ticket: Ticket, **changes) -> Ticket:
-    """Change what the ticket is about; a new priority or queue restarts its clocks from the
-    ticket's creation under the policy that now applies."""
+    """Change what the ticket is about. A new priority or queue measures the targets of the
+    policy that now applies from the ticket's creation, keeping the business time already
+    elapsed (pauses excluded); an internal note records it."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValidationError(_("unknown fields: %s") % ", ".join(sorted(unknown)))
@@ -189,16 +172,41 @@ def update_ticket(ticket: Ticket, **changes) -> Ticket:
         raise
     now = timezone.now()
     with transaction.atomic():
-        if (ticket.priority, ticket.queue_id) != before and ticket.is_active:
-            for clock in ("first_response", "resolution"):
-                sla.resolve_sla_notices(ticket, clock)
-            paused_at = ticket.sla_paused_at
-            sla.start_clocks(ticket, now)
-            if paused_at is not None:
-                ticket.sla_paused_at = None
-                sla.pause(ticket, paused_at)
+        restarted = (ticket.priority, ticket.queue_id) != before and ticket.is_active
+        if restarted:
+            elapsed = sla.restart_clocks(ticket, now)
         ticket.save()
+        if restarted:
+            _note_new_targets(ticket, elapsed)
+            sla.catch_up(ticket, now)
     return ticket
+
+
+def _note_new_targets(ticket: Ticket, elapsed: float) -> None:
+    values = {
+        "priority": ticket.get_priority_display(),
+        "queue": ticket.queue.name if ticket.queue_id else "–",
+        "elapsed": round(elapsed),
+    }
+    if ticket.sla_policy_id:
+        values.update(
+            policy=ticket.sla_policy.name,
+            due=f"{timezone.localtime(ticket.sla_due):%Y-%m-%d %H:%M}" if ticket.sla_due else "–",
+            clock=SlaClockKind(ticket.sla_clock).label,
+        )
+        text = _(
+            "Now %(priority)s in queue %(queue)s: SLA policy %(policy)s applies from the "
+            "ticket's creation; %(elapsed)d working minutes have elapsed (pauses excluded); "
+            "%(clock)s due %(due)s."
+        )
+    else:
+        text = _(
+            "Now %(priority)s in queue %(queue)s: no SLA policy applies; %(elapsed)d working "
+            "minutes had elapsed (pauses excluded)."
+        )
+    TicketMessage.objects.create(
+        ticket=ticket, kind=MessageKind.NOTE, body=text % values, via=Via.SYSTEM
+    )
 
 
 # -- the conversation ------------------------------------------------------------------------------
@@ -307,6 +315,10 @@ def assign(ticket: Ticket, assignee, *, note_author=None) -> Ticket:
     """Give the ticket to ``assignee`` (None: nobody). A new ticket becomes open."""
     if assignee is not None and not assignee.is_active:
         raise ValidationError({"assignee": [_("This user is not active.")]})
+    if assignee is not None and not may_work_tickets(assignee):
+        raise ValidationError(
+            {"assignee": [_("%(user)s may not work on tickets.") % {"user": assignee}]}
+        )
     _refuse_if_final(ticket)
     ticket.assignee = assignee
     if assignee is not None and ticket.status == TicketStatus.NEW:
@@ -315,12 +327,20 @@ def assign(ticket: Ticket, assignee, *, note_author=None) -> Ticket:
     return ticket
 
 
+def may_work_tickets(user) -> bool:
+    """Whether tickets may be given to ``user``: one who may not read and answer them (a
+    viewer, a portal user) would hold a ticket nobody sees being worked."""
+    return user.has_perm("servicedesk.change_ticket")
+
+
 def auto_assign(ticket: Ticket) -> None:
     """Hand a new ticket out by its queue's rule (round robin or fewest open tickets)."""
     queue = ticket.queue
     if queue is None or queue.assignment == Assignment.MANUAL or ticket.assignee_id:
         return
-    members = list(queue.members.filter(is_active=True).order_by("pk"))
+    members = [
+        m for m in queue.members.filter(is_active=True).order_by("pk") if may_work_tickets(m)
+    ]
     if not members:
         return
     if queue.assignment == Assignment.ROUND_ROBIN:

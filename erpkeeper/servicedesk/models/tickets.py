@@ -56,6 +56,10 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
+# New, open or waiting: the desk still works on it.
+ACTIVE_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING)
+
+
 class SlaClockKind(models.TextChoices):
     NONE = "", _("No SLA")
     FIRST_RESPONSE = "first_response", _("First response")
@@ -290,6 +294,18 @@ class Ticket(models.Model):
     sla_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
     sla_due = models.DateTimeField(_("due"), null=True, blank=True, editable=False)
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
+    # Working minutes the clocks stood still so far (waiting for the requester, resolved before
+    # a reopening): a new policy's targets are counted from the ticket's creation plus these.
+    sla_paused_minutes = models.FloatField(default=0, editable=False)
+    problem = models.ForeignKey(
+        "servicedesk.Problem",
+        verbose_name=_("problem"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+    )
     csat_rating = models.PositiveSmallIntegerField(
         _("satisfaction"),
         null=True,
@@ -495,39 +511,3 @@ class Announcement(models.Model):
 
     def __str__(self):
         return self.title
-
-
-class HelpSearch(models.Model):
-    """The portal showed help suggestions for a subject being typed: one row per visit to the
-    *Open a ticket* page that got suggestions, and the ticket opened from that visit if any.
-    The deflection rate is the share of these that ended without a ticket."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    query = models.CharField(_("typed subject"), max_length=200)
-    suggestions = models.PositiveSmallIntegerField(_("suggestions shown"), default=0)
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    last_shown = models.DateTimeField(_("last shown"), default=timezone.now)
-    ticket = models.ForeignKey(
-        Ticket,
-        verbose_name=_("ticket"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["-created"]
-        verbose_name = _("help search")
-        verbose_name_plural = _("help searches")
-        indexes = [models.Index(fields=["created"], name="sd_helpsearch_created")]
-
-    def __str__(self):
-        return self.query

@@ -1,0 +1,58 @@
+"""The service desk's models: tickets and their setup (``tickets``), problem records and saved
+filters (``problems``), the portal's help searches (``help``)."""
+
+from erpkeeper.servicedesk.models.help import HelpSearch
+from erpkeeper.servicedesk.models.problems import Problem, ProblemStatus, SavedFilter
+from erpkeeper.servicedesk.models.tickets import (
+    ACTIVE_STATUSES,
+    OFFICE_HOURS,
+    Announcement,
+    AnnouncementLevel,
+    Assignment,
+    Attachment,
+    CannedReply,
+    Level,
+    MailState,
+    MessageKind,
+    Priority,
+    Queue,
+    SlaClockKind,
+    SlaPolicy,
+    SlaStatus,
+    Ticket,
+    TicketCategory,
+    TicketKind,
+    TicketMessage,
+    TicketStatus,
+    Via,
+    default_business_hours,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "OFFICE_HOURS",
+    "Announcement",
+    "AnnouncementLevel",
+    "Assignment",
+    "Attachment",
+    "CannedReply",
+    "HelpSearch",
+    "Level",
+    "MailState",
+    "MessageKind",
+    "Priority",
+    "Problem",
+    "ProblemStatus",
+    "Queue",
+    "SavedFilter",
+    "SlaClockKind",
+    "SlaPolicy",
+    "SlaStatus",
+    "Ticket",
+    "TicketCategory",
+    "TicketKind",
+    "TicketMessage",
+    "TicketStatus",
+    "Via",
+    "default_business_hours",
+]
