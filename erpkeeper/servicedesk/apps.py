@@ -9,8 +9,9 @@ from erpkeeper.lib.roles import Role, RoleRules, Rule
 CONVERSATION = ("ticket", "ticketmessage", "attachment")
 # What carries end users' personal data (names, addresses, what they wrote and sent) or leads
 # to it: read only by who works the desk (agents, ops engineers), oversees it (managers) or
-# runs the platform (administrators); taken back from the other roles' "view all".
-PERSONAL = (*CONVERSATION, "problem", "savedfilter")
+# runs the platform (administrators); taken back from the other roles' "view all". (Help
+# searches hold what portal users typed.)
+PERSONAL = (*CONVERSATION, "problem", "savedfilter", "helpsearch")
 NOT_FOR_THEM = RoleRules(grant=(), deny=(Rule(app="servicedesk", model=PERSONAL),))
 # The desk's reports (servicedesk.view_reports): agents, managers and administrators.
 REPORTS = Rule(app="servicedesk", action="view_reports")
