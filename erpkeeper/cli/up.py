@@ -27,6 +27,8 @@ from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.roles import Role
 from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
+from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
+from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
 from erpkeeper.lib.progress import Progress
 from erpkeeper.targets import services as targets
@@ -58,6 +60,7 @@ def handle_up(args) -> int:
     migrate()
     if not args.no_demo:
         ensure_demo_target()
+        ensure_demo_desk()
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
@@ -111,6 +114,13 @@ def ensure_demo_target() -> None:
     if password_file.exists():
         say(f"  its Tryton 'admin' password is in {password_file}")
     queue_first_protection(target)
+
+
+def ensure_demo_desk() -> None:
+    """A service desk with a history, so that its pages and reports show something."""
+    made = ensure_demo_tickets()
+    if made:
+        say(f"✓ demo service desk: {made} tickets of the past {DEMO_TICKET_DAYS} days")
 
 
 def queue_first_protection(target) -> None:

@@ -38,10 +38,25 @@ def xlsx_bytes(
 ) -> bytes:
     """``rows`` (dicts) as one worksheet: ``columns`` are (key, header) pairs, all keys when
     None."""
-    columns = list(columns) if columns is not None else columns_of(rows)
+    return workbook_bytes([(title, rows, columns)])
+
+
+def workbook_bytes(
+    sheets: Sequence[tuple[str, Sequence[dict], Sequence[tuple[str, str]] | None]],
+) -> bytes:
+    """Several lists as one workbook, a worksheet each: ``(title, rows, columns)``, as for
+    ``xlsx_bytes`` (a report with one sheet per measure)."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = _sheet_title(title)
+    book.remove(book.active)
+    for title, rows, columns in sheets:
+        _write_sheet(book.create_sheet(_sheet_title(title)), rows, columns)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(sheet, rows: Sequence[dict], columns) -> None:
+    columns = list(columns) if columns is not None else columns_of(rows)
     sheet.append([str(header) for _key, header in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -52,9 +67,6 @@ def xlsx_bytes(
     sheet.freeze_panes = "A2"
     if columns:
         sheet.auto_filter.ref = sheet.dimensions
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def cell_value(value):

@@ -6,6 +6,7 @@ filter), opening a ticket, its detail with the conversation, and ``POST …/{id}
 ``…/diagnosis/``, ``…/resolve/``, ``…/close/``.
 
 /api/v1/mailboxes/ (api_mailboxes): the IMAP mailboxes polled for mail.
+/api/v1/servicedesk/reports/?from=…&to=…&queue=…: the desk's report for a period.
 
 Everything goes through ``servicedesk.services``; bad input is a 400 naming the field.
 """
@@ -16,10 +17,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.api_mailboxes import MailboxViewSet
@@ -36,7 +39,7 @@ from erpkeeper.servicedesk.models import (
     TicketStatus,
     Via,
 )
-from erpkeeper.servicedesk.services import IncomingFile
+from erpkeeper.servicedesk.services import IncomingFile, reports
 from erpkeeper.targets.models import Target
 
 LIST_RELATED = ("target", "queue", "assignee", "requester", "parent", "merged_into", "problem")
@@ -454,3 +457,40 @@ def register(router) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
     router.register("problems", ProblemViewSet, basename="problem")
     router.register("mailboxes", MailboxViewSet, basename="mailbox")
+
+
+REPORT_PARAMETERS = [
+    OpenApiParameter("from", str, description="first day, YYYY-MM-DD (default: 30 days ago)"),
+    OpenApiParameter("to", str, description="last day, YYYY-MM-DD (default: today)"),
+    OpenApiParameter("queue", str, description="a queue's name (default: all)"),
+    OpenApiParameter("target", str, description="an affected target's name (default: all)"),
+    OpenApiParameter("group", str, enum=list(reports.GRAINS), description="volume per day or week"),
+]
+
+
+class DeskReportView(APIView):
+    """The service desk's report for a period: volume, backlog, SLA attainment, first contact
+    resolution, reopen rate, CSAT, top categories and ERP modules, workload, deflection
+    (definitions in docs/servicedesk.md). A rate without data is null, never 0."""
+
+    required_permissions = ("servicedesk.view_reports",)
+
+    @extend_schema(parameters=REPORT_PARAMETERS, responses={200: dict})
+    def get(self, request):
+        given = request.query_params
+        try:
+            period = reports.parse_period(
+                given.get("from"),
+                given.get("to"),
+                queue=given.get("queue"),
+                target=given.get("target"),
+                grain=given.get("group"),
+            )
+        except ValidationError as exc:
+            return _bad_request(exc)
+        return Response(reports.desk_report(period))
+
+
+urlpatterns = [
+    path("servicedesk/reports/", DeskReportView.as_view(), name="servicedesk-reports"),
+]

@@ -1,5 +1,6 @@
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
 from erpkeeper.lib.roles import Role, RoleRules, Rule
@@ -8,9 +9,12 @@ from erpkeeper.lib.roles import Role, RoleRules, Rule
 CONVERSATION = ("ticket", "ticketmessage", "attachment")
 # What carries end users' personal data (names, addresses, what they wrote and sent) or leads
 # to it: read only by who works the desk (agents, ops engineers), oversees it (managers) or
-# runs the platform (administrators); taken back from the other roles' "view all".
-PERSONAL = (*CONVERSATION, "problem", "savedfilter")
+# runs the platform (administrators); taken back from the other roles' "view all". (Help
+# searches hold what portal users typed.)
+PERSONAL = (*CONVERSATION, "problem", "savedfilter", "helpsearch")
 NOT_FOR_THEM = RoleRules(grant=(), deny=(Rule(app="servicedesk", model=PERSONAL),))
+# The desk's reports (servicedesk.view_reports): agents, managers and administrators.
+REPORTS = Rule(app="servicedesk", action="view_reports")
 
 
 class ServicedeskConfig(ErpKeeperAppConfig):
@@ -33,6 +37,14 @@ class ServicedeskConfig(ErpKeeperAppConfig):
             Section.SERVICE, _("Announcements"), "campaign", "servicedesk.announcement", 14
         ),
         NavItem.for_model(Section.SERVICE, _("Mailboxes"), "inbox", "servicedesk.mailbox", 15),
+        NavItem(
+            Section.SERVICE,
+            pgettext_lazy("service desk", "Reports"),
+            "bar_chart",
+            "admin:servicedesk_ticket_reports",
+            "servicedesk.view_reports",
+            16,
+        ),
     )
     dashboard = ("erpkeeper.servicedesk.dashboard:contribute",)
     role_rules = {
@@ -50,7 +62,10 @@ class ServicedeskConfig(ErpKeeperAppConfig):
             # What the portal's users read: agents post and take down announcements.
             Rule(app="servicedesk", action=("add", "change", "delete"), model="announcement"),
             Rule(app="servicedesk", action=("add", "change", "delete"), model="savedfilter"),
+            REPORTS,
         ),
+        # Managers follow the desk through its reports (administrators may do everything).
+        Role.MANAGER: (REPORTS,),
         # Ops engineers work the incidents that alerts open and the problems behind them.
         Role.OPS_ENGINEER: (
             Rule(app="servicedesk", action=("add", "change"), model=(*CONVERSATION, "problem")),

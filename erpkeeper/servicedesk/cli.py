@@ -10,6 +10,7 @@ list|show|create|link|unlink|diagnose|resolve|close`` and ``erpkeeper mail-in``.
     erpkeeper --as helen ticket reply ERP-2026-000123 --body "Fixed." [--note] [--attach f.png]
     erpkeeper ticket assign ERP-2026-000123 helen   (or --nobody)
     erpkeeper ticket status ERP-2026-000123 waiting · erpkeeper ticket close ERP-2026-000123
+    erpkeeper ticket report --from 2026-11-01 --to 2026-11-30 [--queue NAME] [--xlsx|--pdf FILE]
     erpkeeper mail-in < message.eml       (for a mail server's pipe: one RFC 822 message)
 
 Acting as ``--as USER`` makes that user the author of what is written, and the user's role
@@ -43,6 +44,7 @@ from erpkeeper.lib.filters import (
     query_text,
 )
 from erpkeeper.servicedesk import services
+from erpkeeper.servicedesk.cli_reports import register_report
 from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
     CannedReply,
@@ -87,6 +89,7 @@ def register(sub) -> None:
     close = actions.add_parser("close", help="close a ticket for good")
     close.add_argument("ticket", help="number or id")
     close.set_defaults(handler=handle_close)
+    register_report(actions)
     mail_in = sub.add_parser("mail-in", help="file one RFC 822 message read on stdin")
     mail_in.set_defaults(handler=handle_mail_in)
     _register_problem(sub)

@@ -84,13 +84,15 @@ def test_helpdesk_agent_sees_targets_and_jobs_only(helen):
 
 def test_manager_views_all_and_changes_nothing(mark):
     # Managers also read the service desk's tickets (end users' personal data), which
-    # viewers do not (docs/servicedesk.md, "Who reads tickets").
+    # viewers do not (docs/servicedesk.md, "Who reads tickets"), and its reports.
     personal = {
         "servicedesk.view_ticket",
         "servicedesk.view_ticketmessage",
         "servicedesk.view_attachment",
         "servicedesk.view_problem",
         "servicedesk.view_savedfilter",
+        "servicedesk.view_helpsearch",
+        "servicedesk.view_reports",
     }
     assert perms_of(Role.MANAGER) == perms_of(Role.VIEWER) | personal
     writes = {p for p in perms_of(Role.MANAGER) if not p.split(".")[1].startswith("view_")}

@@ -158,6 +158,7 @@ RULES = {
     ("problem-diagnosis", "post"): "servicedesk.change_problem",
     ("problem-resolve", "post"): "servicedesk.change_problem",
     ("problem-close", "post"): "servicedesk.change_problem",
+    ("servicedesk-reports", "get"): "servicedesk.view_reports",
     ("security-snapshot-list", "get"): "security.view_accesssnapshot",
     ("security-snapshot-list", "post"): "security.add_accesssnapshot",
     ("security-snapshot-detail", "get"): "security.view_accesssnapshot",

@@ -110,6 +110,7 @@ def test_first_start_registers_the_demo_erp_and_prints_the_password_once(
     assert drills[0]["status"] == "succeeded", drills
     assert first.returncode == 0, output
     assert "demo-tryton" in output
+    assert "✓ demo service desk: 240 tickets of the past 60 days" in output
     password = re.search(r"password:\s+(\S+)", output)
     assert password, output
     assert "Traceback" not in output
@@ -120,6 +121,7 @@ def test_first_start_registers_the_demo_erp_and_prints_the_password_once(
     again = interrupt(second)
     assert "password:" not in again
     assert "1 target(s) under care" in again
+    assert "demo service desk" not in again  # made once
 
 
 def test_a_busy_port_is_a_clear_message(tmp_path):

@@ -7,6 +7,7 @@ import pytest
 from erpkeeper.servicedesk.models import Priority, Queue, SlaPolicy
 from erpkeeper.servicedesk.sla.clock import DAY_KEYS
 from tests.fixtures.alerts import make_target
+from tests.servicedesk.report_history import history  # noqa: F401  (a fixture for the reports)
 
 ROUND_THE_CLOCK = dict.fromkeys(DAY_KEYS, "00:00-24:00")
 

@@ -19,6 +19,7 @@ from unfold.decorators import action, display
 from erpkeeper.lib.admin import ServiceSaveMixin, badge, navigate, when_text, without_bulk_delete
 from erpkeeper.lib.cli import validation_text
 from erpkeeper.servicedesk import services
+from erpkeeper.servicedesk.admin import reports
 from erpkeeper.servicedesk.admin.forms import (
     MergeDialogForm,
     ReplyForm,
@@ -398,6 +399,13 @@ class TicketAdmin(SavedFiltersMixin, ServiceSaveMixin, ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/reply/", wrap(self.reply_view), name="servicedesk_ticket_reply"),
+            path("reports/", wrap(self.reports_view), name="servicedesk_ticket_reports"),
+            path(
+                "reports/export/",
+                wrap(reports.export_workbook),
+                name="servicedesk_ticket_reports_export",
+            ),
+            path("reports/pdf/", wrap(reports.export_pdf), name="servicedesk_ticket_reports_pdf"),
             path(
                 "<int:pk>/attachment/<int:attachment_id>/",
                 wrap(self.attachment_view),
@@ -405,6 +413,9 @@ class TicketAdmin(SavedFiltersMixin, ServiceSaveMixin, ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def reports_view(self, request):
+        return reports.reports_page(request, self.admin_site)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = extra_context or {}

@@ -1,6 +1,8 @@
 """The service desk's models: tickets and their setup (``tickets``), problem records and saved
-filters (``problems``), mailboxes polled over IMAP (``mailboxes``)."""
+filters (``problems``), mailboxes polled over IMAP (``mailboxes``), the portal's help searches
+(``help``)."""
 
+from erpkeeper.servicedesk.models.help import HelpSearch
 from erpkeeper.servicedesk.models.mailboxes import Mailbox, MailboxSecurity
 from erpkeeper.servicedesk.models.problems import Problem, ProblemStatus, SavedFilter
 from erpkeeper.servicedesk.models.tickets import (
@@ -36,6 +38,7 @@ __all__ = [
     "Assignment",
     "Attachment",
     "CannedReply",
+    "HelpSearch",
     "Level",
     "Mailbox",
     "MailboxSecurity",

@@ -330,7 +330,13 @@ class Ticket(models.Model):
             models.Index(fields=["sla_status", "sla_warn_at"], name="sd_ticket_sla_warn"),
             models.Index(fields=["-created"], name="sd_ticket_created"),
             models.Index(fields=["-updated"], name="sd_ticket_updated"),
+            # Reports: what was answered, resolved or due in a period.
+            models.Index(fields=["resolved_at"], name="sd_ticket_resolved"),
+            models.Index(fields=["first_response_at"], name="sd_ticket_responded"),
+            models.Index(fields=["first_response_due"], name="sd_ticket_response_due"),
+            models.Index(fields=["resolution_due"], name="sd_ticket_resolution_due"),
         ]
+        permissions = [("view_reports", _("Can view the service desk's reports"))]
 
     def __str__(self):
         return f"{self.number} {self.subject}"
@@ -394,7 +400,8 @@ class TicketMessage(models.Model):
         _("mail"), max_length=8, choices=MailState.choices, blank=True, default=MailState.NONE
     )
     mail_error = models.CharField(_("mail error"), max_length=500, blank=True)
-    created = models.DateTimeField(_("created"), auto_now_add=True)
+    # Not auto_now_add: a history filled in afterwards (the demo) gives its own moments.
+    created = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["created", "pk"]

@@ -35,6 +35,8 @@ from erpkeeper.servicedesk.services.attachments import allowed_extensions, store
 LOGIN_URL = reverse_lazy("portal:login")
 SUGGEST_MIN_CHARS = 3
 SUGGEST_MAX_CHARS = 200
+# The portal visit whose help suggestions may be followed by a ticket (deflection).
+HELP_SEARCH_KEY = "servicedesk_help_search"
 
 
 class PortalMixin(LoginRequiredMixin):
@@ -179,6 +181,8 @@ class TicketPortalCreateView(PortalMixin, FormView):
         except ValidationError as exc:
             form.add_error(None, validation_text(exc))
             return self.form_invalid(form)
+        search_id = self.request.session.pop(HELP_SEARCH_KEY, None)
+        portal.ticket_followed(self.request.user, search_id, ticket)
         messages.success(
             self.request, _("Ticket %(number)s was opened.") % {"number": ticket.number}
         )
@@ -285,6 +289,12 @@ class ArticlePortalSuggestView(PortalMixin, View):
     def get(self, request):
         text = request.GET.get("q", "").strip()[:SUGGEST_MAX_CHARS]
         found = portal.suggest_articles(text) if len(text) >= SUGGEST_MIN_CHARS else []
+        session = request.session
+        search_id = portal.record_suggestions(
+            request.user, text, len(found), session.get(HELP_SEARCH_KEY)
+        )
+        if search_id:
+            session[HELP_SEARCH_KEY] = search_id
         return JsonResponse({"articles": [_article(a) for a in found]})
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from erpkeeper.servicedesk.models import (
     Announcement,
     Attachment,
+    HelpSearch,
     MessageKind,
     Priority,
     Ticket,
@@ -98,6 +99,46 @@ def suggest_articles(text: str) -> list:
     suggest, and the portal shows nothing.
     """
     return []
+
+
+# -- deflection: did the suggestions spare a ticket? ---------------------------------------------
+
+# Suggestions shown again within this time belong to the same visit of the page.
+SEARCH_VISIT = dt.timedelta(minutes=30)
+SEARCH_QUERY_CHARS = 200
+
+
+def record_suggestions(user, text: str, shown: int, search_id: int | None = None) -> int | None:
+    """Note that the portal showed ``shown`` suggestions for ``text``: one row per visit of
+    the *Open a ticket* page (``search_id``, kept in the user's session, is the visit's row
+    while it lasts). Returns the row's id, or ``search_id`` unchanged when nothing was shown."""
+    if shown <= 0:
+        return search_id
+    now = timezone.now()
+    search = (
+        HelpSearch.objects.filter(
+            pk=search_id, user=user, ticket__isnull=True, last_shown__gte=now - SEARCH_VISIT
+        ).first()
+        if search_id
+        else None
+    )
+    if search is None:
+        search = HelpSearch(user=user, created=now)
+    search.query = text[:SEARCH_QUERY_CHARS]
+    search.suggestions = min(max(shown, search.suggestions), 32767)
+    search.last_shown = now
+    search.save()
+    return search.pk
+
+
+def ticket_followed(user, search_id: int | None, ticket: Ticket) -> None:
+    """The visit that showed suggestions ended in ``ticket``: not deflected."""
+    if not search_id:
+        return
+    search = HelpSearch.objects.filter(pk=search_id, user=user, ticket__isnull=True).first()
+    if search is not None:
+        search.ticket = ticket
+        search.save(update_fields=["ticket"])
 
 
 # -- notices -------------------------------------------------------------------------------------

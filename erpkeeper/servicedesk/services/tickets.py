@@ -76,9 +76,11 @@ def open_ticket(
     mail_message_id: str = "",
     source_key: str = "",
     parent: Ticket | None = None,
+    now: dt.datetime | None = None,
 ) -> Ticket:
     """A new ticket with its first message (the description), clocks started, handed out by
-    the queue's rule, and the requester told its number by mail."""
+    the queue's rule, and the requester told its number by mail. ``now`` (default: the
+    present) is for a history filled in afterwards, such as the demo's."""
     subject, body = " ".join(str(subject).split())[:MAX_SUBJECT], str(body).strip()
     ticket = Ticket(
         subject=subject,
@@ -97,7 +99,7 @@ def open_ticket(
     )
     _validate_new(ticket, body)
     check_files(list(attachments))
-    now = timezone.now()
+    now = now or timezone.now()
     with atomic_with_files():
         ticket.priority = sla.priority_for(ticket.impact, ticket.urgency)
         ticket.created = now
@@ -112,6 +114,7 @@ def open_ticket(
             body=body,
             via=via,
             mail_message_id=mail_message_id,
+            created=now,
         )
         for file in attachments:
             attach(ticket, first, file, author or requester)
@@ -226,6 +229,7 @@ def reply(
     via: str = Via.CONSOLE,
     attachments: Sequence[IncomingFile] = (),
     mail_message_id: str = "",
+    now: dt.datetime | None = None,
 ) -> TicketMessage:
     """Add a public reply or (``public=False``) an internal note. An agent's first public
     reply stops the first-response clock; the requester's reply takes a waiting ticket back
@@ -238,7 +242,7 @@ def reply(
     if from_requester and not public:
         raise ValidationError(_("Only agents write internal notes."))
     check_files(list(attachments))
-    now = timezone.now()
+    now = now or timezone.now()
     with atomic_with_files():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         message = TicketMessage.objects.create(
@@ -250,6 +254,7 @@ def reply(
             body=body,
             via=via,
             mail_message_id=mail_message_id,
+            created=now,
         )
         for file in attachments:
             attach(ticket, message, file, author)
@@ -368,14 +373,14 @@ def _least_busy(members: list):
 # -- status ----------------------------------------------------------------------------------------
 
 
-def change_status(ticket: Ticket, status: str) -> Ticket:
+def change_status(ticket: Ticket, status: str, *, now: dt.datetime | None = None) -> Ticket:
     """Move a ticket: waiting pauses its SLA, resolved stops it; a resolved ticket may be
     reopened within ERPKEEPER_SERVICEDESK_REOPEN_DAYS; closed is final."""
     status = TicketStatus(status)
     if status == ticket.status:
         return ticket
     if status == TicketStatus.CLOSED:
-        return close(ticket)
+        return close(ticket, now=now)
     if status not in ALLOWED_MOVES[TicketStatus(ticket.status)]:
         raise ValidationError(
             {
@@ -385,7 +390,7 @@ def change_status(ticket: Ticket, status: str) -> Ticket:
                 ]
             }
         )
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         if ticket.status == TicketStatus.RESOLVED:
             _reopen(ticket, now)
@@ -432,11 +437,11 @@ def _reopen(ticket: Ticket, now: dt.datetime) -> None:
         sla.resume(ticket, now)
 
 
-def close(ticket: Ticket) -> Ticket:
+def close(ticket: Ticket, *, now: dt.datetime | None = None) -> Ticket:
     """Closed for good (a reply opens a new ticket)."""
     if ticket.status == TicketStatus.CLOSED:
         return ticket
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         ticket.status = TicketStatus.CLOSED
         ticket.closed_at = now
