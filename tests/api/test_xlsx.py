@@ -24,7 +24,9 @@ def channels(alice):
     with acting_as(alice):
         for name in ("=ops", "duty", "managers"):
             notifications.create_channel(
-                name=name, kind="wecom", secrets={"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}
+                name=name,
+                kind="wecom",
+                secrets={"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"},
             )
 
 

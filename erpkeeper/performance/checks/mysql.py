@@ -1,11 +1,14 @@
 """MariaDB/MySQL checks: statement digests (performance_schema), full scans, unused and redundant
 indexes (the sys schema), InnoDB buffer pool hit ratio and size, temporary tables on disk.
 
-Where performance_schema or sys is off, the check says so (a note) instead of passing.
+Where performance_schema is off, the statement check says so (a finding) and the checks that read
+it through sys are not run (never a pass); a user who may not read performance_schema or sys gets
+a note saying what to grant, and those checks are not run either.
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from erpkeeper.lib.bounded_db import ConnectionFailed
@@ -45,6 +48,9 @@ class MysqlChecks(EngineChecks):
     )
 
     def queries(self, ctx: CheckContext) -> None:
+        if not self._performance_schema_on(ctx):
+            ctx.observe("mysql.queries", "info", subject="performance_schema")
+            return
         try:
             rows = ctx.db.rows(
                 "SELECT DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, AVG_TIMER_WAIT, SUM_ROWS_SENT "
@@ -54,10 +60,13 @@ class MysqlChecks(EngineChecks):
                 (TOP_QUERIES,),
             )
         except ConnectionFailed:
-            ctx.observe("mysql.queries", "info", subject="performance_schema")
-            return
-        if not rows and not self._performance_schema_on(ctx):
-            ctx.observe("mysql.queries", "info", subject="performance_schema")
+            ctx.note(
+                gettext_noop(
+                    "The user cannot read performance_schema: grant it SELECT ON "
+                    "performance_schema.* (and on sys.*)."
+                )
+            )
+            raise  # not run: the reason (access denied) is the check's error
         for text, calls, total, mean, sent in rows:
             ctx.queries.append(
                 QuerySeen(
@@ -105,6 +114,7 @@ class MysqlChecks(EngineChecks):
                 "SELECT table_name, redundant_index_name, dominant_index_name FROM "
                 "sys.schema_redundant_indexes WHERE table_schema = DATABASE()"
             ),
+            needs_performance_schema=False,  # read from information_schema.STATISTICS
         ):
             ctx.observe(
                 "mysql.redundant_index",
@@ -115,15 +125,18 @@ class MysqlChecks(EngineChecks):
                 covered_by=dominant,
             )
 
-    @staticmethod
-    def _sys(ctx, sql: str) -> list[tuple]:
+    def _sys(self, ctx, sql: str, *, needs_performance_schema: bool = True) -> list[tuple]:
+        """Rows of a sys view; the check is not run (never a pass) when the view has nothing to
+        read (performance_schema off) or cannot be read."""
+        if needs_performance_schema and not self._performance_schema_on(ctx):
+            raise ConnectionFailed(_("performance_schema is off: nothing to read"))
         try:
             return ctx.db.rows(sql)
         except ConnectionFailed:
             ctx.note(
                 gettext_noop("The sys schema is not readable: install it or grant SELECT on sys.*.")
             )
-            return []
+            raise
 
     def buffer_pool(self, ctx: CheckContext) -> None:
         status = self._status(ctx, ("Innodb_buffer_pool_reads", "Innodb_buffer_pool_read_requests"))
