@@ -63,7 +63,7 @@ class MysqlChecks(EngineChecks):
             ctx.note(
                 gettext_noop(
                     "The user cannot read performance_schema: grant it SELECT ON "
-                    "performance_schema.* (and on sys.*)."
+                    "performance_schema.* and SELECT, EXECUTE ON sys.*."
                 )
             )
             raise  # not run: the reason (access denied) is the check's error
@@ -134,7 +134,9 @@ class MysqlChecks(EngineChecks):
             return ctx.db.rows(sql)
         except ConnectionFailed:
             ctx.note(
-                gettext_noop("The sys schema is not readable: install it or grant SELECT on sys.*.")
+                gettext_noop(
+                    "The sys schema is not readable: install it, or grant SELECT, EXECUTE ON sys.*."
+                )
             )
             raise
 
@@ -211,12 +213,15 @@ class MysqlChecks(EngineChecks):
 
     def index_bytes(self, db, name):
         table, _sep, index = name.partition(".")
-        return db.scalar(
-            "SELECT stat_value * @@innodb_page_size FROM mysql.innodb_index_stats "
-            "WHERE database_name = DATABASE() AND table_name = %s AND index_name = %s "
-            "AND stat_name = 'size'",
-            (table, index),
-        )
+        try:
+            return db.scalar(
+                "SELECT stat_value * @@innodb_page_size FROM mysql.innodb_index_stats "
+                "WHERE database_name = DATABASE() AND table_name = %s AND index_name = %s "
+                "AND stat_name = 'size'",
+                (table, index),
+            )
+        except ConnectionFailed:
+            return None  # a user who may not read the mysql schema: the size stays unknown
 
     def create_index_sql(self, name, table, columns, *, online):
         cols = ", ".join(quote(c) for c in columns)
