@@ -91,6 +91,27 @@ def test_with_performance_schema_off_the_run_says_so_as_a_finding(mariadb_databa
     }
 
 
+def test_with_statement_digests_disabled_the_run_says_so_as_a_finding(
+    sales_target, mariadb_ps_server
+):
+    consumer = "UPDATE performance_schema.setup_consumers SET ENABLED = '{}' WHERE NAME = '{}'"
+    with connect(mariadb_ps_server) as conn:
+        conn.cursor().execute(consumer.format("NO", "statements_digest"))
+    try:
+        run = services.run_checks(sales_target)
+    finally:
+        with connect(mariadb_ps_server) as conn:
+            conn.cursor().execute(consumer.format("YES", "statements_digest"))
+    assert run.status == "succeeded", run.error
+    finding = Finding.objects.get(target=sales_target, check_id="mysql.digests")
+    assert "statements_digest" in services.finding_advice(finding)
+    assert not Finding.objects.filter(target=sales_target, check_id="mysql.queries").exists()
+
+    run = services.run_checks(sales_target)  # switched on again: the finding is fixed
+    finding.refresh_from_db()
+    assert finding.state == "fixed" and finding.fixed_run == run
+
+
 def test_an_unreachable_server_fails_the_run_with_a_clear_message(db):
     target = targets.add_target(
         name="gone", kind="database", database_url="mysql://root@127.0.0.1:1/shop", verify=False

@@ -52,6 +52,9 @@ class MysqlChecks(EngineChecks):
             ctx.observe("mysql.queries", "info", subject="performance_schema")
             return
         try:
+            if not self._digests_on(ctx):
+                ctx.observe("mysql.digests", "info", subject="statements_digest")
+                return
             rows = ctx.db.rows(
                 "SELECT DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, AVG_TIMER_WAIT, SUM_ROWS_SENT "
                 "FROM performance_schema.events_statements_summary_by_digest "
@@ -78,6 +81,14 @@ class MysqlChecks(EngineChecks):
                     int(sent or 0),
                 )
             )
+
+    @staticmethod
+    def _digests_on(ctx) -> bool:
+        enabled = ctx.db.scalar(
+            "SELECT ENABLED FROM performance_schema.setup_consumers "
+            "WHERE NAME = 'statements_digest'"
+        )
+        return str(enabled).upper() != "NO"
 
     @staticmethod
     def _performance_schema_on(ctx) -> bool:
