@@ -9,6 +9,7 @@ import pytest
 from erpkeeper.targets import services as targets
 from erpkeeper.targets.adapters import kinds, open_adapter
 from erpkeeper.targets.adapters.base import ServerUnreachable
+from erpkeeper.targets.models import Target
 from tests.fixtures.mariadb import build_sales
 
 
@@ -38,3 +39,26 @@ def test_an_unreachable_server_is_one_line(db):
     with pytest.raises(ServerUnreachable, match="127.0.0.1:1/shop"):
         adapter.describe()
     adapter.close()
+
+
+@pytest.mark.mariadb
+def test_a_mariadb_database_is_added_in_the_console_and_shown(client, olga, mariadb_database):
+    client.force_login(olga)
+    response = client.post(
+        "/targets/target/add/",
+        {
+            "name": "sales",
+            "kind": "database",
+            "environment": "production",
+            "database_url": mariadb_database,
+            "rpo_minutes": 60,
+            "rto_minutes": 120,
+            "verify": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    target = Target.objects.get(name="sales")
+    assert target.last_check_ok is True and target.facts["db_engine"] == "mysql"
+    page = client.get(f"/targets/target/{target.pk}/change/").content.decode()
+    assert "MariaDB" in page
+    assert 'data-state="ok"' in client.get("/").content.decode()
