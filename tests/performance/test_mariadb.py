@@ -50,6 +50,12 @@ def test_the_slow_report_is_found_advised_and_proven_faster_on_a_restored_copy(s
     assert stat.calls >= 150 and "42" not in stat.text
     assert stat.models_used[0]["name"] == "Sales order lines"
     assert Finding.objects.filter(target=sales_target, check_id="mysql.full_scans").exists()
+    redundant = Finding.objects.get(target=sales_target, check_id="mysql.redundant_index")
+    assert redundant.numbers == {
+        "table": "sale_line",
+        "index": "sale_line_sale",
+        "covered_by": "sale_line_sale_state",
+    }
     assert not Finding.objects.filter(target=sales_target, check_id="mysql.queries").exists()
     suggestion = IndexSuggestion.objects.get(target=sales_target, table="sale_line")
     assert suggestion.columns[0] == "product"

@@ -184,10 +184,9 @@ class MysqlChecks(EngineChecks):
     @staticmethod
     def _status(ctx, names: tuple[str, ...]) -> dict[str, int]:
         placeholders = ", ".join(["%s"] * len(names))
+        # SHOW, not information_schema.GLOBAL_STATUS: MySQL 8 removed that table.
         rows = ctx.db.rows(
-            "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-            f"WHERE VARIABLE_NAME IN ({placeholders})",
-            tuple(n.upper() for n in names),
+            f"SHOW GLOBAL STATUS WHERE Variable_name IN ({placeholders})", tuple(names)
         )
         wanted = {n.upper(): n for n in names}
         return {wanted[name.upper()]: int(value) for name, value in rows}
