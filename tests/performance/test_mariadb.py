@@ -129,7 +129,7 @@ def test_an_unreachable_server_fails_the_run_with_a_clear_message(db):
 
 
 def test_a_user_without_privileges_gets_checks_not_run_and_notes_not_a_traceback(
-    sales_target, mariadb_ps_server
+    sales_target, mariadb_ps_server, console_client_for, dave
 ):
     database = sales_target.database_url.rsplit("/", 1)[1]
     with connect(mariadb_ps_server) as conn:
@@ -151,6 +151,8 @@ def test_a_user_without_privileges_gets_checks_not_run_and_notes_not_a_traceback
     assert len(run.notes) == 2  # one note per missing grant, not one per check
     # performance_schema is on: the missing grant is not reported as "performance_schema is off"
     assert not Finding.objects.filter(target=low, check_id="mysql.queries").exists()
+    page = console_client_for(dave).get(f"/performance/checkrun/{run.pk}/change/")
+    assert page.status_code == 200 and "grant it SELECT ON performance_schema.*" in page.text
 
     with connect(mariadb_ps_server) as conn:  # the grants docs/performance.md asks for
         cursor = conn.cursor()
