@@ -18,6 +18,9 @@ from sqlglot.errors import ParseError, TokenError
 EQUALITY = (exp.EQ, exp.In, exp.Is)
 RANGE = (exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.Like, exp.ILike)
 WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter)
+QUERIES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Insert, exp.Update, exp.Delete)
+# The engines' own catalogues: reading them (the advisor, a driver, an admin tool) is no ERP load.
+CATALOGUE_SCHEMAS = {"information_schema", "performance_schema", "sys", "mysql", "pg_catalog"}
 
 
 class UnreadableQuery(ValueError):
@@ -38,6 +41,8 @@ class QueryShape:
     is_read: bool
     tables: list[str] = field(default_factory=list)
     predicates: list[Predicate] = field(default_factory=list)
+    # SET, SHOW, ANALYZE..., a statement on no table, or one that reads only the catalogue
+    housekeeping: bool = False
 
 
 def parse(sql: str, dialect: str) -> exp.Expression:
@@ -57,13 +62,26 @@ def fingerprint_of(text: str) -> str:
 def read_query(sql: str, dialect: str) -> QueryShape:
     tree = parse(sql, dialect)
     text = normalised(tree, dialect)
+    tables = [t for t in tree.find_all(exp.Table) if t.name]
     return QueryShape(
         text=text,
         fingerprint=fingerprint_of(text),
         is_read=is_read(tree),
-        tables=sorted({t.name for t in tree.find_all(exp.Table) if t.name}),
+        tables=sorted({t.name for t in tables}),
         predicates=predicates(tree),
+        housekeeping=is_housekeeping(tree, tables),
     )
+
+
+def is_housekeeping(tree: exp.Expression, tables: list[exp.Table]) -> bool:
+    if not isinstance(tree, QUERIES) or not tables:
+        return True
+    return all(_in_catalogue(table) for table in tables)
+
+
+def _in_catalogue(table: exp.Table) -> bool:
+    schema = (table.db or "").lower()
+    return schema in CATALOGUE_SCHEMAS or (not schema and table.name.lower().startswith("pg_"))
 
 
 def normalised(tree: exp.Expression, dialect: str) -> str:

@@ -232,6 +232,18 @@ TEXTS = {
         _("Without performance_schema the advisor has no statement statistics."),
         _("Set performance_schema=ON in the server's configuration and restart it."),
     ),
+    "mysql.digests": CheckText(
+        _("Statement digests are off"),
+        _(
+            "performance_schema is on, but its statements_digest consumer is disabled: no "
+            "statement statistics are collected."
+        ),
+        _(
+            "Run UPDATE performance_schema.setup_consumers SET ENABLED = 'YES' WHERE NAME = "
+            "'statements_digest', and set performance_schema_consumer_statements_digest=ON in "
+            "the server's configuration so that it stays on after a restart."
+        ),
+    ),
     "mysql.full_scans": CheckText(
         _("Table read by full scans"),
         _("Full table scans of %(table)s read %(rows_scanned)s rows."),

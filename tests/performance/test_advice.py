@@ -55,3 +55,29 @@ def test_pghero_rules_pick_the_selective_column_and_skip_a_useless_one():
     assert _covered([["product", "effective_date", "id"]], ["product", "effective_date"])
     assert not _covered([["effective_date", "product"]], ["product"])
     assert len(index_name("x" * 80, ["y"])) == 63
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialect"),
+    [
+        ("SET NAMES utf8mb4", "mysql"),
+        ("SHOW GLOBAL STATUS", "mysql"),
+        ("ANALYZE TABLE sale_line", "mysql"),
+        ("SELECT VERSION()", "mysql"),
+        ("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'x'", "mysql"),
+        ("SELECT * FROM sys.schema_unused_indexes", "mysql"),
+        ("SELECT count(*) FROM pg_stat_activity", "postgres"),
+    ],
+)
+def test_housekeeping_is_no_erp_load(sql, dialect):
+    assert read_query(sql, dialect).housekeeping
+
+
+def test_an_erp_query_that_also_reads_the_catalogue_is_erp_load():
+    shape = read_query(
+        "SELECT l.id FROM sale_line AS l JOIN information_schema.TABLES AS t "
+        "ON t.TABLE_NAME = 'sale_line' WHERE l.product = 3",
+        "mysql",
+    )
+    assert not shape.housekeeping
+    assert not read_query("UPDATE sale_line SET state = 'done' WHERE id = 1", "mysql").housekeeping

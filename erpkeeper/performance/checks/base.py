@@ -57,7 +57,9 @@ class CheckContext:
         self.observations.append(Observation(check, severity, numbers, subject))
 
     def note(self, msgid: str, **params) -> None:
-        self.notes.append({"msgid": msgid, "params": params})
+        note = {"msgid": msgid, "params": params}
+        if note not in self.notes:  # several checks may meet the same missing grant
+            self.notes.append(note)
 
 
 @dataclass

@@ -1,11 +1,14 @@
 """MariaDB/MySQL checks: statement digests (performance_schema), full scans, unused and redundant
 indexes (the sys schema), InnoDB buffer pool hit ratio and size, temporary tables on disk.
 
-Where performance_schema or sys is off, the check says so (a note) instead of passing.
+Where performance_schema is off, the statement check says so (a finding) and the checks that read
+it through sys are not run (never a pass); a user who may not read performance_schema or sys gets
+a note saying what to grant, and those checks are not run either.
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from erpkeeper.lib.bounded_db import ConnectionFailed
@@ -45,7 +48,13 @@ class MysqlChecks(EngineChecks):
     )
 
     def queries(self, ctx: CheckContext) -> None:
+        if not self._performance_schema_on(ctx):
+            ctx.observe("mysql.queries", "info", subject="performance_schema")
+            return
         try:
+            if not self._digests_on(ctx):
+                ctx.observe("mysql.digests", "info", subject="statements_digest")
+                return
             rows = ctx.db.rows(
                 "SELECT DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, AVG_TIMER_WAIT, SUM_ROWS_SENT "
                 "FROM performance_schema.events_statements_summary_by_digest "
@@ -54,10 +63,13 @@ class MysqlChecks(EngineChecks):
                 (TOP_QUERIES,),
             )
         except ConnectionFailed:
-            ctx.observe("mysql.queries", "info", subject="performance_schema")
-            return
-        if not rows and not self._performance_schema_on(ctx):
-            ctx.observe("mysql.queries", "info", subject="performance_schema")
+            ctx.note(
+                gettext_noop(
+                    "The user cannot read performance_schema: grant it SELECT ON "
+                    "performance_schema.* and SELECT, EXECUTE ON sys.*."
+                )
+            )
+            raise  # not run: the reason (access denied) is the check's error
         for text, calls, total, mean, sent in rows:
             ctx.queries.append(
                 QuerySeen(
@@ -69,6 +81,14 @@ class MysqlChecks(EngineChecks):
                     int(sent or 0),
                 )
             )
+
+    @staticmethod
+    def _digests_on(ctx) -> bool:
+        enabled = ctx.db.scalar(
+            "SELECT ENABLED FROM performance_schema.setup_consumers "
+            "WHERE NAME = 'statements_digest'"
+        )
+        return str(enabled).upper() != "NO"
 
     @staticmethod
     def _performance_schema_on(ctx) -> bool:
@@ -105,6 +125,7 @@ class MysqlChecks(EngineChecks):
                 "SELECT table_name, redundant_index_name, dominant_index_name FROM "
                 "sys.schema_redundant_indexes WHERE table_schema = DATABASE()"
             ),
+            needs_performance_schema=False,  # read from information_schema.STATISTICS
         ):
             ctx.observe(
                 "mysql.redundant_index",
@@ -115,15 +136,20 @@ class MysqlChecks(EngineChecks):
                 covered_by=dominant,
             )
 
-    @staticmethod
-    def _sys(ctx, sql: str) -> list[tuple]:
+    def _sys(self, ctx, sql: str, *, needs_performance_schema: bool = True) -> list[tuple]:
+        """Rows of a sys view; the check is not run (never a pass) when the view has nothing to
+        read (performance_schema off) or cannot be read."""
+        if needs_performance_schema and not self._performance_schema_on(ctx):
+            raise ConnectionFailed(_("performance_schema is off: nothing to read"))
         try:
             return ctx.db.rows(sql)
         except ConnectionFailed:
             ctx.note(
-                gettext_noop("The sys schema is not readable: install it or grant SELECT on sys.*.")
+                gettext_noop(
+                    "The sys schema is not readable: install it, or grant SELECT, EXECUTE ON sys.*."
+                )
             )
-            return []
+            raise
 
     def buffer_pool(self, ctx: CheckContext) -> None:
         status = self._status(ctx, ("Innodb_buffer_pool_reads", "Innodb_buffer_pool_read_requests"))
@@ -158,10 +184,9 @@ class MysqlChecks(EngineChecks):
     @staticmethod
     def _status(ctx, names: tuple[str, ...]) -> dict[str, int]:
         placeholders = ", ".join(["%s"] * len(names))
+        # SHOW, not information_schema.GLOBAL_STATUS: MySQL 8 removed that table.
         rows = ctx.db.rows(
-            "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
-            f"WHERE VARIABLE_NAME IN ({placeholders})",
-            tuple(n.upper() for n in names),
+            f"SHOW GLOBAL STATUS WHERE Variable_name IN ({placeholders})", tuple(names)
         )
         wanted = {n.upper(): n for n in names}
         return {wanted[name.upper()]: int(value) for name, value in rows}
@@ -198,12 +223,15 @@ class MysqlChecks(EngineChecks):
 
     def index_bytes(self, db, name):
         table, _sep, index = name.partition(".")
-        return db.scalar(
-            "SELECT stat_value * @@innodb_page_size FROM mysql.innodb_index_stats "
-            "WHERE database_name = DATABASE() AND table_name = %s AND index_name = %s "
-            "AND stat_name = 'size'",
-            (table, index),
-        )
+        try:
+            return db.scalar(
+                "SELECT stat_value * @@innodb_page_size FROM mysql.innodb_index_stats "
+                "WHERE database_name = DATABASE() AND table_name = %s AND index_name = %s "
+                "AND stat_name = 'size'",
+                (table, index),
+            )
+        except ConnectionFailed:
+            return None  # a user who may not read the mysql schema: the size stays unknown
 
     def create_index_sql(self, name, table, columns, *, online):
         cols = ", ".join(quote(c) for c in columns)

@@ -66,6 +66,8 @@ def _merge(seen: list[QuerySeen], dialect: str) -> dict[str, tuple[QueryShape, Q
             shape = read_query(query.text, dialect)
         except UnreadableQuery:
             continue  # a statement the parser does not know (a utility command): no insight
+        if shape.housekeeping:
+            continue  # SET NAMES, SHOW, a read of the catalogue (the advisor's own): no ERP load
         if shape.fingerprint not in merged:
             merged[shape.fingerprint] = (shape, query)
             continue

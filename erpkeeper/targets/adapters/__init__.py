@@ -31,8 +31,8 @@ def open_adapter(kind: str, database_url: str, file_store_path: str = "") -> Erp
 
 
 def _load_builtin() -> None:
-    # tryton registers itself with this module on import: loaded here, not at the top (a cycle)
-    from erpkeeper.targets.adapters import tryton  # noqa: F401, PLC0415
+    # the adapters register with this module on import: loaded here, not at the top (a cycle)
+    from erpkeeper.targets.adapters import database, tryton  # noqa: F401, PLC0415
 
 
 __all__ = ["AdapterError", "ErpAdapter", "register", "kinds", "get_adapter_class", "open_adapter"]
