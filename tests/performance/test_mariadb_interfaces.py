@@ -28,7 +28,9 @@ def test_a_new_user_checks_and_proves_a_mariadb_database_from_the_cli(
     capsys.readouterr()
     assert main(["--json", "perf", "findings", "sales"]) == 0
     checks = {f["check"] for f in json.loads(capsys.readouterr().out)}
-    assert {"mysql.full_scans", "query.slow"} <= checks
+    # "query.slow" too when the machine makes the report take 20 ms or more (PgHero's line);
+    # on a fast machine the report is still worth an index for its share of the time.
+    assert "mysql.full_scans" in checks
     assert main(["--json", "perf", "queries", "sales"]) == 0
     queries = json.loads(capsys.readouterr().out)
     report = next(q for q in queries if "sale_line" in q["text"])
