@@ -123,6 +123,10 @@ class AccessModel:
         self._defaults = document.get("model_defaults", {})
         self._families: dict[str, list[str]] = {}
         self._family_rows: dict[str, list[tuple[str, int | None, str]]] = {}
+        # Who holds a model's rows depends only on the holder's groups among the groups named in
+        # those rows: users who share them (a role's members) share the answer.
+        self._family_groups: dict[str, frozenset[int]] = {}
+        self._sources: dict[tuple, list[Source]] = {}
 
     def _index_buttons(self, document: dict) -> None:
         self.buttons = {(b["model"], b["name"]): b["id"] for b in document.get("buttons", [])}
@@ -218,7 +222,18 @@ class AccessModel:
         if holder.admin:  # no rule is read for them: the model's default stays
             in_default = op in self.default_perms(model)
             return [Source("administrator", model)] if in_default else []
-        groups = holder.group_ids
+        named = self._family_groups.get(model)
+        if named is None:
+            rows = self.family_rows(model)
+            named = frozenset(group for _m, group, _p in rows if group is not None)
+            self._family_groups[model] = named
+        key = (model, op, holder.group_ids & named)
+        sources = self._sources.get(key)
+        if sources is None:
+            sources = self._sources[key] = self._model_sources(key[2], model, op)
+        return sources
+
+    def _model_sources(self, groups: frozenset[int], model: str, op: str) -> list[Source]:
         applies, sources = False, []
         for member, group_id, perms in self.family_rows(model):
             if group_id is None or group_id in groups:
