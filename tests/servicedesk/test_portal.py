@@ -188,6 +188,14 @@ def test_open_a_ticket_with_a_file(portal_client, paula, desk, shop, attachment_
     assert (attachment_store / stored.stored_name).read_bytes() == b"Traceback ..."
 
 
+def test_the_acknowledgement_is_in_the_language_the_portal_was_read_in(portal_client, paula, desk):
+    # A Chinese word in the subject, but the page was read in English (no language chosen).
+    portal_client.post(NEW, new_ticket_data(subject="发票 cannot be posted"))
+    ticket = Ticket.objects.get(requester=paula)
+    acknowledgement = ticket.messages.get(via=Via.SYSTEM)
+    assert acknowledgement.body.startswith("We have received your request")
+
+
 def test_a_forbidden_or_oversized_file_refuses_the_ticket(
     portal_client, paula, desk, settings, attachment_store
 ):

@@ -44,23 +44,28 @@ def subject_tag(ticket: Ticket) -> str:
     return f"[{ticket.number}]"
 
 
-def language_for(ticket: Ticket) -> str:
-    """The requester's chosen language, else Chinese for a Chinese subject, else the default."""
+def language_for(ticket: Ticket, seen: str | None = None) -> str:
+    """The requester's chosen language, else the one they were seen reading (``seen``), else
+    Chinese for a Chinese subject, else the default."""
     if ticket.requester_id:
         chosen = Profile.objects.filter(user_id=ticket.requester_id).values_list(
             "language", flat=True
         )
         if chosen.first():
             return chosen.first()
+    if seen:
+        return seen
     return "zh-hans" if CJK.search(ticket.subject) else settings.LANGUAGE_CODE
 
 
 # -- what is mailed --------------------------------------------------------------------------------
 
 
-def acknowledge(ticket: Ticket) -> TicketMessage | None:
-    """Tell the requester the new ticket's number (a public message of the system)."""
-    with translation.override(language_for(ticket)):
+def acknowledge(ticket: Ticket, language: str | None = None) -> TicketMessage | None:
+    """Tell the requester the new ticket's number (a public message of the system), in
+    ``language`` when the requester's is known from where they are (the portal page they
+    read), else as ``language_for`` decides."""
+    with translation.override(language_for(ticket, language)):
         text = _(
             "We have received your request and opened ticket %(number)s. Reply to this "
             "e-mail to add to it."

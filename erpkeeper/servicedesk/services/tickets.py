@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from erpkeeper.servicedesk.models import (
@@ -120,7 +120,9 @@ def open_ticket(
             attach(ticket, first, file, author or requester)
         auto_assign(ticket)
         if ticket.kind == TicketKind.REQUEST:
-            mail_out.acknowledge(ticket)
+            # On the portal the requester reads the page's language: answer in it.
+            seen = translation.get_language() if via == Via.PORTAL else None
+            mail_out.acknowledge(ticket, seen)
     return ticket
 
 
