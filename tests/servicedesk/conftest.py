@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from erpkeeper.notifications import services as channel_services
 from erpkeeper.servicedesk.models import Priority, Queue, SlaPolicy
 from erpkeeper.servicedesk.sla.clock import DAY_KEYS
 from tests.fixtures.alerts import make_target
+from tests.fixtures.receivers import SmtpReceiver
 from tests.servicedesk.report_history import history  # noqa: F401  (a fixture for the reports)
 
 ROUND_THE_CLOCK = dict.fromkeys(DAY_KEYS, "00:00-24:00")
@@ -46,3 +48,22 @@ def shop(db):
 def attachment_store(settings, tmp_path):
     settings.HOME = tmp_path
     return tmp_path / "servicedesk" / "attachments"
+
+
+@pytest.fixture
+def smtp(db):
+    """A real SMTP server on 127.0.0.1 behind the platform's e-mail channel: what the desk
+    mails arrives in ``sink.messages``."""
+    with SmtpReceiver() as sink:
+        channel_services.create_channel(
+            name="desk-mail",
+            kind="email",
+            config={
+                "host": "127.0.0.1",
+                "port": sink.port,
+                "security": "none",
+                "from_address": "help@erp.example.com",
+                "recipients": "ops@example.com",
+            },
+        )
+        yield sink

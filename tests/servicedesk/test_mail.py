@@ -62,23 +62,6 @@ def mail(
     return gb18030_subject(subject) + raw if gb18030 else raw
 
 
-@pytest.fixture
-def smtp(db):
-    with SmtpReceiver() as sink:
-        channel_services.create_channel(
-            name="desk-mail",
-            kind="email",
-            config={
-                "host": "127.0.0.1",
-                "port": sink.port,
-                "security": "none",
-                "from_address": "help@erp.example.com",
-                "recipients": "ops@example.com",
-            },
-        )
-        yield sink
-
-
 # -- in --------------------------------------------------------------------------------------------
 
 

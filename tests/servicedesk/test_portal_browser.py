@@ -47,7 +47,7 @@ def portal_sign_in(page, base, username):
     ],
 )
 def test_a_portal_user_opens_follows_and_rates_a_ticket(
-    live_server, browser_page, desk, shop, helen, tmp_path, language, texts
+    live_server, browser_page, desk, shop, helen, smtp, tmp_path, language, texts
 ):
     user, _generated = accounts.create_user(
         "paula", "paula@erp-users.example.com", Role.PORTAL_USER, password=PERSONA_PASSWORD
@@ -76,6 +76,10 @@ def test_a_portal_user_opens_follows_and_rates_a_ticket(
     assert ticket.priority == "p2"
     assert page.url.endswith(f"/portal/tickets/{ticket.number}/")
     assert "error.txt" in page.inner_text("#conversation")
+    services.send_pending()  # what the desk's loop does every 30 s
+    (mailed,) = smtp.messages
+    assert mailed["to"] == ["paula@erp-users.example.com"]
+    assert ticket.number in mailed["message"]["Subject"]
 
     page.click("header nav a >> nth=0")  # My tickets
     page.wait_for_load_state("networkidle")
@@ -87,6 +91,11 @@ def test_a_portal_user_opens_follows_and_rates_a_ticket(
     page.set_viewport_size({"width": 1440, "height": 1000})
 
     services.reply(ticket, "The period is open again; please try once more.", author=helen)
+    services.send_pending()
+    answer = smtp.messages[-1]["message"]
+    assert "The period is open again" in answer.get_body(("plain",)).get_content()
+    ticket.refresh_from_db()
+    assert ticket.first_response_at <= ticket.first_response_due  # answered inside the SLA
     services.change_status(Ticket.objects.get(pk=ticket.pk), TicketStatus.RESOLVED)
 
     page.click(f"#my-tickets a[href$='/{ticket.number}/']")
