@@ -1,0 +1,146 @@
+"""Full-text search over the index text (``knowledge.text``): FTS5 with bm25 on SQLite, a GIN
+indexed ``tsvector`` with ts_rank on PostgreSQL, the same words on both. Title words weigh more.
+
+Who may read what is part of the query (a portal user's search never ranks an internal
+article); the highlighted snippet is cut from the article's own text here, so it reads the same
+whichever database answered.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.safestring import SafeString, mark_safe
+
+from erpkeeper.knowledge import text
+from erpkeeper.knowledge.models import Article, ArticleStatus, Visibility
+
+MAX_RESULTS = 50
+SNIPPET_CHARS = 160
+TITLE_WEIGHT = 5.0
+# Markdown marks that would only clutter a snippet.
+MARKUP = re.compile(r"[#*_`>\[\]()!|~-]+")
+WORDS = re.compile(rf"[{text.HAN}]+|[^\W_{text.HAN}]+")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which articles a search may return: ``portal`` keeps to published portal articles;
+    otherwise drafts and archived ones only when ``include_unpublished``."""
+
+    portal: bool = True
+    include_unpublished: bool = False
+    language: str = ""
+
+    def where(self) -> tuple[str, list]:
+        clauses, params = [], []
+        if self.portal:
+            clauses.append("a.visibility = %s")
+            params.append(Visibility.PORTAL.value)
+        if self.portal or not self.include_unpublished:
+            clauses.append("a.status = %s")
+            params.append(ArticleStatus.PUBLISHED.value)
+        if self.language:
+            clauses.append("a.language = %s")
+            params.append(self.language)
+        return (" AND ".join(clauses) or "1 = 1"), params
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article
+    rank: float
+    snippet: SafeString
+
+    @property
+    def title(self) -> str:
+        return self.article.title
+
+
+def search(query: str, scope: Scope, limit: int = 10) -> list[Hit]:
+    """The best ``limit`` articles for ``query`` within ``scope``, best first."""
+    terms = text.query_terms(query)
+    if not terms:
+        return []
+    limit = min(max(limit, 1), MAX_RESULTS)
+    # Articles with every word first; when none has them all (a ticket's subject is a sentence,
+    # not a query), those with any of them, the ones with more and rarer words ranked higher.
+    ranked = _ranked_ids(terms, scope, limit) or (
+        _ranked_ids(terms, scope, limit, any_term=True) if len(terms) > 1 else []
+    )
+    articles = Article.objects.in_bulk([pk for pk, _rank in ranked])
+    wanted = set(terms)
+    return [
+        Hit(articles[pk], rank, snippet(articles[pk].body, wanted))
+        for pk, rank in ranked
+        if pk in articles
+    ]
+
+
+def _ranked_ids(
+    terms: list[str], scope: Scope, limit: int, any_term: bool = False
+) -> list[tuple[int, float]]:
+    where, params = scope.where()
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT a.id, ts_rank(i.search, q) AS rank FROM knowledge_articleindex i "
+            "JOIN knowledge_article a ON a.id = i.article_id, to_tsquery('simple', %s) q "
+            f"WHERE i.search @@ q AND {where} ORDER BY rank DESC, a.id LIMIT %s"
+        )
+        args = [ts_query(terms, any_term), *params, limit]
+    else:
+        sql = (
+            f"SELECT a.id, -bm25(knowledge_fts, {TITLE_WEIGHT}, 1.0) AS rank FROM knowledge_fts "
+            "JOIN knowledge_article a ON a.id = knowledge_fts.rowid "
+            f"WHERE knowledge_fts MATCH %s AND {where} ORDER BY rank DESC, a.id LIMIT %s"
+        )
+        args = [fts_query(terms, any_term), *params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
+def fts_query(terms: list[str], any_term: bool = False) -> str:
+    """Every term as a quoted FTS5 string (all must match, or any): no operator of the user's
+    reaches FTS5's query syntax."""
+    joiner = " OR " if any_term else " "
+    return joiner.join('"{}"'.format(term.replace('"', '""')) for term in terms)
+
+
+def ts_query(terms: list[str], any_term: bool = False) -> str:
+    """The same for PostgreSQL's to_tsquery: each term a quoted lexeme."""
+    joiner = " | " if any_term else " & "
+    return joiner.join("'{}'".format(term.replace("'", "''").replace("\\", "")) for term in terms)
+
+
+def snippet(body: str, wanted: set[str], width: int = SNIPPET_CHARS) -> SafeString:
+    """About ``width`` characters of ``body`` around its first matching word, the matching
+    words in ``<mark>``, everything else escaped."""
+    plain = " ".join(MARKUP.sub(" ", body).split())
+    found = [m for m in WORDS.finditer(plain) if text.matches(m.group(), wanted)]
+    start = max(0, found[0].start() - width // 3) if found else 0
+    end = min(len(plain), start + width)
+    pieces, position = [], start
+    for match in found:
+        if match.start() < start or match.end() > end:
+            continue
+        pieces.append(html.escape(plain[position : match.start()]))
+        pieces.append(_mark(match.group(), wanted))
+        position = match.end()
+    pieces.append(html.escape(plain[position:end]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(plain) else ""
+    return mark_safe(prefix + "".join(pieces) + suffix)  # noqa: S308  (every piece escaped)
+
+
+def _mark(word: str, wanted: set[str]) -> str:
+    """The word with its matching part marked: the whole of an English word, the matching
+    Chinese words inside a run of Han characters."""
+    if not text.HAN_RUN.match(word):
+        return f"<mark>{html.escape(word)}</mark>"
+    han_terms = sorted((t for t in wanted if text.HAN_RUN.match(t)), key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(t) for t in han_terms))
+    return pattern.sub(lambda m: f"<mark>{m.group()}</mark>", html.escape(word))
