@@ -14,7 +14,9 @@ class KnowledgeConfig(ErpKeeperAppConfig):
     cli_modules = ("erpkeeper.knowledge.cli",)
     api_module = "erpkeeper.knowledge.api"
     navigation = (
-        NavItem.for_model(Section.SERVICE, _("Knowledge base"), "menu_book", "knowledge.article", 20),
+        NavItem.for_model(
+            Section.SERVICE, _("Knowledge base"), "menu_book", "knowledge.article", 20
+        ),
         NavItem.for_model(
             Section.SERVICE, _("Article categories"), "account_tree", "knowledge.category", 21
         ),

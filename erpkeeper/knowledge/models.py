@@ -278,6 +278,9 @@ class SuggestionRead(models.Model):
         verbose_name = _("article read from a suggestion")
         verbose_name_plural = _("articles read from suggestions")
 
+    def __str__(self):
+        return f"{self.article_id} @ {self.created:%Y-%m-%d %H:%M}"
+
 
 class ArticleIndex(models.Model):
     """The article's search text (see ``knowledge.text``), with what visibility checks need.
@@ -297,3 +300,6 @@ class ArticleIndex(models.Model):
     class Meta:
         verbose_name = _("search index entry")
         verbose_name_plural = _("search index entries")
+
+    def __str__(self):
+        return str(self.article_id)

@@ -22,6 +22,8 @@ def suggest(text: str) -> list[Suggestion]:
     suggestion, so that reading it is counted (``services.record_suggestion_read``)."""
     hits = search(text, Scope(portal=True), limit=SUGGESTIONS)
     return [
-        Suggestion(hit.title, reverse("kb-portal:article", args=[hit.article.pk]) + "?from=suggestion")
+        Suggestion(
+            hit.title, reverse("kb-portal:article", args=[hit.article.pk]) + "?from=suggestion"
+        )
         for hit in hits
     ]

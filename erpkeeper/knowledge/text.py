@@ -29,7 +29,22 @@ HAN_RUN = re.compile(rf"^[{HAN}]+$")
 # Words too common to find anything with (the stems' own forms).
 STOP = frozenset(
     {"a", "an", "the", "and", "or", "of", "to", "in", "on", "is", "be", "for", "how", "do", "i"}
-    | {"的", "了", "吗", "呢", "是", "在", "我", "我们", "你", "请问", "怎么", "如何", "怎样", "什么"}
+    | {
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "是",
+        "在",
+        "我",
+        "我们",
+        "你",
+        "请问",
+        "怎么",
+        "如何",
+        "怎样",
+        "什么",
+    }
 )
 MAX_QUERY_TERMS = 12
 

@@ -5,8 +5,8 @@ pinyin initials, ranking, snippets and who may find what."""
 from __future__ import annotations
 
 from erpkeeper.knowledge import services
-from erpkeeper.knowledge.search import Scope, search
 from erpkeeper.knowledge.models import ArticleIndex
+from erpkeeper.knowledge.search import Scope, search
 
 
 def titles(hits):
@@ -63,7 +63,9 @@ def test_portal_users_never_find_internal_articles_or_drafts(internal_runbook, p
 
     assert search("invoice worker", Scope(portal=True)) == []
     assert search("invoices", Scope(portal=True)) == []
-    assert titles(search("invoice worker", Scope(portal=False))) == ["Restarting the invoice worker"]
+    assert titles(search("invoice worker", Scope(portal=False))) == [
+        "Restarting the invoice worker"
+    ]
 
 
 def test_query_syntax_is_taken_as_words_not_operators(posting_invoices):

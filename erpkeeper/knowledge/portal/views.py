@@ -69,7 +69,10 @@ class ArticlePortalDetailView(PortalMixin, TemplateView):
         if form.is_valid():
             try:
                 services.vote(
-                    article, request.user, form.cleaned_data["helpful"], form.cleaned_data["comment"]
+                    article,
+                    request.user,
+                    form.cleaned_data["helpful"],
+                    form.cleaned_data["comment"],
                 )
             except ValidationError as exc:
                 form.add_error(None, validation_text(exc))
@@ -85,7 +88,9 @@ class ArticlePortalDetailView(PortalMixin, TemplateView):
         context.update(
             body=markdown.render(article.body),
             vote_form=context.get("vote_form") or VotePortalForm(),
-            translation=translation if translation and _readable(self.request.user, translation) else None,
+            translation=translation
+            if translation and _readable(self.request.user, translation)
+            else None,
             files=article.files.all(),
         )
         return context

@@ -46,7 +46,10 @@ def chapters(category: Category, language: str) -> list[Chapter]:
 def render_manual(category: Category, language: str) -> str:
     if language not in ArticleLanguage.values:
         raise ValidationError(
-            {"language": _("Choose one of: %(choices)s") % {"choices": ", ".join(ArticleLanguage.values)}}
+            {
+                "language": _("Choose one of: %(choices)s")
+                % {"choices": ", ".join(ArticleLanguage.values)}
+            }
         )
     parts = chapters(category, language)
     if not any(chapter.articles for chapter in parts):
