@@ -20,7 +20,7 @@ from erpkeeper.knowledge.models import (
     ReviewTask,
 )
 from erpkeeper.knowledge.services.index import index_article
-from erpkeeper.servicedesk.models import MessageKind, Ticket, TicketStatus
+from erpkeeper.servicedesk.models import MessageKind, Ticket, TicketStatus, Via
 
 EDITABLE = (
     "title",
@@ -149,7 +149,12 @@ def article_from_ticket(ticket: Ticket, *, actor=None, language: str = "") -> Ar
 
 
 def _question_and_solution(ticket: Ticket) -> tuple[str, str]:
-    replies = ticket.messages.filter(kind=MessageKind.REPLY).order_by("created", "pk")
+    # The desk's own notices ("ticket resolved") are no part of the answer.
+    replies = (
+        ticket.messages.filter(kind=MessageKind.REPLY)
+        .exclude(via=Via.SYSTEM)
+        .order_by("created", "pk")
+    )
     first = replies.first()
     answer = replies.filter(from_requester=False).order_by("-created", "-pk").first()
     question = first.body if first is not None and first.from_requester else ""

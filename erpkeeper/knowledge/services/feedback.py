@@ -65,8 +65,13 @@ def raise_review_tasks(today: dt.date | None = None) -> int:
 
 
 def _unhelpful(articles):
-    voted = articles.annotate(total=Count("votes")).filter(total__gte=UNHELPFUL_MIN_VOTES)
-    return [a for a in voted if a.helpful_yes < UNHELPFUL_SHARE * (a.helpful_yes + a.helpful_no)]
+    voted = articles.filter(helpful_yes__gte=0).annotate(total=Count("votes"))
+    unhelpful = [
+        a.pk
+        for a in voted.filter(total__gte=UNHELPFUL_MIN_VOTES)
+        if a.helpful_yes < UNHELPFUL_SHARE * (a.helpful_yes + a.helpful_no)
+    ]
+    return articles.filter(pk__in=unhelpful)
 
 
 def _raise(article: Article, reason: ReviewReason) -> ReviewTask:
