@@ -96,7 +96,11 @@ def query_terms(query: str) -> list[str]:
     seen: dict[str, None] = {}
     for term in terms(query[:500]):
         seen.setdefault(term, None)
-    return list(seen)[:MAX_QUERY_TERMS]
+    found = list(seen)
+    # A single Han character (月, 不) is in most Chinese texts: asked with longer words, it
+    # would only slow the search down and blur the ranking.
+    words = [term for term in found if len(term) > 1 or not HAN_RUN.match(term)]
+    return (words or found)[:MAX_QUERY_TERMS]
 
 
 def matches(word: str, wanted: set[str]) -> bool:
