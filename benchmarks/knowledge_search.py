@@ -242,7 +242,9 @@ def report(database: str) -> None:
                 times.append((time.perf_counter() - started) * 1000)
             everything += times
             print(f"  {query:<42} {len(hits):>3} {statistics.median(times):7.1f} {p95(times):7.1f}")
-    print(f"\nall queries: median {statistics.median(everything):.1f} ms, p95 {p95(everything):.1f} ms")
+    print(
+        f"\nall queries: median {statistics.median(everything):.1f} ms, p95 {p95(everything):.1f} ms"
+    )
 
 
 def p95(values: list[float]) -> float:

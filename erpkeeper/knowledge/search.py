@@ -19,6 +19,9 @@ from erpkeeper.knowledge import text
 from erpkeeper.knowledge.models import Article, ArticleStatus, Visibility
 
 MAX_RESULTS = 50
+# A query of more words than this is a sentence (a ticket's subject): it is matched against the
+# titles only, which keeps it fast (intersecting the texts' lists of common words is not).
+MAX_TEXT_TERMS = 3
 SNIPPET_CHARS = 160
 TITLE_WEIGHT = 5.0
 # Markdown marks that would only clutter a snippet.
@@ -79,13 +82,14 @@ def search(query: str, scope: Scope, limit: int = 10) -> list[Hit]:
 def _best(terms: list[str], scope: Scope, limit: int) -> list[tuple[int, float]]:
     """Articles with every word; when none has them all (a ticket's subject is a sentence,
     not a query), those whose titles have any of them, more and rarer words ranked higher.
+    Sentences (more than MAX_TEXT_TERMS words) are matched against titles only.
 
     The titles are asked first: when enough titles have every word, those are the answer (a
     title match outranks a match in the text anyway), so a common word is not ranked over
     every text that mentions it; with the titles-only fallback this keeps the p95 low at
     100,000 articles (docs/benchmarks.md)."""
     ranked = _ranked_ids(terms, scope, limit, titles_only=True)
-    if len(ranked) < limit:
+    if len(ranked) < limit and len(terms) <= MAX_TEXT_TERMS:
         ranked = _ranked_ids(terms, scope, limit) or ranked
     if not ranked and len(terms) > 1:
         ranked = _ranked_ids(terms, scope, limit, any_term=True, titles_only=True)

@@ -188,3 +188,47 @@ def dark_share(pgm: bytes) -> float:
     header, _, rest = pgm.partition(b"\n255\n")
     pixels = rest
     return sum(1 for value in pixels if value < 128) / max(len(pixels), 1)
+
+
+def test_an_agent_writes_an_article_in_the_console_and_links_its_translation(
+    helen, console_client_for, void_invoice
+):
+    client = console_client_for(helen)
+    form = {
+        "title": "Voiding a VAT invoice",
+        "kind": "howto",
+        "language": "en",
+        "translation_of": void_invoice.pk,
+        "position": 0,
+        "visibility": "portal",
+        "status": "published",
+        "body": "Open the customer invoice and click **Cancel**.",
+    }
+
+    response = client.post(reverse("admin:knowledge_article_add"), form)
+
+    assert response.status_code == 302
+    article = Article.objects.get(title="Voiding a VAT invoice")
+    assert (article.owner, article.translation) == (helen, void_invoice)
+    page = client.get(reverse("admin:knowledge_article_change", args=[article.pk]))
+    assert "<strong>Cancel</strong>" in page.content.decode()
+
+
+def test_the_console_refuses_a_translation_in_the_same_language(
+    helen, console_client_for, posting_invoices
+):
+    form = {
+        "title": "Another English article",
+        "kind": "howto",
+        "language": "en",
+        "translation_of": posting_invoices.pk,
+        "position": 0,
+        "visibility": "internal",
+        "status": "draft",
+        "body": "Text.",
+    }
+
+    response = console_client_for(helen).post(reverse("admin:knowledge_article_add"), form)
+
+    assert response.status_code == 200
+    assert not Article.objects.filter(title="Another English article").exists()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,7 +18,6 @@ from erpkeeper.knowledge import markdown, services
 from erpkeeper.knowledge.models import Article, ArticleStatus, ArticleVersion
 from erpkeeper.knowledge.search import search
 from erpkeeper.lib.admin import ServiceSaveMixin, badge
-from erpkeeper.lib.cli import validation_text
 
 STATUS_VARIANTS = {
     ArticleStatus.DRAFT: "info",
@@ -39,8 +39,26 @@ FIELDS = [
 ]
 
 
+class ArticleForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = FIELDS
+
+    def clean(self):
+        cleaned = super().clean()
+        other = cleaned.get("translation_of")
+        if other is not None and (
+            other.pk == self.instance.pk or other.language == cleaned.get("language")
+        ):
+            self.add_error(
+                "translation_of", _("A translation is an article in the other language.")
+            )
+        return cleaned
+
+
 @admin.register(Article)
 class ArticleAdmin(ServiceSaveMixin, ModelAdmin):
+    form = ArticleForm
     list_display = [
         "title",
         "kind",
@@ -124,11 +142,7 @@ class ArticleAdmin(ServiceSaveMixin, ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.owner_id is None:
             obj.owner = request.user
-        try:
-            super().save_model(request, obj, form, change)
-        except ValidationError as exc:
-            messages.error(request, validation_text(exc))
-            raise
+        super().save_model(request, obj, form, change)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
