@@ -9,6 +9,7 @@ whichever database answered.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ MAX_RESULTS = 50
 # A query of more words than this is a sentence (a ticket's subject): it is matched against the
 # titles only, which keeps it fast (intersecting the texts' lists of common words is not).
 MAX_TEXT_TERMS = 3
+# Word groups asked at once when a query's words are not all in one title (see ``_best``).
+MAX_GROUPS = 64
 SNIPPET_CHARS = 160
 TITLE_WEIGHT = 5.0
 # Markdown marks that would only clutter a snippet.
@@ -81,59 +84,70 @@ def search(query: str, scope: Scope, limit: int = 10) -> list[Hit]:
 
 def _best(terms: list[str], scope: Scope, limit: int) -> list[tuple[int, float]]:
     """Articles with every word; when none has them all (a ticket's subject is a sentence,
-    not a query), those whose titles have any of them, more and rarer words ranked higher.
-    Sentences (more than MAX_TEXT_TERMS words) are matched against titles only.
+    not a query), those whose titles have the most of them. Sentences (more than
+    MAX_TEXT_TERMS words) are matched against titles only.
 
     The titles are asked first: when enough titles have every word, those are the answer (a
     title match outranks a match in the text anyway), so a common word is not ranked over
     every text that mentions it; with the titles-only fallback this keeps the p95 low at
     100,000 articles (docs/benchmarks.md)."""
-    ranked = _ranked_ids(terms, scope, limit, titles_only=True)
+    ranked = _ranked_ids([terms], scope, limit, titles_only=True)
     if len(ranked) < limit and len(terms) <= MAX_TEXT_TERMS:
-        ranked = _ranked_ids(terms, scope, limit) or ranked
-    if not ranked and len(terms) > 1:
-        ranked = _ranked_ids(terms, scope, limit, any_term=True, titles_only=True)
+        ranked = _ranked_ids([terms], scope, limit) or ranked
+    # Fewer words: titles with all but one of them, then all but two, ... (each a handful of
+    # cheap intersections), and only at last titles with any single word, which is costly.
+    size = len(terms) - 1
+    while not ranked and size >= 1:
+        groups = [list(group) for group in itertools.combinations(terms, size)]
+        if size == 1 or len(groups) <= MAX_GROUPS:
+            ranked = _ranked_ids(groups, scope, limit, titles_only=True)
+        size -= 1
     return ranked
 
 
 def _ranked_ids(
-    terms: list[str], scope: Scope, limit: int, any_term: bool = False, titles_only: bool = False
+    groups: list[list[str]], scope: Scope, limit: int, titles_only: bool = False
 ) -> list[tuple[int, float]]:
+    """The best articles having every word of at least one of ``groups``."""
     where, params = scope.where()
     if connection.vendor == "postgresql":
+        column = "i.title_search" if titles_only else "i.search"
         sql = (
-            "SELECT a.id, ts_rank(i.search, q) AS rank FROM knowledge_articleindex i "
+            f"SELECT a.id, ts_rank({column}, q) AS rank FROM knowledge_articleindex i "
             "JOIN knowledge_article a ON a.id = i.article_id, to_tsquery('simple', %s) q "
-            f"WHERE i.search @@ q AND {where} ORDER BY rank DESC, a.id LIMIT %s"
+            f"WHERE {column} @@ q AND {where} ORDER BY rank DESC, a.id LIMIT %s"
         )
-        args = [ts_query(terms, any_term, titles_only), *params, limit]
+        args = [ts_query(groups), *params, limit]
     else:
         sql = (
             f"SELECT a.id, -bm25(knowledge_fts, {TITLE_WEIGHT}, 1.0) AS rank FROM knowledge_fts "
             "JOIN knowledge_article a ON a.id = knowledge_fts.rowid "
             f"WHERE knowledge_fts MATCH %s AND {where} ORDER BY rank DESC, a.id LIMIT %s"
         )
-        args = [fts_query(terms, any_term, titles_only), *params, limit]
+        args = [fts_query(groups, titles_only), *params, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
-def fts_query(terms: list[str], any_term: bool = False, titles_only: bool = False) -> str:
-    """Every term as a quoted FTS5 string (all must match, or any), in the titles only or
-    anywhere: no operator of the user's reaches FTS5's query syntax."""
-    joiner = " OR " if any_term else " AND "
-    expression = joiner.join('"{}"'.format(term.replace('"', '""')) for term in terms)
+def fts_query(groups: list[list[str]], titles_only: bool = False) -> str:
+    """Every word as a quoted FTS5 string, the words of a group all required, any group
+    enough, in the titles only or anywhere: nothing typed reaches FTS5's query syntax."""
+    expression = " OR ".join(
+        "(" + " AND ".join('"{}"'.format(term.replace('"', '""')) for term in group) + ")"
+        for group in groups
+    )
     return f"{{title}} : ({expression})" if titles_only else expression
 
 
-def ts_query(terms: list[str], any_term: bool = False, titles_only: bool = False) -> str:
-    """The same for PostgreSQL's to_tsquery: each term a quoted lexeme (of weight A, the
-    title's, for the titles only)."""
-    joiner = " | " if any_term else " & "
-    weight = ":A" if titles_only else ""
-    return joiner.join(
-        "'{}'{}".format(term.replace("'", "''").replace("\\", ""), weight) for term in terms
+def ts_query(groups: list[list[str]]) -> str:
+    """The same for PostgreSQL's to_tsquery, each word a quoted lexeme (the titles alone have
+    a column of their own, ``title_search``)."""
+    return " | ".join(
+        "("
+        + " & ".join("'{}'".format(term.replace("'", "''").replace("\\", "")) for term in group)
+        + ")"
+        for group in groups
     )
 
 

@@ -140,3 +140,13 @@ def test_an_open_ticket_or_one_already_written_up_becomes_no_article(resolved_ti
     fresh = desk.open_ticket(subject="Printer", body="Jammed.", requester_email="a@b.example")
     with pytest.raises(ValidationError):
         services.article_from_ticket(fresh, actor=helen)
+
+
+def test_a_new_translation_pair_undoes_the_old_one(void_invoice, posting_invoices, helen):
+    services.link_translation(void_invoice, posting_invoices)
+    newer = publish("Voiding a VAT invoice", "Click Cancel.", owner=helen)
+
+    services.link_translation(newer, void_invoice)
+
+    assert Article.objects.get(pk=void_invoice.pk).translation == newer
+    assert Article.objects.get(pk=posting_invoices.pk).translation is None

@@ -232,3 +232,21 @@ def test_the_console_refuses_a_translation_in_the_same_language(
 
     assert response.status_code == 200
     assert not Article.objects.filter(title="Another English article").exists()
+
+
+def test_the_cli_lists_and_shows_articles_and_raises_review_tasks(helen, posting_invoices, capsys):
+    from erpkeeper.knowledge import services
+
+    services.update_article(posting_invoices, body="New text.", review_due="2020-01-01")
+
+    assert main(["--json", "kb", "list", "--status", "published"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert main(["--json", "kb", "show", str(posting_invoices.pk)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert main(["--json", "kb", "reviews"]) == 0
+    raised = json.loads(capsys.readouterr().out)
+
+    assert [row["title"] for row in listed] == ["Posting supplier invoices"]
+    assert [v["number"] for v in shown["versions"]] == [2, 1]
+    assert raised == {"raised": 1}
+    assert main(["kb", "show", "987654"]) == 3

@@ -7,7 +7,7 @@ import difflib
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,9 +68,9 @@ def save_article(article: Article, *, actor=None) -> Article:
         ArticleVersion.objects.create(
             article=article, number=number, title=article.title, body=article.body, author=actor
         )
-        ReviewTask.objects.filter(article=article, done_at__isnull=True).update(
-            done_at=timezone.now()
-        )
+        for task in ReviewTask.objects.filter(article=article, done_at__isnull=True):
+            task.done_at = timezone.now()
+            task.save(update_fields=["done_at"])  # saved one by one: the audit trail sees it
     index_article(article)
     return article
 
@@ -83,10 +83,12 @@ def link_translation(article: Article, other: Article) -> Article:
         raise ValidationError(
             {"translation_of": _("A translation is an article in the other language.")}
         )
-    for side in (article, other):
-        Article.objects.filter(translation_of=side).update(translation_of=None)
-        Article.objects.filter(pk=side.pk).update(translation_of=None)
-    other.refresh_from_db()
+    pair = (article.pk, other.pk)
+    for linked in Article.objects.filter(Q(translation_of__in=pair) | Q(pk__in=pair)).exclude(
+        translation_of=None
+    ):
+        linked.translation_of = None
+        linked.save(update_fields=["translation_of", "updated"])
     article.refresh_from_db()
     article.translation_of = other
     article.save(update_fields=["translation_of", "updated"])

@@ -53,7 +53,12 @@ def _flush(batch: list[ArticleIndex], progress, total: int, done: int) -> int:
 
 
 def _optimize() -> None:
-    """FTS5 merges its index segments into one: the searches that follow read less."""
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
+    """FTS5 merges its index segments into one: the searches that follow read less. On
+    PostgreSQL the planner gets fresh statistics: without them, right after a rebuild, it
+    walks every visible article instead of the GIN index (30 ms instead of 1 ms at 30,000)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
             cursor.execute("INSERT INTO knowledge_fts(knowledge_fts) VALUES ('optimize')")
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE knowledge_articleindex")
+            cursor.execute("ANALYZE knowledge_article")
