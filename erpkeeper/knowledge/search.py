@@ -96,6 +96,10 @@ def _best(terms: list[str], scope: Scope, limit: int) -> list[tuple[int, float]]
         ranked = _ranked_ids([terms], scope, limit) or ranked
     # Fewer words: titles with all but one of them, then all but two, ... (each a handful of
     # cheap intersections), and only at last titles with any single word, which is costly.
+    # Words in no title at all ("cannot", "March") are left out first: one index probe each.
+    if not ranked and len(terms) > 1:
+        terms = [term for term in terms if _in_some_title(term)]
+        ranked = _ranked_ids([terms], scope, limit, titles_only=True) if terms else []
     size = len(terms) - 1
     while not ranked and size >= 1:
         groups = [list(group) for group in itertools.combinations(terms, size)]
@@ -103,6 +107,21 @@ def _best(terms: list[str], scope: Scope, limit: int) -> list[tuple[int, float]]
             ranked = _ranked_ids(groups, scope, limit, titles_only=True)
         size -= 1
     return ranked
+
+
+def _in_some_title(term: str) -> bool:
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT 1 FROM knowledge_articleindex "
+            "WHERE title_search @@ to_tsquery('simple', %s) LIMIT 1"
+        )
+        args = [ts_query([[term]])]
+    else:
+        sql = "SELECT 1 FROM knowledge_fts WHERE knowledge_fts MATCH %s LIMIT 1"
+        args = [fts_query([[term]], titles_only=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        return cursor.fetchone() is not None
 
 
 def _ranked_ids(

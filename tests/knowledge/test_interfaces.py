@@ -250,3 +250,30 @@ def test_the_cli_lists_and_shows_articles_and_raises_review_tasks(helen, posting
     assert [v["number"] for v in shown["versions"]] == [2, 1]
     assert raised == {"raised": 1}
     assert main(["kb", "show", "987654"]) == 3
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "knowledge_article_changelist",
+        "knowledge_category_changelist",
+        "knowledge_reviewtask_changelist",
+    ],
+)
+def test_the_console_lists_open_for_an_agent_and_a_viewer(
+    url_name, helen, victor, console_client_for, posting_invoices
+):
+    for user in (helen, victor):
+        assert console_client_for(user).get(reverse(f"admin:{url_name}")).status_code == 200
+
+
+def test_a_category_exports_its_manual_from_the_console(
+    helen, console_client_for, manual, void_invoice
+):
+    response = console_client_for(helen).post(
+        reverse("admin:knowledge_category_changelist"),
+        {"action": "manual_zh", "_selected_action": [manual.pk]},
+    )
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
