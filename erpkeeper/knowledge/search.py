@@ -25,9 +25,6 @@ MAX_RESULTS = 50
 MAX_TEXT_TERMS = 3
 # Word groups asked at once when a query's words are not all in one title (see ``_best``).
 MAX_GROUPS = 64
-# Titles with only some of a sentence's words: on PostgreSQL ranked among this many matches
-# (ts_rank over every title with a common word cost over 100 ms at 100,000 articles).
-CANDIDATES = 2000
 SNIPPET_CHARS = 160
 TITLE_WEIGHT = 5.0
 # Markdown marks that would only clutter a snippet.
@@ -107,7 +104,7 @@ def _best(terms: list[str], scope: Scope, limit: int) -> list[tuple[int, float]]
     while not ranked and size >= 1:
         groups = [list(group) for group in itertools.combinations(terms, size)]
         if size == 1 or len(groups) <= MAX_GROUPS:
-            ranked = _ranked_ids(groups, scope, limit, titles_only=True, candidates=CANDIDATES)
+            ranked = _ranked_ids(groups, scope, limit, titles_only=True)
         size -= 1
     return ranked
 
@@ -128,26 +125,18 @@ def _in_some_title(term: str) -> bool:
 
 
 def _ranked_ids(
-    groups: list[list[str]],
-    scope: Scope,
-    limit: int,
-    titles_only: bool = False,
-    candidates: int = 0,
+    groups: list[list[str]], scope: Scope, limit: int, titles_only: bool = False
 ) -> list[tuple[int, float]]:
-    """The best articles having every word of at least one of ``groups`` (on PostgreSQL, with
-    ``candidates``, ranked among that many matches only)."""
+    """The best articles having every word of at least one of ``groups``."""
     where, params = scope.where()
     if connection.vendor == "postgresql":
-        column = "title_search" if titles_only else "search"
-        cap = f"LIMIT {int(candidates)}" if candidates else ""
+        column = "i.title_search" if titles_only else "i.search"
         sql = (
-            f"SELECT a.id, ts_rank(i.{column}, q) AS rank FROM (SELECT article_id, {column} "
-            f"FROM knowledge_articleindex WHERE {column} @@ to_tsquery('simple', %s) {cap}) i "
+            f"SELECT a.id, ts_rank({column}, q) AS rank FROM knowledge_articleindex i "
             "JOIN knowledge_article a ON a.id = i.article_id, to_tsquery('simple', %s) q "
-            f"WHERE {where} ORDER BY rank DESC, a.id LIMIT %s"
+            f"WHERE {column} @@ q AND {where} ORDER BY rank DESC, a.id LIMIT %s"
         )
-        query = ts_query(groups)
-        args = [query, query, *params, limit]
+        args = [ts_query(groups), *params, limit]
     else:
         sql = (
             f"SELECT a.id, -bm25(knowledge_fts, {TITLE_WEIGHT}, 1.0) AS rank FROM knowledge_fts "
