@@ -56,16 +56,19 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word.lower())
 
 
-def _han_words(run: str) -> list[str]:
-    return [word for word in jieba.cut_for_search(run) if word.strip()]
+def _han_words(run: str, precise: bool = False) -> list[str]:
+    cut = jieba.cut(run) if precise else jieba.cut_for_search(run)
+    return [word for word in cut if word.strip()]
 
 
-def terms(text: str) -> list[str]:
-    """The words of ``text`` as the index stores them, in order (repeats kept)."""
+def terms(text: str, precise: bool = False) -> list[str]:
+    """The words of ``text`` as the index stores them, in order (repeats kept). The index takes
+    jieba's search mode (固定资产 and also 固定, 资产); a query its precise mode (固定资产 only):
+    every word of it is in the index, and a query keeps its few real words."""
     found: list[str] = []
     for run in RUNS.findall(text or ""):
         if HAN_RUN.match(run):
-            found.extend(word for word in _han_words(run) if word not in STOP)
+            found.extend(word for word in _han_words(run, precise) if word not in STOP)
         elif run.lower() not in STOP:
             found.append(stem(run))
     return found
@@ -94,7 +97,7 @@ def index_body(body: str) -> str:
 def query_terms(query: str) -> list[str]:
     """The distinct index words a search asks for (all must match), in order."""
     seen: dict[str, None] = {}
-    for term in terms(query[:500]):
+    for term in terms(query[:500], precise=True):
         seen.setdefault(term, None)
     found = list(seen)
     # A single Han character (月, 不) is in most Chinese texts: asked with longer words, it
