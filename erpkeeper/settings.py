@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "erpkeeper.servicedesk",
     "erpkeeper.security",
     "erpkeeper.alerts",
+    "erpkeeper.knowledge",
     "erpkeeper.performance",
     "erpkeeper.demo",
 ]

@@ -43,6 +43,7 @@ urlpatterns = [
     re_path(r"^api(?:/(?P<rest>.*))?$", api_fallback),
     path("i18n/", include("erpkeeper.accounts.urls")),
     path("account/", include("erpkeeper.accounts.account_urls")),  # own two-factor pages
+    path("portal/help/", include("erpkeeper.knowledge.portal.urls")),  # knowledge base
     path("portal/", include("erpkeeper.servicedesk.portal.urls")),  # ERP end users' help desk
     path("", include("erpkeeper.core.urls")),
     path("", include("erpkeeper.monitoring.prometheus")),  # /metrics

@@ -30,7 +30,13 @@ OWN_CLASSES = {"ok", "bad", "na", "muted", "verdict", "revoke", "keep", "pending
 MARKER = re.compile(r"^(group|peer)(/[\w-]+)?$")
 # The service desk's portal is not the console: its pages have a stylesheet of their own
 # (servicedesk/portal.css, checked by tests/servicedesk/test_portal.py).
-NOT_CONSOLE = ("servicedesk/templates/servicedesk/portal/",)
+# Nor are the knowledge base's portal pages (the portal's stylesheet) and its PDF manual (its
+# own inline styles, like the drill report's).
+NOT_CONSOLE = (
+    "servicedesk/templates/servicedesk/portal/",
+    "knowledge/templates/knowledge/portal/",
+    "knowledge/templates/knowledge/manual.html",
+)
 
 
 def defined_classes() -> set[str]:

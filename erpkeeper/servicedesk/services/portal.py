@@ -92,13 +92,21 @@ def targets_for_tickets() -> QuerySet[Target]:
     return Target.objects.order_by("name")
 
 
-def suggest_articles(text: str) -> list:
-    """Help articles matching what the user is typing, shown before they open a ticket.
+# Functions ``(text) -> [article, …]`` that apps above the desk register (the knowledge base,
+# from its AppConfig.ready): the desk imports none of them.
+_suggesters: list = []
 
-    A hook: the knowledge base (its own issue) fills it in; until then there is nothing to
-    suggest, and the portal shows nothing.
-    """
-    return []
+
+def register_suggester(suggester) -> None:
+    """Add ``suggester(text) -> list`` (items with ``title`` and ``url``) to the suggestions."""
+    if suggester not in _suggesters:
+        _suggesters.append(suggester)
+
+
+def suggest_articles(text: str) -> list:
+    """Help articles matching what the user is typing, shown before they open a ticket: what
+    the registered suggesters find (nothing when no knowledge base is installed)."""
+    return [article for suggester in _suggesters for article in suggester(text)]
 
 
 # -- deflection: did the suggestions spare a ticket? ---------------------------------------------
