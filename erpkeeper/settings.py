@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         "FindingSeverityEnum": "erpkeeper.performance.models.Severity",
         "SecurityFindingStateEnum": "erpkeeper.security.models.FindingState",
         "SecurityFindingKindEnum": "erpkeeper.security.models.FindingKind",
+        # An article's language (zh-hans or en), not a user's preferred one.
+        "ArticleLanguageEnum": "erpkeeper.knowledge.models.ArticleLanguage",
     },
 }
 

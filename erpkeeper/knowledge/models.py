@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 
 class ArticleKind(models.TextChoices):
-    MANUAL = "manual", _("Manual")
+    MANUAL = "manual", pgettext_lazy("article kind", "Manual")
     FAQ = "faq", _("FAQ")
     HOW_TO = "howto", _("How-to")
     KNOWN_ERROR = "known_error", _("Known error")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from erpkeeper.knowledge.models import (
     Article,
@@ -133,9 +134,9 @@ def article_from_ticket(ticket: Ticket, *, actor=None, language: str = "") -> Ar
     question, solution = _question_and_solution(ticket)
     body = "\n\n".join(
         [
-            "## " + _("Question"),
+            "## " + pgettext("article from a ticket", "Question"),
             _scrub(question, ticket),
-            "## " + _("Solution"),
+            "## " + pgettext("article from a ticket", "Solution"),
             _scrub(solution, ticket),
         ]
     )
