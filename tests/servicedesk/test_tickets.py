@@ -19,6 +19,7 @@ from erpkeeper.servicedesk.models import (
     MailState,
     MessageKind,
     Queue,
+    QueueSkill,
     SlaPolicy,
     SlaStatus,
     Ticket,
@@ -153,6 +154,26 @@ def test_fewest_open_tickets_gets_the_next_one(desk, helen, olga):
     desk.save()
     desk.members.set([helen, olga])
     assert open_one().assignee == olga
+
+
+def test_by_erp_module_goes_to_who_knows_the_module_else_the_least_busy(desk, helen, olga, alice):
+    desk.assignment = Assignment.BY_MODULE
+    desk.save()
+    desk.members.set([helen, olga, alice])
+    QueueSkill.objects.create(queue=desk, member=olga, erp_modules="stock, Sale")
+    QueueSkill.objects.create(queue=desk, member=alice, erp_modules="account_invoice")
+    services.assign(open_one(), olga)  # olga is busier than helen now
+    assert open_one(erp_module="sale").assignee == olga  # the only one who knows sale
+    assert open_one(erp_module="account_invoice").assignee == alice
+    # Nobody knows purchase, and no module at all: the least busy member (helen: none open).
+    assert open_one(erp_module="purchase").assignee == helen
+    assert open_one().assignee in (helen, alice)
+
+
+def test_the_queue_page_keeps_members_erp_modules(desk, helen, alice, console_client_for):
+    desk.members.set([helen])
+    page = console_client_for(alice).get(f"/servicedesk/queue/{desk.pk}/change/")
+    assert page.status_code == 200 and "ERP modules" in page.content.decode()
 
 
 def test_assigning_opens_a_new_ticket(desk, helen):

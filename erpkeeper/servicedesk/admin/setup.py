@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
 from erpkeeper.servicedesk.admin.forms import BusinessHoursField
@@ -16,6 +16,7 @@ from erpkeeper.servicedesk.models import (
     Announcement,
     CannedReply,
     Queue,
+    QueueSkill,
     SlaPolicy,
     TicketStatus,
 )
@@ -56,9 +57,16 @@ class QueueForm(forms.ModelForm):
         return country
 
 
+class QueueSkillInline(TabularInline):
+    model = QueueSkill
+    extra = 0
+    fields = ["member", "erp_modules"]
+
+
 @admin.register(Queue)
 class QueueAdmin(ModelAdmin):
     form = QueueForm
+    inlines = [QueueSkillInline]
     list_display = ["name", "email", "assignment", "member_count", "open_count", "time_zone"]
     search_fields = ["name", "email"]
     filter_horizontal = ["members"]

@@ -88,6 +88,7 @@ class Assignment(models.TextChoices):
     MANUAL = "manual", _("By hand")
     ROUND_ROBIN = "round_robin", _("Round robin")
     LEAST_OPEN = "least_open", _("Fewest open tickets")
+    BY_MODULE = "erp_module", _("By ERP module, then fewest open tickets")
 
 
 class Queue(models.Model):
@@ -141,6 +142,39 @@ class Queue(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class QueueSkill(models.Model):
+    """The ERP modules a queue member knows best: a queue that assigns by ERP module hands a
+    ticket about one of them to the least busy of the members who know it."""
+
+    queue = models.ForeignKey(
+        Queue, verbose_name=_("queue"), on_delete=models.CASCADE, related_name="skills"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    erp_modules = models.CharField(
+        _("ERP modules"),
+        max_length=255,
+        help_text=_("Tryton module names, comma separated, e.g. sale, stock, account_invoice."),
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["queue", "member"], name="one_skill_row_per_member")
+        ]
+        verbose_name = _("agent's ERP modules")
+        verbose_name_plural = _("agents' ERP modules")
+
+    def __str__(self):
+        return f"{self.member} ({self.erp_modules})"
+
+    def modules(self) -> set[str]:
+        return {part.strip().lower() for part in self.erp_modules.split(",") if part.strip()}
 
 
 class SlaPolicy(models.Model):

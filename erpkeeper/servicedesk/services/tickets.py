@@ -336,7 +336,8 @@ def may_work_tickets(user) -> bool:
 
 
 def auto_assign(ticket: Ticket) -> None:
-    """Hand a new ticket out by its queue's rule (round robin or fewest open tickets)."""
+    """Hand a new ticket out by its queue's rule (round robin, fewest open tickets, or by ERP
+    module: the least busy member who knows the ticket's module, else the least busy one)."""
     queue = ticket.queue
     if queue is None or queue.assignment == Assignment.MANUAL or ticket.assignee_id:
         return
@@ -349,10 +350,21 @@ def auto_assign(ticket: Ticket) -> None:
         chosen = _next_in_turn(members, queue.last_assigned_id)
         queue.last_assigned = chosen
         queue.save(update_fields=["last_assigned"])
+    elif queue.assignment == Assignment.BY_MODULE:
+        chosen = _least_busy(_knowing(queue, members, ticket.erp_module) or members)
     else:
         chosen = _least_busy(members)
     ticket.assignee = chosen
     ticket.save()
+
+
+def _knowing(queue, members: list, erp_module: str) -> list:
+    """The members whose ERP modules in this queue include ``erp_module``."""
+    wanted = (erp_module or "").strip().lower()
+    if not wanted:
+        return []
+    experts = {skill.member_id for skill in queue.skills.all() if wanted in skill.modules()}
+    return [member for member in members if member.pk in experts]
 
 
 def _next_in_turn(members: list, last_id: int | None):
