@@ -109,7 +109,8 @@ def test_a_backup_whose_worker_is_killed_is_failed_cleaned_and_notified(tmp_path
     assert [row["status"] for row in listed] == ["failed"]
 
 
-def wait_for_partial(root: Path, process, timeout: float = 120) -> Path:
+def wait_for_partial(root: Path, process, timeout: float = 300) -> Path:
+    # Generous: with the other test worker busy beside it, the worker may be slow to start.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         partial = list(root.rglob("*.partial")) if root.exists() else []
