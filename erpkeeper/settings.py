@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "erpkeeper.alerts",
     "erpkeeper.knowledge",
     "erpkeeper.performance",
+    "erpkeeper.governance",
     "erpkeeper.demo",
 ]
 

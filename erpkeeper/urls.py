@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from erpkeeper.lib.admin_export import export_xlsx
 from erpkeeper.lib.api_fallback import api_fallback
+from erpkeeper.lib.plugins import erpkeeper_apps
 
 # The console's home is the dashboard, not Django's "Site administration".
 admin.site.index_title = _("Dashboard")
@@ -49,5 +50,11 @@ urlpatterns = [
     path("", include("erpkeeper.monitoring.prometheus")),  # /metrics
     path("monitoring/charts/", include("erpkeeper.monitoring.urls")),  # console charts
     path("performance/", include("erpkeeper.performance.urls")),  # capacity pages
+    # Each app's own console pages (``console_urls`` on its AppConfig), at /<label>/.
+    *(
+        path(f"{config.label}/", include(config.console_urls))
+        for config in erpkeeper_apps()
+        if config.console_urls
+    ),
     path("", admin.site.urls),
 ]

@@ -18,6 +18,8 @@ from the app registry, in INSTALLED_APPS order. Nothing here imports an app.
         # {Role.VIEWER: RoleRules(grant=(), deny=(Rule(app="backups", model="secret"),))}
         loops = ("erpkeeper.backups.loops:start",)        # fn(stop_event) -> Thread | None
         target_panels = ("erpkeeper.backups.admin.panel:target_panel",)
+        console_urls = "erpkeeper.backups.urls"            # pages mounted at /backups/
+        evidence = ("erpkeeper.backups.evidence:COLLECTORS",)  # compliance evidence
 """
 
 from __future__ import annotations
@@ -92,6 +94,12 @@ class ErpKeeperAppConfig(AppConfig):
     target_panels: tuple[str, ...] = ()
     # "module:name" of core.housekeeping.History rows the daily housekeeping prunes.
     histories: tuple[str, ...] = ()
+    # A URLconf module of console pages that are not model admins, mounted at /<label>/.
+    console_urls: str = ""
+    # "module:NAME" of a tuple of erpkeeper.lib.evidence.EvidenceCollector: the facts this app
+    # offers as compliance evidence (ARCHITECTURE rule 4: an app that is not installed offers
+    # nothing, so a control that needs it is "not available", never a pass).
+    evidence: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -1,0 +1,1 @@
+"""Console (model admins) of governance.compliance (imported by erpkeeper.governance.admin)."""

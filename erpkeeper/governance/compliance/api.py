@@ -1,0 +1,7 @@
+"""API of governance.compliance (registered by erpkeeper.governance.api)."""
+
+urlpatterns = []
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""CLI of governance.compliance."""
+
+
+def register(subparsers) -> None:
+    pass

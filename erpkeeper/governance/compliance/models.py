@@ -1,0 +1,1 @@
+"""Models of governance.compliance (imported by erpkeeper.governance.models)."""

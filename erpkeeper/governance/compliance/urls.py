@@ -1,0 +1,3 @@
+"""Console pages of governance.compliance (under /governance/compliance/)."""
+
+urlpatterns = []

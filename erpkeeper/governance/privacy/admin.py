@@ -1,0 +1,1 @@
+"""Console (model admins) of governance.privacy (imported by erpkeeper.governance.admin)."""

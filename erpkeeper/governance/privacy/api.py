@@ -1,0 +1,7 @@
+"""API of governance.privacy (registered by erpkeeper.governance.api)."""
+
+urlpatterns = []
+
+
+def register(router) -> None:
+    pass

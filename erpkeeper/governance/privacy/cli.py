@@ -1,0 +1,5 @@
+"""CLI of governance.privacy."""
+
+
+def register(subparsers) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Models of governance.privacy (imported by erpkeeper.governance.models)."""

@@ -1,0 +1,3 @@
+"""Console pages of governance.privacy (under /governance/privacy/)."""
+
+urlpatterns = []
