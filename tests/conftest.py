@@ -21,3 +21,12 @@ def _fresh_series_cache():
     from erpkeeper.monitoring.tsdb.ingest import forget_series_ids
 
     forget_series_ids()
+
+
+@pytest.fixture(autouse=True)
+def _empty_django_cache():
+    """Summaries cached by target id (the capacity verdict) must not outlive the test whose
+    rolled-back rows they describe: the next test's target may get the same id."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -3,16 +3,21 @@ and its PDF. Mounted at /performance/capacity/ behind the console's sign-in."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
-from erpkeeper.performance.services.capacity import DEFAULT_DAYS, MAX_DAYS, Verdict, capacity_report
+from erpkeeper.performance.services.capacity import (
+    DEFAULT_DAYS,
+    capacity_report,
+    capacity_summary,
+    period_days,
+)
 from erpkeeper.performance.services.capacity_report import (
     VERDICT_COLOURS,
     report_context,
@@ -28,13 +33,13 @@ def capacity_index(request):
     _require_view(request)
     rows = []
     for target in Target.objects.order_by("name"):
-        report = capacity_report(target)
-        concerns = [item for item in report.advice if item.verdict != Verdict.OK]
+        summary = capacity_summary(target)
         rows.append(
             {
-                "report": report,
-                "colour": VERDICT_COLOURS[report.verdict],
-                "first_advice": concerns[0].text if concerns else "",
+                "target": target,
+                "verdict": summary.verdict,
+                "colour": VERDICT_COLOURS[summary.verdict],
+                "first_advice": summary.concerns[0] if summary.concerns else "",
                 "url": reverse("performance-capacity", args=[target.pk]),
             }
         )
@@ -44,7 +49,11 @@ def capacity_index(request):
 
 def capacity_page(request, pk: int):
     _require_view(request)
-    report = capacity_report(_target(pk), _days(request))
+    try:
+        days = _days(request)
+    except ValueError as exc:
+        return _without_period(request, exc)
+    report = capacity_report(_target(pk), days)
     context = {
         **admin.site.each_context(request),
         "title": _("Capacity of %(target)s") % {"target": report.target.name},
@@ -57,7 +66,11 @@ def capacity_page(request, pk: int):
 
 def capacity_pdf(request, pk: int):
     _require_view(request)
-    report = capacity_report(_target(pk), _days(request))
+    try:
+        days = _days(request)
+    except ValueError as exc:
+        return _without_period(request, exc)
+    report = capacity_report(_target(pk), days)
     try:
         pdf = report_pdf(report, translation.get_language())
     except PdfUnavailable as exc:
@@ -81,9 +94,11 @@ def _target(pk: int) -> Target:
 
 
 def _days(request) -> int:
-    """The period asked for, kept within 1 to 365 days (a bad value falls back to 30)."""
-    try:
-        days = int(request.GET.get("days", DEFAULT_DAYS))
-    except ValueError:
-        return DEFAULT_DAYS
-    return min(max(days, 1), MAX_DAYS)
+    """The period asked for (ValueError with the service's rule when it is not 1 to 365)."""
+    return period_days(request.GET.get("days", DEFAULT_DAYS))
+
+
+def _without_period(request, error: ValueError) -> HttpResponseRedirect:
+    """Say why the period was refused and show the default one (the API answers 400)."""
+    messages.error(request, str(error))
+    return HttpResponseRedirect(request.path)

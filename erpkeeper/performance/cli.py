@@ -36,7 +36,7 @@ from erpkeeper.performance.models import (
     IndexSuggestion,
     QueryStat,
 )
-from erpkeeper.performance.services.capacity import DEFAULT_DAYS, MAX_DAYS, capacity_report
+from erpkeeper.performance.services.capacity import DEFAULT_DAYS, capacity_report, period_days
 from erpkeeper.performance.services.capacity_report import report_pdf
 from erpkeeper.targets.cli import find_target
 from erpkeeper.targets.models import Target
@@ -263,8 +263,10 @@ def handle_reopen(args) -> int:
 
 
 def handle_capacity(args) -> int:
-    if not 1 <= args.days <= MAX_DAYS:
-        raise CommandError(f"--days: 1 to {MAX_DAYS}", EXIT_USAGE, "usage")
+    try:
+        period_days(args.days)
+    except ValueError as exc:
+        raise CommandError(f"--days: {exc}", EXIT_USAGE, "usage") from None
     if args.target is None:
         if args.pdf:
             raise CommandError("--pdf needs a target", EXIT_USAGE, "usage")

@@ -7,20 +7,19 @@ from django.urls import reverse
 
 from erpkeeper.lib.plugins import TargetPanel
 from erpkeeper.performance.capacity_views import VIEW_PERMISSION
-from erpkeeper.performance.services.capacity import Verdict, capacity_report
+from erpkeeper.performance.services.capacity import capacity_summary
 from erpkeeper.performance.services.capacity_report import VERDICT_COLOURS
 
 
 def target_panel(request, target) -> TargetPanel | None:
     if not request.user.has_perm(VIEW_PERMISSION):
         return None
-    report = capacity_report(target)
-    concerns = [item.text for item in report.advice if item.verdict != Verdict.OK]
+    summary = capacity_summary(target)
     context = {
-        "verdict": report.verdict,
-        "colour": VERDICT_COLOURS[report.verdict],
-        "concern": concerns[0] if concerns else "",
-        "more": max(len(concerns) - 1, 0),
+        "verdict": summary.verdict,
+        "colour": VERDICT_COLOURS[summary.verdict],
+        "concern": summary.concerns[0] if summary.concerns else "",
+        "more": max(len(summary.concerns) - 1, 0),
         "url": reverse("performance-capacity", args=[target.pk]),
     }
     return TargetPanel("capacity_panel", "performance/capacity/target_panel.html", context)

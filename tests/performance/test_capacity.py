@@ -8,8 +8,13 @@ import pytest
 from django.utils import timezone
 
 from erpkeeper.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, main
-from erpkeeper.monitoring.models import Host, HostKind
-from erpkeeper.performance.services.capacity import Verdict, capacity_report, percentile
+from erpkeeper.monitoring.models import Host, HostKind, Rollup
+from erpkeeper.performance.services.capacity import (
+    Verdict,
+    capacity_report,
+    capacity_summary,
+    percentile,
+)
 from tests.fixtures.alerts import feed
 from tests.fixtures.monitoring import add_hourly
 
@@ -155,6 +160,22 @@ def test_a_new_machine_has_no_advice_until_twelve_hours_of_history(shop):
 def test_the_period_is_one_to_365_days(shop):
     with pytest.raises(ValueError, match="1 to 365"):
         capacity_report(shop, days=0)
+
+
+def test_the_console_refuses_a_period_out_of_range_as_the_api_does(
+    shop, victor, console_client_for
+):
+    client = console_client_for(victor)
+    response = client.get(f"/performance/capacity/{shop.pk}/?days=9999", follow=True)
+    assert response.redirect_chain[-1][0] == f"/performance/capacity/{shop.pk}/"
+    assert "The period is 1 to 365 days." in response.content.decode()
+
+
+def test_the_target_page_verdict_is_not_recomputed_on_every_load(busy_shop, victor):
+    first = capacity_summary(busy_shop)
+    Rollup.objects.all().delete()  # the history is gone...
+    assert capacity_summary(busy_shop) == first  # ...the summary holds for a few minutes
+    assert capacity_report(busy_shop).verdict != first.verdict  # the full report reads afresh
 
 
 # --- the console, the PDF, the API, the CLI ---------------------------------------------------

@@ -15,8 +15,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -35,6 +36,9 @@ MEMORY_BUSY, MEMORY_TIGHT = 90.0, 80.0
 SWAP_BUSY = 10.0
 CONNECTIONS_BUSY, CONNECTIONS_TIGHT = 80.0, 60.0
 IDLE_CORES = 4  # a mostly idle machine with fewer cores is not worth shrinking
+# The target page and the capacity index show every target's verdict on each load; a report
+# reads a month of hourly rollups, and the verdict moves by the hour, not by the second.
+SUMMARY_SECONDS = 300
 
 
 class Verdict(models.TextChoices):
@@ -137,10 +141,43 @@ class CapacityReport:
         }
 
 
+@dataclass(frozen=True)
+class CapacitySummary:
+    """The verdict of the default period and its concerns (advice that is not OK), worst
+    first as the report orders them."""
+
+    verdict: Verdict
+    concerns: tuple[str, ...]
+
+
+def period_days(value) -> int:
+    """The period a caller asked for (text or number), or ValueError with the rule: the
+    console, the API and the CLI refuse the same values with the same message."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(_("The period is 1 to %(max)d days.") % {"max": MAX_DAYS})
+    return days
+
+
+def capacity_summary(target) -> CapacitySummary:
+    """The target's verdict and concerns over the default period, computed at most once per
+    SUMMARY_SECONDS per target and language (the texts are translated)."""
+    key = f"performance:capacity-summary:{target.pk}:{translation.get_language()}"
+    summary = cache.get(key)
+    if summary is None:
+        report = capacity_report(target)
+        concerns = tuple(item.text for item in report.advice if item.verdict != Verdict.OK)
+        summary = CapacitySummary(report.verdict, concerns)
+        cache.set(key, summary, SUMMARY_SECONDS)
+    return summary
+
+
 def capacity_report(target, days: int = DEFAULT_DAYS, now: dt.datetime | None = None):
     """The target's capacity over the last ``days`` days (1 to 365)."""
-    if not 1 <= int(days) <= MAX_DAYS:
-        raise ValueError(_("The period is 1 to %(max)d days.") % {"max": MAX_DAYS})
+    days = period_days(days)
     now = now or timezone.now()
     start = now - dt.timedelta(days=int(days))
     hosts = Host.objects.filter(pk__in=hosts_running(target.pk)).order_by("name")
