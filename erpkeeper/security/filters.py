@@ -101,7 +101,8 @@ class ReviewItemFilterSet(django_filters.FilterSet):
 class MitigatingControlFilterSet(django_filters.FilterSet):
     risk = django_filters.CharFilter(help_text=_("Risk id, e.g. P2P-02."))
     target = IdOrNameFilter(
-        help_text=_("Id or name of the target (controls for every target too).")
+        method="filter_target",
+        help_text=_("Id or name of the target (controls for every target too)."),
     )
     login = django_filters.CharFilter(help_text=_("ERP login."))
     active = TrueFalseFilter(method="filter_active", help_text=_("Not expired (true) or expired."))
@@ -115,13 +116,9 @@ class MitigatingControlFilterSet(django_filters.FilterSet):
         current = Q(expires__isnull=True) | Q(expires__gte=today)
         return queryset.filter(current) if value else queryset.exclude(current)
 
-    def filter_queryset(self, queryset):
+    def filter_target(self, queryset, name, value):
         # A control for every target applies to each one: listed with any target asked for.
-        wanted = self.form.cleaned_data.get("target")
-        if wanted:
-            queryset = queryset.filter(Q(target__isnull=True) | Q(**id_or_name("target", wanted)))
-            self.form.cleaned_data["target"] = None
-        return super().filter_queryset(queryset)
+        return queryset.filter(Q(target__isnull=True) | Q(**id_or_name(name, value)))
 
 
 class AcceptedExceptionFilterSet(django_filters.FilterSet):

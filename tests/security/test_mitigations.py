@@ -10,6 +10,7 @@ from django.utils import timezone
 from erpkeeper.core.models import AuditEntry
 from erpkeeper.security import services
 from erpkeeper.security.models import AcceptedException, MitigatingControl
+from erpkeeper.security.services.mitigations import add_mitigation
 from erpkeeper.targets.services import add_target
 from tests.security.test_interfaces import run
 
@@ -152,3 +153,20 @@ def test_cli_controls_and_exceptions(capsys, shop, personas):
     )
     assert code == 2 and "not a date" in err
     assert run(capsys, "security", "mitigation", "remove", "999")[0] == 3
+
+
+def test_api_listing_a_targets_controls_includes_those_for_every_target(
+    shop, personas, api_client_for
+):
+    other = add_target(name="warehouse", database_url=shop.database_url)
+    common = {"owner": "Controller", "description": "Monthly review", "frequency": "monthly"}
+    add_mitigation(risk="P2P-02", target=shop, **common)
+    add_mitigation(risk="P2P-02", target=None, **common)
+    add_mitigation(risk="P2P-02", target=other, **common)
+    sam = api_client_for(personas["sam"])
+
+    listed = sam.get(CONTROLS + "?target=shop").json()["results"]
+    by_name = sam.get(CONTROLS + f"?target={shop.pk}&active=true").json()["results"]
+
+    assert sorted(str(row["target"]) for row in listed) == ["None", "shop"]
+    assert len(by_name) == 2
