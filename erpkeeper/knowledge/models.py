@@ -95,7 +95,7 @@ class Article(models.Model):
     )
     category = models.ForeignKey(
         Category,
-        verbose_name=_("category"),
+        verbose_name=pgettext_lazy("knowledge", "category"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

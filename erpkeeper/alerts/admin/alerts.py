@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
@@ -39,7 +40,7 @@ RESOLVE_DIALOG = {
         "new one."
     ),
     "form_class": None,
-    "form_submit_text": _("Resolve"),
+    "form_submit_text": pgettext_lazy("alert action", "Resolve"),
 }
 # The chart on an alert's page: some context before the condition started, and after its end.
 CHART_BEFORE = dt.timedelta(hours=1)
@@ -187,7 +188,12 @@ class AlertAdmin(EvidenceAdminMixin, ModelAdmin):
             links.append(
                 (reverse("admin:alerts_alert_acknowledge", args=[obj.pk]), _("Acknowledge"))
             )
-        links.append((reverse("admin:alerts_alert_resolve", args=[obj.pk]), _("Resolve")))
+        links.append(
+            (
+                reverse("admin:alerts_alert_resolve", args=[obj.pk]),
+                pgettext_lazy("alert action", "Resolve"),
+            )
+        )
         return format_html_join(
             " ",
             '<a href="{}" class="font-medium rounded-default px-2 py-1 border border-base-200 '
@@ -211,7 +217,10 @@ class AlertAdmin(EvidenceAdminMixin, ModelAdmin):
         return back_to(request, reverse("admin:alerts_alert_change", args=[alert.pk]))
 
     @action(
-        description=_("Resolve"), icon="done_all", permissions=["resolve"], dialog=RESOLVE_DIALOG
+        description=pgettext_lazy("alert action", "Resolve"),
+        icon="done_all",
+        permissions=["resolve"],
+        dialog=RESOLVE_DIALOG,
     )
     def resolve(self, request, form, object_id):
         alert = get_object_or_404(Alert, pk=object_id)

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
@@ -49,7 +49,7 @@ SLA_VARIANTS = {
 }
 MOVES = {
     "wait": (TicketStatus.WAITING, _("Waiting for the requester"), "hourglass_top"),
-    "resolve": (TicketStatus.RESOLVED, _("Resolve"), "task_alt"),
+    "resolve": (TicketStatus.RESOLVED, pgettext_lazy("ticket action", "Resolve"), "task_alt"),
     "reopen": (TicketStatus.OPEN, _("Reopen"), "undo"),
 }
 
