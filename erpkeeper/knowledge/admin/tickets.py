@@ -1,6 +1,6 @@
 """The desk's ticket list gets one action from the knowledge base: a resolved ticket becomes
-a draft article. The desk imports nothing of the knowledge base; this module (loaded after the
-desk's admin, INSTALLED_APPS order) adds the action to the registered ticket admin."""
+a draft article. The desk imports nothing of the knowledge base; this module registers the
+action with the desk's ticket admin (``register_list_action``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from erpkeeper.knowledge import services
 from erpkeeper.lib.cli import validation_text
-from erpkeeper.servicedesk.models import Ticket
+from erpkeeper.servicedesk.admin.tickets import register_list_action
 
 
 @admin.action(description=gettext_lazy("Write a knowledge article from each ticket"))
@@ -37,10 +37,4 @@ def write_article(model_admin, request, queryset):
         )
 
 
-def add_ticket_action() -> None:
-    ticket_admin = admin.site._registry.get(Ticket)
-    if ticket_admin is not None and write_article not in ticket_admin.actions:
-        ticket_admin.actions = [*ticket_admin.actions, write_article]
-
-
-add_ticket_action()
+register_list_action(write_article)

@@ -32,6 +32,17 @@ from erpkeeper.servicedesk.services import IncomingFile
 from erpkeeper.servicedesk.services.attachments import store_root
 from erpkeeper.servicedesk.services.tickets import ACTIVE, ALLOWED_MOVES
 
+# List actions other apps bring (the knowledge base's "write an article from each ticket"),
+# added with register_list_action: the desk imports none of those apps.
+EXTRA_LIST_ACTIONS: list = []
+
+
+def register_list_action(action) -> None:
+    """Offer ``action`` (a function decorated with ``admin.action``) on the ticket list."""
+    if action not in EXTRA_LIST_ACTIONS:
+        EXTRA_LIST_ACTIONS.append(action)
+
+
 STATUS_VARIANTS = {
     "new": "info",
     "open": "primary",
@@ -173,7 +184,11 @@ class TicketAdmin(SavedFiltersMixin, ServiceSaveMixin, ModelAdmin):
         return self.readonly_on_change
 
     def get_actions(self, request):
-        return without_bulk_delete(super().get_actions(request))
+        actions = without_bulk_delete(super().get_actions(request))
+        for extra in EXTRA_LIST_ACTIONS:
+            func, name, description = self.get_action(extra)
+            actions[name] = (func, name, description)
+        return actions
 
     def has_delete_permission(self, request, obj=None):
         return False  # tickets are history: closed, never deleted
