@@ -35,6 +35,9 @@ NOTIFICATION_READ_TIMEOUT = env.envfloat("ERPKEEPER_NOTIFICATION_READ_TIMEOUT", 
 
 # The code review of custom ERP modules (docs/performance.md "ERP code health"): the time one
 # review may take in all (tools still running then are stopped), and vulture's confidence threshold.
+# Folders under which custom module folders may be named for the code review (it shows file
+# names and repeated lines of what it reads, so not /etc or a home's secrets).
+CODE_ROOTS = env.envlist("ERPKEEPER_CODE_ROOTS", [str(HOME), "/opt", "/srv", "/home", "/usr/local"])
 CODE_REVIEW_TIME_LIMIT = env.envint("ERPKEEPER_CODE_REVIEW_TIME_LIMIT", 600, minimum=10)
 CODE_REVIEW_MIN_CONFIDENCE = env.envint(
     "ERPKEEPER_CODE_REVIEW_MIN_CONFIDENCE", 60, minimum=0, maximum=100

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import trytond.modules.sale
+from django.core.exceptions import ValidationError
 
 from erpkeeper.cli import main
 from erpkeeper.core.models import Job
@@ -99,6 +100,12 @@ def classify(a, b, c, d):
 
 def line_of(text: str, needle: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.fixture(autouse=True)
+def code_roots(settings, tmp_path):
+    """The tests' module folders live under tmp_path: the one folder the review may read."""
+    settings.CODE_ROOTS = [str(tmp_path)]
 
 
 @pytest.fixture
@@ -218,6 +225,17 @@ def test_the_cli_refuses_bad_targets_and_folders(capsys, erp, tmp_path):
     assert "modules/custom is not an absolute path." in capsys.readouterr().err
     assert main(["code", "folder", "add", "nope", str(tmp_path)]) == 3
     assert main(["code", "show", "999999"]) == 3
+    assert not CodeFolder.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_folder_outside_the_code_roots_is_refused_even_through_a_link(erp, tmp_path):
+    with pytest.raises(ValidationError, match="outside the folders the code review may read"):
+        services.add_code_folder(erp, "/etc")
+    link = tmp_path / "innocent"
+    link.symlink_to("/etc")
+    with pytest.raises(ValidationError, match="ERPKEEPER_CODE_ROOTS"):
+        services.add_code_folder(erp, str(link))
     assert not CodeFolder.objects.exists()
 
 

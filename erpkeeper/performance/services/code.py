@@ -66,7 +66,19 @@ def _path_problem(path: str) -> str:
         return _("%(path)s is a file, not a folder.") % {"path": path}
     if not os.access(folder, os.R_OK | os.X_OK):
         return _("%(path)s cannot be read (permission denied).") % {"path": path}
+    if not _under_code_roots(folder):
+        return _(
+            "%(path)s is outside the folders the code review may read (%(roots)s); an "
+            "administrator sets them with ERPKEEPER_CODE_ROOTS."
+        ) % {"path": path, "roots": ", ".join(settings.CODE_ROOTS) or "-"}
     return ""
+
+
+def _under_code_roots(folder: Path) -> bool:
+    """The review shows file names and repeated lines of what it reads: only folders under an
+    allowed root (symbolic links resolved, so a link cannot lead out of them)."""
+    real = folder.resolve()
+    return any(real.is_relative_to(Path(root).resolve()) for root in settings.CODE_ROOTS)
 
 
 def remove_code_folder(folder: CodeFolder) -> None:
