@@ -1,6 +1,6 @@
 """A new domain touches only its own folder and INSTALLED_APPS: a trial app, written here into a
-temporary folder, brings its CLI command, API route, sidebar link, dashboard tile, role rules
-and background loop, without an edit anywhere else."""
+temporary folder, brings its CLI command, API route, sidebar link, dashboard tile, role rules,
+and background loop, console pages and compliance evidence, without an edit anywhere else."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ TRIAL_APP = {
             role_rules = {Role.VIEWER: (Rule(app="trialdomain", action="view"),)}
             loops = ("trialdomain.loops:start",)
             target_panels = ("trialdomain.dashboard:panel",)
+            console_urls = "trialdomain.pages"
+            evidence = ("trialdomain.dashboard:COLLECTORS",)
+    """,
+    "trialdomain/pages.py": """
+        from django.http import HttpResponse
+        from django.urls import path
+
+        urlpatterns = [path("report/", lambda request: HttpResponse(), name="trial-report")]
     """,
     "trialdomain/cli.py": """
         from erpkeeper.lib.cli import emit
@@ -53,6 +61,7 @@ TRIAL_APP = {
     """,
     "trialdomain/dashboard.py": """
         from erpkeeper.lib.dashboard import Tile
+        from erpkeeper.lib.evidence import EvidenceCollector
 
 
         def contribute(board):
@@ -61,6 +70,9 @@ TRIAL_APP = {
 
         def panel(request, target):
             return None
+
+
+        COLLECTORS = (EvidenceCollector("trial.fact", "A trial fact", lambda scope: []),)
     """,
     "trialdomain/loops.py": """
         def start(stop_event):
@@ -79,7 +91,7 @@ django.setup()
 from django.urls import reverse
 from erpkeeper.accounts.roles import Role, role_rules
 from erpkeeper.console.navigation import sidebar
-from erpkeeper.lib.plugins import collect
+from erpkeeper.lib.plugins import collect, load
 
 class Request:
     class user:
@@ -96,6 +108,12 @@ print(json.dumps({
     "loops": [spec for spec in collect("loops") if spec.startswith("trialdomain")],
     "dashboard": [spec for spec in collect("dashboard") if spec.startswith("trialdomain")],
     "panels": [spec for spec in collect("target_panels") if spec.startswith("trialdomain")],
+    "page": reverse("trial-report"),
+    "evidence": [
+        collector.key
+        for spec in collect("evidence") if spec.startswith("trialdomain")
+        for collector in load(spec)
+    ],
 }))
 """
 
@@ -132,6 +150,8 @@ def test_a_trial_domain_registers_everything_from_its_own_folder(tmp_path):
     assert found["loops"] == ["trialdomain.loops:start"]
     assert found["dashboard"] == ["trialdomain.dashboard:contribute"]
     assert found["panels"] == ["trialdomain.dashboard:panel"]
+    assert found["page"] == "/trialdomain/report/"
+    assert found["evidence"] == ["trial.fact"]
 
     command = _run(tmp_path, "-m", "erpkeeper", "trial", "--json")
     assert command.returncode == 0, command.stderr
