@@ -1,6 +1,6 @@
 """A new domain touches only its own folder and INSTALLED_APPS: a trial app, written here into a
 temporary folder, brings its CLI command, API route, sidebar link, dashboard tile, role rules,
-and background loop, console pages and compliance evidence, without an edit anywhere else."""
+background loop, console pages and compliance evidence, without an edit anywhere else."""
 
 from __future__ import annotations
 
