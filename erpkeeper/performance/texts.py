@@ -150,6 +150,29 @@ TEXTS = {
         ),
         _("Run ANALYZE on it; lower autovacuum_analyze_scale_factor for large tables."),
     ),
+    "pg.bloat.table": CheckText(
+        _("Table bloat"),
+        _(
+            "Table %(table)s takes %(bytes)s bytes, of which about %(wasted)s (%(percent)s %%) "
+            "hold no live rows (an estimate from the planner's statistics)."
+        ),
+        _(
+            "If the table will not grow back into the space, rebuild it online with pg_repack "
+            "in a quiet hour (VACUUM FULL does the same but locks the table throughout); keep "
+            "autovacuum frequent enough that deleted rows are reused."
+        ),
+    ),
+    "pg.bloat.index": CheckText(
+        _("Index bloat"),
+        _(
+            "Index %(subject)s on %(table)s takes %(bytes)s bytes, of which about %(wasted)s "
+            "(%(percent)s %%) are empty space (an estimate from the planner's statistics)."
+        ),
+        _(
+            "Rebuild it without blocking writes: REINDEX INDEX CONCURRENTLY %(subject)s "
+            "(PostgreSQL 12 and later)."
+        ),
+    ),
     "pg.memory_settings.shared_buffers": CheckText(
         _("shared_buffers does not fit the host's memory"),
         _(

@@ -10,6 +10,7 @@ from erpkeeper.backups import services as backups
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.performance import services
 from erpkeeper.performance.checks import BoundedConnection, ConnectionFailed, StatementTimeout
+from erpkeeper.performance.checks import postgresql as pg_checks
 from erpkeeper.performance.models import Finding, FindingState, IndexSuggestion
 from erpkeeper.targets import services as targets
 from tests.fixtures.workload import Workload, grow_stock_moves, report_query
@@ -94,3 +95,28 @@ def test_an_unreachable_server_fails_the_run(db):
         services.run_checks(target)
     run = target.performance_runs.get()
     assert run.status == "failed" and run.error
+
+
+def test_bloat_left_by_a_mass_delete_is_estimated_for_the_table_and_its_indexes(
+    postgres_backup_target, monkeypatch
+):
+    url = postgres_backup_target.database_url
+    grow_stock_moves(url, 40_000)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE stock_move")
+    services.run_checks(postgres_backup_target)
+    assert not Finding.objects.filter(subject="stock_move", check_id="pg.bloat.table").exists()
+
+    # Nine rows in ten go; the pages stay (the kept tenth pins every page, so VACUUM cannot
+    # give the tail back) and the statistics see a tenth of the rows.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM stock_move WHERE id % 10 <> 0")
+        conn.execute("VACUUM ANALYZE stock_move")
+    monkeypatch.setattr(pg_checks, "BLOAT_INFO_BYTES", 1 << 18)  # the test table is small
+    services.run_checks(postgres_backup_target)
+
+    table = Finding.objects.get(check_id="pg.bloat.table", subject="stock_move")
+    assert table.numbers["percent"] > 70 and table.numbers["wasted"] > 1 << 18
+    indexes = Finding.objects.filter(check_id="pg.bloat.index", numbers__table="stock_move")
+    assert indexes.exists()
+    assert "REINDEX INDEX CONCURRENTLY" in services.finding_advice(indexes.first())

@@ -7,6 +7,7 @@ statement timeout; nothing here runs EXPLAIN ANALYZE.
 from __future__ import annotations
 
 import json
+import math
 import time
 
 from django.utils.translation import gettext_noop
@@ -36,6 +37,17 @@ SEQUENCE_SHARE = 0.9
 STALE_ROWS = 10_000
 STALE_SHARE = 0.1
 TYPE_MAX = {"smallint": 32_767, "integer": 2_147_483_647, "bigint": 9_223_372_036_854_775_807}
+# Bloat: space a table or a B-tree index takes beyond what its rows need. PgHero flags index
+# bloat from 100 MB; a smaller relation is worth a look when most of it is empty.
+BLOAT_WARNING_BYTES = 100 << 20
+BLOAT_INFO_BYTES = 10 << 20
+BLOAT_INFO_SHARE = 0.5
+PAGE_HEADER = 24
+TUPLE_HEADER = 24  # 23 bytes, aligned
+INDEX_TUPLE_HEADER = 8
+ITEM_POINTER = 4
+BTREE_SPECIAL = 16
+BTREE_FILL = 0.9
 TOP_QUERIES = 50
 ACTIVITY_SAMPLES = 10
 ACTIVITY_INTERVAL_S = 0.2
@@ -63,6 +75,7 @@ class PostgresChecks(EngineChecks):
         "wraparound",
         "sequences",
         "stale_maintenance",
+        "bloat",
         "memory_settings",
     )
 
@@ -310,6 +323,39 @@ class PostgresChecks(EngineChecks):
                     never=never_analyzed,
                 )
 
+    def bloat(self, ctx: CheckContext) -> None:
+        """Estimated from the planner's statistics (row counts and column widths), as PgHero and
+        the usual estimation queries do: no pgstattuple, no full read of any table. Tables and
+        B-tree indexes never analysed have no widths and are left out."""
+        block = int(ctx.db.scalar("SELECT current_setting('block_size')::int"))
+        smallest = BLOAT_INFO_BYTES // block
+        for table, pages, rows, width in ctx.db.rows(TABLE_WIDTHS_SQL, (smallest,)):
+            expected = expected_pages(rows, width, block, table=True)
+            self._bloat_finding(ctx, "pg.bloat.table", table, table, pages, expected, block)
+        for index, table, pages, rows, width in ctx.db.rows(INDEX_WIDTHS_SQL, (smallest,)):
+            expected = expected_pages(rows, width, block, table=False)
+            self._bloat_finding(ctx, "pg.bloat.index", index, table, pages, expected, block)
+
+    @staticmethod
+    def _bloat_finding(ctx, check, subject, table, pages, expected, block) -> None:
+        wasted = (int(pages) - expected) * block
+        share = wasted / (int(pages) * block) if pages else 0.0
+        if wasted >= BLOAT_WARNING_BYTES:
+            severity = "warning"
+        elif wasted >= BLOAT_INFO_BYTES and share >= BLOAT_INFO_SHARE:
+            severity = "info"
+        else:
+            return
+        ctx.observe(
+            check,
+            severity,
+            subject=subject,
+            table=table,
+            bytes=int(pages) * block,
+            wasted=wasted,
+            percent=round(100 * share, 1),
+        )
+
     def memory_settings(self, ctx: CheckContext) -> None:
         names = (
             "shared_buffers",
@@ -421,6 +467,43 @@ class PostgresChecks(EngineChecks):
         cols = ", ".join(quote(c) for c in columns)
         concurrently = "CONCURRENTLY " if online else ""
         return f"CREATE INDEX {concurrently}{quote(name)} ON {quote(table)} ({cols})"
+
+
+# Per table: its pages, rows and the average width of a row's data (nulls weighed out).
+TABLE_WIDTHS_SQL = (
+    "SELECT c.relname, c.relpages, greatest(c.reltuples, 0)::bigint, "
+    "sum((1 - s.null_frac) * s.avg_width) FROM pg_class c JOIN pg_stats s "
+    "ON s.schemaname = current_schema() AND s.tablename = c.relname "
+    "WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace "
+    "AND c.relpages >= %s GROUP BY c.relname, c.relpages, c.reltuples"
+)
+# Per B-tree index on plain columns: its pages, entries and the width of its key columns.
+INDEX_WIDTHS_SQL = (
+    "SELECT ic.relname, t.relname, ic.relpages, greatest(ic.reltuples, 0)::bigint, "
+    "sum(s.avg_width) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+    "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am am ON am.oid = ic.relam "
+    "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(i.indkey) "
+    "JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = t.relname "
+    "AND s.attname = a.attname WHERE am.amname = 'btree' AND i.indexprs IS NULL "
+    "AND t.relnamespace = current_schema()::regnamespace AND ic.relpages >= %s "
+    "GROUP BY ic.relname, t.relname, ic.relpages, ic.reltuples"
+)
+
+
+def _aligned(width: float) -> int:
+    return 8 * math.ceil(float(width) / 8)
+
+
+def expected_pages(rows: int, width: float, block: int, *, table: bool) -> int:
+    """Pages ``rows`` rows of ``width`` bytes need when packed as PostgreSQL packs them: a
+    heap tuple header or an index tuple header, the data aligned to 8 bytes, an item pointer;
+    B-tree leaves filled to 90 % and one meta page."""
+    if table:
+        per_page = (block - PAGE_HEADER) // (TUPLE_HEADER + _aligned(width) + ITEM_POINTER)
+        return math.ceil(int(rows) / max(per_page, 1))
+    usable = (block - PAGE_HEADER - BTREE_SPECIAL) * BTREE_FILL
+    per_page = int(usable // (INDEX_TUPLE_HEADER + _aligned(width) + ITEM_POINTER))
+    return math.ceil(int(rows) / max(per_page, 1)) + 1
 
 
 def _covering(name: str, keys: list, unique: bool, indexes: list) -> str | None:
