@@ -6,6 +6,7 @@ filter), opening a ticket, its detail with the conversation, and ``POST …/{id}
 ``…/diagnosis/``, ``…/resolve/``, ``…/close/``.
 
 /api/v1/mailboxes/ (api_mailboxes): the IMAP mailboxes polled for mail.
+/api/v1/calendar-days/ (api_calendar): days off and adjusted working days the SLA clocks count.
 /api/v1/servicedesk/reports/?from=…&to=…&queue=…: the desk's report for a period.
 
 Everything goes through ``servicedesk.services``; bad input is a 400 naming the field.
@@ -25,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from erpkeeper.servicedesk import services
+from erpkeeper.servicedesk.api_calendar import CalendarDayViewSet
 from erpkeeper.servicedesk.api_mailboxes import MailboxViewSet
 from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
@@ -457,6 +459,7 @@ def register(router) -> None:
     router.register("tickets", TicketViewSet, basename="ticket")
     router.register("problems", ProblemViewSet, basename="problem")
     router.register("mailboxes", MailboxViewSet, basename="mailbox")
+    router.register("calendar-days", CalendarDayViewSet, basename="calendar-day")
 
 
 REPORT_PARAMETERS = [

@@ -31,6 +31,9 @@ class ServicedeskConfig(ErpKeeperAppConfig):
         NavItem.for_model(Section.SERVICE, _("Queues"), "groups", "servicedesk.queue", 11),
         NavItem.for_model(Section.SERVICE, _("SLA policies"), "timer", "servicedesk.slapolicy", 12),
         NavItem.for_model(
+            Section.SERVICE, _("Calendar days"), "event", "servicedesk.calendarday", 12
+        ),
+        NavItem.for_model(
             Section.SERVICE, _("Canned replies"), "quickreply", "servicedesk.cannedreply", 13
         ),
         NavItem.for_model(

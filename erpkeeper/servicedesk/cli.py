@@ -44,6 +44,7 @@ from erpkeeper.lib.filters import (
     query_text,
 )
 from erpkeeper.servicedesk import services
+from erpkeeper.servicedesk.cli_calendar import register_calendar
 from erpkeeper.servicedesk.cli_reports import register_report
 from erpkeeper.servicedesk.filters import ProblemFilterSet, TicketFilterSet
 from erpkeeper.servicedesk.models import (
@@ -90,6 +91,7 @@ def register(sub) -> None:
     close.add_argument("ticket", help="number or id")
     close.set_defaults(handler=handle_close)
     register_report(actions)
+    register_calendar(actions)
     mail_in = sub.add_parser("mail-in", help="file one RFC 822 message read on stdin")
     mail_in.set_defaults(handler=handle_mail_in)
     _register_problem(sub)

@@ -1,5 +1,5 @@
 """Console pages for setting the desk up: queues (members, assignment, hours), SLA policies,
-canned replies and the portal's announcements."""
+canned replies, the portal's announcements and the days the holiday calendars get wrong."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.decorators import display
 
+from erpkeeper.lib.admin import ServiceSaveMixin
+from erpkeeper.servicedesk import services
 from erpkeeper.servicedesk.admin.forms import BusinessHoursField
 from erpkeeper.servicedesk.models import (
     Announcement,
+    CalendarDay,
     CannedReply,
     Queue,
     QueueSkill,
@@ -102,3 +106,40 @@ class AnnouncementAdmin(ModelAdmin):
     list_display = ["title", "level", "starts", "ends", "updated"]
     list_filter = ["level"]
     search_fields = ["title", "body"]
+
+
+class CalendarDayForm(forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["calendar", "date", "kind", "note"]
+
+    def clean(self):
+        data = super().clean()
+        try:  # the service's rules, shown on the form's fields
+            services.check_calendar_day(**{k: data.get(k) for k in self.Meta.fields})
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ServiceSaveMixin, ModelAdmin):
+    """Days off and adjusted working days (调休) the holiday library does not know yet."""
+
+    form = CalendarDayForm
+    list_display = ["date", "calendar", "kind", "note", "changed"]
+    list_filter = ["calendar", "kind"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+
+    def save_through_service(self, request, obj, form, change):
+        if change:
+            old = CalendarDay.objects.get(pk=obj.pk)
+            if (old.calendar, old.date) != (obj.calendar, obj.date):
+                services.remove_calendar_day(old)
+        fields = {name: form.cleaned_data[name] for name in CalendarDayForm.Meta.fields}
+        return services.set_calendar_day(**fields)
+
+    def delete_model(self, request, obj):
+        services.remove_calendar_day(obj)

@@ -1,7 +1,8 @@
 """The service desk's models: tickets and their setup (``tickets``), problem records and saved
 filters (``problems``), mailboxes polled over IMAP (``mailboxes``), the portal's help searches
-(``help``)."""
+(``help``), days the holiday calendars get wrong (``calendar``)."""
 
+from erpkeeper.servicedesk.models.calendar import CalendarDay, DayKind
 from erpkeeper.servicedesk.models.help import HelpSearch
 from erpkeeper.servicedesk.models.mailboxes import Mailbox, MailboxSecurity
 from erpkeeper.servicedesk.models.problems import Problem, ProblemStatus, SavedFilter
@@ -37,6 +38,8 @@ __all__ = [
     "Announcement",
     "AnnouncementLevel",
     "Assignment",
+    "CalendarDay",
+    "DayKind",
     "Attachment",
     "CannedReply",
     "HelpSearch",

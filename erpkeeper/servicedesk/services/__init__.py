@@ -3,6 +3,11 @@ each. Other apps call these (the alerts app opens incidents through ``open_or_up
 """
 
 from erpkeeper.servicedesk.services.attachments import IncomingFile, check_files
+from erpkeeper.servicedesk.services.calendar import (
+    check_calendar_day,
+    remove_calendar_day,
+    set_calendar_day,
+)
 from erpkeeper.servicedesk.services.incidents import (
     note_alert_resolved,
     open_or_update_incident,
@@ -52,6 +57,9 @@ from erpkeeper.servicedesk.services.tickets import (
 
 __all__ = [
     "SavedFilterError",
+    "check_calendar_day",
+    "remove_calendar_day",
+    "set_calendar_day",
     "apply_saved_filter",
     "close_problem",
     "create_problem",

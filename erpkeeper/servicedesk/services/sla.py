@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.core import outbox
 from erpkeeper.servicedesk.models import (
+    CalendarDay,
     Level,
     Priority,
     Queue,
@@ -82,12 +83,20 @@ def working_time_for(queue: Queue | None, around: dt.date | None = None) -> Work
 
 def _working_time(hours: tuple, zone: str, country: str, around) -> WorkingTime:
     year = (around or timezone.now().date()).year
-    return _cached_working_time(hours, zone, country, year)
+    # Read on every call (a few rows): a day entered in the console counts at once, in the
+    # worker too, and the cache below keys on them.
+    adjusted = tuple(
+        CalendarDay.objects.filter(calendar=country).values_list("date", "kind").order_by("date")
+    )
+    return _cached_working_time(hours, zone, country, year, adjusted)
 
 
 @lru_cache(maxsize=64)
-def _cached_working_time(hours: tuple, zone: str, country: str, year: int) -> WorkingTime:
-    return working_time(parse_weekly(dict(hours)), zone, country, dt.date(year, 1, 1))
+def _cached_working_time(
+    hours: tuple, zone: str, country: str, year: int, adjusted: tuple = ()
+) -> WorkingTime:
+    weekly = parse_weekly(dict(hours))
+    return working_time(weekly, zone, country, dt.date(year, 1, 1), adjusted=adjusted)
 
 
 def validate_hours(hours) -> str | None:

@@ -4,7 +4,9 @@ For mainland China (``CN``) the library carries both what the State Council anno
 winter for the next year: the days off (public holidays and the weekdays given off in exchange,
 "Day off (substituted from …)") and the adjusted working days (调休), a Saturday or Sunday worked
 instead (``weekend_workdays``, holidays >= 0.60). A year not announced yet has only the fixed
-holidays and no adjusted working days: upgrading ``holidays`` brings them.
+holidays and no adjusted working days: upgrading ``holidays`` brings them, and until then the
+team enters them as calendar days (``adjusted``: (date, "day_off" | "working_day") pairs), which
+win over the library.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from erpkeeper.servicedesk.sla.clock import Period, WorkingTime
 
 NO_CALENDAR = ""
 CHINA = "CN"
+# The values of servicedesk.models.DayKind (this module knows no Django).
+DAY_OFF, WORKING_DAY = "day_off", "working_day"
 
 
 @lru_cache(maxsize=32)
@@ -36,12 +40,17 @@ def working_time(
     country: str = CHINA,
     around: dt.date | None = None,
     years_after: int = 2,
+    adjusted: tuple[tuple[dt.date, str], ...] = (),
 ) -> WorkingTime:
     """The team's ``WorkingTime`` with the holidays of the year before ``around`` (default
     today) to ``years_after`` years later: enough for any SLA started now."""
     year = (around or dt.date.today()).year
     years = tuple(range(year - 1, year + years_after + 1))
     days_off, workdays = days_off_and_workdays(country, years)
+    off = {day for day, kind in adjusted if kind == DAY_OFF}
+    worked = {day for day, kind in adjusted if kind == WORKING_DAY}
+    days_off = frozenset((days_off - worked) | off)
+    workdays = frozenset((workdays - off) | worked)
     return WorkingTime(weekly, time_zone, days_off, workdays)
 
 
