@@ -5,7 +5,7 @@ conflicts with their paths, the simulation of a grant, and SoD rule sets.
     POST security/snapshots/ {"target": "shop"}   202 job; follow it at /api/v1/jobs/<id>/
     GET  security/snapshots/<id>/                 counts and summary
     GET  security/snapshots/<id>/diff/?from=<id>  changes since the previous (or given) snapshot
-    GET  security/snapshots/<id>/conflicts/?user=LOGIN
+    GET  security/snapshots/<id>/conflicts/?user=LOGIN   (?as=pdf|xlsx: the evidence file)
     POST security/snapshots/simulate/ {"target", "user", "add_group" | "add_role"}
     GET/POST/PUT/PATCH/DELETE security/rulesets/ ; POST security/rulesets/validate/ {"text"}
     security/findings/ and security/check-runs/: api_findings.py
@@ -16,15 +16,20 @@ conflicts with their paths, the simulation of a grant, and SoD rule sets.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from erpkeeper.core.jobs.api import JobSummarySerializer
+from erpkeeper.lib.exports import XLSX_CONTENT_TYPE
+from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
 from erpkeeper.security import api_findings, api_mitigations, api_reviews, services
 from erpkeeper.security.filters import AccessSnapshotFilterSet
 from erpkeeper.security.models import AccessSnapshot, RuleSet
+from erpkeeper.security.services.conflict_export import conflicts_filename, export_conflicts
 from erpkeeper.security.sod.rules import RuleSetError
 from erpkeeper.targets.models import Target
 
@@ -72,6 +77,9 @@ class SimulateSerializer(serializers.Serializer):
         if bool(attrs["add_group"]) == bool(attrs["add_role"]):
             raise serializers.ValidationError("name either add_group or add_role")
         return attrs
+
+
+CONFLICT_FILES = {"pdf": PDF_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 
 
 def _detail(message, code=status.HTTP_404_NOT_FOUND) -> Response:
@@ -127,7 +135,12 @@ class AccessSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(services.diff_snapshots(old, new))
 
     @extend_schema(
-        parameters=[OpenApiParameter("user", str, description="only this ERP login")],
+        parameters=[
+            OpenApiParameter("user", str, description="only this ERP login"),
+            OpenApiParameter(
+                "as", str, enum=["json", "pdf", "xlsx"], description="a file instead of JSON"
+            ),
+        ],
         responses={200: dict},
     )
     @action(detail=True, methods=["get"])
@@ -137,12 +150,29 @@ class AccessSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
         snapshot = self._succeeded()
         if snapshot is None:
             return _detail("this snapshot failed: it holds no access data", 409)
+        fmt = request.query_params.get("as", "json")
+        if fmt != "json":
+            return self._conflicts_file(snapshot, fmt)
         login = request.query_params.get("user", "")
         try:
             report = services.conflicts_report(snapshot, login=login, entities=not login)
         except services.NoRuleSet as exc:
             return _detail(exc, 409)
         return Response(report)
+
+    def _conflicts_file(self, snapshot, fmt: str):
+        if fmt not in CONFLICT_FILES:
+            return Response({"as": ["json, pdf or xlsx"]}, status=400)
+        try:
+            body = export_conflicts(snapshot, fmt, translation.get_language())
+        except services.NoRuleSet as exc:
+            return _detail(exc, 409)
+        except PdfUnavailable as exc:
+            return _detail(exc, 503)
+        response = HttpResponse(body, content_type=CONFLICT_FILES[fmt])
+        filename = conflicts_filename(snapshot, fmt)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     @extend_schema(request=SimulateSerializer, responses={200: dict})
     @action(detail=False, methods=["post"])

@@ -7,6 +7,7 @@ queues it. The other commands read the stored snapshots and never touch the ERP.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -23,11 +24,14 @@ from erpkeeper.lib.cli import (
     validation_text,
 )
 from erpkeeper.lib.filters import add_filter_arguments, filter_from_arguments
+from erpkeeper.lib.pdf import PdfUnavailable
 from erpkeeper.security import services
 from erpkeeper.security.cli_findings import register_actions as register_findings
 from erpkeeper.security.cli_mitigations import register as register_mitigations
 from erpkeeper.security.filters import AccessSnapshotFilterSet
 from erpkeeper.security.models import AccessSnapshot
+from erpkeeper.security.services.conflict_export import export_conflicts
+from erpkeeper.security.services.review_export import language_of
 from erpkeeper.security.sod.rules import RuleSetError
 from erpkeeper.targets.cli import find_target
 
@@ -61,6 +65,7 @@ def register(sub) -> None:
     conflicts.add_argument("target")
     conflicts.add_argument("--user", metavar="LOGIN", default="")
     conflicts.add_argument("--snapshot", type=int, metavar="ID")
+    conflicts.add_argument("--pdf", metavar="FILE", help="write the evidence as a PDF")
     conflicts.set_defaults(handler=handle_conflicts)
 
     simulate = actions.add_parser("simulate", help="what a grant would add, before granting it")
@@ -176,6 +181,9 @@ def format_diff(changes: dict) -> str:
 def handle_conflicts(args) -> int:
     target = find_target(args.target)
     snapshot = _snapshot(target, args.snapshot)
+    wanted = [(fmt, path) for fmt, path in (("pdf", args.pdf), ("xlsx", args.xlsx)) if path]
+    if wanted:
+        return write_conflicts(args, snapshot, *wanted[0])
     try:
         report = services.conflicts_report(snapshot, login=args.user, entities=not args.user)
     except services.NoRuleSet as exc:
@@ -185,6 +193,26 @@ def handle_conflicts(args) -> int:
             f"no ERP user {args.user!r} in snapshot {snapshot.pk}", EXIT_NOT_FOUND, "not_found"
         )
     emit(args, report, format_conflicts(report))
+    return 0
+
+
+def write_conflicts(args, snapshot, fmt: str, path: str) -> int:
+    """The conflict evidence (every conflict, its paths, the matrix, the trend) as a file."""
+    try:
+        body = export_conflicts(snapshot, fmt, language_of(acting_user()))
+    except services.NoRuleSet as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "no_ruleset") from None
+    except PdfUnavailable as exc:
+        raise CommandError(str(exc), EXIT_FAILED, "pdf_unavailable") from None
+    try:
+        with open(path, "wb") as handle:
+            handle.write(body)
+    except OSError as exc:
+        message = f"cannot write {path}: {exc.strerror or type(exc).__name__}"
+        raise CommandError(message, EXIT_FAILED, "unwritable") from None
+    # Not emit(): under --xlsx it would write the summary over the workbook.
+    done = {"written": path, "bytes": len(body)}
+    print(json.dumps(done) if args.json else f"conflicts of snapshot {snapshot.pk} in {path}")
     return 0
 
 

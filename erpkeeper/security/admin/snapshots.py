@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,45 +18,22 @@ from unfold.decorators import display
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from erpkeeper.lib.admin import back_to, badge, navigate, run_badge, when_text
+from erpkeeper.lib.exports import XLSX_CONTENT_TYPE
+from erpkeeper.lib.pdf import PDF_CONTENT_TYPE, PdfUnavailable
 from erpkeeper.security import services
 from erpkeeper.security.models import AccessSnapshot
+from erpkeeper.security.services.conflict_export import (
+    FORMATS,
+    conflicts_filename,
+    export_conflicts,
+    trend_chart,
+)
+from erpkeeper.security.services.via import SEVERITY_LABELS, via_steps
 from erpkeeper.security.sod.rules import SEVERITIES, text_in
 from erpkeeper.targets.models import Target
 
+CONTENT_TYPES = {"pdf": PDF_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 SEVERITY_VARIANTS = {"low": "info", "medium": "warning", "high": "danger", "critical": "danger"}
-# The SoD rules speak plain words (no Django there); the page says them in the reader's language.
-SEVERITY_LABELS = {
-    "low": _("Low"),
-    "medium": _("Medium"),
-    "high": _("High"),
-    "critical": _("Critical"),
-}
-
-
-def via_steps(via: list[dict]) -> list[str]:
-    """Each way a grant reaches the user, as the console writes it."""
-    reasons = {
-        "everyone": gettext("a rule for everyone (no group)"),
-        "default": gettext("no access rule applies: Tryton allows"),
-        "open": gettext("open to every user"),
-        "administrator": gettext("administrator"),
-    }
-    steps = []
-    for step in via:
-        if "reason" in step:
-            steps.append(reasons.get(step["reason"], step["reason"]))
-            continue
-        text = step["group"]
-        if "inherited_from" in step:
-            text += " " + gettext("(inherited from %(group)s)") % {"group": step["inherited_from"]}
-        if "role" in step:
-            text += " ← " + gettext("role %(role)s") % {"role": step["role"]}
-        else:
-            text += " ← " + gettext("direct")
-        if step.get("transient"):
-            text += " " + gettext("(removed at the next role sync)")
-        steps.append(text)
-    return list(dict.fromkeys(steps))
 
 
 class SimulateForm(forms.Form):
@@ -123,6 +101,11 @@ class AccessSnapshotAdmin(ModelAdmin):
                 name="security_accesssnapshot_simulate",
             ),
             path(
+                "<int:pk>/conflicts.<str:fmt>",
+                self.admin_site.admin_view(self.export_view),
+                name="security_accesssnapshot_export",
+            ),
+            path(
                 "take/<int:target_id>/",
                 self.admin_site.admin_view(self.take_view),
                 name="security_accesssnapshot_take",
@@ -142,6 +125,20 @@ class AccessSnapshotAdmin(ModelAdmin):
             **snapshot_context(snapshot, request.LANGUAGE_CODE),
         }
         return TemplateResponse(request, "security/admin/snapshot.html", context)
+
+    def export_view(self, request, pk, fmt):
+        snapshot = get_object_or_404(AccessSnapshot, pk=pk)
+        if not self.has_view_permission(request, snapshot) or fmt not in FORMATS:
+            raise PermissionDenied
+        try:
+            body = export_conflicts(snapshot, fmt, request.LANGUAGE_CODE)
+        except (services.NoRuleSet, PdfUnavailable) as exc:
+            messages.error(request, str(exc))
+            return back_to(request, reverse("admin:security_accesssnapshot_change", args=[pk]))
+        response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+        filename = conflicts_filename(snapshot, fmt)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     def take_view(self, request, target_id):
         if request.method != "POST" or not request.user.has_perm("security.add_accesssnapshot"):
@@ -235,6 +232,11 @@ def snapshot_context(snapshot: AccessSnapshot, language: str) -> dict:
         "previous": previous,
         "last_logins": _last_logins(snapshot),
         "simulate_url": reverse("admin:security_accesssnapshot_simulate"),
+        "export_urls": {
+            fmt: reverse("admin:security_accesssnapshot_export", args=[snapshot.pk, fmt])
+            for fmt in FORMATS
+        },
+        "trend": trend_chart(snapshot),
     }
 
 
