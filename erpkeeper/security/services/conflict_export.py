@@ -61,21 +61,21 @@ def conflict_rows(report: dict, language: str) -> list[dict]:
                 "status": conflict["status"],
                 "status_label": str(STATUS_LABELS.get(conflict["status"], conflict["status"])),
                 "mitigation": conflict["mitigation"] or "",
-                "paths": " | ".join(
-                    f"{side['function']}: "
-                    + "; ".join(
-                        step for grant in side["grants"] for step in via_steps(grant["via"])
-                    )
-                    for side in conflict["sides"]
-                ),
+                "paths": " | ".join(_side_text(side) for side in conflict["sides"]),
             }
         )
     return rows
 
 
 def _side_text(side: dict) -> str:
-    steps = [step for grant in side["grants"] for step in via_steps(grant["via"])]
-    return f"{side['function']}: " + "; ".join(dict.fromkeys(steps))
+    """ "FUNCTION: permission via group ← role R; other permission via …", as the CLI writes
+    a side."""
+    grants = [
+        _("%(permission)s via %(path)s")
+        % {"permission": grant["permission"], "path": ", ".join(via_steps(grant["via"]))}
+        for grant in side["grants"]
+    ]
+    return f"{side['function']}: " + "; ".join(grants)
 
 
 def _sheets(report: dict, head: dict, language: str) -> list:
