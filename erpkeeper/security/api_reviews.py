@@ -6,6 +6,7 @@ POST security/campaigns/<id>/close/                      freeze it
 GET  security/campaigns/<id>/export/?as=pdf|xlsx         evidence, in the caller's language
 GET  security/review-items/?campaign=1&decision=pending&mine=true
 POST security/review-items/<id>/decide/ {"decision": "keep"|"revoke", "comment"}
+POST security/review-items/hand-over/ {"items": [ids], "to": "username", "reason": "…"}
 
 Security auditors and administrators run campaigns and see every item; any other signed-in
 console user sees and decides only the items they review.
@@ -219,6 +220,17 @@ class DecideSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class HandOverSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    to = serializers.CharField(help_text="the new reviewer's user name")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HandOverResultSerializer(serializers.Serializer):
+    handed_over = serializers.IntegerField()
+    to = serializers.CharField()
+
+
 class ReviewItemViewSet(viewsets.ReadOnlyModelViewSet):
     """Review items: every item for who runs campaigns, one's own for any other console user.
     POST decide keeps or revokes one of one's own items (a revocation needs a comment)."""
@@ -247,6 +259,27 @@ class ReviewItemViewSet(viewsets.ReadOnlyModelViewSet):
         except ValidationError as exc:
             return _invalid(exc)
         return Response(ReviewItemSerializer(self.get_queryset().get(pk=item.pk)).data)
+
+    @extend_schema(request=HandOverSerializer, responses={200: HandOverResultSerializer})
+    @action(detail=False, methods=["post"], url_path="hand-over")
+    def hand_over(self, request):
+        """Give undecided items (one's own, or any for who runs campaigns) to another
+        reviewer, who is told; all or none."""
+        given = HandOverSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        items = self.get_queryset().filter(pk__in=data["items"])
+        missing = sorted(set(data["items"]) - set(items.values_list("pk", flat=True)))
+        if missing:
+            return Response({"items": [f"no item {pk} of yours" for pk in missing]}, status=404)
+        to = get_user_model().objects.filter(username=data["to"]).first()
+        try:
+            count = services.reassign_items(items, to=to, by=request.user, reason=data["reason"])
+        except PermissionDenied as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+        except ValidationError as exc:
+            return _invalid(exc)
+        return Response({"handed_over": count, "to": to.get_username()})
 
 
 def register(router) -> None:

@@ -50,6 +50,12 @@ def register(sub) -> None:
     decide.add_argument("--comment", default="", help="why (needed to revoke)")
     decide.set_defaults(handler=handle_decide)
 
+    hand = actions.add_parser("hand-over", help="give undecided review items to another reviewer")
+    hand.add_argument("ids", nargs="+", type=int, metavar="ID")
+    hand.add_argument("--to", required=True, metavar="USER", help="the new reviewer")
+    hand.add_argument("--reason", default="", help="told to the new reviewer")
+    hand.set_defaults(handler=handle_hand_over)
+
 
 def _register_campaign(actions) -> None:
     campaign = actions.add_parser("campaign", help="access review campaigns")
@@ -275,12 +281,7 @@ def handle_decide(args) -> int:
     actor = acting_user()
     if actor is None:
         raise CommandError("say who decides with --as USERNAME", EXIT_USAGE, "usage")
-    items = []
-    for item_id in args.ids:
-        item = ReviewItem.objects.filter(pk=item_id).select_related("campaign").first()
-        if item is None:
-            raise CommandError(f"no review item with id {item_id}", EXIT_NOT_FOUND, "not_found")
-        items.append(item)
+    items = _items(args.ids)
     try:
         with transaction.atomic():
             for item in items:
@@ -291,4 +292,30 @@ def handle_decide(args) -> int:
         raise validation_error(exc) from None
     rows = [item_row(item) for item in items]
     emit(args, rows, f"{len(items)} items: {args.decision}")
+    return 0
+
+
+def _items(ids) -> list[ReviewItem]:
+    items = []
+    for item_id in ids:
+        item = ReviewItem.objects.filter(pk=item_id).select_related("campaign").first()
+        if item is None:
+            raise CommandError(f"no review item with id {item_id}", EXIT_NOT_FOUND, "not_found")
+        items.append(item)
+    return items
+
+
+def handle_hand_over(args) -> int:
+    actor = acting_user()
+    if actor is None:
+        raise CommandError("say who hands over with --as USERNAME", EXIT_USAGE, "usage")
+    to = find_one(get_user_model().objects, "user", username=args.to)
+    items = _items(args.ids)
+    try:
+        count = services.reassign_items(items, to=to, by=actor, reason=args.reason)
+    except PermissionDenied as exc:
+        raise CommandError(str(exc), EXIT_USAGE, "forbidden") from None
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    emit(args, [item_row(item) for item in items], f"{count} items handed to {to.get_username()}")
     return 0

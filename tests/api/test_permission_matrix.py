@@ -220,6 +220,7 @@ RULES = {
     ("security-review-item-list", "get"): SIGNED_IN,
     ("security-review-item-detail", "get"): SIGNED_IN,
     ("security-review-item-decide", "post"): SIGNED_IN,
+    ("security-review-item-hand-over", "post"): SIGNED_IN,
 }
 
 # What an allowed caller gets for an empty request where the default does not apply.

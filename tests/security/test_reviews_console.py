@@ -113,3 +113,30 @@ def test_someone_elses_items_cannot_be_decided_from_my_reviews(client, personas,
     assert "You review no item of this campaign." in page.content.decode()
     item.refresh_from_db()
     assert item.decision == Decision.PENDING
+
+
+def test_my_reviews_hands_ticked_items_to_a_colleague(client, personas, shop):
+    campaign = services.save_campaign(
+        Campaign(
+            name="Stock",
+            scope_groups=["Stock"],
+            default_reviewer=personas["helen"],
+            owner=personas["sam"],
+            deadline=timezone.localdate(),
+        ),
+        [shop],
+    )
+    services.launch_campaign(campaign)
+    force_login(client, personas["helen"])
+    url = reverse(MY_REVIEWS)
+    assert 'data-testid="hand-over"' in client.get(url).content.decode()
+    xu = campaign.items.get(login="xu.jing")
+
+    page = client.post(
+        url, {"hand_over": "1", "selected": [xu.pk], "hand_to": "nobody"}, follow=True
+    )
+    assert "No console user named nobody." in page.content.decode()
+    page = client.post(url, {"hand_over": "1", "selected": [xu.pk], "hand_to": "olga"}, follow=True)
+    assert "1 item handed to olga." in page.content.decode()
+    xu.refresh_from_db()
+    assert xu.reviewer == personas["olga"] and 'data-login="xu.jing"' not in page.content.decode()

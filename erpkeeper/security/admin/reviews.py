@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -205,6 +206,11 @@ class CampaignAdmin(ServiceSaveMixin, ModelAdmin):
             **(extra_context or {}),
             "review_items": services.items_visible_to(request.user, items),
             "variants": DECISION_VARIANTS,
+            "reviewer_names": get_user_model()
+            .objects.filter(is_active=True, is_staff=True)
+            .exclude(pk=request.user.pk)
+            .order_by("username")
+            .values_list("username", flat=True),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -276,6 +282,11 @@ class CampaignAdmin(ServiceSaveMixin, ModelAdmin):
             "pending": [i for i in items if i.decision == Decision.PENDING],
             "decided": [i for i in items if i.decision != Decision.PENDING],
             "variants": DECISION_VARIANTS,
+            "reviewer_names": get_user_model()
+            .objects.filter(is_active=True, is_staff=True)
+            .exclude(pk=request.user.pk)
+            .order_by("username")
+            .values_list("username", flat=True),
         }
         return TemplateResponse(request, "security/admin/my_reviews.html", context)
 
@@ -284,6 +295,9 @@ def _decide_from_post(request) -> None:
     """One item's decision (``decide`` = its id), or keeping every ticked item (``bulk_keep``)."""
     mine = ReviewItem.objects.filter(reviewer=request.user).select_related("campaign")
     try:
+        if "hand_over" in request.POST:
+            _hand_over_from_post(request, mine)
+            return
         if "bulk_keep" in request.POST:
             chosen = mine.filter(pk__in=_ids(request.POST.getlist("selected")))
             if not chosen:
@@ -304,6 +318,25 @@ def _decide_from_post(request) -> None:
         )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, validation_text(exc) if hasattr(exc, "messages") else str(exc))
+
+
+def _hand_over_from_post(request, mine) -> None:
+    chosen = mine.filter(pk__in=_ids(request.POST.getlist("selected")))
+    if not chosen:
+        messages.warning(request, gettext("Tick the items to hand over first."))
+        return
+    name = request.POST.get("hand_to", "").strip()
+    to = get_user_model().objects.filter(username=name).first()
+    if to is None:
+        messages.error(request, gettext("No console user named %(name)s.") % {"name": name or "-"})
+        return
+    reason = request.POST.get("hand_reason", "")
+    count = services.reassign_items(chosen, to=to, by=request.user, reason=reason)
+    messages.success(
+        request,
+        ngettext("%(count)d item handed to %(user)s.", "%(count)d items handed to %(user)s.", count)
+        % {"count": count, "user": to.get_username()},
+    )
 
 
 def _ids(values) -> list[int]:

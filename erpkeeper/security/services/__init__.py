@@ -31,6 +31,7 @@ from erpkeeper.security.services.findings import (
     reconcile,
 )
 from erpkeeper.security.services.review_followup import follow_up_campaigns, verify_requests
+from erpkeeper.security.services.review_handover import reassign_items
 from erpkeeper.security.services.reviews import (
     bulk_keep,
     close_campaign,
@@ -62,6 +63,7 @@ from erpkeeper.security.services.snapshots import (
 
 __all__ = [
     "bulk_keep",
+    "reassign_items",
     "close_campaign",
     "decide_item",
     "delete_campaign",
