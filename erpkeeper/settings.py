@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "erpkeeper.alerts",
     "erpkeeper.knowledge",
     "erpkeeper.performance",
+    "erpkeeper.assets",
     "erpkeeper.governance",
     "erpkeeper.demo",
 ]
