@@ -4,6 +4,7 @@ An import is all or nothing: every row is validated (the model's own checks: uni
 serial number unique per vendor, a rack in its site) and saved inside one transaction; when any
 row fails, every row's errors are reported and the transaction is rolled back, so nothing is
 half-imported. ``dry_run`` checks a file the same way and always rolls back.
+Errors name the row as a spreadsheet shows it (the header is row 1).
 Columns are the field names below (``ASSET_COLUMNS``), in any order; an unknown column or a file
 without ``name`` is refused before any row is read. Dates are ``YYYY-MM-DD``.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import CharField, TextField
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
@@ -43,7 +45,33 @@ ASSET_COLUMNS = (
 )
 FORMATS = ("xlsx", "csv")
 MAX_ROWS = 10_000
-DATE = widgets.DateWidget(format="%Y-%m-%d")
+
+
+class IsoDateWidget(widgets.DateWidget):
+    """``YYYY-MM-DD`` (or a spreadsheet's date cell), with a message that says so."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except ValueError:
+            raise ValueError(
+                _("give a date as YYYY-MM-DD, not %(value)s") % {"value": value}
+            ) from None
+
+
+DATE = IsoDateWidget(format="%Y-%m-%d")
+
+
+class SiteWidget(widgets.ForeignKeyWidget):
+    """A site by its name, with a message that names it."""
+
+    def clean(self, value, row=None, **kwargs):
+        if not value:
+            return None
+        site = Site.objects.filter(name=str(value).strip()).first()
+        if site is None:
+            raise ValueError(_("Unknown site: %(name)s") % {"name": value})
+        return site
 
 
 class RackWidget(widgets.ForeignKeyWidget):
@@ -65,9 +93,7 @@ class RackWidget(widgets.ForeignKeyWidget):
 
 
 class AssetResource(resources.ModelResource):
-    site = fields.Field(
-        attribute="site", column_name="site", widget=widgets.ForeignKeyWidget(Site, field="name")
-    )
+    site = fields.Field(attribute="site", column_name="site", widget=SiteWidget(Site, field="name"))
     rack = fields.Field(attribute="rack", column_name="rack", widget=RackWidget(Rack))
     purchase_date = fields.Field(
         attribute="purchase_date", column_name="purchase_date", widget=DATE
@@ -83,6 +109,15 @@ class AssetResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = False
         use_transactions = True
+
+    def before_save_instance(self, instance, row, **kwargs):
+        # An empty cell is read as None; the model keeps empty text as "".
+        for model_field in Asset._meta.concrete_fields:
+            if (
+                isinstance(model_field, CharField | TextField)
+                and getattr(instance, model_field.attname) is None
+            ):
+                setattr(instance, model_field.attname, "")
 
 
 @dataclass
