@@ -16,7 +16,9 @@ asset-maintenance/       CRUD                       asset-replacements/ CRUD; â€
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -60,6 +62,21 @@ class ServiceErrorsMixin:
             return super().update(request, *args, **kwargs)
         except ValidationError as exc:
             return _bad_request(exc)
+
+
+class InUseMixin:
+    """Deleting what other rows still need (a site with racks or assets, a template with
+    inspections) is a 409 naming what holds it, not a 500."""
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            return super().destroy(request, *args, **kwargs)
+        except ProtectedError as exc:
+            held = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
+            return Response(
+                {"detail": _("Still in use by: %(names)s") % {"names": ", ".join(held)}},
+                status=status.HTTP_409_CONFLICT,
+            )
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -229,12 +246,12 @@ class RackSerializer(serializers.ModelSerializer):
         fields = ["id", "site", "name", "units"]
 
 
-class SiteViewSet(viewsets.ModelViewSet):
+class SiteViewSet(InUseMixin, viewsets.ModelViewSet):
     queryset = Site.objects.order_by("pk")
     serializer_class = SiteSerializer
 
 
-class RackViewSet(viewsets.ModelViewSet):
+class RackViewSet(InUseMixin, viewsets.ModelViewSet):
     queryset = Rack.objects.order_by("pk")
     serializer_class = RackSerializer
 
@@ -289,7 +306,7 @@ class TemplateSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "asset_kind", "frequency_days", "checklist"]
 
 
-class InspectionTemplateViewSet(viewsets.ModelViewSet):
+class InspectionTemplateViewSet(InUseMixin, viewsets.ModelViewSet):
     queryset = InspectionTemplate.objects.order_by("pk")
     serializer_class = TemplateSerializer
 
