@@ -20,6 +20,7 @@ class AssetsConfig(ErpKeeperAppConfig):
             Section.CHANGES, _("Replacement plan"), "event_upcoming", "assets.replacementplan", 44
         ),
     )
+    dashboard = ("erpkeeper.assets.dashboard:contribute",)
     # Ops engineers keep the inventory (administrators do everything); the other roles read it
     # through the platform's "view all". A licence key is set by administrators only
     # (``set_key_softwarelicence`` is its own action, which no rule here grants).

@@ -4,10 +4,12 @@ ever reads back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from erpkeeper.assets import services
 from erpkeeper.assets.models import Asset, Inspection, InspectionTemplate, SoftwareLicence
@@ -114,7 +116,8 @@ def test_files_through_the_api(olga, victor, api_client_for):
 
 
 def test_the_console_pages(olga, victor, console_client_for):
-    services.create_asset(name="db1", warranty_end="2027-01-01")
+    today = timezone.localdate()
+    services.create_asset(name="db1", warranty_end=today + dt.timedelta(days=20))
     ops = console_client_for(olga)
     for url in (
         "/assets/asset/",
@@ -134,6 +137,9 @@ def test_the_console_pages(olga, victor, console_client_for):
     assert "Nothing was imported" in page and "row 3" in page
     assert not Asset.objects.filter(name__in=["x", "y"]).exists()
     assert console_client_for(victor).get("/assets/import/").status_code == 403
+    dashboard = console_client_for(victor).get("/").content.decode()
+    assert 'data-testid="tile-assets"' in dashboard
+    assert "warranty ending within 30 days: 1" in dashboard
     export = console_client_for(victor).get("/assets/export/?format=xlsx")
     assert export.status_code == 200 and export["Content-Disposition"].endswith('.xlsx"')
 
