@@ -21,6 +21,7 @@ class AssetsConfig(ErpKeeperAppConfig):
         ),
     )
     dashboard = ("erpkeeper.assets.dashboard:contribute",)
+    target_panels = ("erpkeeper.assets.panel:target_panel",)
     # Ops engineers keep the inventory (administrators do everything); the other roles read it
     # through the platform's "view all". A licence key is set by administrators only
     # (``set_key_softwarelicence`` is its own action, which no rule here grants).

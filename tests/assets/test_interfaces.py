@@ -16,6 +16,7 @@ from erpkeeper.assets.models import Asset, Inspection, InspectionTemplate, Softw
 from erpkeeper.cli import main
 from erpkeeper.core.models import AuditEntry
 from erpkeeper.lib import crypto
+from tests.fixtures.alerts import make_target
 
 KEY = "XKQ7-4PJ2-LICENCE-SECRET"
 
@@ -142,6 +143,13 @@ def test_the_console_pages(olga, victor, console_client_for):
     assert "warranty ending within 30 days: 1" in dashboard
     export = console_client_for(victor).get("/assets/export/?format=xlsx")
     assert export.status_code == 200 and export["Content-Disposition"].endswith('.xlsx"')
+
+
+def test_a_targets_page_says_which_host_assets_it_runs_on(victor, console_client_for):
+    shop = make_target("shop")
+    services.create_asset(name="db1", targets=[shop], warranty_end=dt.date(2027, 3, 31))
+    page = console_client_for(victor).get(f"/targets/target/{shop.pk}/change/").content.decode()
+    assert 'data-testid="assets-panel"' in page and "db1" in page and "2027-03-31" in page
 
 
 def test_an_inspection_recorded_in_the_console(olga, console_client_for):
