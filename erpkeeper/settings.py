@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "erpkeeper.alerts",
     "erpkeeper.knowledge",
     "erpkeeper.performance",
+    "erpkeeper.assets",
     "erpkeeper.governance",
     "erpkeeper.demo",
 ]
@@ -311,6 +312,8 @@ SPECTACULAR_SETTINGS = {
         "SecurityFindingKindEnum": "erpkeeper.security.models.FindingKind",
         # An article's language (zh-hans or en), not a user's preferred one.
         "ArticleLanguageEnum": "erpkeeper.knowledge.models.ArticleLanguage",
+        # An asset's kind, also the kind an inspection template applies to.
+        "AssetKindEnum": "erpkeeper.assets.models.AssetKind",
     },
 }
 

@@ -76,6 +76,7 @@ def world(alice, api_client_for, tmp_path, settings):
     )
     job = enqueue("core.housekeeping", requested_by=alice)
     token = api_client_for(alice).token
+    assets = _assets(host)
     return {
         "token": token,
         "ids": {
@@ -85,7 +86,31 @@ def world(alice, api_client_for, tmp_path, settings):
             "/api/v1/silences/": silence.pk,
             "/api/v1/notification-channels/": channel.pk,
             "/api/v1/jobs/": job.pk,
+            **assets,
         },
+    }
+
+
+def _assets(host) -> dict:
+    from erpkeeper.assets import services as assets
+    from erpkeeper.assets.models import InspectionTemplate, ReplacementPlan, SoftwareLicence
+
+    site = assets.site_named("机房", create=True)
+    rack = site.racks.create(name="A01")
+    asset = assets.create_asset(name="db1", host=host, site=site, rack=rack)
+    template = InspectionTemplate.objects.create(name="月检", checklist="Fans\nRAID")
+    inspection = asset.inspections.create(template=template, due_date=dt.date(2026, 1, 5))
+    return {
+        "/api/v1/assets/": asset.pk,
+        "/api/v1/asset-sites/": site.pk,
+        "/api/v1/asset-racks/": rack.pk,
+        "/api/v1/asset-licences/": SoftwareLicence.objects.create(product="Windows").pk,
+        "/api/v1/asset-inspection-templates/": template.pk,
+        "/api/v1/asset-inspections/": inspection.pk,
+        "/api/v1/asset-maintenance/": assets.log_maintenance(asset, note="fan").pk,
+        "/api/v1/asset-replacements/": ReplacementPlan.objects.create(
+            asset=asset, quarter="2027Q1"
+        ).pk,
     }
 
 

@@ -42,6 +42,12 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802  (the http.server API)
+                if not self.path.endswith("/metrics/ingest/"):
+                    # The agent's inventory report (tests/assets/test_agent_inventory.py).
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 status, answer = receiver.answer(self.headers["Authorization"], body)
                 data = json.dumps(answer).encode()

@@ -17,6 +17,7 @@ from pathlib import Path
 from erpkeeper import __version__
 from erpkeeper.lib import dburl
 from erpkeeper.monitoring.agent.buffer import DiskBuffer
+from erpkeeper.monitoring.agent.inventory import INVENTORY_PATH, collect_inventory
 from erpkeeper.monitoring.agent.options import TARGETS_ENV, add_arguments
 from erpkeeper.monitoring.agent.push import Outcome, Pusher
 from erpkeeper.monitoring.collectors.base import Collector, Sample, collect_safely
@@ -24,7 +25,8 @@ from erpkeeper.monitoring.collectors.registry import TargetSpec, host_collectors
 
 logger = logging.getLogger("erpkeeper.agent")
 
-EXIT_OK, EXIT_USAGE, EXIT_CONFIG = 0, 2, 4
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 4
+INVENTORY_RETRY_S = 300  # a failed inventory report is tried again after five minutes
 MAX_SAMPLES_PER_BATCH = 5000  # the server refuses larger requests (413)
 
 
@@ -43,6 +45,9 @@ class Agent:
         self.stop = threading.Event()
         self.online = True  # for logging the changes only, not every failed attempt
         self.renumbered = False  # the first renumbering is a warning, the next ones debug
+        self.erp_venv: str | None = None
+        self.inventory_every = 24 * 3600.0
+        self.next_inventory = 0.0  # monotonic time of the next inventory report: at once
 
     def run(self) -> None:
         logger.info(
@@ -64,6 +69,11 @@ class Agent:
         )
 
     def round(self, deadline: float) -> None:
+        if time.monotonic() >= self.next_inventory:
+            sent = self.send_inventory()
+            self.next_inventory = time.monotonic() + (
+                self.inventory_every if sent else INVENTORY_RETRY_S
+            )
         batches = self.batches(self.collect())
         if self.buffer.has_pending():
             # Older batches wait on disk: queue behind them to keep the server's order.
@@ -73,6 +83,20 @@ class Agent:
         else:
             for batch in batches:
                 self.deliver_or_buffer(batch)
+
+    def send_inventory(self) -> bool:
+        """Report what this machine is (hardware, disks' SMART, OS, ERP); True when taken."""
+        payload = {
+            "host": self.host_name,
+            "agent_version": self.agent_version,
+            "inventory": collect_inventory(self.erp_venv),
+        }
+        status, answer = self.pusher.post(INVENTORY_PATH, payload)
+        if status is not None and 200 <= status < 300:
+            logger.info("inventory sent: asset %s", answer.get("asset"))
+            return True
+        logger.error("inventory not taken (%s): %s", status or "unreachable", answer)
+        return False
 
     def collect(self) -> list[Sample]:
         now = dt.datetime.now(dt.UTC)
@@ -205,7 +229,7 @@ def build_agent(args: argparse.Namespace) -> Agent:
     buffer = DiskBuffer(
         args.buffer_dir, int(args.buffer_max_mb * 1024 * 1024), args.buffer_max_hours * 3600
     )
-    return Agent(
+    agent = Agent(
         pusher=pusher,
         buffer=buffer,
         collectors=collectors,
@@ -213,6 +237,9 @@ def build_agent(args: argparse.Namespace) -> Agent:
         interval=args.interval,
         agent_version=__version__,
     )
+    agent.erp_venv = args.erp_venv
+    agent.inventory_every = args.inventory_hours * 3600
+    return agent
 
 
 def read_token(args: argparse.Namespace) -> str:
@@ -309,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the buffer directory cannot be made or written
         print(f"error: buffer directory {args.buffer_dir}: {exc.strerror}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.inventory_once:
+        return EXIT_OK if agent.send_inventory() else EXIT_FAILED
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: agent.stop.set())
     agent.run()

@@ -82,6 +82,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ca-file", help="a CA certificate (PEM) to trust for the server")
     parser.add_argument(
+        "--erp-venv",
+        metavar="PATH",
+        help="the ERP's virtual environment: its trytond version goes in the inventory",
+    )
+    parser.add_argument(
+        "--inventory-hours",
+        type=positive_number,
+        default=24.0,
+        help="hours between inventory reports (hardware, disks' SMART, OS, ERP; default "
+        "%(default)s)",
+    )
+    parser.add_argument(
+        "--inventory-once",
+        action="store_true",
+        help="send this machine's inventory once and exit (0 when the server took it)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
 

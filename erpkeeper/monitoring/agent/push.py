@@ -25,7 +25,8 @@ class Pusher:
     def __init__(self, server: str, token: str, ca_file: str | None = None):
         if not server.startswith(("http://", "https://")):
             raise ValueError(f"--server must be an http:// or https:// URL, not {server!r}")
-        self.url = server.rstrip("/") + INGEST_PATH
+        self.server = server.rstrip("/")
+        self.url = self.server + INGEST_PATH
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         # Certificates are always verified; --ca-file adds a private CA (self-signed servers).
         context = ssl.create_default_context(cafile=ca_file) if ca_file else None
@@ -59,6 +60,21 @@ class Pusher:
             return Outcome.REJECTED, " ".join(detail.split())
         except (OSError, urllib.error.URLError) as exc:  # refused, timeout, DNS, TLS
             return Outcome.RETRY, str(getattr(exc, "reason", exc))
+
+    def post(self, path: str, payload: dict) -> tuple[int | None, dict | str]:
+        """Post ``payload`` to another endpoint of the server with the same token: (HTTP
+        status, its JSON answer) or (None, why it could not be sent)."""
+        request = urllib.request.Request(  # noqa: S310  (http(s) only, checked in __init__)
+            self.server + path, data=json.dumps(payload).encode(), headers=self.headers,
+            method="POST",
+        )  # fmt: skip
+        try:
+            with self.opener.open(request, timeout=TIMEOUT_S * 3) as response:
+                return response.status, json_object(response.read(65536))
+        except urllib.error.HTTPError as exc:
+            return exc.code, json_object(exc.read(65536)) or exc.reason
+        except (OSError, urllib.error.URLError) as exc:
+            return None, str(getattr(exc, "reason", exc))
 
 
 def json_object(body: bytes) -> dict:
