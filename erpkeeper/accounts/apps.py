@@ -2,13 +2,29 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
+from erpkeeper.lib.roles import Role, Rule
+
+# Teams, RACI, rotas and announcements (docs/teams.md): managers (and administrators, who
+# have everything) change them; everyone views them; everyone on the team may cover a shift
+# themselves (the service refuses an override for someone else) and write hand-over notes.
+TEAM_MODELS = (
+    "team",
+    "teammembership",
+    "raciassignment",
+    "rota",
+    "rotamember",
+    "rotaoverride",
+    "handovernote",
+    "announcement",
+)
+OWN_ON_CALL = Rule(app="accounts", action="add", model=("rotaoverride", "handovernote"))
 
 
 class AccountsConfig(ErpKeeperAppConfig):
     name = "erpkeeper.accounts"
     label = "accounts"
     verbose_name = _("Accounts and access")
-    cli_modules = ("erpkeeper.accounts.cli",)
+    cli_modules = ("erpkeeper.accounts.cli", "erpkeeper.accounts.teams.cli")
     api_module = "erpkeeper.accounts.api_urls"
     navigation = (
         NavItem(
@@ -45,6 +61,16 @@ class AccountsConfig(ErpKeeperAppConfig):
         ),
     )
     histories = ("erpkeeper.accounts.housekeeping:SIGN_INS",)
+    role_rules = {
+        Role.MANAGER: (
+            Rule(app="accounts", action=("add", "change", "delete"), model=TEAM_MODELS),
+        ),
+        Role.OPS_ENGINEER: (OWN_ON_CALL,),
+        Role.DBA: (OWN_ON_CALL,),
+        Role.SECURITY_AUDITOR: (OWN_ON_CALL,),
+        # Helpdesk agents see no "view all": the team pages are theirs to read too.
+        Role.HELPDESK_AGENT: (Rule(app="accounts", action="view", model=TEAM_MODELS), OWN_ON_CALL),
+    }
 
     def ready(self):
         from erpkeeper.accounts import roles, signals
