@@ -59,6 +59,29 @@ class AccountsConfig(ErpKeeperAppConfig):
             "accounts.view_loginrecord",
             order=40,
         ),
+        NavItem.for_model(Section.ADMINISTRATION, _("Teams"), "groups", "accounts.team", 50),
+        NavItem(
+            Section.ADMINISTRATION,
+            _("RACI matrix"),
+            "grid_on",
+            "admin:accounts_raciassignment_matrix",
+            "accounts.view_raciassignment",
+            order=51,
+        ),
+        NavItem(
+            Section.ADMINISTRATION,
+            _("On call"),
+            "notifications_active",
+            "admin:accounts_rota_oncall",
+            "accounts.view_rota",
+            order=52,
+        ),
+        NavItem.for_model(
+            Section.ADMINISTRATION, _("On-call rotas"), "event_repeat", "accounts.rota", 53
+        ),
+        NavItem.for_model(
+            Section.ADMINISTRATION, _("Announcements"), "campaign", "accounts.announcement", 54
+        ),
     )
     histories = ("erpkeeper.accounts.housekeeping:SIGN_INS",)
     role_rules = {

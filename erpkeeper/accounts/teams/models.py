@@ -264,6 +264,10 @@ class RotaOverride(models.Model):
     def __str__(self):
         return f"{self.user} {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
 
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("An override ends after it starts.")})
+
 
 class HandoverNote(models.Model):
     """What the person going off call tells the next one."""
@@ -335,6 +339,14 @@ class Announcement(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if not self.to_team and not self.to_portal:
+            raise ValidationError(
+                _("Send the announcement to the team, show it on the portal, or both.")
+            )
+        if self.starts and self.ends and self.ends <= self.starts:
+            raise ValidationError({"ends": _("An announcement ends after it starts.")})
 
     def title_in(self, language: str) -> str:
         return self.title_zh if language.startswith("zh") and self.title_zh else self.title

@@ -54,21 +54,11 @@ def update_announcement(announcement: Announcement, **fields) -> Announcement:
 
 
 def save_announcement(announcement: Announcement) -> Announcement:
-    _validate(announcement)
+    announcement.full_clean()
     with transaction.atomic():
         announcement.save()
     send_if_due(announcement)
     return announcement
-
-
-def _validate(announcement: Announcement) -> None:
-    announcement.full_clean()
-    if not announcement.to_team and not announcement.to_portal:
-        raise ValidationError(
-            _("Send the announcement to the team, show it on the portal, or both.")
-        )
-    if announcement.ends is not None and announcement.ends <= announcement.starts:
-        raise ValidationError({"ends": _("An announcement ends after it starts.")})
 
 
 def send_if_due(announcement: Announcement, now=None) -> bool:
