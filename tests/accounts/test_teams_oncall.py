@@ -141,7 +141,7 @@ def test_a_calendar_app_subscribes_to_the_feed_without_a_session(ops, client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(response.content)
-    events = [c for c in calendar.walk("VEVENT")]
+    events = list(calendar.walk("VEVENT"))
     assert len(events) >= 30
     assert {str(e["summary"]) for e in events[:3]} <= {
         "On call: olga",
