@@ -192,7 +192,10 @@ class RaciViewSet(viewsets.GenericViewSet):
 class RotaSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="name", queryset=Team.objects.all())
     members = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="user names in order"
+        child=serializers.CharField(),
+        required=False,
+        write_only=True,
+        help_text="user names in order (answered in the same shape)",
     )
 
     class Meta:

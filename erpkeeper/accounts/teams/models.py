@@ -276,7 +276,12 @@ class HandoverNote(models.Model):
         Rota, verbose_name=_("rota"), on_delete=models.CASCADE, related_name="handover_notes"
     )
     author = models.ForeignKey(
-        USER, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
+        USER,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     text = models.TextField(_("note"))
     created = models.DateTimeField(_("written"), auto_now_add=True, db_index=True)
