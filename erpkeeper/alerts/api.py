@@ -73,6 +73,7 @@ class AlertSerializer(serializers.ModelSerializer):
     series = serializers.StringRelatedField()
     acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    paged_user = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Alert
@@ -97,6 +98,9 @@ class AlertSerializer(serializers.ModelSerializer):
             "last_notified_at",
             "notifications_sent",
             "escalated_at",
+            "paged_user",
+            "paged_address",
+            "page_error",
             "suppressed_reason",
             "fingerprint",
         ]

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 
 from erpkeeper.accounts.teams import services as teams
 from erpkeeper.alerts.engine import evaluate
+from erpkeeper.alerts.models import AlertRule
+from erpkeeper.cli import EXIT_NOT_FOUND, EXIT_OK, main
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.notifications import services as channel_services
 from tests.fixtures.alerts import feed, make_host, make_rule, only_alert, start_time
@@ -129,3 +131,49 @@ def test_a_rule_may_escalate_to_a_team_without_a_channel_but_not_without_a_delay
     with pytest.raises(ValidationError) as caught:
         make_rule(name="Other", escalation_team=team)
     assert "a channel or a team" in str(caught.value)
+
+
+def test_the_cli_and_the_api_name_a_rules_escalation_team(olga, api_client_for):
+    teams.create_team(name="Ops")
+    assert (
+        main(
+            [
+                "alert",
+                "rule",
+                "add",
+                "Disk full",
+                "--metric",
+                "host.disk.percent",
+                "--warning",
+                "90",
+                "--escalate-after",
+                "15",
+                "--escalation-team",
+                "Ops",
+            ]
+        )
+        == EXIT_OK
+    )
+    rule = AlertRule.objects.get(name="Disk full")
+    assert rule.escalation_team.name == "Ops"
+    shown = api_client_for(olga).get(f"/api/v1/alert-rules/{rule.pk}/").json()
+    assert shown["escalation_team"] == "Ops"
+    assert (
+        main(
+            [
+                "alert",
+                "rule",
+                "add",
+                "X",
+                "--metric",
+                "host.disk.percent",
+                "--warning",
+                "90",
+                "--escalate-after",
+                "5",
+                "--escalation-team",
+                "Nobody",
+            ]
+        )
+        == EXIT_NOT_FOUND
+    )
