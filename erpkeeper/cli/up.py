@@ -27,6 +27,7 @@ from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.roles import Role
 from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
+from erpkeeper.demo.teams import ensure_demo_teams
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
@@ -61,6 +62,8 @@ def handle_up(args) -> int:
     if not args.no_demo:
         ensure_demo_target()
         ensure_demo_desk()
+        if ensure_demo_teams():
+            say("✓ demo teams: ERP operations (weekly on-call rota) and Service desk, RACI")
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
