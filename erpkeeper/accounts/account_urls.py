@@ -1,5 +1,8 @@
 """The signed-in user's own pages, mounted at /account/ (behind the console's sign-in).
 
+The on-call feed (``oncall/<token>.ics``) is the exception: calendar apps have no session, so
+the token in its address is the credential (docs/teams.md).
+
 ``admin_view`` also marks every answer ``Cache-Control: no-store``: the set-up page shows the
 authenticator's key and the recovery codes are shown once; neither may stay in a cache.
 """
@@ -8,8 +11,10 @@ from django.contrib import admin
 from django.urls import path
 
 from erpkeeper.accounts import views
+from erpkeeper.accounts.teams.views import rota_feed
 
 urlpatterns = [
+    path("oncall/<str:token>.ics", rota_feed, name="accounts-rota-feed"),
     path(
         "two-factor/",
         admin.site.admin_view(views.two_factor_account),

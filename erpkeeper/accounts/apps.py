@@ -2,13 +2,29 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
+from erpkeeper.lib.roles import Role, Rule
+
+# Teams, RACI, rotas and announcements (docs/teams.md): managers (and administrators, who
+# have everything) change them; everyone views them; everyone on the team may cover a shift
+# themselves (the service refuses an override for someone else) and write hand-over notes.
+TEAM_MODELS = (
+    "team",
+    "teammembership",
+    "raciassignment",
+    "rota",
+    "rotamember",
+    "rotaoverride",
+    "handovernote",
+    "announcement",
+)
+OWN_ON_CALL = Rule(app="accounts", action="add", model=("rotaoverride", "handovernote"))
 
 
 class AccountsConfig(ErpKeeperAppConfig):
     name = "erpkeeper.accounts"
     label = "accounts"
     verbose_name = _("Accounts and access")
-    cli_modules = ("erpkeeper.accounts.cli",)
+    cli_modules = ("erpkeeper.accounts.cli", "erpkeeper.accounts.teams.cli")
     api_module = "erpkeeper.accounts.api_urls"
     navigation = (
         NavItem(
@@ -43,8 +59,41 @@ class AccountsConfig(ErpKeeperAppConfig):
             "accounts.view_loginrecord",
             order=40,
         ),
+        NavItem.for_model(Section.ADMINISTRATION, _("Teams"), "groups", "accounts.team", 50),
+        NavItem(
+            Section.ADMINISTRATION,
+            _("RACI matrix"),
+            "grid_on",
+            "admin:accounts_raciassignment_matrix",
+            "accounts.view_raciassignment",
+            order=51,
+        ),
+        NavItem(
+            Section.ADMINISTRATION,
+            _("On call"),
+            "notifications_active",
+            "admin:accounts_rota_oncall",
+            "accounts.view_rota",
+            order=52,
+        ),
+        NavItem.for_model(
+            Section.ADMINISTRATION, _("On-call rotas"), "event_repeat", "accounts.rota", 53
+        ),
+        NavItem.for_model(
+            Section.ADMINISTRATION, _("Announcements"), "campaign", "accounts.announcement", 54
+        ),
     )
     histories = ("erpkeeper.accounts.housekeeping:SIGN_INS",)
+    role_rules = {
+        Role.MANAGER: (
+            Rule(app="accounts", action=("add", "change", "delete"), model=TEAM_MODELS),
+        ),
+        Role.OPS_ENGINEER: (OWN_ON_CALL,),
+        Role.DBA: (OWN_ON_CALL,),
+        Role.SECURITY_AUDITOR: (OWN_ON_CALL,),
+        # Helpdesk agents see no "view all": the team pages are theirs to read too.
+        Role.HELPDESK_AGENT: (Rule(app="accounts", action="view", model=TEAM_MODELS), OWN_ON_CALL),
+    }
 
     def ready(self):
         from erpkeeper.accounts import roles, signals

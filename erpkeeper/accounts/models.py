@@ -1,9 +1,22 @@
-"""The platform's own users: preferences and API tokens."""
+"""The platform's own users: preferences, API tokens and sign-ins (teams: teams/models.py)."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Teams, RACI, on-call and announcements live in their own module; imported here so Django
+# registers them with the accounts app (and its migrations).
+from erpkeeper.accounts.teams.models import (  # noqa: F401
+    Announcement,
+    HandoverNote,
+    RaciAssignment,
+    Rota,
+    RotaMember,
+    RotaOverride,
+    Team,
+    TeamMembership,
+)
 
 TOKEN_PREFIX = "ek"  # noqa: S105  (the public start of every token, not a secret)
 

@@ -18,6 +18,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from erpkeeper.accounts.teams.models import Team
 from erpkeeper.alerts import services
 from erpkeeper.alerts.filters import AlertFilterSet, SilenceFilterSet
 from erpkeeper.alerts.models import Alert, AlertRule, Silence
@@ -39,6 +40,9 @@ class AlertRuleSerializer(serializers.ModelSerializer):
     hosts = _names(Host, help_text="host names; empty: every host")
     channels = _names(Channel, help_text="channel names; empty: every accepting channel")
     escalation_channel = _names(Channel, many=False, allow_null=True)
+    escalation_team = _names(
+        Team, many=False, allow_null=True, help_text="page whoever is on call for this team"
+    )
 
     class Meta:
         model = AlertRule
@@ -69,6 +73,7 @@ class AlertSerializer(serializers.ModelSerializer):
     series = serializers.StringRelatedField()
     acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    paged_user = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Alert
@@ -93,6 +98,9 @@ class AlertSerializer(serializers.ModelSerializer):
             "last_notified_at",
             "notifications_sent",
             "escalated_at",
+            "paged_user",
+            "paged_address",
+            "page_error",
             "suppressed_reason",
             "fingerprint",
         ]

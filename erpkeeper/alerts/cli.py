@@ -16,6 +16,7 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from erpkeeper.accounts.teams.models import Team
 from erpkeeper.alerts import services
 from erpkeeper.alerts.engine import evaluate
 from erpkeeper.alerts.filters import AlertFilterSet, SilenceFilterSet
@@ -108,6 +109,9 @@ def _rule_options(parser) -> None:
     parser.add_argument("--channel", action="append", metavar="NAME", dest="channels")
     parser.add_argument("--escalate-after", type=int, dest="escalate_after_minutes")
     parser.add_argument("--escalation-channel", metavar="NAME")
+    parser.add_argument(
+        "--escalation-team", metavar="TEAM", help="page whoever is on call for TEAM"
+    )
     parser.add_argument("--description")
 
 
@@ -197,6 +201,7 @@ def alert_row(alert) -> dict:
         "resolved": alert.resolved_at.isoformat() if alert.resolved_at else "",
         "acknowledged": alert.acknowledged_by.get_username() if alert.acknowledged_by else "",
         "held_back": alert.suppressed_reason,
+        "paged": alert.paged_user.get_username() if alert.paged_user else "",
     }
 
 
@@ -274,6 +279,8 @@ def rule_fields(args) -> dict:
         fields["channels"] = [find(Channel, name) for name in args.channels]
     if args.escalation_channel:
         fields["escalation_channel"] = find(Channel, args.escalation_channel)
+    if args.escalation_team:
+        fields["escalation_team"] = find(Team, args.escalation_team)
     return fields
 
 

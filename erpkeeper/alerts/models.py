@@ -98,6 +98,15 @@ class AlertRule(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    escalation_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("escalation team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("On escalation, page whoever is on call for this team at that moment."),
+    )
     is_default = models.BooleanField(_("default rule"), default=False, editable=False)
     # Which built-in rule this is (e.g. "disk"): how the defaults are found again, whatever
     # language their names were created in and however people renamed them.
@@ -214,6 +223,19 @@ class Alert(models.Model):
     last_notified_at = models.DateTimeField(_("last notified"), null=True, blank=True)
     notifications_sent = models.PositiveIntegerField(_("notifications sent"), default=0)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    # Who the escalation paged (the escalation team's on-call person at that moment), and why
+    # nobody was when the page could not go out.
+    paged_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paged"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    paged_address = models.CharField(_("paged at"), max_length=254, blank=True, editable=False)
+    page_error = models.CharField(_("page not sent because"), max_length=255, blank=True)
     # Why it was recorded but not sent: a silence, a maintenance window, an inhibiting alert.
     suppressed_reason = models.CharField(_("not sent because"), max_length=255, blank=True)
     no_data = models.BooleanField(

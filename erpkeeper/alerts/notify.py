@@ -9,7 +9,10 @@ After each evaluation, every firing alert is checked:
   is inside a maintenance window, or the host it runs on is down (a firing "host down" alert
   inhibits the other alerts of that host and of the targets on it);
 * escalated once to the rule's ``escalation_channel`` when still firing and unacknowledged
-  ``escalate_after_minutes`` after it fired.
+  ``escalate_after_minutes`` after it fired; when the rule names an ``escalation_team``, the
+  person on call for that team at that moment (accounts' rotas and overrides) is paged by
+  e-mail through the notifications app's e-mail channel (``core.mail``), and the alert records
+  whom it paged.
 
 Messages go through the outbox (``core.outbox.raise_alert``), one per target (or host) per
 evaluation listing its alerts, and are delivered at once, in this thread, so that an alert
@@ -20,15 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections import defaultdict
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from erpkeeper.accounts.teams.services import on_call
 from erpkeeper.alerts.models import Alert, AlertState, Silence
 from erpkeeper.alerts.values import alert_unit, value_text
-from erpkeeper.core import outbox
+from erpkeeper.core import mail, outbox
 from erpkeeper.core.models import OutboxMessage
 from erpkeeper.monitoring.models import Host
 from erpkeeper.notifications import delivery
@@ -47,7 +52,9 @@ def send_notifications(report, now: dt.datetime) -> None:
     """Announce what ``report`` (an EvaluationReport) changed and what is due, then deliver."""
     firing = list(
         Alert.objects.filter(state=AlertState.FIRING)
-        .select_related("rule__escalation_channel", "target", "host", "series")
+        .select_related(
+            "rule__escalation_channel", "rule__escalation_team", "target", "host", "series"
+        )
         .prefetch_related("rule__channels")
     )
     held = Suppressions(now, firing)
@@ -96,7 +103,7 @@ def escalation_due(alert: Alert, now: dt.datetime) -> bool:
     channel = rule.escalation_channel
     if alert.escalated_at or alert.acknowledged_at or rule.escalate_after_minutes is None:
         return False
-    if channel is None or not channel.enabled:
+    if (channel is None or not channel.enabled) and rule.escalation_team_id is None:
         return False
     return now - alert.fired_at >= dt.timedelta(minutes=rule.escalate_after_minutes)
 
@@ -341,12 +348,13 @@ def deliver_to(message: OutboxMessage, channels) -> None:
 
 
 def escalate(alert: Alert, now: dt.datetime) -> None:
+    """Raise the escalation message, send it to the escalation channel and page the person on
+    call for the escalation team (both named in it)."""
+    rule = alert.rule
+    team = rule.escalation_team
+    person = on_call(team, now) if team is not None else None
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("[ESCALATED] %(summary)s") % {"summary": alert.summary_text}
-        body = _("Firing since %(fired)s and not acknowledged.") % {
-            "fired": f"{alert.fired_at:%Y-%m-%d %H:%M:%S %Z}"
-        }
-        body += "\n" + detail(alert)
+        subject, body = escalation_wording(alert, team, person)
     message = outbox.raise_alert(
         source=SOURCE,
         event=f"escalated:{alert.fingerprint[:48]}",
@@ -356,9 +364,76 @@ def escalate(alert: Alert, now: dt.datetime) -> None:
         body=body,
         link=alert_link(alert),
     )
-    deliver_to(message, [alert.rule.escalation_channel])
+    channel = rule.escalation_channel
+    if channel is not None and channel.enabled:
+        deliver_to(message, [channel])
+    if team is not None:
+        page(alert, message, team, person)
     alert.escalated_at = now
-    alert.save(update_fields=["escalated_at"])
+    alert.save(update_fields=["escalated_at", "paged_user", "paged_address", "page_error"])
+
+
+def escalation_wording(alert: Alert, team, person) -> tuple[str, str]:
+    subject = _("[ESCALATED] %(summary)s") % {"summary": alert.summary_text}
+    body = _("Firing since %(fired)s and not acknowledged.") % {
+        "fired": f"{alert.fired_at:%Y-%m-%d %H:%M:%S %Z}"
+    }
+    if person is not None:
+        name = person_name(person)
+        subject = _("[ESCALATED] %(summary)s: paging %(person)s") % {
+            "summary": alert.summary_text,
+            "person": name,
+        }
+        body += "\n" + _("%(person)s is on call for %(team)s and is paged.") % {
+            "person": name,
+            "team": team.name,
+        }
+    elif team is not None:
+        body += "\n" + _("Nobody is on call for %(team)s.") % {"team": team.name}
+    return subject, body + "\n" + detail(alert)
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def page(alert: Alert, message: OutboxMessage, team, person) -> None:
+    """Mail the escalation to ``person`` (the team's on-call person) and record it on the alert
+    (saved by the caller). A page that could not go out says why; the message then stays
+    pending unless the escalation channel took it, so the general delivery still sends it."""
+    alert.paged_user = person
+    alert.paged_address = ""
+    alert.page_error = ""
+    with translation.override(settings.LANGUAGE_CODE):
+        if person is None:
+            alert.page_error = _("nobody is on call for %(team)s") % {"team": team.name}
+            return
+        if not person.email:
+            alert.page_error = _("%(person)s has no e-mail address") % {
+                "person": person_name(person)
+            }
+            return
+    try:
+        mail.send(
+            mail.OutgoingMail(
+                to=(person.email,),
+                subject=message.subject,
+                body=page_text(message),
+                message_id=f"<page-{alert.pk}-{uuid.uuid4().hex}@erpkeeper>",
+            )
+        )
+    except mail.MailNotSent as exc:
+        alert.page_error = str(exc)[:255]
+        return
+    alert.paged_address = person.email
+    outbox.mark_sent(message)
+
+
+def page_text(message: OutboxMessage) -> str:
+    lines = [message.body]
+    if message.link:
+        lines += ["", notification_from(message).link]
+    return "\n".join(lines)
 
 
 def announce_manual_resolve(alert: Alert, now: dt.datetime) -> None:

@@ -39,6 +39,7 @@ RULE_FIELDS = (
     "repeat_minutes",
     "escalate_after_minutes",
     "escalation_channel",
+    "escalation_team",
 )
 RULE_RELATIONS = ("targets", "hosts", "channels")  # many-to-many, set as a whole
 # What people edit on a rule, in the order the console and the API show it.
@@ -46,9 +47,9 @@ RULE_FORM_FIELDS = (
     *RULE_FIELDS[:4],
     "targets",
     "hosts",
-    *RULE_FIELDS[4:-2],
+    *RULE_FIELDS[4:-3],
     "channels",
-    *RULE_FIELDS[-2:],
+    *RULE_FIELDS[-3:],
 )
 ABOVE = (Operator.ABOVE, Operator.AT_OR_ABOVE)
 
@@ -245,7 +246,7 @@ def _refuse_unknown(fields: dict, allowed=RULE_FIELDS) -> None:
 
 def validate_rule(rule: AlertRule) -> None:
     """Field checks plus: a threshold at least, critical beyond warning, recovery on the safe
-    side, escalation with both its delay and channel. Raises ValidationError by field."""
+    side, escalation with both its delay and a channel or team. Raises ValidationError by field."""
     errors: dict[str, list] = {}
     try:
         rule.full_clean(exclude=["targets", "hosts", "channels"], validate_unique=True)
@@ -293,8 +294,14 @@ def other_problems(rule: AlertRule) -> list[tuple[str, str]]:
         isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
     ):
         problems.append(("label_selector", _('Enter labels as text to text, e.g. {"mount": "/"}.')))
-    if (rule.escalate_after_minutes is None) != (rule.escalation_channel_id is None):
-        problems.append(("escalation_channel", _("Escalation needs both a delay and a channel.")))
+    escalates_to = rule.escalation_channel_id is not None or rule.escalation_team_id is not None
+    if (rule.escalate_after_minutes is None) == escalates_to:
+        problems.append(
+            (
+                "escalation_channel",
+                _("Escalation needs both a delay and a channel or a team to page."),
+            )
+        )
     return problems
 
 

@@ -28,6 +28,7 @@ from erpkeeper.accounts.roles import Role
 from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
 from erpkeeper.demo.assets import ensure_demo_assets
+from erpkeeper.demo.teams import ensure_demo_teams
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
@@ -63,6 +64,8 @@ def handle_up(args) -> int:
         ensure_demo_target()
         ensure_demo_desk()
         ensure_demo_assets_said()
+        if ensure_demo_teams():
+            say("✓ demo teams: ERP operations (weekly on-call rota) and Service desk, RACI")
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from erpkeeper.accounts import services
+from erpkeeper.accounts.apps import TEAM_MODELS
 from erpkeeper.accounts.roles import PermissionKey, Role, role_rules, sync_role_permissions
 from erpkeeper.lib.permissions import RolePermission, requires
 from erpkeeper.targets.models import Target
@@ -82,7 +83,7 @@ def test_helpdesk_agent_sees_targets_and_jobs_only(helen):
     assert not helen.has_perm("core.change_job")
 
 
-def test_manager_views_all_and_changes_nothing(mark):
+def test_manager_views_all_and_changes_only_teams_raci_rotas_and_announcements(mark):
     # Managers also read the service desk's tickets (end users' personal data), which
     # viewers do not (docs/servicedesk.md, "Who reads tickets"), and its reports.
     personal = {
@@ -94,9 +95,11 @@ def test_manager_views_all_and_changes_nothing(mark):
         "servicedesk.view_helpsearch",
         "servicedesk.view_reports",
     }
-    assert perms_of(Role.MANAGER) == perms_of(Role.VIEWER) | personal
     writes = {p for p in perms_of(Role.MANAGER) if not p.split(".")[1].startswith("view_")}
-    assert writes == {"accounts.add_apitoken", "accounts.change_apitoken"}  # own tokens only
+    assert perms_of(Role.MANAGER) - writes == perms_of(Role.VIEWER) - writes | personal
+    # Their own tokens, and the team's organisation (docs/teams.md).
+    teams = {f"accounts.{a}_{m}" for a in ("add", "change", "delete") for m in TEAM_MODELS}
+    assert writes == {"accounts.add_apitoken", "accounts.change_apitoken"} | teams
 
 
 def test_permissions_of_a_model_added_later_are_picked_up_by_the_sync(victor):

@@ -56,6 +56,7 @@ schema.app = get_wsgi_application()
 @pytest.fixture
 def world(alice, api_client_for, tmp_path, settings):
     """One of each object an {id} path can name, and Alice's token."""
+    from erpkeeper.accounts.teams import services as teams
     from erpkeeper.alerts import services as alerts
     from erpkeeper.core.jobs import enqueue
     from erpkeeper.monitoring.services import create_host
@@ -75,6 +76,9 @@ def world(alice, api_client_for, tmp_path, settings):
         name="hook", kind="webhook", secrets={"url": "http://127.0.0.1:9/hook"}
     )
     job = enqueue("core.housekeeping", requested_by=alice)
+    team = teams.create_team(name="Ops", lead=alice)
+    rota = teams.create_rota(team=team, name="Primary", members=[alice])
+    announcement = teams.create_announcement(title="fuzz", to_team=False, to_portal=True)
     token = api_client_for(alice).token
     assets = _assets(host)
     return {
@@ -87,6 +91,9 @@ def world(alice, api_client_for, tmp_path, settings):
             "/api/v1/notification-channels/": channel.pk,
             "/api/v1/jobs/": job.pk,
             **assets,
+            "/api/v1/teams/": team.pk,
+            "/api/v1/rotas/": rota.pk,
+            "/api/v1/announcements/": announcement.pk,
         },
     }
 

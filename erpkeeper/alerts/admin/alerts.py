@@ -117,6 +117,9 @@ class AlertAdmin(EvidenceAdminMixin, ModelAdmin):
                     "acknowledged_at",
                     "acknowledged_by",
                     "escalated_at",
+                    "paged_user",
+                    "paged_address",
+                    "page_error",
                 ]
             },
         ),

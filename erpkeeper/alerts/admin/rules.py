@@ -116,6 +116,7 @@ class AlertRuleAdmin(ModelAdmin):
                     "repeat_minutes",
                     "escalate_after_minutes",
                     "escalation_channel",
+                    "escalation_team",
                 ]
             },
         ),
