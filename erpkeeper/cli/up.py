@@ -27,6 +27,7 @@ from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.roles import Role
 from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
+from erpkeeper.demo import training as demo_training
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
@@ -61,6 +62,7 @@ def handle_up(args) -> int:
     if not args.no_demo:
         ensure_demo_target()
         ensure_demo_desk()
+        ensure_demo_training()
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
@@ -121,6 +123,16 @@ def ensure_demo_desk() -> None:
     made = ensure_demo_tickets()
     if made:
         say(f"✓ demo service desk: {made} tickets of the past {DEMO_TICKET_DAYS} days")
+
+
+def ensure_demo_training() -> None:
+    """Two courses from demo articles, one assigned to the demo ERP's Accounting group."""
+    made = demo_training.ensure_demo_training()
+    if made.get("courses") or made.get("learners"):
+        say(
+            f"✓ demo training: {made.get('courses', 0)} courses, {made.get('learners', 0)} "
+            f"learners from the ERP's Accounting group ({made.get('not_mapped', 0)} not mapped)"
+        )
 
 
 def queue_first_protection(target) -> None:

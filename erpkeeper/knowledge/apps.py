@@ -18,7 +18,7 @@ class KnowledgeConfig(ErpKeeperAppConfig):
     name = "erpkeeper.knowledge"
     label = "knowledge"
     verbose_name = _("Knowledge base")
-    cli_modules = ("erpkeeper.knowledge.cli",)
+    cli_modules = ("erpkeeper.knowledge.cli", "erpkeeper.knowledge.cli_training")
     api_module = "erpkeeper.knowledge.api"
     navigation = (
         NavItem.for_model(

@@ -3,9 +3,10 @@ groups, the learners they bring (enrolments), and the reminders before and after
 
 ERP groups are read from the target's latest access snapshot (the security app's reading of
 the ERP, never the ERP itself). An ERP user becomes a learner through the platform account
-that matches it (``platform_users_for_logins``): the ERP login equals the platform user name
-or the platform e-mail address (case-insensitive), and only one active account matches. ERP
-users without such an account are kept on the assignment as "not mapped".
+that matches it (``platform_users_for_logins``): the ERP login equals the platform user name,
+else the platform e-mail address, else the e-mail's part before "@" (case-insensitive), and
+only one active account matches. ERP users without such an account are kept on the assignment
+as "not mapped" (the snapshot holds no ERP e-mail addresses, so only the login is compared).
 """
 
 from __future__ import annotations
@@ -75,14 +76,24 @@ def erp_group_members(target, group: str) -> list[ErpMember]:
 
 
 def platform_users_for_logins(logins: list[str]) -> dict[str, object]:
-    """ERP login -> the one active platform account whose user name or e-mail is that login
-    (case-insensitive); a login matching no account, or several, is left out."""
+    """ERP login -> the active platform account it belongs to, tried in this order: the user
+    name equals the login, the e-mail address equals it (ERPs whose logins are addresses), the
+    e-mail address's part before "@" equals it (sun.li -> sun.li@huaxin.example). All
+    case-insensitive; a step that matches several accounts maps nobody (never a guess)."""
     users = get_user_model().objects.filter(is_active=True)
     found: dict[str, object] = {}
     for login in logins:
-        matches = list(users.filter(Q(username__iexact=login) | Q(email__iexact=login))[:2])
-        if len(matches) == 1:
-            found[login] = matches[0]
+        for lookup in (
+            Q(username__iexact=login),
+            Q(email__iexact=login),
+            Q(email__istartswith=f"{login}@"),
+        ):
+            matches = list(users.filter(lookup)[:2])
+            if len(matches) == 1:
+                found[login] = matches[0]
+                break
+            if matches:
+                break  # ambiguous: not mapped
     return found
 
 
