@@ -18,7 +18,6 @@ from erpkeeper.knowledge.models import AssignmentKind, CourseAssignment, Enrolme
 from erpkeeper.lib.roles import Role
 from erpkeeper.targets.services import add_target
 from tests.fixtures.personas import make_persona
-from tests.knowledge.training import accountants, course, entering, shop  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -22,6 +22,14 @@ def certificate_language(user) -> str:
     return "zh-hans" if language.startswith("zh") else "en"
 
 
+def learner_name(user) -> str:
+    """The learner's full name as it is written: a Chinese name family name first, no space."""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}" or user.get_username()
+    return user.get_full_name() or user.get_username()
+
+
 def render_certificate(enrolment: Enrolment, language: str = "") -> str:
     if enrolment.completed is None:
         raise ValidationError(_("The course is not passed yet: no certificate."))
@@ -35,7 +43,7 @@ def render_certificate(enrolment: Enrolment, language: str = "") -> str:
             {
                 "LANGUAGE_CODE": language,
                 "enrolment": enrolment,
-                "learner": user.get_full_name() or user.get_username(),
+                "learner": learner_name(user),
                 "completed": timezone.localtime(enrolment.completed),
                 "generated": timezone.now(),
             },
