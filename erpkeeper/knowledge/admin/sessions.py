@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -58,6 +59,8 @@ class TrainingSessionAdmin(ServiceSaveMixin, ModelAdmin):
     ]
     readonly_fields = ["calendar"]
     autocomplete_fields = ["speaker"]
+    # Meeting links typed without a scheme are https (Django 6's default, asked for now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [SessionMaterialInline, SessionAttendanceInline]
 
     @display(description=_("speaker"))
