@@ -75,6 +75,7 @@ def world(alice, api_client_for, tmp_path, settings):
         name="hook", kind="webhook", secrets={"url": "http://127.0.0.1:9/hook"}
     )
     job = enqueue("core.housekeeping", requested_by=alice)
+    training = _training(alice)
     token = api_client_for(alice).token
     return {
         "token": token,
@@ -85,7 +86,29 @@ def world(alice, api_client_for, tmp_path, settings):
             "/api/v1/silences/": silence.pk,
             "/api/v1/notification-channels/": channel.pk,
             "/api/v1/jobs/": job.pk,
+            **training,
         },
+    }
+
+
+def _training(alice) -> dict:
+    """A published course Alice takes, assigned to her, and a session."""
+    from erpkeeper.knowledge import services as knowledge
+
+    article = knowledge.create_article(title="Posting", body="Click Post.", status="published")
+    question = {"text": "Post?", "options": [{"text": "Yes", "correct": True}, {"text": "No"}]}
+    course = knowledge.create_course(
+        title="Posting", state="published", steps=[article], questions=[question]
+    )
+    assignment, _result = knowledge.assign_course(course, kind="user", user=alice)
+    session = knowledge.save_session(title="Month-end", starts=dt.datetime.now(dt.UTC))
+    enrolment = assignment.enrolments.get()
+    return {
+        "/api/v1/courses/": course.pk,
+        "/api/v1/course-assignments/": assignment.pk,
+        "/api/v1/enrolments/": enrolment.pk,
+        "/api/v1/my-courses/": enrolment.pk,
+        "/api/v1/training-sessions/": session.pk,
     }
 
 
