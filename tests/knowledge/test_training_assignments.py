@@ -111,3 +111,11 @@ def test_the_cli_says_why_it_cannot_assign(course, helen, capsys):
     assert main(["course", "assign", str(course.pk), "--erp", "nowhere"]) == 2
     assert main(["--as", "helen", "course", "assign", str(course.pk), "--role", "DBA"]) == 2
     assert "may not" in capsys.readouterr().err
+
+
+def test_the_daily_run_enrols_and_reminds_from_the_cli(course, victor, capsys):
+    due = timezone.localdate() + dt.timedelta(days=1)
+    services.assign_course(course, kind=AssignmentKind.USER, user=victor, due_date=due)
+    assert main(["course", "daily"]) == 0
+    assert "1 reminders" in capsys.readouterr().out
+    assert main(["--as", "victor", "course", "daily"]) == 2

@@ -77,3 +77,9 @@ def test_a_session_gives_its_calendar_file_in_the_console(helen, console_client_
         reverse("admin:knowledge_trainingsession_ics", args=[session.pk])
     )
     assert response.status_code == (200 if services.calendar_available() else 404)
+
+
+def test_every_console_user_finds_my_training_in_the_sidebar(victor, mark, console_client_for):
+    home = console_client_for(victor).get("/").content.decode()
+    assert reverse("admin:knowledge_my_training") in home
+    assert reverse("admin:knowledge_reports") in console_client_for(mark).get("/").content.decode()
