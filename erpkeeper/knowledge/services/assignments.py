@@ -169,18 +169,26 @@ def _learners(assignment: CourseAssignment, result: SyncResult) -> tuple[list, d
 
 
 def enrol(course, user, assignment=None, erp_group: str = "") -> bool:
-    """Enrol ``user``; an existing enrolment keeps its progress and takes the earlier due date.
-    True when the user was not enrolled before."""
+    """Enrol ``user``; an existing enrolment keeps its progress and takes the earlier due date
+    (and the ERP group, if it had none). True when the user was not enrolled before."""
     due = assignment.due_date if assignment is not None else None
     enrolment, created = Enrolment.objects.get_or_create(
         course=course,
         user=user,
         defaults={"assignment": assignment, "due_date": due, "erp_group": erp_group},
     )
-    if not created and due is not None and (enrolment.due_date is None or due < enrolment.due_date):
+    if created:
+        return True
+    changed = []
+    if due is not None and (enrolment.due_date is None or due < enrolment.due_date):
         enrolment.due_date = due
-        enrolment.save(update_fields=["due_date"])
-    return created
+        changed.append("due_date")
+    if erp_group and not enrolment.erp_group:  # counted under its ERP group in the reports
+        enrolment.erp_group = erp_group
+        changed.append("erp_group")
+    if changed:
+        enrolment.save(update_fields=changed)
+    return False
 
 
 def sync_all_assignments() -> int:
