@@ -29,6 +29,7 @@ from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
 from erpkeeper.demo.assets import ensure_demo_assets
 from erpkeeper.demo.teams import ensure_demo_teams
+from erpkeeper.demo import training as demo_training
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
@@ -66,6 +67,7 @@ def handle_up(args) -> int:
         ensure_demo_assets_said()
         if ensure_demo_teams():
             say("✓ demo teams: ERP operations (weekly on-call rota) and Service desk, RACI")
+        ensure_demo_training()
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
@@ -133,6 +135,16 @@ def ensure_demo_assets_said() -> None:
     made = ensure_demo_assets()
     if made:
         say(f"✓ demo assets: {made}, with warranty notices and a replacement proposal")
+
+
+def ensure_demo_training() -> None:
+    """Two courses from demo articles, one assigned to the demo ERP's Accounting group."""
+    made = demo_training.ensure_demo_training()
+    if made.get("courses") or made.get("learners"):
+        say(
+            f"✓ demo training: {made.get('courses', 0)} courses, {made.get('learners', 0)} "
+            f"learners from the ERP's Accounting group ({made.get('not_mapped', 0)} not mapped)"
+        )
 
 
 def queue_first_protection(target) -> None:

@@ -1,6 +1,7 @@
 """/api/v1/articles/: the knowledge base's articles (``?q=`` searches the full text, best
 first, with highlighted snippets), their versions and the diff between two, votes, files, and
-``POST /api/v1/articles/from-ticket/`` (a resolved ticket becomes a draft).
+``POST /api/v1/articles/from-ticket/`` (a resolved ticket becomes a draft). Training and the
+reports: ``api_training``.
 
 /api/v1/article-categories/: the category tree; ``GET …/{id}/manual/?language=zh-hans`` is the
 category's PDF manual.
@@ -13,13 +14,14 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from erpkeeper.knowledge import services
+from erpkeeper.knowledge import api_training, services
 from erpkeeper.knowledge.filters import ArticleFilterSet
 from erpkeeper.knowledge.models import Article, ArticleFile, ArticleVersion, Category
 from erpkeeper.knowledge.search import search
@@ -157,7 +159,13 @@ class ArticleViewSet(
             request.user, request.query_params.get("language", ""), include_unpublished=True
         )
         hits = search(query, scope, limit=SEARCH_LIMIT)
+        services.record_search(query, len(hits))
         return Response({"count": len(hits), "results": HitSerializer(hits, many=True).data})
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        services.record_view(self.get_object())
+        return response
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -310,3 +318,13 @@ class CategoryViewSet(
 def register(router):
     router.register("articles", ArticleViewSet, basename="article")
     router.register("article-categories", CategoryViewSet, basename="article-category")
+    api_training.register(router)
+
+
+urlpatterns = [
+    path(
+        "knowledge/reports/",
+        api_training.KnowledgeReportView.as_view(),
+        name="knowledge-reports",
+    ),
+]

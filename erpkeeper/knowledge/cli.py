@@ -8,6 +8,7 @@
     erpkeeper kb export-manual 3 --language zh-hans -o manual.pdf
     erpkeeper kb reindex                            (rebuild the search index from scratch)
     erpkeeper kb reviews                            (raise the review tasks now)
+    erpkeeper kb report --from 2026-11-01           (views, searches, deflection, completion)
 
 Acting as ``--as USER`` makes that user the author, and the user's role decides what they may
 read and write; without it the CLI acts as the system.
@@ -23,7 +24,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from erpkeeper.core.audit import acting_user
-from erpkeeper.knowledge import services
+from erpkeeper.knowledge import cli_training, services
 from erpkeeper.knowledge.filters import ArticleFilterSet
 from erpkeeper.knowledge.models import Article, ArticleLanguage, Category
 from erpkeeper.knowledge.search import Scope, search
@@ -74,6 +75,7 @@ def register(sub) -> None:
     reindex.set_defaults(handler=handle_reindex)
     reviews = actions.add_parser("reviews", help="raise review tasks now (daily job)")
     reviews.set_defaults(handler=handle_reviews)
+    cli_training.register_report(actions)
 
 
 def may(action: str, model: str = "article") -> None:

@@ -25,3 +25,17 @@ register_periodic(
     call=services.raise_review_tasks,
     description="review tasks for articles past their review date or found unhelpful",
 )
+
+
+def training_daily():
+    """New learners of role and ERP group assignments join, then the reminders go out."""
+    added = services.sync_all_assignments()
+    return {"enrolled": added, **services.send_reminders()}
+
+
+register_periodic(
+    "knowledge.training",
+    cron="30 6 * * *",
+    call=training_daily,
+    description="learners of role and ERP group assignments, reminders before and after due",
+)

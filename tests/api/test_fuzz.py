@@ -79,6 +79,7 @@ def world(alice, api_client_for, tmp_path, settings):
     team = teams.create_team(name="Ops", lead=alice)
     rota = teams.create_rota(team=team, name="Primary", members=[alice])
     announcement = teams.create_announcement(title="fuzz", to_team=False, to_portal=True)
+    training = _training(alice)
     token = api_client_for(alice).token
     assets = _assets(host)
     return {
@@ -94,6 +95,7 @@ def world(alice, api_client_for, tmp_path, settings):
             "/api/v1/teams/": team.pk,
             "/api/v1/rotas/": rota.pk,
             "/api/v1/announcements/": announcement.pk,
+            **training,
         },
     }
 
@@ -118,6 +120,24 @@ def _assets(host) -> dict:
         "/api/v1/asset-replacements/": ReplacementPlan.objects.create(
             asset=asset, quarter="2027Q1"
         ).pk,
+def _training(alice) -> dict:
+    """A published course Alice takes, assigned to her, and a session."""
+    from erpkeeper.knowledge import services as knowledge
+
+    article = knowledge.create_article(title="Posting", body="Click Post.", status="published")
+    question = {"text": "Post?", "options": [{"text": "Yes", "correct": True}, {"text": "No"}]}
+    course = knowledge.create_course(
+        title="Posting", state="published", steps=[article], questions=[question]
+    )
+    assignment, _result = knowledge.assign_course(course, kind="user", user=alice)
+    session = knowledge.save_session(title="Month-end", starts=dt.datetime.now(dt.UTC))
+    enrolment = assignment.enrolments.get()
+    return {
+        "/api/v1/courses/": course.pk,
+        "/api/v1/course-assignments/": assignment.pk,
+        "/api/v1/enrolments/": enrolment.pk,
+        "/api/v1/my-courses/": enrolment.pk,
+        "/api/v1/training-sessions/": session.pk,
     }
 
 

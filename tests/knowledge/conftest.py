@@ -1,5 +1,7 @@
 """What the knowledge base tests share: a published portal article in Chinese and one in
-English, an internal one, and a portal user."""
+English, an internal one, and a portal user; for training, a published course of two articles
+with a two-question quiz, the demo ERP with an access snapshot, and ERP accountants with
+platform accounts."""
 
 from __future__ import annotations
 
@@ -7,9 +9,18 @@ import pytest
 
 from erpkeeper.accounts import services as accounts
 from erpkeeper.knowledge import services
-from erpkeeper.knowledge.models import ArticleLanguage, ArticleStatus, Category, Visibility
+from erpkeeper.knowledge.models import (
+    ArticleLanguage,
+    ArticleStatus,
+    Category,
+    CourseState,
+    Visibility,
+)
 from erpkeeper.lib.roles import Role
+from erpkeeper.security import services as security
+from erpkeeper.targets.services import add_target
 from tests.fixtures.personas import PERSONA_PASSWORD
+from tests.knowledge.training import QUESTIONS
 
 
 @pytest.fixture
@@ -66,3 +77,47 @@ def internal_runbook(helen):
         visibility=Visibility.INTERNAL,
         owner=helen,
     )
+
+
+@pytest.fixture
+def entering(helen, manual):
+    return publish(
+        "Entering a supplier invoice",
+        "Open Supplier Invoices, click New, choose the supplier and add the lines.",
+        category=manual,
+        owner=helen,
+    )
+
+
+@pytest.fixture
+def course(helen, entering, posting_invoices):
+    return services.create_course(
+        actor=helen,
+        title="Posting supplier invoices",
+        language=ArticleLanguage.EN,
+        pass_mark=100,
+        state=CourseState.PUBLISHED,
+        steps=[entering, posting_invoices],
+        questions=QUESTIONS,
+    )
+
+
+@pytest.fixture
+def shop(tryton_sqlite_db):
+    """The demo Tryton ERP with a first access snapshot (Accounting: sun.li, zhao.min,
+    zhou.qiang)."""
+    target = add_target(name="shop", database_url=tryton_sqlite_db)
+    security.take_snapshot(target)
+    return target
+
+
+@pytest.fixture
+def accountants(db):
+    """sun.li maps by user name, zhao.min by the e-mail address; zhou.qiang has no account."""
+    sun, _password = accounts.create_user(
+        "sun.li", "li.sun@huaxin.example", Role.PORTAL_USER, password=PERSONA_PASSWORD
+    )
+    zhao, _password = accounts.create_user(
+        "zhaomin", "zhao.min@huaxin.example", Role.PORTAL_USER, password=PERSONA_PASSWORD
+    )
+    return sun, zhao

@@ -15,6 +15,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from erpkeeper.knowledge import markdown, services
+from erpkeeper.knowledge.admin import reports
 from erpkeeper.knowledge.models import Article, ArticleStatus, ArticleVersion
 from erpkeeper.knowledge.search import search
 from erpkeeper.lib.admin import ServiceSaveMixin, badge
@@ -148,6 +149,12 @@ class ArticleAdmin(ServiceSaveMixin, ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("search/", wrap(self.search_view), name="knowledge_article_search"),
+            path("reports/", wrap(self.reports_view), name="knowledge_reports"),
+            path(
+                "reports/export/",
+                wrap(reports.export_workbook),
+                name="knowledge_reports_export",
+            ),
             path("<int:pk>/diff/", wrap(self.diff_view), name="knowledge_article_diff"),
             path(
                 "<int:pk>/files/<int:file_id>/",
@@ -161,18 +168,24 @@ class ArticleAdmin(ServiceSaveMixin, ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
 
+    def reports_view(self, request):
+        return reports.reports_page(request, self.admin_site, self.opts)
+
     def search_view(self, request):
         """Full-text search with highlighted snippets, over every article the team may read."""
         self._check_view(request)
         query = request.GET.get("q", "").strip()[:200]
         language = request.GET.get("language", "")
         scope = services.search_scope(request.user, language=language, include_unpublished=True)
+        hits = search(query, scope, limit=30) if query else []
+        if query:
+            services.record_search(query, len(hits))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Search the knowledge base"),
             "query": query,
-            "hits": search(query, scope, limit=30) if query else [],
+            "hits": hits,
         }
         return TemplateResponse(request, "knowledge/admin/search.html", context)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from erpkeeper.knowledge.portal import views
+from erpkeeper.knowledge.portal import training, views
 
 app_name = "kb-portal"
 
@@ -10,4 +10,11 @@ urlpatterns = [
     path("", views.ArticlePortalSearchView.as_view(), name="search"),
     path("<int:pk>/", views.ArticlePortalDetailView.as_view(), name="article"),
     path("<int:pk>/files/<int:file_id>/", views.ArticleFilePortalView.as_view(), name="file"),
+    path("training/", training.TrainingPortalListView.as_view(), name="training"),
+    path("training/<int:pk>/", training.CoursePortalView.as_view(), name="course"),
+    path(
+        "training/<int:pk>/certificate/",
+        training.CertificatePortalView.as_view(),
+        name="certificate",
+    ),
 ]

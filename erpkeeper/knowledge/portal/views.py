@@ -49,6 +49,8 @@ class ArticlePortalSearchView(PortalMixin, TemplateView):
         scope = services.search_scope(self.request.user)
         context["query"] = query
         context["hits"] = search(query, scope, limit=20) if query else []
+        if query:
+            services.record_search(query, len(context["hits"]))
         return context
 
 
@@ -61,6 +63,7 @@ class ArticlePortalDetailView(PortalMixin, TemplateView):
             services.record_suggestion_read(article, request.user)
             # The count is taken once: a reload of the page is not a second read.
             return redirect("kb-portal:article", pk=article.pk)
+        services.record_view(article)
         return self.render_to_response(self.get_context_data(article=article))
 
     def post(self, request, *args, **kwargs):
