@@ -27,6 +27,7 @@ from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.roles import Role
 from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
+from erpkeeper.demo.changes import ensure_demo_changes
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
@@ -61,6 +62,7 @@ def handle_up(args) -> int:
     if not args.no_demo:
         ensure_demo_target()
         ensure_demo_desk()
+        ensure_demo_changes_said()
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
@@ -121,6 +123,13 @@ def ensure_demo_desk() -> None:
     made = ensure_demo_tickets()
     if made:
         say(f"✓ demo service desk: {made} tickets of the past {DEMO_TICKET_DAYS} days")
+
+
+def ensure_demo_changes_said() -> None:
+    """Past and upcoming changes and blackout windows, for the calendar and the metrics."""
+    made = ensure_demo_changes()
+    if made:
+        say(f"✓ demo changes: {made} change requests, the Spring Festival and month-end freezes")
 
 
 def queue_first_protection(target) -> None:
