@@ -207,3 +207,33 @@ def test_a_safety_backup_is_taken_before_the_window_opens(olga, mark, sqlite_bac
     (status,) = safety_status(ChangeRequest.objects.get(pk=change.pk))
     assert status.ok and status.backup_id is not None
     assert SafetyBackup.objects.get().job.status == Job.Status.SUCCEEDED
+
+
+def test_the_console_edits_a_draft_with_its_risk_questionnaire(olga, shop, console_client_for):
+    client = console_client_for(olga)
+    add = client.get("/changes/changerequest/add/")
+    created = client.post(
+        "/changes/changerequest/add/",
+        {
+            "title": "Rotate the ERP's logs",
+            "change_type": "normal",
+            "targets": [shop.pk],
+            "backout_plan": "Undo the logrotate rule.",
+            "risk_users": "none",
+            "risk_downtime": "none",
+            "risk_data": "none",
+            "risk_tested": "yes",
+            "risk_backout": "easy",
+            "checklist-TOTAL_FORMS": "1",
+            "checklist-INITIAL_FORMS": "0",
+            "checklist-0-position": "1",
+            "checklist-0-text": "Check the disk",
+        },
+    )
+
+    assert add.status_code == 200 and "risk_downtime" in add.text
+    assert created.status_code == 302, created.content[:2000]
+    change = ChangeRequest.objects.get()
+    assert (change.risk_score, change.requester, change.checklist.count()) == (0, olga, 1)
+    assert [t.name for t in change.targets.all()] == ["shop"]
+    assert client.get(f"/changes/changerequest/{change.pk}/change/").status_code == 200

@@ -80,14 +80,21 @@ class ChangeRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         answers = self.instance.risk_answers or {}
         for question in QUESTIONS:
-            self.fields[f"risk_{question.key}"] = forms.ChoiceField(
-                label=question.text,
-                choices=[(value, label) for value, label, _w in question.answers],
-                initial=answers.get(question.key),
-            )
+            self.initial.setdefault(f"risk_{question.key}", answers.get(question.key))
 
     def risk_answers(self) -> dict:
         return {q.key: self.cleaned_data.get(f"risk_{q.key}") for q in QUESTIONS}
+
+
+# The questionnaire's answers are form fields of their own (declared, so that the admin's
+# form factory accepts their names), saved together as the change's ``risk_answers``.
+for _question in QUESTIONS:
+    ChangeRequestForm.declared_fields[f"risk_{_question.key}"] = ChangeRequestForm.base_fields[
+        f"risk_{_question.key}"
+    ] = forms.ChoiceField(
+        label=_question.text,
+        choices=[(value, label) for value, label, _weight in _question.answers],
+    )
 
 
 class ChecklistInline(TabularInline):
