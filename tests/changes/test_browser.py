@@ -61,7 +61,7 @@ def test_a_change_goes_through_approval_a_window_a_safety_backup_and_a_review(
     job = SafetyBackup.objects.get(change=change).job
     assert run_job(job.pk, heartbeat=False).status == Job.Status.SUCCEEDED
     open_change(page, base, change)
-    assert "Succeeded" in page.locator("[data-testid=safety-backup]").inner_text()
+    assert "succeeded" in page.locator("[data-testid=safety-backup]").inner_text().lower()
 
     click(page, "step-start")
     click(page, "tick-1")

@@ -138,6 +138,13 @@ class ChangeRequestAdmin(ServiceSaveMixin, ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Past the draft the form is read-only: each later step is a form of the workflow
+        # panel, checked by ``step_view`` against the permission it needs.
+        if obj is not None and obj.state != ChangeState.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_fields(self, request, obj=None):
         risk = [f"risk_{q.key}" for q in QUESTIONS]
         if obj is None or obj.state == ChangeState.DRAFT:
@@ -243,7 +250,7 @@ class ChangeRequestAdmin(ServiceSaveMixin, ModelAdmin):
         if obj.reviewed_at is None:
             return "–"
         verdict = _("successful") if obj.review_success else _("not successful")
-        return f"{verdict} · {obj.review_issues} · {obj.review_lessons}"
+        return " · ".join(p for p in (verdict, obj.review_issues, obj.review_lessons) if p)
 
     @display(description=gettext_lazy("go / no go"))
     def go_no_go_display(self, obj):
