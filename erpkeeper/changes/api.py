@@ -300,6 +300,7 @@ class ChangeTemplateSerializer(serializers.ModelSerializer):
             "test_plan",
             "backout_plan",
             "checklist",
+            "risk_answers",
             "active",
         ]
 

@@ -52,6 +52,7 @@ def ensure_demo_changes(now: dt.datetime | None = None) -> int:
             test_plan="Sign in and open a sale.",
             backout_plan="Start the previous configuration again.",
             checklist=["Warn the users", "Restart trytond", "Sign in and open a sale"],
+            risk_answers=CALM,
         )
         made = [_past(target, *row, now=now) for row in PAST]
         made += _upcoming(target, template, now)
@@ -127,11 +128,12 @@ def _upcoming(target, template, now) -> list[ChangeRequest]:
         checklist=["Announce the downtime", "Upgrade", "Run the invariants", "Smoke test"],
     )
     services.submit(upgrade)
-    waiting = services.create_change(
+    standard = services.create_change(
         title="Restart the ERP server after the log rotation fix",
         targets=[target],
         template=template,
     )
+    services.submit(standard)  # pre-approved: approved at once
     scheduled = services.create_change(
         title="Activate the account_invoice_history module",
         targets=[target],
@@ -148,4 +150,4 @@ def _upcoming(target, template, now) -> list[ChangeRequest]:
         # When a blackout covers the next window the change stays approved.
         with contextlib.suppress(ValidationError):
             services.schedule(scheduled, opens, opens + dt.timedelta(hours=1), now=now)
-    return [upgrade, waiting, scheduled]
+    return [upgrade, standard, scheduled]

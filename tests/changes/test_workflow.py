@@ -99,6 +99,7 @@ def test_a_standard_change_from_a_template_is_approved_at_once(olga, shop):
         name="Restart the ERP server",
         backout_plan="Start it again.",
         checklist=["Warn users", "Restart", "Sign in"],
+        risk_answers={"users": "all", "downtime": "short", "data": "none", "tested": "yes"},
     )
     change = services.create_change(
         title="Weekly restart", requester=olga, targets=[shop], template=template
@@ -107,6 +108,7 @@ def test_a_standard_change_from_a_template_is_approved_at_once(olga, shop):
     assert change.change_type == ChangeType.STANDARD
     assert change.state == ChangeState.APPROVED
     assert change.checklist.count() == 3
+    assert (change.risk_score, change.risk_level) == (10, RiskLevel.HIGH)  # backout unanswered
 
 
 def test_an_emergency_change_starts_first_and_is_flagged_until_approved(olga, mark, shop):

@@ -67,6 +67,8 @@ class ChangeTemplate(models.Model):
     checklist = models.JSONField(
         _("checklist"), default=list, blank=True, help_text=_("A list of steps, one per entry.")
     )
+    # The board assessed the template once: its changes carry these answers.
+    risk_answers = models.JSONField(_("risk answers"), default=dict, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

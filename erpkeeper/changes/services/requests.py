@@ -243,6 +243,7 @@ def _from_template(change: ChangeRequest, template: ChangeTemplate) -> None:
     change.test_plan = template.test_plan
     change.backout_plan = template.backout_plan
     change.description = template.description
+    change.risk_answers = dict(template.risk_answers)
 
 
 def _apply(change: ChangeRequest, fields: dict) -> None:
