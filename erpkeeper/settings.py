@@ -79,6 +79,10 @@ ALERT_INTERVAL = env.envfloat("ERPKEEPER_ALERT_INTERVAL", 10.0, minimum=0)
 DELIVERY_INTERVAL = env.envfloat("ERPKEEPER_DELIVERY_INTERVAL", 5.0, minimum=0)
 # Service desk: the SLA and outgoing-mail loop, reopening, attachments, mail, incidents.
 SERVICEDESK_INTERVAL = env.envfloat("ERPKEEPER_SERVICEDESK_INTERVAL", 30.0, minimum=0)
+# Changes: how often the safety-backup loop looks, and how long before a window opens it backs up.
+CHANGES_INTERVAL = env.envfloat("ERPKEEPER_CHANGES_INTERVAL", 60.0, minimum=0)
+CHANGES_SAFETY_BACKUP_MINUTES = env.envint("ERPKEEPER_CHANGES_SAFETY_BACKUP_MINUTES", 60, minimum=1)
+CHANGES_PREFIX = env.envstr("ERPKEEPER_CHANGES_PREFIX", "CHG")
 SERVICEDESK_REOPEN_DAYS = env.envint("ERPKEEPER_SERVICEDESK_REOPEN_DAYS", 7, 0, 3650)
 SERVICEDESK_ATTACHMENT_MAX_MB = env.envint("ERPKEEPER_SERVICEDESK_ATTACHMENT_MAX_MB", 10, 1, 1024)
 SERVICEDESK_ATTACHMENT_TYPES = env.envlist(
@@ -150,6 +154,7 @@ INSTALLED_APPS = [
     "erpkeeper.knowledge",
     "erpkeeper.performance",
     "erpkeeper.assets",
+    "erpkeeper.changes",
     "erpkeeper.governance",
     "erpkeeper.demo",
 ]

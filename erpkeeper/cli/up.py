@@ -30,6 +30,7 @@ from erpkeeper.demo import build_demo
 from erpkeeper.demo.assets import ensure_demo_assets
 from erpkeeper.demo.teams import ensure_demo_teams
 from erpkeeper.demo import training as demo_training
+from erpkeeper.demo.changes import ensure_demo_changes
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
@@ -68,6 +69,7 @@ def handle_up(args) -> int:
         if ensure_demo_teams():
             say("✓ demo teams: ERP operations (weekly on-call rota) and Service desk, RACI")
         ensure_demo_training()
+        ensure_demo_changes_said()
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
@@ -145,6 +147,13 @@ def ensure_demo_training() -> None:
             f"✓ demo training: {made.get('courses', 0)} courses, {made.get('learners', 0)} "
             f"learners from the ERP's Accounting group ({made.get('not_mapped', 0)} not mapped)"
         )
+
+
+def ensure_demo_changes_said() -> None:
+    """Past and upcoming changes and blackout windows, for the calendar and the metrics."""
+    made = ensure_demo_changes()
+    if made:
+        say(f"✓ demo changes: {made} change requests, the Spring Festival and month-end freezes")
 
 
 def queue_first_protection(target) -> None:

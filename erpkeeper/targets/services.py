@@ -169,6 +169,11 @@ def remove_target(target: Target, *, delete_backups: bool = False) -> dict:
     return summary
 
 
+# Sent after a successful check is stored, with ``target`` and ``facts``: apps above this one
+# (changes: the ERP version history) record what they keep of it.
+target_checked = Signal()
+
+
 def check_target(target: Target) -> CheckResult:
     """Probe the ERP read-only and store what was found on the target."""
     result = probe(target)
@@ -208,6 +213,8 @@ def _store_result(target: Target, result: CheckResult) -> None:
     if result.ok:
         target.facts = result.facts
     target.save(update_fields=["last_checked", "last_check_ok", "last_check_error", "facts"])
+    if result.ok:
+        target_checked.send(sender=Target, target=target, facts=result.facts)
 
 
 def _apply_fields(target: Target, fields: dict) -> None:

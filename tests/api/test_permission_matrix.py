@@ -20,6 +20,7 @@ from tests.fixtures.personas import PERSONAS
 MISSING = 987654  # no object has this id
 SIGNED_IN = ""  # any signed-in user
 HOST_TOKEN = "host-token"  # only a monitoring agent's host token, never a user's
+CI_SECRET = "ci-secret"  # only a CI source's own secret (signature or token), never a user's
 
 # (url name, method) -> the permission a caller needs.
 RULES = {
@@ -342,6 +343,54 @@ RULES = {
     ("security-review-item-detail", "get"): SIGNED_IN,
     ("security-review-item-decide", "post"): SIGNED_IN,
     ("security-review-item-hand-over", "post"): SIGNED_IN,
+    # Changes: CI webhooks authenticate with their source's secret, never a user's token.
+    ("change-list", "get"): "changes.view_changerequest",
+    ("change-list", "post"): "changes.add_changerequest",
+    ("change-detail", "get"): "changes.view_changerequest",
+    ("change-detail", "put"): "changes.change_changerequest",
+    ("change-detail", "patch"): "changes.change_changerequest",
+    ("change-submit", "post"): "changes.change_changerequest",
+    ("change-schedule", "post"): "changes.change_changerequest",
+    ("change-start", "post"): "changes.change_changerequest",
+    ("change-complete", "post"): "changes.change_changerequest",
+    ("change-review", "post"): "changes.change_changerequest",
+    ("change-close", "post"): "changes.change_changerequest",
+    ("change-safety-backup", "post"): "changes.change_changerequest",
+    ("change-checklist", "post"): "changes.change_changerequest",
+    ("change-approve", "post"): "changes.approve_changerequest",
+    ("change-reject", "post"): "changes.approve_changerequest",
+    ("change-template-list", "get"): "changes.view_changetemplate",
+    ("change-template-list", "post"): "changes.add_changetemplate",
+    ("change-template-detail", "get"): "changes.view_changetemplate",
+    ("change-template-detail", "put"): "changes.change_changetemplate",
+    ("change-template-detail", "patch"): "changes.change_changetemplate",
+    ("blackout-window-list", "get"): "changes.view_blackoutwindow",
+    ("blackout-window-list", "post"): "changes.add_blackoutwindow",
+    ("blackout-window-detail", "get"): "changes.view_blackoutwindow",
+    ("blackout-window-detail", "put"): "changes.change_blackoutwindow",
+    ("blackout-window-detail", "patch"): "changes.change_blackoutwindow",
+    ("blackout-window-detail", "delete"): "changes.delete_blackoutwindow",
+    ("release-note-list", "get"): "changes.view_releasenote",
+    ("release-note-list", "post"): "changes.add_releasenote",
+    ("release-note-detail", "get"): "changes.view_releasenote",
+    ("release-note-detail", "put"): "changes.change_releasenote",
+    ("release-note-detail", "patch"): "changes.change_releasenote",
+    ("repository-list", "get"): "changes.view_repository",
+    ("repository-list", "post"): "changes.add_repository",
+    ("repository-detail", "get"): "changes.view_repository",
+    ("repository-detail", "put"): "changes.change_repository",
+    ("repository-detail", "patch"): "changes.change_repository",
+    ("repository-detail", "delete"): "changes.delete_repository",
+    ("version-snapshot-list", "get"): "changes.view_versionsnapshot",
+    ("version-snapshot-detail", "get"): "changes.view_versionsnapshot",
+    ("pipeline-run-list", "get"): "changes.view_pipelinerun",
+    ("pipeline-run-detail", "get"): "changes.view_pipelinerun",
+    ("changes-calendar-ics", "get"): "changes.view_changerequest",
+    ("changes-metrics-api", "get"): "changes.view_changerequest",
+    ("changes-ci-generic", "post"): CI_SECRET,
+    ("changes-ci-gitlab", "post"): CI_SECRET,
+    ("changes-ci-github", "post"): CI_SECRET,
+    ("changes-ci-jenkins", "post"): CI_SECRET,
 }
 
 # What an allowed caller gets for an empty request where the default does not apply.
@@ -393,7 +442,7 @@ def _example_path(route: str) -> str:
 
 def expected_status(persona, name: str, method: str, path: str) -> int:
     needed = RULES[(name, method)]
-    if needed == HOST_TOKEN:
+    if needed in (HOST_TOKEN, CI_SECRET):
         return 401  # a user's token is not a host's: not authenticated for this endpoint
     if needed and not persona.has_perm(needed):
         return 403
