@@ -187,10 +187,12 @@ def data_map(target, *, min_confidence: str = Confidence.LOW) -> dict:
         name = finding.model or finding.table
         entry = models.setdefault(name, {"model": name, "table": finding.table, "categories": {}})
         _add_category(entry["categories"], finding)
-        totals[finding.category] += finding.rows_affected
     rows = []
     for entry in models.values():
         entry["categories"] = list(entry["categories"].values())
+        # a model's rows count once per category, however many of its columns hold it
+        for item in entry["categories"]:
+            totals[item["category"]] += item["rows_affected"]
         rows.append(entry)
     return {"scan": scan, "models": rows, "totals": dict(totals)}
 
