@@ -93,9 +93,20 @@ def run_scan(
     except (AdapterError, SecretDecryptionError) as exc:
         reason = _("The ERP database could not be read: %(error)s") % {"error": exc}
         PrivacyScan.fail_if_running(scan.pk, reason[:2000])
+        logger.warning("privacy scan %s of %s failed: %s", scan.pk, target.name, reason)
         raise ScanFailed(reason) from None
     _store(scan, found, past)
     scan.refresh_from_db()
+    logger.info(
+        "privacy scan %s of %s: %s columns of %s tables, %s bytes in %.1f s, %s findings",
+        scan.pk,
+        target.name,
+        found.columns_scanned,
+        found.tables_scanned,
+        found.bytes_read,
+        found.seconds,
+        len(found.findings),
+    )
     progress(100, _("done"))
     return scan
 
