@@ -308,6 +308,9 @@ SPECTACULAR_SETTINGS = {
         "SecurityFindingKindEnum": "erpkeeper.security.models.FindingKind",
         # An article's language (zh-hans or en), not a user's preferred one.
         "ArticleLanguageEnum": "erpkeeper.knowledge.models.ArticleLanguage",
+        # A personal-data category (governance.privacy) and a ticket's category.
+        "PersonalDataCategoryEnum": "erpkeeper.governance.privacy.detectors.Category",
+        "TicketCategoryEnum": "erpkeeper.servicedesk.models.TicketCategory",
     },
 }
 
