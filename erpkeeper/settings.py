@@ -319,6 +319,9 @@ SPECTACULAR_SETTINGS = {
         "ArticleLanguageEnum": "erpkeeper.knowledge.models.ArticleLanguage",
         # An asset's kind, also the kind an inspection template applies to.
         "AssetKindEnum": "erpkeeper.assets.models.AssetKind",
+        # A personal-data category (governance.privacy) and a ticket's category.
+        "PersonalDataCategoryEnum": "erpkeeper.governance.privacy.detectors.Category",
+        "TicketCategoryEnum": "erpkeeper.servicedesk.models.TicketCategory",
     },
 }
 

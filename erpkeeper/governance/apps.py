@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from erpkeeper.lib.plugins import ErpKeeperAppConfig
+from erpkeeper.lib.plugins import ErpKeeperAppConfig, NavItem, Section
 from erpkeeper.lib.roles import Role, Rule
 
 
@@ -11,10 +11,37 @@ class GovernanceConfig(ErpKeeperAppConfig):
     cli_modules = ("erpkeeper.governance.compliance.cli", "erpkeeper.governance.privacy.cli")
     api_module = "erpkeeper.governance.api"
     console_urls = "erpkeeper.governance.urls"
-    navigation = ()
-    evidence = ()
-    # Security auditors run compliance and privacy; managers and the other roles read
-    # (the platform's "view all"); administrators do everything.
+    navigation = (
+        # privacy: personal-data discovery in the ERP database
+        NavItem.for_model(
+            Section.GOVERNANCE,
+            _("Personal-data scans"),
+            "policy",
+            "governance.privacyscan",
+            order=40,
+        ),
+        NavItem(
+            Section.GOVERNANCE,
+            _("Personal-data map"),
+            "map",
+            "governance-privacy-maps",
+            "governance.view_privacyscan",
+            order=41,
+        ),
+        NavItem.for_model(
+            Section.GOVERNANCE,
+            _("Retention rules"),
+            "auto_delete",
+            "governance.retentionrule",
+            order=42,
+        ),
+    )
+    evidence = ("erpkeeper.governance.privacy.evidence:COLLECTORS",)
+    # Security auditors run compliance and privacy (scans, retention rules); managers and the
+    # other roles read (the platform's "view all"); administrators do everything.
     role_rules = {
-        Role.SECURITY_AUDITOR: (Rule(app="governance", action=("view", "add", "change")),),
+        Role.SECURITY_AUDITOR: (
+            Rule(app="governance", action=("view", "add", "change")),
+            Rule(app="governance", model="retentionrule", action=("delete",)),
+        ),
     }

@@ -353,3 +353,26 @@ class ErpAdapter(abc.ABC):
         """``{table: (model, label)}``: which ERP model each database table stores (for
         reading slow queries as business features). Empty when the ERP does not say."""
         return {}
+
+    # What personal-data discovery needs (erpkeeper.targets.adapters.discovery). The reader
+    # works on any SQLite, PostgreSQL or MariaDB database; an ERP adds what its columns mean.
+    def column_reader(self, *, timeout_ms: int | None = None, seed=None):
+        """A read-only, time-limited ``ColumnReader`` of this ERP's database (close it)."""
+        # discovery imports this module's Record and errors: imported here to avoid a cycle
+        from erpkeeper.targets.adapters import discovery  # noqa: PLC0415
+
+        timeout = timeout_ms or discovery.READ_TIMEOUT_MS
+        return discovery.ColumnReader(self.database_url, timeout_ms=timeout, seed=seed)
+
+    def column_fields(self) -> dict[tuple[str, str], Record]:
+        """``{(table, column): ColumnField}``: the model and field behind each column."""
+        return {}
+
+    def labelled_columns(self) -> dict[tuple[str, str], str]:
+        """``{(table, value column): label column}``: columns whose row says what its value
+        is (Tryton's ``party_identifier.type`` for ``code``)."""
+        return {}
+
+    def discovery_skips(self, table: str) -> bool:
+        """True for tables of the ERP's own definitions, which hold no personal data."""
+        return False

@@ -30,6 +30,7 @@ from erpkeeper.targets.adapters.base import (
 from erpkeeper.targets.adapters.sql import ReadOnlyConnection, connect
 from erpkeeper.targets.adapters.tryton import access, security
 from erpkeeper.targets.adapters.tryton import documents as documents_mod
+from erpkeeper.targets.adapters.tryton import fields as fields_mod
 from erpkeeper.targets.adapters.tryton import invariants as invariants_mod
 from erpkeeper.targets.adapters.tryton.schema import activated_modules, check_tryton
 
@@ -185,3 +186,15 @@ class TrytonAdapter(ErpAdapter):
         label = "string" if self.db.has_column("ir_model", "string") else "name"
         rows = self.db.execute(f"SELECT name, {label} FROM ir_model")
         return {str(model).replace(".", "_"): (str(model), str(text or "")) for model, text in rows}
+
+    # ------------------------------------------------------------ personal-data discovery
+    def column_fields(self):
+        return fields_mod.column_fields(self.db)
+
+    def labelled_columns(self) -> dict[tuple[str, str], str]:
+        return {
+            key: label for key, label in fields_mod.LABELLED.items() if key[0] in self.db.columns
+        }
+
+    def discovery_skips(self, table: str) -> bool:
+        return fields_mod.skips(table)

@@ -1,0 +1,3 @@
+"""Job kinds of governance (found by core.jobs' autodiscovery): each area's jobs module."""
+
+from erpkeeper.governance.privacy import jobs as privacy_jobs  # noqa: F401
