@@ -27,10 +27,10 @@ from erpkeeper.accounts import services as accounts
 from erpkeeper.accounts.roles import Role
 from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
-from erpkeeper.demo.assets import ensure_demo_assets
-from erpkeeper.demo.teams import ensure_demo_teams
 from erpkeeper.demo import training as demo_training
+from erpkeeper.demo.assets import ensure_demo_assets
 from erpkeeper.demo.changes import ensure_demo_changes
+from erpkeeper.demo.teams import ensure_demo_teams
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError

@@ -120,6 +120,9 @@ def _assets(host) -> dict:
         "/api/v1/asset-replacements/": ReplacementPlan.objects.create(
             asset=asset, quarter="2027Q1"
         ).pk,
+    }
+
+
 def _training(alice) -> dict:
     """A published course Alice takes, assigned to her, and a session."""
     from erpkeeper.knowledge import services as knowledge
