@@ -13,7 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from erpkeeper.core.audit import acting_user
-from erpkeeper.governance.compliance import services
+from erpkeeper.governance.compliance import cli_controls, services
 from erpkeeper.governance.compliance.models import Framework
 from erpkeeper.lib.cli import EXIT_USAGE, CommandError, emit, table, validation_error
 
@@ -37,6 +37,7 @@ def register(sub) -> None:
     validate.set_defaults(handler=handle_validate)
     listing = actions.add_parser("list", help="the loaded frameworks")
     listing.set_defaults(handler=handle_list)
+    cli_controls.register(areas, may)
 
 
 def may(action: str, model: str) -> None:
@@ -88,6 +89,7 @@ def handle_load(args) -> int:
     try:
         if args.builtin:
             results = services.load_builtin()
+            controls = services.load_builtin_controls()
         else:
             name = Path(args.file).name
             results = [services.load_library(read_file(args.file), source_name=name)]
@@ -95,6 +97,8 @@ def handle_load(args) -> int:
         raise (_invalid(args.file, exc) if args.file else validation_error(exc)) from None
     rows = [load_row(result) for result in results]
     emit(args, rows, table(rows, LOAD_COLUMNS))
+    if args.builtin and not getattr(args, "json", False):
+        print(f"controls: {controls.created} created, {controls.updated} updated")
     return 0
 
 
