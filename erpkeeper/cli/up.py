@@ -29,6 +29,8 @@ from erpkeeper.backups.services.requests import request_backup, request_offpeak
 from erpkeeper.demo import build_demo
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
+from erpkeeper.governance.compliance import services as compliance
+from erpkeeper.governance.compliance.models import Assessment
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
 from erpkeeper.lib.progress import Progress
 from erpkeeper.targets import services as targets
@@ -61,6 +63,7 @@ def handle_up(args) -> int:
     if not args.no_demo:
         ensure_demo_target()
         ensure_demo_desk()
+        ensure_compliance_library()
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
@@ -121,6 +124,18 @@ def ensure_demo_desk() -> None:
     made = ensure_demo_tickets()
     if made:
         say(f"✓ demo service desk: {made} tickets of the past {DEMO_TICKET_DAYS} days")
+
+
+def ensure_compliance_library() -> None:
+    """The shipped framework libraries and builtin controls (new versions applied), and a
+    first assessment when there is none, so the compliance pages show readiness at once."""
+    loaded = [r for r in compliance.load_builtin() if r.outcome != compliance.Outcome.UNCHANGED]
+    compliance.load_builtin_controls()
+    if loaded:
+        say(f"✓ compliance: {len(loaded)} framework libraries loaded or updated")
+    if not Assessment.objects.exists():
+        compliance.request_assessment()
+        say("✓ first compliance assessment queued")
 
 
 def queue_first_protection(target) -> None:

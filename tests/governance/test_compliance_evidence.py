@@ -15,7 +15,7 @@ from erpkeeper.alerts.models import Alert, AlertState, Severity
 from erpkeeper.backups import services as backups
 from erpkeeper.backups.evidence import drill_passed, offsite_within_rpo
 from erpkeeper.backups.services.requests import request_backup
-from erpkeeper.core.evidence import audit_trail_verified
+from erpkeeper.core.evidence import audit_trail_verified, forget_verification
 from erpkeeper.core.jobs import run_job
 from erpkeeper.core.models import AuditEntry
 from erpkeeper.governance.compliance.services import available_collectors
@@ -106,7 +106,9 @@ def test_a_real_drill_passes_with_the_rto_met_and_expires_after_90_days(sqlite_b
 
 
 def test_the_audit_trail_passes_until_an_entry_is_altered(alice):
+    forget_verification()
     [intact] = audit_trail_verified(scope())
+    forget_verification()
     AuditEntry.objects.filter(sequence=AuditEntry.objects.latest("sequence").sequence).update(
         object_repr="tampered"
     )

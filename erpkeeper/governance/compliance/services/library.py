@@ -74,7 +74,13 @@ def load_library(content: bytes | str, source_name: str = "", builtin: bool = Fa
             return LoadResult(framework, Outcome.CREATED)
         if framework.version == library.version:
             if framework.source_sha256 != library.sha256:
-                raise ValidationError(_(_SAME_VERSION) % {"version": library.version})
+                raise ValidationError(
+                    _(
+                        "Version %(version)s of this framework is already loaded with different "
+                        "content: give the changed file a higher version."
+                    )
+                    % {"version": library.version}
+                )
             return LoadResult(framework, Outcome.UNCHANGED)
         if library.version < framework.version:
             raise ValidationError(
@@ -82,12 +88,6 @@ def load_library(content: bytes | str, source_name: str = "", builtin: bool = Fa
                 % {"new": library.version, "loaded": framework.version}
             )
         return _update(framework, library, source_name)
-
-
-_SAME_VERSION = (
-    "Version %(version)s of this framework is already loaded with different content: "
-    "give the changed file a higher version."
-)
 
 
 def _framework_fields(library: Library, source_name: str) -> dict:
