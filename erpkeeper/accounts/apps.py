@@ -26,6 +26,7 @@ class AccountsConfig(ErpKeeperAppConfig):
     verbose_name = _("Accounts and access")
     cli_modules = ("erpkeeper.accounts.cli", "erpkeeper.accounts.teams.cli")
     api_module = "erpkeeper.accounts.api_urls"
+    evidence = ("erpkeeper.accounts.evidence:COLLECTORS",)
     navigation = (
         NavItem(
             Section.ADMINISTRATION,

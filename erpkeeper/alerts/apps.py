@@ -11,6 +11,7 @@ class AlertsConfig(ErpKeeperAppConfig):
     verbose_name = _("Alerts")
     cli_modules = ("erpkeeper.alerts.cli",)
     api_module = "erpkeeper.alerts.api"
+    evidence = ("erpkeeper.alerts.evidence:COLLECTORS",)
     navigation = (
         NavItem.for_model(
             Section.OPERATE, _("Alerts"), "notification_important", "alerts.alert", 50

@@ -10,6 +10,7 @@ class BackupsConfig(ErpKeeperAppConfig):
     verbose_name = _("Backups and recovery")
     cli_modules = ("erpkeeper.backups.cli", "erpkeeper.backups.cli_recovery")
     api_module = "erpkeeper.backups.api"
+    evidence = ("erpkeeper.backups.evidence:COLLECTORS",)
     navigation = (
         NavItem.for_model(Section.OPERATE, _("Backups"), "backup", "backups.backup", 20),
         NavItem.for_model(

@@ -33,6 +33,8 @@ from erpkeeper.demo.changes import ensure_demo_changes
 from erpkeeper.demo.teams import ensure_demo_teams
 from erpkeeper.demo.tickets import DAYS as DEMO_TICKET_DAYS
 from erpkeeper.demo.tickets import ensure_demo_tickets
+from erpkeeper.governance.compliance import services as compliance
+from erpkeeper.governance.compliance.models import Assessment
 from erpkeeper.lib.cli import EXIT_FAILED, EXIT_USAGE, CommandError
 from erpkeeper.lib.progress import Progress
 from erpkeeper.targets import services as targets
@@ -70,6 +72,7 @@ def handle_up(args) -> int:
             say("✓ demo teams: ERP operations (weekly on-call rota) and Service desk, RACI")
         ensure_demo_training()
         ensure_demo_changes_said()
+        ensure_compliance_library()
     ensure_administrator()
     worker = None if args.no_worker else start_worker()
     try:
@@ -154,6 +157,18 @@ def ensure_demo_changes_said() -> None:
     made = ensure_demo_changes()
     if made:
         say(f"✓ demo changes: {made} change requests, the Spring Festival and month-end freezes")
+
+
+def ensure_compliance_library() -> None:
+    """The shipped framework libraries and builtin controls (new versions applied), and a
+    first assessment when there is none, so the compliance pages show readiness at once."""
+    loaded = [r for r in compliance.load_builtin() if r.outcome != compliance.Outcome.UNCHANGED]
+    compliance.load_builtin_controls()
+    if loaded:
+        say(f"✓ compliance: {len(loaded)} framework libraries loaded or updated")
+    if not Assessment.objects.exists():
+        compliance.request_assessment()
+        say("✓ first compliance assessment queued")
 
 
 def queue_first_protection(target) -> None:

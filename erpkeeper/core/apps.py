@@ -14,6 +14,7 @@ class CoreConfig(ErpKeeperAppConfig):
     verbose_name = _("Operations records")
     cli_modules = ("erpkeeper.core.cli",)
     api_module = "erpkeeper.core.api"
+    evidence = ("erpkeeper.core.evidence:COLLECTORS",)
     navigation = (
         NavItem(
             Section.OPERATE,

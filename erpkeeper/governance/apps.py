@@ -12,6 +12,18 @@ class GovernanceConfig(ErpKeeperAppConfig):
     api_module = "erpkeeper.governance.api"
     console_urls = "erpkeeper.governance.urls"
     navigation = (
+        # compliance
+        NavItem.for_model(Section.GOVERNANCE, _("Frameworks"), "gavel", "governance.framework", 10),
+        NavItem.for_model(Section.GOVERNANCE, _("Controls"), "verified", "governance.control", 11),
+        NavItem.for_model(
+            Section.GOVERNANCE, _("Assessments"), "fact_check", "governance.assessment", 12
+        ),
+        NavItem.for_model(
+            Section.GOVERNANCE, _("Control results"), "rule", "governance.controlresult", 13
+        ),
+        NavItem.for_model(
+            Section.GOVERNANCE, _("Control reviews"), "rate_review", "governance.controlreview", 14
+        ),
         # privacy: personal-data discovery in the ERP database
         NavItem.for_model(
             Section.GOVERNANCE,

@@ -10,6 +10,7 @@ class SecurityConfig(ErpKeeperAppConfig):
     verbose_name = _("ERP access and segregation of duties")
     cli_modules = ("erpkeeper.security.cli", "erpkeeper.security.cli_reviews")
     api_module = "erpkeeper.security.api"
+    evidence = ("erpkeeper.security.evidence:COLLECTORS",)
     navigation = (
         # Every console user may be a reviewer: the page lists only their own items.
         NavItem(

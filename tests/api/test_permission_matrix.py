@@ -213,6 +213,25 @@ RULES = {
     ("problem-resolve", "post"): "servicedesk.change_problem",
     ("problem-close", "post"): "servicedesk.change_problem",
     ("servicedesk-reports", "get"): "servicedesk.view_reports",
+    ("compliance-framework-list", "get"): "governance.view_framework",
+    ("compliance-framework-detail", "get"): "governance.view_framework",
+    ("compliance-framework-load", "post"): "governance.add_framework",
+    ("compliance-requirement-list", "get"): "governance.view_requirement",
+    ("compliance-requirement-detail", "get"): "governance.view_requirement",
+    ("compliance-control-list", "get"): "governance.view_control",
+    ("compliance-control-list", "post"): "governance.add_control",
+    ("compliance-control-detail", "get"): "governance.view_control",
+    ("compliance-control-detail", "put"): "governance.change_control",
+    ("compliance-control-detail", "patch"): "governance.change_control",
+    ("compliance-control-evidence", "post"): "governance.change_control",
+    ("compliance-result-list", "get"): "governance.view_controlresult",
+    ("compliance-result-detail", "get"): "governance.view_controlresult",
+    ("compliance-assessment-list", "get"): "governance.view_assessment",
+    ("compliance-assessment-detail", "get"): "governance.view_assessment",
+    ("compliance-assessment-run", "post"): "governance.add_assessment",
+    ("compliance-exception-list", "get"): "governance.view_controlexception",
+    ("compliance-exception-list", "post"): "governance.add_controlexception",
+    ("compliance-exception-detail", "get"): "governance.view_controlexception",
     ("article-list", "get"): "knowledge.view_article",
     ("article-list", "post"): "knowledge.add_article",
     ("article-detail", "get"): "knowledge.view_article",
@@ -410,6 +429,7 @@ RULES = {
 ALLOWED_STATUS = {
     ("api-me-password", "post"): 400,  # no current and new password
     ("job-housekeeping", "post"): 202,  # queued
+    ("compliance-assessment-run", "post"): 202,  # every framework, queued
     ("metric-query-list", "get"): 400,  # a query names its series
     ("api-me", "patch"): 200,  # nothing to change is a valid change
     ("audit-detail", "get"): 404,

@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('governance', '0001_compliance'),
         ('core', '0005_audit_entry_names'),
         ('targets', '0002_target_erp_server_url'),
     ]

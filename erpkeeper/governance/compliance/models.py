@@ -1,1 +1,0 @@
-"""Models of governance.compliance (imported by erpkeeper.governance.models)."""
