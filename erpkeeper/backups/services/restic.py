@@ -14,7 +14,7 @@ import logging
 import secrets
 import threading
 import time
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -64,6 +64,17 @@ def open_repository(destination: Destination, *, create: bool = False) -> Restic
     if create and repo.ensure():
         logger.info("restic repository created at %s", url)
     return repo
+
+
+def clear_stale_locks(repo: Restic) -> None:
+    """Remove the locks a killed restic left (a live process's lock stays), only when there are
+    any: each restic command derives the key (scrypt, about half a second) and a daily backup
+    must stay fast. An S3 repository cannot be looked at without restic: always asked."""
+    if repo.url.startswith("/"):
+        locks = Path(repo.url) / "locks"
+        if not locks.is_dir() or not any(locks.iterdir()):
+            return
+    repo.unlock()
 
 
 def target_tag(target_id) -> str:

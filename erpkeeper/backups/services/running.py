@@ -37,7 +37,12 @@ from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import repository_key
 from erpkeeper.backups.services.platform import platform_database, platform_settings
 from erpkeeper.backups.services.policies import policy_for
-from erpkeeper.backups.services.restic import ResticSink, forget_backup, open_repository
+from erpkeeper.backups.services.restic import (
+    ResticSink,
+    clear_stale_locks,
+    forget_backup,
+    open_repository,
+)
 from erpkeeper.backups.services.restic import write_manifest as write_restic_manifest
 from erpkeeper.core import outbox
 from erpkeeper.core.models import Job
@@ -141,7 +146,7 @@ def _take_restic(backup: Backup, policy: BackupPolicy, progress: Progress) -> No
     (always encrypted by restic, with its own compression: the policy's pipeline settings do
     not apply)."""
     repo = open_repository(policy.destination, create=True)
-    repo.unlock()  # locks a killed run left behind (only stale ones: a live run keeps its own)
+    clear_stale_locks(repo)  # a killed prune's exclusive lock would refuse this backup
     components = plan_components(backup.target, policy)
     if not components:
         raise BackupFailed(_("the policy's scope is empty: nothing to back up"))

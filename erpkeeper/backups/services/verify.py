@@ -15,7 +15,7 @@ from erpkeeper.backups.pipeline import PipelineError, verify
 from erpkeeper.backups.services.copies import manifest_artifacts
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import repository_key
-from erpkeeper.backups.services.restic import backup_tag, open_repository
+from erpkeeper.backups.services.restic import backup_tag, clear_stale_locks, open_repository
 from erpkeeper.backups.services.running import MANIFEST_NAME
 from erpkeeper.core import outbox
 
@@ -103,6 +103,7 @@ def _verify_restic(backup: Backup, progress, percent: int) -> None:
     damaged pack fails every backup that verifies, as it may hold chunks of any of them), then
     this backup's own snapshots still there."""
     repo = open_repository(backup.destination)
+    clear_stale_locks(repo)  # a killed prune's lock: check wants the repository to itself
     progress(5, _("restic check, reading %(percent)s %% of the data") % {"percent": percent})
     repo.check(percent)
     expected = {
