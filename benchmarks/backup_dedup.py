@@ -106,6 +106,11 @@ def run(args, work: Path) -> dict:
             f"repository {dir_bytes(vault / 'restic') / 1e6:.1f} MB",
             file=sys.stderr,
         )
+        partial = {kind: [row["seconds"] for row in rows[kind]] for kind in rows}
+        partial["repository_bytes"] = dir_bytes(vault / "restic")
+        partial["one_full_bytes"] = rows["artifact"][-1]["stored_bytes"]
+        partial["sql_text"] = sql_sizes
+        (work / "partial.json").write_text(json.dumps(partial))
     rss.stop()
     restores = measure_restores(home, work, rows, args.rounds)
     return summarize(args, database, vault, rows, restores, rss, sql_sizes)

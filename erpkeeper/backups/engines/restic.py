@@ -125,6 +125,8 @@ class Restic:
         return json.loads(out) if out.strip() else None
 
     def exists(self) -> bool:
+        if self.url.startswith("/"):  # a local repository: no restic run (it costs a key
+            return os.path.exists(os.path.join(self.url, "config"))  # derivation, ~0.5 s)
         try:
             self.run("cat", "config")
         except ResticError as exc:

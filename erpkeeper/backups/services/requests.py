@@ -58,7 +58,7 @@ def request_verify(
     """Re-read, decrypt and check ``backup`` (also when its target was removed); a restic
     backup reads ``read_data_percent`` of its repository's data (all when not given)."""
     if read_data_percent is not None and not 1 <= read_data_percent <= 100:
-        raise NotVerifiable(_("the share of data to read must be 1 to 100 %"))
+        raise NotVerifiable(_("the share of data to read must be from 1 to 100 percent"))
     if backup.status != BackupStatus.SUCCEEDED:
         raise NotVerifiable(
             _("backup %(id)s is %(status)s; only succeeded backups can be verified")

@@ -3,13 +3,12 @@
 One repository per destination, in its ``restic`` folder (``s3:<endpoint>/<bucket>/<prefix>/
 restic`` on S3), shared by every target that backs up there: identical chunks are stored once
 across backups and targets. Each artifact an engine streams becomes one snapshot of one file
-(``restic backup --stdin``), tagged with the target and backup ids; the manifest is one more.
+(``restic backup --stdin``), tagged with the target and backup ids and the component.
 The Backup row keeps the database snapshot's id, each artifact's in the manifest.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
@@ -94,6 +93,7 @@ class ResticSink:
         self.backup = backup
         self.component = component
         self.progress = progress
+        self.thread = threading.get_ident()
         self.records: list = []
         self._lock = threading.Lock()
 
@@ -153,8 +153,8 @@ class ResticHandle:
         now = time.monotonic()
         if self.sink.progress is None or now - self._reported < PROGRESS_EVERY_SECONDS:
             return
-        if threading.current_thread() is not threading.main_thread():
-            return  # parallel dump streams: the job's row is written from the main thread only
+        if threading.get_ident() != self.sink.thread:
+            return  # parallel dump streams: the job's row is written from the job's thread only
         self._reported = now
         done = int(self.stream.status.get("bytes_done") or 0)
         self.sink.progress(
@@ -167,22 +167,6 @@ class ResticHandle:
         if result is not None:
             record = ResticRecord(self.sink.component, self.name, self.stream.filename, result)
             self.sink.add(record)
-
-
-def write_manifest(repo: Restic, backup: Backup, manifest: dict) -> str:
-    """The manifest as one more snapshot (``/manifest.json``): a restore needs only the
-    repository and its password when the platform's database is lost."""
-    stream = repo.backup_stdin(
-        "/manifest.json",
-        [target_tag(backup.target_id), backup_tag(backup.pk), "component=manifest"],
-        HOST,
-    )
-    try:
-        stream.write(json.dumps(manifest, indent=2, sort_keys=True).encode())
-    except BaseException:
-        stream.abort()
-        raise
-    return stream.close().snapshot_id
 
 
 def forget_backup(backup: Backup) -> None:

@@ -46,7 +46,7 @@ def verify_backup(
     progress = progress or (lambda percent, message: None)
     error = ""
     if read_data_percent is not None and not 1 <= read_data_percent <= 100:
-        raise VerificationFailed(_("the share of data to read must be 1 to 100 %"))
+        raise VerificationFailed(_("the share of data to read must be from 1 to 100 percent"))
     try:
         if backup.repository_kind == RepositoryKind.RESTIC:
             share = 100 if read_data_percent is None else read_data_percent
