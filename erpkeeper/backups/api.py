@@ -240,6 +240,9 @@ class BackupSerializer(serializers.ModelSerializer):
             "key_fingerprint",
             "raw_bytes",
             "stored_bytes",
+            "repository_kind",
+            "snapshot_id",
+            "added_bytes",
             "verified_at",
             "verify_ok",
             "verify_error",
@@ -248,6 +251,16 @@ class BackupSerializer(serializers.ModelSerializer):
             "manifest",
         ]
         read_only_fields = fields
+
+
+class VerifyRequestSerializer(serializers.Serializer):
+    read_data_percent = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=100,
+        help_text="restic backups: the share of the repository's data to read (default 100)",
+    )
 
 
 class BackupRunSerializer(serializers.Serializer):
@@ -284,13 +297,18 @@ class BackupViewSet(viewsets.ReadOnlyModelViewSet):
         target = serializer.validated_data["target"]
         return _accepted(request_backup(target, requested_by=request.user).job)
 
-    @extend_schema(request=None, responses={202: JobSummarySerializer})
+    @extend_schema(request=VerifyRequestSerializer, responses={202: JobSummarySerializer})
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        """Re-read every artifact, compare checksums, decrypt to the end."""
+        """Re-read every artifact, compare checksums, decrypt to the end (restic: ``restic
+        check`` reading ``read_data_percent`` of the data)."""
         backup = self.get_object()
+        serializer = VerifyRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        share = serializer.validated_data.get("read_data_percent")
         try:
-            return _accepted(request_verify(backup, requested_by=request.user).job)
+            asked = request_verify(backup, requested_by=request.user, read_data_percent=share)
+            return _accepted(asked.job)
         except NotVerifiable as exc:
             return _conflict(str(exc))
 

@@ -12,7 +12,7 @@ import sys
 from django.core.exceptions import ValidationError
 
 from erpkeeper.backups.filters import BackupFilterSet
-from erpkeeper.backups.models import Backup, Destination
+from erpkeeper.backups.models import Backup, Destination, RepositoryKind
 from erpkeeper.backups.services import (
     apply_retention,
     check_destination,
@@ -66,6 +66,11 @@ def register(sub) -> None:
 
     verify = actions.add_parser("verify", help="re-read checksums and prove decryptability")
     verify.add_argument("id", type=int)
+    verify.add_argument(
+        "--read-data",
+        metavar="N%",
+        help="restic backups: read this share of the repository's data (default 100%%)",
+    )
     _no_wait(verify)
     verify.set_defaults(handler=handle_verify)
 
@@ -101,6 +106,11 @@ def _policy_arguments(parser) -> None:
         parser.add_argument(f"--keep-{rule}", type=int, metavar="N", dest=f"keep_{rule}")
     parser.add_argument("--destination", metavar="NAME")
     parser.add_argument("--offsite", metavar="NAME", help="second destination, or 'none'")
+    parser.add_argument(
+        "--repository-kind",
+        choices=[kind.value for kind in RepositoryKind],
+        help="artifact (full backups, the default) or restic (deduplicated)",
+    )
     parser.add_argument("--encrypt", dest="encrypt", action="store_true", default=None)
     parser.add_argument("--no-encrypt", dest="encrypt", action="store_false")
     parser.add_argument(
@@ -176,11 +186,25 @@ def handle_show(args) -> int:
 
 
 def handle_verify(args) -> int:
+    share = _percent(args.read_data) if args.read_data else None
     try:
-        asked = request_verify(find_backup(args.id), requested_by=acting_user())
+        asked = request_verify(
+            find_backup(args.id), requested_by=acting_user(), read_data_percent=share
+        )
     except NotVerifiable as exc:
         raise CommandError(str(exc), EXIT_FAILED, "conflict") from None
     return start_or_queue(args, asked.job)
+
+
+def _percent(text: str) -> int:
+    try:
+        value = int(text.strip().rstrip("%"))
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100:
+        message = f"--read-data: give a share from 1% to 100%, not {text!r}"
+        raise CommandError(message, EXIT_USAGE, "usage")
+    return value
 
 
 def handle_prune(args) -> int:
@@ -307,6 +331,9 @@ def backup_row(backup) -> dict:
         "raw": bytes_human(backup.raw_bytes),
         "verified": verified,
         "destination": _name(backup.destination),
+        "repository_kind": backup.repository_kind,
+        "snapshot_id": backup.snapshot_id,
+        "added": bytes_human(backup.added_bytes),
     }
 
 
@@ -355,6 +382,7 @@ def _policy_changes(args) -> dict:
         )
     for name in (
         "enabled",
+        "repository_kind",
         "encrypt",
         "compression_level",
         "parallel_jobs",
@@ -380,6 +408,9 @@ def _format_backup(data: dict) -> str:
         "trigger",
         "destination",
         "location",
+        "repository_kind",
+        "snapshot_id",
+        "added",
         "stored",
         "raw",
         "verified",
@@ -396,9 +427,10 @@ def _format_backup(data: dict) -> str:
             f"{component['engine_version']}): {rows} rows"
         )
         for artifact in component["artifacts"]:
+            snapshot = f"  snapshot {artifact['snapshot']}" if artifact.get("snapshot") else ""
             lines.append(
                 f"    {artifact['path']:40} {bytes_human(artifact['stored_bytes']):>10}"
-                f"  sha256 {artifact['sha256'][:16]}…"
+                f"  sha256 {artifact['sha256'][:16]}…{snapshot}"
             )
     for copy in data.get("copies") or []:
         lines.append(f"  copy: {copy['destination']} {copy['status']}")

@@ -44,7 +44,9 @@ def verify_job(ctx):
         ctx.log(f"{ctx.target.name} has no succeeded backup yet: nothing to verify")
         return
     backup = _backup_from_params(ctx)
-    services.verify_backup(backup, progress=ctx.progress)
+    services.verify_backup(
+        backup, progress=ctx.progress, read_data_percent=ctx.params.get("read_data_percent")
+    )
     ctx.result.update(backup_summary(backup))
     ctx.log(f"backup {backup.pk} verified")
 

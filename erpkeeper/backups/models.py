@@ -17,10 +17,15 @@ class StorageKind(models.TextChoices):
     S3 = "s3", _("S3-compatible object storage")
 
 
+class RepositoryKind(models.TextChoices):
+    ARTIFACT = "artifact", _("Full artifacts (each backup complete on its own)")
+    RESTIC = "restic", _("Deduplicated restic repository")
+
+
 class Destination(models.Model):
     """Where backups are stored: a directory or an S3-compatible bucket."""
 
-    audit_redact = {"secret_access_key_encrypted": None}
+    audit_redact = {"secret_access_key_encrypted": None, "restic_password_encrypted": None}
     audit_ignore_fields = {"last_checked", "last_check_ok", "last_check_error", "updated"}
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -47,6 +52,11 @@ class Destination(models.Model):
     last_checked = models.DateTimeField(_("last checked"), null=True, blank=True)
     last_check_ok = models.BooleanField(_("writable"), null=True, blank=True)
     last_check_error = models.CharField(_("last check error"), max_length=500, blank=True)
+    # The password of the restic repository in this destination (its "restic" folder), made
+    # on first use; without it the repository cannot be read: escrow it (docs/backups.md).
+    restic_password_encrypted = models.TextField(
+        _("restic repository password (encrypted)"), blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -142,6 +152,16 @@ class BackupPolicy(models.Model):
         blank=True,
         help_text=_("A second destination, ideally elsewhere (the 1 in 3-2-1)."),
     )
+    repository_kind = models.CharField(
+        _("repository kind"),
+        max_length=16,
+        choices=RepositoryKind.choices,
+        default=RepositoryKind.ARTIFACT,
+        help_text=_(
+            "Full artifacts: every backup a complete encrypted file set. Restic: unchanged data "
+            "is stored once across backups and targets (needs the restic package)."
+        ),
+    )
     encrypt = models.BooleanField(_("encrypt"), default=True)
     compression_level = models.PositiveSmallIntegerField(
         _("compression level"),
@@ -236,6 +256,17 @@ class Backup(RunRecord):
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     verify_ok = models.BooleanField(_("verification passed"), null=True, blank=True)
     verify_error = models.TextField(_("verification error"), blank=True)
+    repository_kind = models.CharField(
+        _("repository kind"),
+        max_length=16,
+        choices=RepositoryKind.choices,
+        default=RepositoryKind.ARTIFACT,
+    )
+    # restic only: the snapshot of the ERP database (each artifact's in the manifest) and the
+    # bytes of new chunks this backup added after deduplication, as restic 0.14 counts them:
+    # before its compression (the repository grows by less).
+    snapshot_id = models.CharField(_("restic snapshot"), max_length=64, blank=True)
+    added_bytes = models.BigIntegerField(_("bytes added"), default=0)
 
     class Meta:
         ordering = ["-started"]

@@ -34,12 +34,20 @@ from django.utils.translation import gettext as _
 
 from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
-from erpkeeper.backups.models import Backup, BackupCopy, BackupPolicy, Drill, Restore
+from erpkeeper.backups.models import (
+    Backup,
+    BackupCopy,
+    BackupPolicy,
+    Drill,
+    RepositoryKind,
+    Restore,
+)
 from erpkeeper.backups.services.copies import raise_copy_alert
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.drills import render_report
 from erpkeeper.backups.services.policies import drill_database_url
 from erpkeeper.backups.services.requests import BACKUP_DRILL, BACKUP_RESTORE, BACKUP_RUN
+from erpkeeper.backups.services.restic import forget_backup
 from erpkeeper.backups.services.restore import RESTORE_ERRORS
 from erpkeeper.backups.services.running import raise_backup_alert
 from erpkeeper.core import outbox
@@ -149,6 +157,10 @@ CLEAR_UPS: tuple[tuple[type[RunRecord], Callable], ...] = (
 
 
 def remove_objects(backup: Backup, destination) -> None:
+    if backup.repository_kind == RepositoryKind.RESTIC:
+        # restic's stale lock removed, the snapshots it made forgotten (data: next prune).
+        forget_backup(backup)
+        return
     # The location is unique to this backup (its id is in it): nothing else lives under it.
     if not backup.location or destination is None:
         return

@@ -15,7 +15,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from erpkeeper.backups.forms import RestoreMode, RestoreWizardForm, TargetDialogForm
-from erpkeeper.backups.models import Backup, BackupStatus, Restore
+from erpkeeper.backups.models import Backup, BackupStatus, RepositoryKind, Restore
 from erpkeeper.backups.services.requests import NotVerifiable, request_backup, request_verify
 from erpkeeper.core.jobs.admin import show_requested_job as show_job
 from erpkeeper.core.runs_admin import RunAdminMixin
@@ -100,6 +100,9 @@ class BackupAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
             {
                 "fields": [
                     "destination_link",
+                    "repository_kind",
+                    "snapshot_id",
+                    "added_display",
                     "location",
                     "size_display",
                     "encrypted",
@@ -134,6 +137,16 @@ class BackupAdmin(RunAdminMixin, EvidenceAdminMixin, ModelAdmin):
         if obj.status == BackupStatus.FAILED:
             return "–"
         return f"{bytes_human(obj.stored_bytes)} / {bytes_human(obj.raw_bytes)}"
+
+    @display(description=_("Bytes added"))
+    def added_display(self, obj):
+        """restic only: new chunks after deduplication (the rest was already stored)."""
+        if obj.repository_kind != RepositoryKind.RESTIC or obj.status == BackupStatus.FAILED:
+            return "–"
+        return _("%(added)s new of %(raw)s read") % {
+            "added": bytes_human(obj.added_bytes),
+            "raw": bytes_human(obj.raw_bytes),
+        }
 
     @display(description=_("Verified"), ordering="verify_ok")
     def verified_mark(self, obj):

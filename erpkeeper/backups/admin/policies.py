@@ -97,6 +97,7 @@ class BackupPolicyAdmin(ServiceSaveMixin, ModelAdmin):
             {
                 "fields": [
                     "destination",
+                    "repository_kind",
                     "offsite_destination",
                     "encrypt",
                     "compression_level",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from erpkeeper.backups.models import BackupPolicy, ScheduleMode
+from erpkeeper.backups.models import BackupPolicy, RepositoryKind, ScheduleMode
 from erpkeeper.backups.services.destinations import default_destination
 from erpkeeper.core.scheduler import parse_cron
 from erpkeeper.lib import crypto, dburl
@@ -24,6 +26,7 @@ EDITABLE_FIELDS = (
     "keep_yearly",
     "destination",
     "offsite_destination",
+    "repository_kind",
     "encrypt",
     "compression_level",
     "parallel_jobs",
@@ -75,6 +78,21 @@ def drill_database_url(policy: BackupPolicy) -> str:
     return crypto.decrypt(policy.drill_database_url_encrypted)
 
 
+def _restic_errors(policy: BackupPolicy) -> dict:
+    errors = {}
+    if shutil.which("restic") is None:
+        errors["repository_kind"] = _(
+            "restic is not installed on the ERPKeeper host: install the Debian package restic "
+            "(apt-get install restic), or keep full artifacts."
+        )
+    if policy.offsite_destination_id:
+        errors["offsite_destination"] = _(
+            "Off-site copies of a restic repository are not supported yet: back up to the "
+            "off-site destination instead, or keep full artifacts."
+        )
+    return errors
+
+
 def validate_policy(policy: BackupPolicy) -> None:
     errors = {}
     for name in CRON_FIELDS:
@@ -86,6 +104,8 @@ def validate_policy(policy: BackupPolicy) -> None:
                 errors[name] = str(exc)
     if policy.schedule_mode == ScheduleMode.CRON and not policy.cron:
         errors["cron"] = _("Give a cron expression, or choose the automatic off-peak hour.")
+    if policy.repository_kind == RepositoryKind.RESTIC:
+        errors.update(_restic_errors(policy))
     if policy.offsite_destination_id and policy.offsite_destination_id == policy.destination_id:
         errors["offsite_destination"] = _("The off-site copy must go to another destination.")
     keeps = (

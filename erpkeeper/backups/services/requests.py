@@ -52,8 +52,13 @@ def request_offpeak(target, requested_by=None, *, note="") -> JobRequest:
     return JobRequest(job, reused)
 
 
-def request_verify(backup: Backup, requested_by=None) -> JobRequest:
-    """Re-read, decrypt and check ``backup`` (also when its target was removed)."""
+def request_verify(
+    backup: Backup, requested_by=None, *, read_data_percent: int | None = None
+) -> JobRequest:
+    """Re-read, decrypt and check ``backup`` (also when its target was removed); a restic
+    backup reads ``read_data_percent`` of its repository's data (all when not given)."""
+    if read_data_percent is not None and not 1 <= read_data_percent <= 100:
+        raise NotVerifiable(_("the share of data to read must be from 1 to 100 percent"))
     if backup.status != BackupStatus.SUCCEEDED:
         raise NotVerifiable(
             _("backup %(id)s is %(status)s; only succeeded backups can be verified")
@@ -62,7 +67,7 @@ def request_verify(backup: Backup, requested_by=None) -> JobRequest:
     job = enqueue(
         BACKUP_VERIFY,
         target=backup.target,
-        params={"backup_id": backup.pk},
+        params={"backup_id": backup.pk, "read_data_percent": read_data_percent},
         requested_by=requested_by,
     )
     return JobRequest(job)

@@ -16,19 +16,28 @@ from django.utils.translation import gettext as _
 from erpkeeper.backups.destinations.base import StorageError
 from erpkeeper.backups.engines import get_engine
 from erpkeeper.backups.engines.base import EngineError
-from erpkeeper.backups.models import Backup, BackupStatus, BackupTrigger, Restore
+from erpkeeper.backups.engines.restic import ResticError
+from erpkeeper.backups.models import Backup, BackupStatus, BackupTrigger, RepositoryKind, Restore
 from erpkeeper.backups.pipeline import PipelineError
 from erpkeeper.backups.services.artifacts import ArtifactSource
 from erpkeeper.backups.services.destinations import open_destination
 from erpkeeper.backups.services.keys import key_path, repository_key
 from erpkeeper.backups.services.platform import platform_database
+from erpkeeper.backups.services.restic import RestoreSource, open_repository
 from erpkeeper.backups.services.running import run_backup
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.lib import dburl
 from erpkeeper.lib.crypto import SecretDecryptionError
 from erpkeeper.targets.models import Target
 
-RESTORE_ERRORS = (EngineError, PipelineError, StorageError, OSError, dburl.DatabaseUrlError)
+RESTORE_ERRORS = (
+    EngineError,
+    PipelineError,
+    StorageError,
+    OSError,
+    dburl.DatabaseUrlError,
+    ResticError,
+)
 
 
 class RestoreRefused(Exception):
@@ -294,14 +303,21 @@ def restore_into(
     backup: Backup, component: dict, dest: str, progress, *, replace: bool, jobs: int = 2
 ) -> list[str]:
     """Restore one component of ``backup`` into ``dest`` with its engine (also used by drills)."""
-    key = repository_key(create=False) if backup.encrypted else None
-    storage = open_destination(backup.destination)
-    source = ArtifactSource(storage, backup.location, component["artifacts"], key)
+    source = _source(backup, component)
     engine = get_engine(component["engine"])(dest)
     engine.check_tools()
     names = [artifact["name"] for artifact in component["artifacts"]]
     result = engine.restore(source, names, dest, progress, jobs=jobs, replace=replace)
     return list(result.details.get("warnings") or [])
+
+
+def _source(backup: Backup, component: dict):
+    """Plaintext streams of the component's artifacts, from either repository kind."""
+    if backup.repository_kind == RepositoryKind.RESTIC:
+        return RestoreSource(open_repository(backup.destination), component["artifacts"])
+    key = repository_key(create=False) if backup.encrypted else None
+    storage = open_destination(backup.destination)
+    return ArtifactSource(storage, backup.location, component["artifacts"], key)
 
 
 def _restore_components(backup, plan: RestorePlan, files_to: str, progress) -> list[str]:

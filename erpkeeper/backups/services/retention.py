@@ -15,13 +15,16 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from erpkeeper.backups.destinations.base import StorageError
+from erpkeeper.backups.engines.restic import ResticError
 from erpkeeper.backups.models import (
     Backup,
     BackupPolicy,
     BackupStatus,
     CopyStatus,
+    RepositoryKind,
 )
 from erpkeeper.backups.services.destinations import open_destination
+from erpkeeper.backups.services.restic import forget_backup, open_repository, target_tag
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +88,72 @@ def _keep_per_period(newest_first, count, period_of, zone, rule, keep) -> None:
 def apply_retention(target, policy: BackupPolicy | None = None) -> list[Backup]:
     """Prune the target's succeeded backups that no rule keeps; return the pruned ones."""
     policy = policy or BackupPolicy.objects.get(target=target)
-    backups = list(Backup.objects.filter(target=target, status=BackupStatus.SUCCEEDED))
+    succeeded = Backup.objects.filter(target=target, status=BackupStatus.SUCCEEDED)
+    # Each kind by its own engine: backups taken before the policy changed kind stay counted.
+    backups = list(succeeded.exclude(repository_kind=RepositoryKind.RESTIC))
     keep = plan_retention(backups, RetentionRules.of(policy))
     pruned = []
     for backup in backups:
         if backup.pk not in keep and _prune(backup):
             pruned.append(backup)
+    restic_backups = list(succeeded.filter(repository_kind=RepositoryKind.RESTIC))
+    if restic_backups:
+        pruned += apply_restic_retention(target, policy, restic_backups)
     return pruned
+
+
+def apply_restic_retention(target, policy: BackupPolicy, backups: list[Backup]) -> list[Backup]:
+    """``restic forget`` with the policy's rules on the target's snapshots, then ``prune``.
+
+    Crash-safe by restic's design: forget only removes snapshot files, and prune deletes a pack
+    only after writing the new index without it, so a chunk still referenced is never deleted
+    and an interrupted prune leaves a valid repository (the next prune finishes the work). A
+    backup whose snapshots restic forgot is marked pruned only after restic succeeded; one that
+    lost some of its snapshots (each artifact is grouped on its own) loses the rest too: a
+    backup is restorable whole or not at all."""
+    by_destination: dict = {}
+    for backup in backups:
+        by_destination.setdefault(backup.destination_id, []).append(backup)
+    pruned = []
+    for group in by_destination.values():
+        destination = group[0].destination
+        if destination is None:
+            continue
+        try:
+            pruned += _forget_and_prune(open_repository(destination), target, policy, group)
+        except ResticError as exc:
+            logger.warning("restic retention of %s failed: %s", target, exc)
+    return pruned
+
+
+def _forget_and_prune(repo, target, policy: BackupPolicy, backups: list[Backup]) -> list:
+    rules = RetentionRules.of(policy)
+    keep = {rule: getattr(rules, rule) for rule in ("last", "daily", "weekly", "monthly", "yearly")}
+    repo.unlock()
+    repo.forget_by_policy(target_tag(target.pk), keep)
+    snapshots = repo.snapshots(target_tag(target.pk))
+    remaining = {snap["id"] for snap in snapshots} | {snap["short_id"] for snap in snapshots}
+    pruned = []
+    for backup in backups:
+        ids = _snapshot_ids(backup)
+        if ids and ids <= remaining:
+            continue
+        forget_backup(backup)
+        backup.status = BackupStatus.PRUNED
+        backup.save(update_fields=["status"])
+        pruned.append(backup)
+    if pruned:
+        repo.prune()
+    return pruned
+
+
+def _snapshot_ids(backup: Backup) -> set[str]:
+    return {
+        artifact["snapshot"]
+        for component in backup.manifest.get("components", [])
+        for artifact in component["artifacts"]
+        if artifact.get("snapshot")
+    }
 
 
 def _prune(backup: Backup) -> bool:
@@ -139,6 +201,9 @@ def delete_backups(target) -> list[Backup]:
 
 
 def _remove_objects(backup: Backup) -> None:
+    if backup.repository_kind == RepositoryKind.RESTIC:
+        forget_backup(backup)  # data removed by the next prune of the repository
+        return
     for copy in backup.copies.filter(status=CopyStatus.SUCCEEDED):
         if copy.destination is not None:
             open_destination(copy.destination).delete_prefix(backup.location + "/")
