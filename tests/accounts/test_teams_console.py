@@ -48,6 +48,8 @@ def test_the_on_call_page_names_the_person_on_call_and_the_coming_shifts(
     assert page.status_code == 200
     assert "On call now: <strong>olga</strong>" in text
     assert text.count('role="listitem"') == 8  # the timeline's coming shifts
+    longer = console_client_for(victor).get("/accounts/rota/on-call/?shifts=12")
+    assert longer.content.decode().count('role="listitem"') == 12
 
 
 def test_a_manager_adds_a_team_in_the_console(mark, dave, console_client_for):
