@@ -135,8 +135,8 @@ class Migration(migrations.Migration):
                 ('team', models.ForeignKey(blank=True, help_text='Its members are also mailed. Empty: every channel, nobody mailed.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='announcements', to='accounts.team', verbose_name='team')),
             ],
             options={
-                'verbose_name': 'team announcement',
-                'verbose_name_plural': 'team announcements',
+                'verbose_name': 'announcement',
+                'verbose_name_plural': 'announcements',
                 'ordering': ['-starts', '-pk'],
             },
         ),
