@@ -81,7 +81,7 @@ class AccountsConfig(ErpKeeperAppConfig):
             Section.ADMINISTRATION, _("On-call rotas"), "event_repeat", "accounts.rota", 53
         ),
         NavItem.for_model(
-            Section.ADMINISTRATION, _("Announcements"), "campaign", "accounts.announcement", 54
+            Section.ADMINISTRATION, _("Team announcements"), "campaign", "accounts.announcement", 54
         ),
     )
     histories = ("erpkeeper.accounts.housekeeping:SIGN_INS",)

@@ -48,6 +48,8 @@ def test_the_on_call_page_names_the_person_on_call_and_the_coming_shifts(
     assert page.status_code == 200
     assert "On call now: <strong>olga</strong>" in text
     assert text.count('role="listitem"') == 8  # the timeline's coming shifts
+    longer = console_client_for(victor).get("/accounts/rota/on-call/?shifts=12")
+    assert longer.content.decode().count('role="listitem"') == 12
 
 
 def test_a_manager_adds_a_team_in_the_console(mark, dave, console_client_for):
@@ -100,3 +102,24 @@ def test_a_manager_writes_an_announcement_for_the_portal(mark, console_client_fo
     assert response.status_code == 302, response.content.decode()[:3000]
     announcement = Announcement.objects.get()
     assert announcement.created_by == mark and announcement.to_portal
+
+
+@pytest.mark.parametrize("username", ["victor", "helen", "mark"])
+def test_everyone_reads_the_team_pages(ops, username, personas, console_client_for):
+    client = console_client_for(personas[username])
+    services.create_announcement(title="Hello", to_team=False, to_portal=True)
+    services.add_override(
+        ops.rotas.get(), ops.lead, timezone.now(), timezone.now() + dt.timedelta(hours=1)
+    )
+    services.write_handover_note(ops.rotas.get(), "quiet", actor=ops.lead)
+    for path in (
+        "/accounts/team/",
+        f"/accounts/team/{ops.pk}/change/",
+        "/accounts/raciassignment/matrix/",
+        "/accounts/rota/",
+        "/accounts/rota/on-call/",
+        "/accounts/rotaoverride/",
+        "/accounts/handovernote/",
+        "/accounts/announcement/",
+    ):
+        assert client.get(path).status_code == 200, path

@@ -339,8 +339,9 @@ class Announcement(models.Model):
 
     class Meta:
         ordering = ["-starts", "-pk"]
-        verbose_name = _("announcement")
-        verbose_name_plural = _("announcements")
+        # "Team": the service desk keeps portal notices of its own (servicedesk.Announcement).
+        verbose_name = _("team announcement")
+        verbose_name_plural = _("team announcements")
 
     def __str__(self):
         return self.title

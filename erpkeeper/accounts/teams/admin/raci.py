@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 
 from erpkeeper.accounts.teams import services
@@ -108,7 +109,8 @@ class RaciAssignmentAdmin(ModelAdmin):
                 text = validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
                 messages.error(request, text)
         if saved:
-            messages.success(request, _("%(count)d cells saved.") % {"count": saved})
+            text = ngettext("%(count)d cell saved.", "%(count)d cells saved.", saved)
+            messages.success(request, text % {"count": saved})
 
 
 def _posted_cells(post) -> dict:

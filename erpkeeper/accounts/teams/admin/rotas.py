@@ -18,6 +18,7 @@ from erpkeeper.accounts.teams.models import HandoverNote, Rota, RotaMember, Rota
 from erpkeeper.lib.admin import ServiceSaveMixin
 
 TIMELINE_SHIFTS = 8
+MAX_TIMELINE_SHIFTS = 60
 
 
 class RotaMemberInline(TabularInline):
@@ -83,11 +84,12 @@ class RotaAdmin(ServiceSaveMixin, ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         now = timezone.now()
+        count = _shift_count(request.GET.get("shifts", ""))
         teams = [
             {
                 "team": team,
                 "shift": services.current_shift(team, now),
-                "rotas": [_rota_timeline(rota, now) for rota in team.rotas.order_by("name")],
+                "rotas": [_rota_timeline(rota, now, count) for rota in team.rotas.order_by("name")],
             }
             for team in Team.objects.order_by("name")
         ]
@@ -103,8 +105,15 @@ class RotaAdmin(ServiceSaveMixin, ModelAdmin):
         return TemplateResponse(request, "accounts/teams/on_call.html", context)
 
 
-def _rota_timeline(rota: Rota, now) -> dict:
-    shifts = services.upcoming_shifts(rota, TIMELINE_SHIFTS, now)
+def _shift_count(given: str) -> int:
+    """``?shifts=N``: how many coming shifts the page shows (8 unless asked, at most 60)."""
+    if not given.isdigit():
+        return TIMELINE_SHIFTS
+    return min(max(int(given), 1), MAX_TIMELINE_SHIFTS)
+
+
+def _rota_timeline(rota: Rota, now, count: int) -> dict:
+    shifts = services.upcoming_shifts(rota, count, now)
     span = (shifts[-1].end - shifts[0].start).total_seconds() if shifts else 1
     bars = [
         {
