@@ -160,6 +160,8 @@ def test_an_inspection_recorded_in_the_console(olga, console_client_for):
     url = f"/assets/inspections/{inspection.pk}/record/"
     page = client.get(url).content.decode()
     assert "Fans" in page and "Overdue" in page
+    listed = client.get("/assets/inspection/?overdue=yes").content.decode()
+    assert f"/assets/inspection/{inspection.pk}/change/" in listed
     answer = client.post(url, {"outcome-0": "issue", "outcome-1": "ok"})
     assert "say what the issue is" in answer.content.decode()
     answer = client.post(url, {"outcome-0": "issue", "note-0": "fan 2 stopped", "outcome-1": "ok"})
