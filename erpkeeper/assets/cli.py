@@ -285,6 +285,7 @@ def _parse_result(text: str) -> dict:
 
 
 def handle_health(args) -> int:
+    may("change")  # recomputing may propose replacements
     assets = [find_asset(args.asset)] if args.asset else list(Asset.objects.exclude(
         status=AssetStatus.RETIRED))  # fmt: skip
     rows = []

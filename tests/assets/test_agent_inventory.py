@@ -3,15 +3,19 @@ token: the asset is created, then updated (not duplicated), with SMART observati
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from erpkeeper.assets import services
 from erpkeeper.assets.models import Asset, DiskObservation, InstallSource, SmartHealth
 from erpkeeper.assets.services.health import PENALTIES
+from erpkeeper.core.models import OutboxMessage
 from erpkeeper.monitoring.agent.inventory import smart_facts
 from erpkeeper.monitoring.services import create_host
 from tests.fixtures.alerts import make_target
@@ -50,10 +54,15 @@ def test_the_agent_fills_an_asset_and_a_second_run_updates_it(live_server, tmp_p
     assert all(d.smart_health in SmartHealth.values for d in disks)
     assert asset.health_score is not None
 
+    # What people entered stays when the agent reports again; its warranty notice fires.
+    services.update_asset(asset, warranty_end=timezone.localdate() + dt.timedelta(days=30))
     second = run_agent_once(live_server, host.name, token, tmp_path)
     assert second.returncode == 0, second.stderr
     assert Asset.objects.filter(host=host).count() == 1
     assert DiskObservation.objects.filter(disk__asset=asset).count() == 2 * len(disks)
+    assert services.raise_due_notices() == 1
+    notice = OutboxMessage.objects.get(source="assets")
+    assert notice.subject.startswith("Warranty of erp-host-1 ends on") and notice.target == erp
 
 
 @pytest.mark.django_db(transaction=True)

@@ -160,6 +160,8 @@ def test_an_inspection_recorded_in_the_console(olga, console_client_for):
     url = f"/assets/inspections/{inspection.pk}/record/"
     page = client.get(url).content.decode()
     assert "Fans" in page and "Overdue" in page
+    listed = client.get("/assets/inspection/?overdue=yes").content.decode()
+    assert f"/assets/inspection/{inspection.pk}/change/" in listed
     answer = client.post(url, {"outcome-0": "issue", "outcome-1": "ok"})
     assert "say what the issue is" in answer.content.decode()
     answer = client.post(url, {"outcome-0": "issue", "note-0": "fan 2 stopped", "outcome-1": "ok"})
@@ -200,3 +202,24 @@ def test_the_cli(olga, capsys):
 def test_other_roles_may_not_add_from_the_cli(username, personas, capsys):
     assert main(["--as", username, "asset", "add", "x"]) == 2
     assert "may not add" in capsys.readouterr().err
+
+
+def test_the_licence_key_field_is_for_administrators_only_in_the_console(
+    alice, olga, console_client_for
+):
+    licence = services.save_licence(SoftwareLicence(product="Windows Server"))
+    url = f"/assets/softwarelicence/{licence.pk}/change/"
+    assert 'name="new_key"' not in console_client_for(olga).get(url).content.decode()
+    admin = console_client_for(alice)
+    assert 'name="new_key"' in admin.get(url).content.decode()
+    form = {"product": "Windows Server", "vendor": "", "seats": 1, "new_key": KEY, "notes": ""}
+    assert admin.post(url, form).status_code == 302
+    licence.refresh_from_db()
+    assert crypto.decrypt(licence.key_encrypted) == KEY
+    assert KEY not in admin.get(url).content.decode()
+
+
+def test_the_daily_schedule_is_registered():
+    from erpkeeper.core.scheduler import schedules
+
+    assert "assets.daily" in {s.name for s in schedules()}

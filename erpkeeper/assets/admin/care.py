@@ -97,10 +97,23 @@ class ResultInline(TabularInline):
         return False
 
 
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=services.overdue().values("pk"))
+        return queryset
+
+
 @admin.register(Inspection)
 class InspectionAdmin(ModelAdmin):
     list_display = ["asset", "template", "due_date", "state_badge", "overdue_mark", "record"]
-    list_filter = ["state", "template", "due_date"]
+    list_filter = [OverdueFilter, "state", "template", "due_date"]
     search_fields = ["asset__name"]
     autocomplete_fields = ["asset"]
     inlines = [ResultInline]
