@@ -72,6 +72,8 @@ def child(mode: str, url: str, sample: int) -> dict:
                 found.setdefault((f.table, f.column), set()).add(f.category)
             found_all = all(cats <= found.get(col, set()) for col, cats in EXPECTED.items())
     seconds = time.perf_counter() - started
+    with open_adapter("tryton", url) as adapter:
+        table_bytes = tables_size(adapter, scanner)
     return {
         "mode": mode,
         "seconds": round(seconds, 2),
@@ -79,9 +81,22 @@ def child(mode: str, url: str, sample: int) -> dict:
         "values": values,
         "mb_read": round(read / 1e6, 1),
         "mb_per_s": round(read / 1e6 / seconds, 2),
+        # the heap of the tables read (a full scan reads all of it): the usual "scan speed"
+        "table_mb": round(table_bytes / 1e6, 1),
+        "table_mb_per_s": round(table_bytes / 1e6 / seconds, 1),
         "findings": findings,
         "planted_found": found_all,
     }
+
+
+def tables_size(adapter, scanner) -> int:
+    """Bytes on disk of the tables a scan reads (PostgreSQL's heap, without indexes)."""
+    with adapter.column_reader() as reader:
+        tables = list(scanner.plan_columns(adapter, reader))
+    total = 0
+    for table in tables:
+        total += int(adapter.db.scalar("SELECT pg_relation_size(%s::regclass)", (f'"{table}"',)))
+    return total
 
 
 def naive_pass(adapter, scanner) -> tuple[int, int, int]:
@@ -154,6 +169,8 @@ def main(argv=None) -> int:
             "median_s": statistics.median(r["seconds"] for r in rows),
             "max_rss_mb": max(r["rss_mb"] for r in rows),
             "median_mb_per_s": statistics.median(r["mb_per_s"] for r in rows),
+            "median_table_mb_per_s": statistics.median(r["table_mb_per_s"] for r in rows),
+            "table_mb": rows[-1]["table_mb"],
             "mb_read": rows[-1]["mb_read"],
             "values": rows[-1]["values"],
         }
@@ -173,7 +190,8 @@ def main(argv=None) -> int:
     print(
         f"sampled scan: {sampled['median_s']} s, {sampled['max_rss_mb']} MB peak RSS "
         f"({'within' if ok else 'OVER'} 60 s / 300 MB); full scan "
-        f"{summary['full']['median_mb_per_s']} MB/s"
+        f"{summary['full']['median_table_mb_per_s']} MB/s of table data "
+        f"({summary['full']['median_mb_per_s']} MB/s of text values)"
     )
     return 0 if ok else 1
 

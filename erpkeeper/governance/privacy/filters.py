@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django_filters import BooleanFilter, CharFilter, FilterSet, NumberFilter
+from django_filters import BooleanFilter, CharFilter, FilterSet
 
 from erpkeeper.core.runs import RunStatus
 from erpkeeper.governance.privacy.detectors import Category, Confidence
 from erpkeeper.governance.privacy.models import ColumnFinding, PrivacyScan, RetentionRule
-from erpkeeper.lib.filters import CommaChoiceFilter
+from erpkeeper.lib.filters import CommaChoiceFilter, IdFilter
 
 TARGET_HELP = _("the target's name")
 LIST_HELP = _("one value or several separated by commas")
@@ -25,7 +25,7 @@ class PrivacyScanFilterSet(FilterSet):
 
 
 class ColumnFindingFilterSet(FilterSet):
-    scan = NumberFilter(field_name="scan_id", help_text=_("the scan's id"))
+    scan = IdFilter(field_name="scan_id", help_text=_("the scan's id"))
     target = CharFilter(field_name="scan__target_name", help_text=TARGET_HELP)
     category = CommaChoiceFilter(choices=Category.choices, help_text=LIST_HELP)
     confidence = CommaChoiceFilter(choices=Confidence.choices, help_text=LIST_HELP)
