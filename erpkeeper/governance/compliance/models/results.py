@@ -3,7 +3,10 @@ the manual evidence and exceptions that count in it, and assessments of a framew
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -44,13 +47,19 @@ class ControlResult(models.Model):
         return f"{self.control.ref} {self.get_status_display()}"
 
 
+def evidence_storage() -> FileSystemStorage:
+    """Uploaded evidence lives under ERPKEEPER_HOME, outside any served folder; the console and
+    the API read it only through the platform's permissions."""
+    return FileSystemStorage(location=Path(settings.HOME) / "compliance" / "evidence")
+
+
 class ManualEvidence(models.Model):
     """A file someone uploaded as evidence for a control; it counts until ``valid_until``."""
 
     control = models.ForeignKey(
         Control, on_delete=models.CASCADE, related_name="manual_evidence", verbose_name=_("control")
     )
-    file = models.FileField(_("file"), upload_to="compliance/evidence/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="%Y/%m/", storage=evidence_storage)
     file_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size"), default=0)
