@@ -42,6 +42,13 @@ class SessionMaterialInline(TabularInline):
         return format_html('<a href="{}">{}</a>', url, obj.file_name)
 
 
+def _https_links(field, **kwargs):
+    """Meeting links typed without a scheme are https (Django 6's default, asked for now)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class TrainingSessionForm(forms.ModelForm):
     add_file = forms.FileField(
         label=_("add a file"),
@@ -52,6 +59,7 @@ class TrainingSessionForm(forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = list(SESSION_FIELDS)
+        formfield_callback = _https_links
 
     def clean_add_file(self):
         upload = self.cleaned_data.get("add_file")
