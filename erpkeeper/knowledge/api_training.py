@@ -482,7 +482,7 @@ class TrainingSessionViewSet(
         given = MaterialSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            _add_material(session, given.validated_data)
+            _add_material(session, given.validated_data, request.user)
         except ValidationError as exc:
             return _bad_request(exc)
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
@@ -500,13 +500,13 @@ class TrainingSessionViewSet(
         return response
 
 
-def _add_material(session, data: dict) -> None:
+def _add_material(session, data: dict, user) -> None:
     if data.get("file") is not None:
         upload = data["file"]
         incoming = IncomingFile(upload.name, upload.read(), getattr(upload, "content_type", ""))
         services.add_file_material(session, incoming)
     elif data.get("article"):
-        article = services.readable_articles(None).filter(pk=data["article"]).first()
+        article = services.readable_articles(user).filter(pk=data["article"]).first()
         if article is None:
             raise ValidationError({"article": "no article with this id"})
         services.add_article_material(session, article)

@@ -46,7 +46,7 @@ def course_context(request, enrolment: Enrolment, certificate_url: str) -> dict:
         "course": enrolment.course,
         "states": states,
         "current": current,
-        "current_body": markdown.render(current.step.article.body) if current else "",
+        "current_body": _body(request.user, current.step.article) if current else "",
         "quiz_open": all(state.read for state in states),
         "questions": services.quiz(enrolment),
         "attempts": list(enrolment.attempts.all()[:10]),
@@ -54,6 +54,14 @@ def course_context(request, enrolment: Enrolment, certificate_url: str) -> dict:
         "certificate_url": certificate_url if enrolment.completed else "",
         "takeable": enrolment.course.state == CourseState.PUBLISHED,
     }
+
+
+def _body(user, article) -> str:
+    """The step's text; an internal article stays with the team even inside a course (a course
+    for portal users is made of portal articles)."""
+    if not services.readable_articles(user).filter(pk=article.pk).exists():
+        return _("This article is for the team only: ask the course's owner for a portal version.")
+    return markdown.render(article.body)
 
 
 def _current_step(request, states):

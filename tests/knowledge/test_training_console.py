@@ -5,6 +5,7 @@ enrols its learners and says how many; *My training* for everyone in the team.""
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from erpkeeper.knowledge import services
@@ -83,3 +84,29 @@ def test_every_console_user_finds_my_training_in_the_sidebar(victor, mark, conso
     home = console_client_for(victor).get("/").content.decode()
     assert reverse("admin:knowledge_my_training") in home
     assert reverse("admin:knowledge_reports") in console_client_for(mark).get("/").content.decode()
+
+
+def test_a_writer_adds_a_file_to_a_session_in_the_console(helen, console_client_for):
+    session = services.save_session(title="Month-end", starts="2026-12-20T09:00:00Z")
+    client = console_client_for(helen)
+    url = reverse("admin:knowledge_trainingsession_change", args=[session.pk])
+    data = {
+        "title": "Month-end",
+        "kind": "workshop",
+        "starts_0": "2026-12-20",
+        "starts_1": "09:00:00",
+        "minutes": "60",
+        "add_file": SimpleUploadedFile("slides.pdf", b"%PDF-1.4 x", content_type="application/pdf"),
+        "materials-TOTAL_FORMS": "0",
+        "materials-INITIAL_FORMS": "0",
+        "attendance-TOTAL_FORMS": "0",
+        "attendance-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    material = session.materials.get()
+    assert material.file_name == "slides.pdf"
+    download = client.get(
+        reverse("admin:knowledge_trainingsession_material", args=[session.pk, material.pk])
+    )
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 x"

@@ -178,3 +178,16 @@ def test_a_portal_user_takes_an_assigned_course_on_the_portal(course, paula, cli
     enrolment.refresh_from_db()
     assert enrolment.completed is not None
     assert client.get(f"/portal/help/training/{enrolment.pk + 1000}/").status_code == 404
+
+
+def test_an_internal_article_in_a_course_stays_with_the_team(
+    helen, paula, client, internal_runbook
+):
+    course = services.create_course(
+        actor=helen, title="Workers", state="published", steps=[internal_runbook]
+    )
+    services.assign_course(course, kind=AssignmentKind.USER, user=paula)
+    client.force_login(paula)
+    page = client.get(f"/portal/help/training/{Enrolment.objects.get(user=paula).pk}/")
+    html = page.content.decode()
+    assert "for the team only" in html and "systemctl" not in html

@@ -3,6 +3,7 @@ session's calendar file."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -21,15 +22,54 @@ from erpkeeper.knowledge.models import (
     SessionMaterial,
     TrainingSession,
 )
+from erpkeeper.knowledge.services.sessions import SESSION_FIELDS
 from erpkeeper.lib.admin import ServiceSaveMixin
+from erpkeeper.servicedesk.services.attachments import IncomingFile, problem_with
 
 
 class SessionMaterialInline(TabularInline):
     model = SessionMaterial
-    fields = ["article", "file_name", "size"]
-    readonly_fields = ["file_name", "size"]
+    fields = ["article", "file_link", "size"]
+    readonly_fields = ["file_link", "size"]
     autocomplete_fields = ["article"]
     extra = 1
+
+    @display(description=_("file"))
+    def file_link(self, obj):
+        if obj is None or not obj.stored_name:
+            return "–"
+        url = reverse("admin:knowledge_trainingsession_material", args=[obj.session_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.file_name)
+
+
+def _https_links(field, **kwargs):
+    """Meeting links typed without a scheme are https (Django 6's default, asked for now)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class TrainingSessionForm(forms.ModelForm):
+    add_file = forms.FileField(
+        label=_("add a file"),
+        required=False,
+        help_text=_("Slides or handouts, with the service desk's size and type limits."),
+    )
+
+    class Meta:
+        model = TrainingSession
+        fields = list(SESSION_FIELDS)
+        formfield_callback = _https_links
+
+    def clean_add_file(self):
+        upload = self.cleaned_data.get("add_file")
+        if upload is None:
+            return None
+        incoming = IncomingFile(upload.name, upload.read(), getattr(upload, "content_type", ""))
+        problem = problem_with(incoming)
+        if problem:
+            raise forms.ValidationError(problem)
+        return incoming
 
 
 class SessionAttendanceInline(TabularInline):
@@ -41,6 +81,7 @@ class SessionAttendanceInline(TabularInline):
 
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(ServiceSaveMixin, ModelAdmin):
+    form = TrainingSessionForm
     list_display = ["title", "kind", "starts", "speaker_shown", "place", "invited", "attended"]
     list_filter = ["kind"]
     search_fields = ["title", "speaker_name", "place"]
@@ -55,6 +96,7 @@ class TrainingSessionAdmin(ServiceSaveMixin, ModelAdmin):
         "link",
         "course",
         "description",
+        "add_file",
         "calendar",
     ]
     readonly_fields = ["calendar"]
@@ -84,6 +126,12 @@ class TrainingSessionAdmin(ServiceSaveMixin, ModelAdmin):
 
     def save_through_service(self, request, obj, form, change):
         return services.save_session(obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        incoming = form.cleaned_data.get("add_file")
+        if incoming is not None:
+            services.add_file_material(form.instance, incoming)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
