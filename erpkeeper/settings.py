@@ -311,14 +311,17 @@ SPECTACULAR_SETTINGS = {
         # A ticket's impact and urgency share their levels.
         "LevelEnum": "erpkeeper.servicedesk.models.Level",
         # Notifications, channels' minimum and performance findings grade severity alike.
-        "NotificationSeverityEnum": "erpkeeper.core.models.OutboxMessage.Severity",
-        "FindingSeverityEnum": "erpkeeper.performance.models.Severity",
+        # One choice set (info, warning, critical) for notices and performance findings.
+        "SeverityEnum": "erpkeeper.core.models.OutboxMessage.Severity",
         "SecurityFindingStateEnum": "erpkeeper.security.models.FindingState",
         "SecurityFindingKindEnum": "erpkeeper.security.models.FindingKind",
         # An article's language (zh-hans or en), not a user's preferred one.
         "ArticleLanguageEnum": "erpkeeper.knowledge.models.ArticleLanguage",
         # An asset's kind, also the kind an inspection template applies to.
         "AssetKindEnum": "erpkeeper.assets.models.AssetKind",
+        # Two fields named "outcome": an inspection item's and a change's.
+        "InspectionOutcomeEnum": "erpkeeper.assets.models.ResultOutcome",
+        "ChangeOutcomeEnum": "erpkeeper.changes.models.Outcome",
         # A personal-data category (governance.privacy) and a ticket's category.
         "PersonalDataCategoryEnum": "erpkeeper.governance.privacy.detectors.Category",
         "TicketCategoryEnum": "erpkeeper.servicedesk.models.TicketCategory",
