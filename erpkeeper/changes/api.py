@@ -365,6 +365,12 @@ class ReleaseNoteViewSet(WithoutDeleteViewSet):
             ReleaseNote(**serializer.validated_data), self.request.user
         )
 
+    def create(self, request, *args, **kwargs):
+        try:
+            return super().create(request, *args, **kwargs)
+        except ValidationError as exc:
+            return refused(exc)
+
 
 class RepositorySerializer(serializers.ModelSerializer):
     target = serializers.SlugRelatedField(slug_field="name", queryset=Target.objects.all())

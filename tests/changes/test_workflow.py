@@ -167,3 +167,21 @@ def test_the_go_no_go_slot_takes_a_rehearsal_verdict(approved):
     services.record_go_no_go(approved, "no_go", "rehearsal: module sale_history missing")
     approved.refresh_from_db()
     assert approved.go_no_go == "no_go" and approved.go_no_go_at is not None
+
+
+def test_a_failed_safety_backup_raises_a_warning_before_the_window(approved, shop):
+    from erpkeeper.changes.models import SafetyBackup
+    from erpkeeper.changes.runner import changes_round
+    from erpkeeper.core.models import Job
+
+    opens = window_opening()
+    services.schedule(approved, opens, opens + dt.timedelta(hours=1))
+    job = Job.objects.create(kind="backup.run", status=Job.Status.FAILED, target=shop)
+    SafetyBackup.objects.create(change=approved, target=shop, job=job, requested_at=opens)
+
+    run_round, _close = changes_round()
+    run_round()
+
+    notice = OutboxMessage.objects.get(event=f"safety-backup:{approved.number}")
+    assert notice.severity == OutboxMessage.Severity.WARNING and "shop" in notice.subject
+    assert services.safety_status(approved)[0].status == "failed"

@@ -76,6 +76,8 @@ def score(answers: dict) -> tuple[int, str]:
     """(score, level) of ``answers`` ({question key: answer value}); unanswered questions count
     as their worst answer, so skipping the questionnaire never lowers the risk."""
     answers = answers or {}
+    if not isinstance(answers, dict):
+        raise ValidationError({"risk_answers": _("Give the answers as {question: answer}.")})
     unknown = sorted(set(answers) - {q.key for q in QUESTIONS})
     if unknown:
         raise ValidationError(
