@@ -120,7 +120,6 @@ class ResticRecord:
         self.stored_bytes = result.added_bytes
         self.sha256 = result.sha256
         self.snapshot = result.snapshot_id
-        self.peak_rss_kb = result.peak_rss_kb
 
     def as_dict(self) -> dict:
         return {
@@ -131,7 +130,6 @@ class ResticRecord:
             "stored_bytes": self.stored_bytes,
             "sha256": self.sha256,
             "snapshot": self.snapshot,
-            "peak_rss_kb": self.peak_rss_kb,
         }
 
 
