@@ -105,3 +105,18 @@ def test_verification_finds_a_flipped_byte_in_a_pack(restic_target, tmp_path):
 
 def _size(path) -> int:
     return path.stat().st_size if path.is_file() else -1
+
+
+def test_console_shows_the_repository_kind_snapshot_and_bytes_added(
+    restic_target, olga, console_client_for
+):
+    backup = services.run_backup(restic_target)
+    client = console_client_for(olga)
+
+    page = client.get(f"/backups/backup/{backup.pk}/change/").content.decode()
+    assert "Deduplicated restic repository" in page
+    assert backup.snapshot_id in page
+    assert "new of" in page  # bytes added, of bytes read
+    policy = services.policy_for(restic_target)
+    form = client.get(f"/backups/backuppolicy/{policy.pk}/change/").content.decode()
+    assert 'name="repository_kind"' in form
