@@ -120,3 +120,22 @@ def test_console_shows_the_repository_kind_snapshot_and_bytes_added(
     policy = services.policy_for(restic_target)
     form = client.get(f"/backups/backuppolicy/{policy.pk}/change/").content.decode()
     assert 'name="repository_kind"' in form
+
+
+def test_api_shows_restic_fields_and_refuses_a_bad_share_to_read(
+    restic_target, dave, api_client_for
+):
+    backup = services.run_backup(restic_target)
+    client = api_client_for(dave)
+
+    data = client.get(f"/api/v1/backups/{backup.pk}/").json()
+    assert data["repository_kind"] == "restic"
+    assert data["snapshot_id"] == backup.snapshot_id and data["added_bytes"] > 0
+    bad = client.post(
+        f"/api/v1/backups/{backup.pk}/verify/", {"read_data_percent": 0}, format="json"
+    )
+    assert bad.status_code == 400 and "read_data_percent" in bad.json()
+    good = client.post(
+        f"/api/v1/backups/{backup.pk}/verify/", {"read_data_percent": 5}, format="json"
+    )
+    assert good.status_code == 202
