@@ -105,3 +105,37 @@ def test_verification_finds_a_flipped_byte_in_a_pack(restic_target, tmp_path):
 
 def _size(path) -> int:
     return path.stat().st_size if path.is_file() else -1
+
+
+def test_console_shows_the_repository_kind_snapshot_and_bytes_added(
+    restic_target, olga, console_client_for
+):
+    backup = services.run_backup(restic_target)
+    client = console_client_for(olga)
+
+    page = client.get(f"/backups/backup/{backup.pk}/change/").content.decode()
+    assert "Deduplicated restic repository" in page
+    assert backup.snapshot_id in page
+    assert "new of" in page  # bytes added, of bytes read
+    policy = services.policy_for(restic_target)
+    form = client.get(f"/backups/backuppolicy/{policy.pk}/change/").content.decode()
+    assert 'name="repository_kind"' in form
+
+
+def test_api_shows_restic_fields_and_refuses_a_bad_share_to_read(
+    restic_target, dave, api_client_for
+):
+    backup = services.run_backup(restic_target)
+    client = api_client_for(dave)
+
+    data = client.get(f"/api/v1/backups/{backup.pk}/").json()
+    assert data["repository_kind"] == "restic"
+    assert data["snapshot_id"] == backup.snapshot_id and data["added_bytes"] > 0
+    bad = client.post(
+        f"/api/v1/backups/{backup.pk}/verify/", {"read_data_percent": 0}, format="json"
+    )
+    assert bad.status_code == 400 and "read_data_percent" in bad.json()
+    good = client.post(
+        f"/api/v1/backups/{backup.pk}/verify/", {"read_data_percent": 5}, format="json"
+    )
+    assert good.status_code == 202

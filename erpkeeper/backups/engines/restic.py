@@ -59,7 +59,9 @@ def _last_line(text: str) -> str:
 
 
 def _wait_rusage(proc: subprocess.Popen) -> int:
-    """Wait for ``proc``; its peak resident set in KiB (the kernel's own count, wait4)."""
+    """Wait for ``proc``; its ru_maxrss in KiB. Not restic's own peak: it counts the pages
+    the child shared with this (large) Python process between fork and exec; the benchmark
+    reads VmHWM from /proc instead."""
     try:
         _pid, status, usage = os.wait4(proc.pid, 0)
     except ChildProcessError:  # already reaped

@@ -16,6 +16,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from erpkeeper.backups.engines.restic import Restic, ResticError
@@ -47,10 +48,16 @@ def repository_url(destination: Destination) -> tuple[str, dict[str, str]]:
 
 
 def repository_password(destination: Destination) -> str:
-    """The destination's repository password; made (random, 256 bits) on first use."""
+    """The destination's repository password; made (random, 256 bits) on first use. Read
+    again under a row lock first: a stale instance must never replace the password of a
+    repository that already exists (its data could no longer be read)."""
     if not destination.restic_password_encrypted:
-        destination.restic_password_encrypted = crypto.encrypt(secrets.token_urlsafe(32))
-        destination.save(update_fields=["restic_password_encrypted"])
+        with transaction.atomic():
+            fresh = Destination.objects.select_for_update().get(pk=destination.pk)
+            if not fresh.restic_password_encrypted:
+                fresh.restic_password_encrypted = crypto.encrypt(secrets.token_urlsafe(32))
+                fresh.save(update_fields=["restic_password_encrypted"])
+        destination.restic_password_encrypted = fresh.restic_password_encrypted
     return crypto.decrypt(destination.restic_password_encrypted)
 
 
@@ -120,7 +127,6 @@ class ResticRecord:
         self.stored_bytes = result.added_bytes
         self.sha256 = result.sha256
         self.snapshot = result.snapshot_id
-        self.peak_rss_kb = result.peak_rss_kb
 
     def as_dict(self) -> dict:
         return {
@@ -131,7 +137,6 @@ class ResticRecord:
             "stored_bytes": self.stored_bytes,
             "sha256": self.sha256,
             "snapshot": self.snapshot,
-            "peak_rss_kb": self.peak_rss_kb,
         }
 
 
