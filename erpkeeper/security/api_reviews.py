@@ -221,7 +221,9 @@ class DecideSerializer(serializers.Serializer):
 
 
 class HandOverSerializer(serializers.Serializer):
-    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), allow_empty=False
+    )
     to = serializers.CharField(help_text="the new reviewer's user name")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 

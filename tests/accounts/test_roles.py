@@ -11,6 +11,8 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from erpkeeper.accounts import services
 from erpkeeper.accounts.apps import TEAM_MODELS
 from erpkeeper.accounts.roles import PermissionKey, Role, role_rules, sync_role_permissions
+from erpkeeper.changes import apps as changes_apps
+from erpkeeper.knowledge import apps as knowledge_apps
 from erpkeeper.lib.permissions import RolePermission, requires
 from erpkeeper.targets.models import Target
 
@@ -99,7 +101,16 @@ def test_manager_views_all_and_changes_only_teams_raci_rotas_and_announcements(m
     assert perms_of(Role.MANAGER) - writes == perms_of(Role.VIEWER) - writes | personal
     # Their own tokens, and the team's organisation (docs/teams.md).
     teams = {f"accounts.{a}_{m}" for a in ("add", "change", "delete") for m in TEAM_MODELS}
-    assert writes == {"accounts.add_apitoken", "accounts.change_apitoken"} | teams
+    # The advisory board's approvals, its templates and blackout windows (docs/changes.md)...
+    board = {"changes.approve_changerequest"} | {
+        f"changes.{a}_{m}" for a in ("add", "change", "delete") for m in changes_apps.MANAGED
+    }
+    # ...and who takes which course and the training sessions (docs/knowledge.md).
+    training = {
+        f"knowledge.{a}_{m}" for a in ("add", "change", "delete") for m in knowledge_apps.ASSIGNING
+    } | {f"knowledge.{a}_{m}" for a in ("add", "change") for m in knowledge_apps.SESSIONS}
+    own = {"accounts.add_apitoken", "accounts.change_apitoken"}
+    assert writes == own | teams | board | training
 
 
 def test_permissions_of_a_model_added_later_are_picked_up_by_the_sync(victor):

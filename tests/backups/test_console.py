@@ -45,6 +45,7 @@ def policy_form_data(policy: BackupPolicy, **changes) -> dict:
             "encrypt",
             "compression_level",
             "parallel_jobs",
+            "repository_kind",
             "verify_cron",
             "drill_enabled",
             "drill_cron",
@@ -241,7 +242,7 @@ def test_verify_and_run_drill_queue_their_jobs(olga, console_client_for, backup)
         "/backups/drill/run_drill_now/", {"_form_submitted": "on", "target": backup.target_id}
     )
     verify, drill = Job.objects.order_by("pk")
-    assert (verify.kind, verify.params) == ("backup.verify", {"backup_id": backup.pk})
+    assert (verify.kind, verify.params["backup_id"]) == ("backup.verify", backup.pk)
     assert (drill.kind, drill.target_id) == ("backup.drill", backup.target_id)
 
 

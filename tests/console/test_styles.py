@@ -25,6 +25,9 @@ UTILITY = re.compile(r"^[a-z0-9:/\[\]().#%*_-]+$")
 # report's and the review evidence's inline styles); they are not Tailwind's.
 OWN_PREFIXES = ("ek-", "runbook", "material-symbols")
 OWN_CLASSES = {"ok", "bad", "na", "muted", "verdict", "revoke", "keep", "pending"}
+# Templates the console and the portal share (a course being taken): the portal's stylesheet
+# styles these; in the console they only name the parts.
+OWN_CLASSES |= {"training-course", "training-list", "steps", "card", "button"}
 # Tailwind's group and peer markers (group/button) name an element for group-hover/button:
 # variants; no stylesheet defines them.
 MARKER = re.compile(r"^(group|peer)(/[\w-]+)?$")
@@ -36,6 +39,11 @@ NOT_CONSOLE = (
     "servicedesk/templates/servicedesk/portal/",
     "knowledge/templates/knowledge/portal/",
     "knowledge/templates/knowledge/manual.html",
+    # Printed documents with inline styles of their own.
+    "knowledge/templates/knowledge/certificate.html",
+    "governance/templates/governance/compliance/report.html",
+    "governance/templates/governance/privacy/map_pdf.html",
+    "security/templates/security/conflict_report.html",
 )
 
 

@@ -164,7 +164,7 @@ class MaintenanceEntry(models.Model):
 
     class Meta:
         verbose_name = _("maintenance entry")
-        verbose_name_plural = _("maintenance log")
+        verbose_name_plural = _("maintenance entries")
         ordering = ["-date", "-pk"]
 
     def __str__(self):
