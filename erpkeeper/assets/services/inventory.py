@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,10 +70,19 @@ def find_asset(host, vendor: str, serial: str) -> Asset | None:
     return asset
 
 
-@transaction.atomic
 def record_inventory(host, report: dict) -> InventoryResult:
     """Create or update ``host``'s asset from an inventory report; nothing is written when the
     report is malformed (ValidationError)."""
+    try:
+        return _record_inventory(host, report)
+    except IntegrityError:
+        # Two agents of one host reported at the same moment and the other one created the
+        # asset first: this report updates it.
+        return _record_inventory(host, report)
+
+
+@transaction.atomic
+def _record_inventory(host, report: dict) -> InventoryResult:
     if not isinstance(report, dict):
         raise ValidationError({"inventory": _("Expected an object.")})
     disks, interfaces, software = (
